@@ -1,0 +1,60 @@
+// Barcodes: the data each code carries (pure logic) and its drawing as plain rectangles
+// (millimetres, origin top-left of the symbol), so typeset can place them and preflight can
+// compare what it decodes with what was meant (SPEC §5, barcodes.md).
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/core.hpp"
+
+namespace tsuchi::barcode {
+
+// A filled rectangle of a symbol, in mm relative to the symbol's top-left corner.
+struct Bar {
+  double x = 0, y = 0, w = 0, h = 0;
+};
+
+struct Symbol {
+  double width_mm = 0, height_mm = 0;  // including quiet zones
+  std::vector<Bar> bars;
+};
+
+// --- Convenience-store collection (GS1-128, AI 91, 44 digits) ---
+struct StorePayment {
+  std::string issuer_code;     // 6 digits
+  std::string free_field;      // 21 digits (agent sub-code + reference, zero-padded by the caller)
+  int reissue = 0;             // 0..9
+  Date deadline;               // convenience-store deadline
+  bool revenue_stamp = false;  // 0 for public charges
+  Yen amount = 0;              // 0..999999
+};
+// 44 digits with the modulus-10 weight-3/1 check digit, or a reason in `problems`.
+Checked<std::string> store_payload(const StorePayment& p);
+char store_check_digit(std::string_view first43);  // '0'..'9'
+bool store_payload_valid(std::string_view digits44);
+// The two human-readable lines printed under the bars.
+std::pair<std::string, std::string> store_human_readable(std::string_view digits44);
+// Vector drawing through zint (GS1 mode, [91]...), total width <= max_width_mm with quiet zones.
+Checked<Symbol> draw_store_barcode(std::string_view digits44, double module_mm = 0.19, double height_mm = 10.0);
+
+// --- Japan Post customer barcode (カスタマバーコード) ---
+struct CustomerCode {
+  std::string data;         // postcode + address number before padding and cut, e.g. "26300233-30-8-403"
+  std::string check_digit;  // "0".."9", "-", "CC1".."CC8"
+  std::vector<std::string> symbols;  // the 20 data symbols after padding/cut (each "0".."9", "-", "CC1".."CC8")
+};
+// nullopt when no customer barcode applies (e.g. a town's representative postcode ending in 00).
+std::optional<CustomerCode> customer_code(std::string_view postal_code7, std::string_view address);
+// The 67 bar states: '1' long, '2' upper semi-long (ascender), '3' lower semi-long (descender), '4' timing.
+std::string customer_bar_states(const CustomerCode& c);
+// Drawing at the nominal 10 pt size (bar 0.6 mm, pitch 1.2 mm, long 3.6 mm) with a 2 mm blank around.
+Symbol draw_customer_barcode(const CustomerCode& c);
+// Reads bar states back from a drawn symbol's bars (used by preflight on what the page holds).
+std::string bar_states_from_symbol(const Symbol& s);
+
+// --- QR code (insertion check, certificate form) ---
+// ASCII/UTF-8 text in byte mode, error correction M, with a 4-module quiet zone.
+Checked<Symbol> draw_qr(std::string_view text, double module_mm = 0.5);
+
+}  // namespace tsuchi::barcode

@@ -1,0 +1,44 @@
+// Compose: decisions and slips into envelopes (one per guardian), sorted for the postal discount,
+// numbered, and cut into batches (SPEC §2, §7).
+#pragma once
+#include <string>
+#include <vector>
+
+#include "decide/decide.hpp"
+
+namespace tsuchi::compose {
+
+struct Recipient {
+  std::string postal_code;  // 7 digits
+  std::string address;
+  std::string building;
+  std::string name;                 // guardian, exact code points; 様 is added by typeset
+  std::string customer_barcode;     // Japan Post data + check digit symbols, empty when none applies
+};
+
+struct SlipWithCode {
+  decide::Slip slip;
+  std::string store_barcode;  // 44 digits; empty when the amount is over the store ceiling
+};
+
+struct Envelope {
+  int sequence = 0;              // 1-based position in the run after sorting (envelope_no)
+  std::string guardian_atena_no;
+  Recipient to;
+  std::vector<decide::Decision> notices;  // one notice per child, in case order
+  std::vector<SlipWithCode> slips;        // by child then month
+};
+
+struct Batch {
+  std::string batch_id;  // "<run_id>-B001"
+  int index = 1;         // 1-based, for Bag-Count "i of n"
+  std::vector<Envelope> envelopes;
+};
+
+// "<batch_id>/<envelope_no as 6 digits>", e.g. R20250901-B001/000123; a preview uses batch id PREVIEW.
+std::string envelope_id(const std::string& batch_id, int sequence);
+
+std::vector<Envelope> compose(const std::vector<decide::Decision>& decisions, const ingest::Municipality& m);
+std::vector<Batch> cut_batches(std::vector<Envelope> envelopes, const std::string& run_id, int batch_size);
+
+}  // namespace tsuchi::compose

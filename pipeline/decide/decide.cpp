@@ -1,0 +1,1 @@
+#include "decide/decide.hpp"

@@ -1,0 +1,65 @@
+// Decide: each child's fee for each month of its period, and the payment slips owed (SPEC §3, §5).
+#pragma once
+#include <string>
+#include <vector>
+
+#include "core/core.hpp"
+#include "ingest/ingest.hpp"
+
+namespace tsuchi::decide {
+
+struct MonthlyFee {
+  YearMonth month;
+  std::string bracket_label;  // from the schedule in force that month
+  Yen base = 0;               // schedule amount before the child-order factor
+  Yen user_charge = 0;        // 利用者負担額 after factor and rounding
+  Yen side_dish = 0;          // 副食費 billed by the city
+  Yen total() const { return user_charge + side_dish; }
+};
+
+// Consecutive months with identical amounts, as the notice's table shows them.
+struct FeePeriod {
+  YearMonth from, to;
+  Yen user_charge = 0;
+  Yen side_dish = 0;
+};
+
+struct Decision {
+  ingest::Case c;
+  std::vector<MonthlyFee> months;  // period_start..period_end
+  std::vector<FeePeriod> periods;
+};
+
+// 納付書: one per child per month with total > 0, only for cash payers.
+struct Slip {
+  std::string case_id;
+  std::string guardian_atena_no;
+  YearMonth month;          // 期別 (the month billed)
+  int fiscal_year = 0;      // 年度 of that month
+  Yen amount = 0;
+  Date due_date;            // 納期限, moved to the next business day
+  Date store_deadline;      // コンビニ納付期限
+  std::string payment_reference;  // 21-digit free field of the store barcode (see output_spec)
+};
+
+// Business days from the municipality's holiday list; 12/29–1/3 and weekends are always closed.
+class Calendar {
+ public:
+  explicit Calendar(std::vector<Date> holidays);
+  bool is_business_day(const Date& d) const;
+  Date next_business_day_on_or_after(const Date& d) const;
+ private:
+  std::vector<Date> holidays_;  // sorted
+};
+
+Date due_date(const YearMonth& billed, const ingest::Municipality& m, const Calendar& cal);
+
+// The 21-digit payment reference: subject code (2) + reference of the case (13) + billed YYYYMM (6).
+std::string payment_reference(const ingest::Municipality& m, const std::string& case_id, const YearMonth& month);
+
+// Decides every case. Problems that only show here (a month before any schedule) come back as diagnostics.
+Checked<std::vector<Decision>> decide(const std::vector<ingest::Case>& cases, const ingest::FeeSchedules& fees);
+
+std::vector<Slip> slips_for(const Decision& d, const ingest::Municipality& m, const Calendar& cal);
+
+}  // namespace tsuchi::decide

@@ -1,0 +1,2 @@
+// The ledger (SPEC §9) arrives with issue 5.
+#pragma once

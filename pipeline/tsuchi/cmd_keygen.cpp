@@ -1,0 +1,8 @@
+#include "tsuchi/commands.hpp"
+
+namespace tsuchi::cli {
+void add_keygen(CLI::App& app, Action& action) {
+  auto* cmd = app.add_subcommand("keygen", "(not built yet)");
+  cmd->callback([&action] { action = [] { std::cerr << "tsuchi: not built yet\n"; return 2; }; });
+}
+}  // namespace tsuchi::cli

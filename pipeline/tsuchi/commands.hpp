@@ -1,0 +1,45 @@
+// The `tsuchi` command: each subcommand adds itself to the CLI11 app. Commands turn errors-as-values
+// into messages (stderr) and exit codes: 0 success, 1 input errors, 2 usage errors (SPEC §11).
+#pragma once
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+
+#include "ingest/ingest.hpp"
+
+namespace tsuchi::cli {
+
+// IN = --cases F --fees F --municipality F [--encoding auto|utf8|cp932]
+struct InputPaths {
+  std::string cases, fees, municipality;
+  std::string encoding = "auto";
+};
+void add_input_options(CLI::App& cmd, InputPaths& in);
+
+// Everything read and validated from IN; `problems` lists every error and warning.
+struct Inputs {
+  std::vector<ingest::Case> cases;
+  ingest::FeeSchedules fees;
+  ingest::Municipality municipality;
+  Diagnostics problems;
+};
+// Reads and validates IN completely (SPEC §6), including font coverage.
+Inputs load_and_validate(const InputPaths& in, const std::string& data_dir);
+
+// Prints diagnostics to stderr, one per line.
+void print_problems(const Diagnostics& ds);
+
+// Folder holding fonts/, templates/ and layouts/ (TSUCHI_DATA or the source tree).
+std::string data_dir();
+
+// The exit code a subcommand sets when it runs; main returns it.
+using Action = std::function<int()>;
+
+void add_validate(CLI::App& app, Action& action);
+void add_barcode(CLI::App& app, Action& action);
+void add_preview(CLI::App& app, Action& action);
+void add_run(CLI::App& app, Action& action);
+void add_keygen(CLI::App& app, Action& action);
+void add_open(CLI::App& app, Action& action);
+
+}  // namespace tsuchi::cli

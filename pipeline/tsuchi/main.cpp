@@ -1,0 +1,35 @@
+#include <iostream>
+
+#include "tsuchi/commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"tsuchi: child-care fee notices, payment slips and sealed print batches"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string(TSUCHI_VERSION));
+  tsuchi::cli::Action action;
+  tsuchi::cli::add_validate(app, action);
+  tsuchi::cli::add_barcode(app, action);
+  tsuchi::cli::add_preview(app, action);
+  tsuchi::cli::add_run(app, action);
+  tsuchi::cli::add_keygen(app, action);
+  tsuchi::cli::add_open(app, action);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  }
+  if (!action) return 2;
+  try {
+    return action();
+  } catch (const std::exception& e) {
+    std::cerr << "tsuchi: internal error: " << e.what() << "\n";
+    return 3;
+  }
+}

@@ -1,0 +1,36 @@
+#include <doctest/doctest.h>
+
+#include "core/core.hpp"
+
+using namespace tsuchi;
+
+TEST_CASE("calendar arithmetic round-trips and knows leap years and weekdays") {
+  struct Row { const char* iso; int weekday; };
+  const Row rows[] = {
+      {"1970-01-01", 4}, {"2019-04-30", 2}, {"2019-05-01", 3}, {"2024-02-29", 4},
+      {"2025-12-31", 3}, {"2026-01-03", 6}, {"2000-02-29", 2},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.iso);
+    auto d = parse_date(r.iso);
+    REQUIRE(d);
+    CHECK(weekday(*d) == r.weekday);
+    CHECK(civil_from_days(days_from_civil(*d)) == *d);
+    CHECK(d->iso() == r.iso);
+  }
+}
+
+TEST_CASE("dates that do not exist are rejected") {
+  for (const char* bad : {"2023-02-29", "2025-04-31", "2025-13-01", "2025-00-10", "2025-4-1", "2025/04/01",
+                          "", "2100-02-29", "20250401"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(parse_date(bad));
+  }
+  CHECK(parse_year_month("2025-09") == YearMonth{2025, 9});
+  CHECK_FALSE(parse_year_month("2025-13"));
+}
+
+TEST_CASE("a diagnostic names file, line, column and value") {
+  Diagnostic d{Diagnostic::Severity::error, "cases.csv", 12, 7, "postal_code", "123-45", "must be 7 digits"};
+  CHECK(format(d) == "cases.csv:12:7: error: postal_code \"123-45\": must be 7 digits");
+}
