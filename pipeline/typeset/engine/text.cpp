@@ -1,0 +1,1 @@
+#include "typeset/text.hpp"
