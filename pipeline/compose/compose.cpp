@@ -1,1 +1,111 @@
 #include "compose/compose.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <tuple>
+
+#include "barcode/barcode.hpp"
+
+namespace tsuchi::compose {
+
+namespace {
+
+Recipient recipient_of(const ingest::Case& c) {
+  Recipient r;
+  r.postal_code = c.postal_code;
+  r.address = c.address;
+  r.building = c.address_building;
+  r.name = c.guardian_name;
+  // The room number in the building line (方書, "…403号") is part of Japan Post's address number.
+  const std::string full = c.address_building.empty() ? c.address : c.address + "\u3000" + c.address_building;
+  if (auto cc = barcode::customer_code(c.postal_code, full)) r.customer_barcode = cc->data + "/" + cc->check_digit;
+  return r;
+}
+
+Checked<SlipWithCode> with_store_code(decide::Slip slip, const ingest::Municipality& m) {
+  Checked<SlipWithCode> out;
+  out.value.slip = std::move(slip);
+  const auto& s = out.value.slip;
+  if (s.amount > m.store_ceiling) return out;  // stores may not collect above the ceiling; the slip says so
+  barcode::StorePayment p;
+  p.issuer_code = m.gs1_issuer_code;
+  p.free_field = s.payment_reference;
+  p.reissue = 0;
+  p.deadline = s.store_deadline;
+  p.revenue_stamp = false;  // public charges carry no stamp duty
+  p.amount = s.amount;
+  auto payload = barcode::store_payload(p);
+  if (payload.ok()) {
+    out.value.store_barcode = std::move(payload.value);
+    return out;
+  }
+  for (auto d : payload.problems) {
+    d.reason = "case " + s.case_id + " " + s.month.iso() + ": store barcode: " + d.reason;
+    out.problems.push_back(std::move(d));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string envelope_id(const std::string& batch_id, int sequence) {
+  char b[24];
+  std::snprintf(b, sizeof b, "%06d", sequence);
+  return batch_id + "/" + b;
+}
+
+Checked<std::vector<Envelope>> compose_checked(const std::vector<decide::Decision>& decisions,
+                                               const ingest::Municipality& m) {
+  Checked<std::vector<Envelope>> out;
+  const decide::Calendar cal(m.holidays);
+  auto& envs = out.value;
+  std::map<std::string, std::size_t> by_guardian;  // guardian_atena_no -> index in envs
+  for (const auto& d : decisions) {
+    auto [it, fresh] = by_guardian.emplace(d.c.guardian_atena_no, envs.size());
+    if (fresh) {
+      Envelope e;
+      e.guardian_atena_no = d.c.guardian_atena_no;
+      e.to = recipient_of(d.c);
+      envs.push_back(std::move(e));
+    }
+    Envelope& e = envs[it->second];
+    e.notices.push_back(d);
+    for (auto& s : decide::slips_for(d, m, cal)) {
+      auto sc = with_store_code(std::move(s), m);
+      out.problems.insert(out.problems.end(), sc.problems.begin(), sc.problems.end());
+      e.slips.push_back(std::move(sc.value));
+    }
+  }
+  // Postal discounts (区分郵便) need the mail pre-sorted by postcode; the address and the
+  // guardian number make the order total, so the same input always gives the same envelope numbers.
+  std::stable_sort(envs.begin(), envs.end(), [](const Envelope& a, const Envelope& b) {
+    return std::tie(a.to.postal_code, a.to.address, a.guardian_atena_no) <
+           std::tie(b.to.postal_code, b.to.address, b.guardian_atena_no);
+  });
+  for (std::size_t i = 0; i < envs.size(); ++i) envs[i].sequence = static_cast<int>(i) + 1;
+  return out;
+}
+
+std::vector<Envelope> compose(const std::vector<decide::Decision>& decisions, const ingest::Municipality& m) {
+  return compose_checked(decisions, m).value;
+}
+
+std::vector<Batch> cut_batches(std::vector<Envelope> envelopes, const std::string& run_id, int batch_size) {
+  std::vector<Batch> batches;
+  const std::size_t size = batch_size < 1 ? 1 : static_cast<std::size_t>(batch_size);
+  for (std::size_t i = 0; i < envelopes.size(); i += size) {
+    Batch b;
+    b.index = static_cast<int>(batches.size()) + 1;
+    char id[16];
+    std::snprintf(id, sizeof id, "-B%03d", b.index);  // B1000 and up simply grow a digit
+    b.batch_id = run_id + id;
+    const std::size_t end = std::min(envelopes.size(), i + size);
+    b.envelopes.assign(std::make_move_iterator(envelopes.begin() + static_cast<std::ptrdiff_t>(i)),
+                       std::make_move_iterator(envelopes.begin() + static_cast<std::ptrdiff_t>(end)));
+    batches.push_back(std::move(b));
+  }
+  return batches;
+}
+
+}  // namespace tsuchi::compose

@@ -13,7 +13,7 @@ struct Recipient {
   std::string address;
   std::string building;
   std::string name;                 // guardian, exact code points; 様 is added by typeset
-  std::string customer_barcode;     // Japan Post data + check digit symbols, empty when none applies
+  std::string customer_barcode;     // Japan Post "data/check digit", e.g. "26300233-30-8-403/5"; empty when none applies
 };
 
 struct SlipWithCode {
@@ -38,7 +38,14 @@ struct Batch {
 // "<batch_id>/<envelope_no as 6 digits>", e.g. R20250901-B001/000123; a preview uses batch id PREVIEW.
 std::string envelope_id(const std::string& batch_id, int sequence);
 
+// One envelope per guardian, sorted by postal code, address, guardian_atena_no and numbered 1..N.
+// compose_checked also reports a store barcode that could not be built (bad issuer code or
+// reference in the configuration): such a slip keeps an empty store_barcode, so never print it.
+Checked<std::vector<Envelope>> compose_checked(const std::vector<decide::Decision>& decisions,
+                                               const ingest::Municipality& m);
 std::vector<Envelope> compose(const std::vector<decide::Decision>& decisions, const ingest::Municipality& m);
+// Consecutive runs of `batch_size` envelopes; ids "<run_id>-B001" (a 4th digit from batch 1000);
+// envelopes keep their run-wide sequence numbers.
 std::vector<Batch> cut_batches(std::vector<Envelope> envelopes, const std::string& run_id, int batch_size);
 
 }  // namespace tsuchi::compose

@@ -3,6 +3,7 @@
 #pragma once
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/core.hpp"
@@ -49,6 +50,7 @@ struct Bracket {
 
 struct Schedule {
   YearMonth effective_from;
+  int line = 0;                         // line of its [[schedule]] in fees.toml (for messages)
   Yen rounding = 10;                    // reduced amounts round down to a multiple of this
   std::vector<double> child_order_factor{1.0};  // 1st, 2nd, 3rd-and-later; the last repeats
   Yen side_dish_monthly = 0;            // 副食費
@@ -117,16 +119,24 @@ struct CasesFile {
 };
 
 // Reads cases.csv. Detects UTF-8 (BOM optional) vs CP932 unless told. Every problem is listed.
+// Rows with the right number of fields are kept in `cases` even when a field is bad (that field
+// keeps its default), so later checks can still report on the rest; only error-free inputs are usable.
 Checked<CasesFile> load_cases(const std::string& path, Encoding enc = Encoding::detect);
 // Same, from bytes already in memory (`name` is used in messages).
 Checked<CasesFile> parse_cases(std::string_view bytes, const std::string& name,
                                        Encoding enc = Encoding::detect);
 Checked<FeeSchedules> load_fees(const std::string& path);
 Checked<Municipality> load_municipality(const std::string& path);
+// Same, from text already in memory; `path` names the file in messages (and, for the
+// municipality, is the file whose folder relative paths resolve against).
+Checked<FeeSchedules> parse_fees(std::string_view toml, const std::string& path);
+Checked<Municipality> parse_municipality(std::string_view toml, const std::string& path);
 
 // Rules across files and rows (SPEC §6): unknown brackets, a month with no schedule in force,
 // one guardian with two addresses, care need required for type 2/3, and so on.
+// Pass CasesFile::header so messages carry column numbers (without it they carry only the name).
 Diagnostics check_consistency(const std::vector<Case>& cases, const std::string& cases_file,
-                              const FeeSchedules& fees, const std::string& fees_file);
+                              const FeeSchedules& fees, const std::string& fees_file,
+                              const std::vector<std::string>& header = {});
 
 }  // namespace tsuchi::ingest

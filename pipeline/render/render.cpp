@@ -1,1 +1,226 @@
+// Render: the display list drawn with Cairo's PDF surface, streamed to the caller's sink.
 #include "render/render.hpp"
+
+#include <cairo-ft.h>
+#include <cairo-pdf.h>
+#include <cairo.h>
+#include <ft2build.h>
+#include FT_FREETYPE_H
+
+#include <map>
+#include <memory>
+#include <vector>
+
+namespace tsuchi::render {
+
+namespace {
+
+template <class T, void (*F)(T*)>
+struct Deleter {
+  void operator()(T* p) const { F(p); }
+};
+using Surface = std::unique_ptr<cairo_surface_t, Deleter<cairo_surface_t, cairo_surface_destroy>>;
+using Context = std::unique_ptr<cairo_t, Deleter<cairo_t, cairo_destroy>>;
+using FontFace = std::unique_ptr<cairo_font_face_t, Deleter<cairo_font_face_t, cairo_font_face_destroy>>;
+using FontOptions = std::unique_ptr<cairo_font_options_t, Deleter<cairo_font_options_t, cairo_font_options_destroy>>;
+
+// The FT_Face behind a cairo font face, released when Cairo drops the face. Cairo may keep a
+// font face cached after this document is finished, so each face owns its FreeType library
+// (FT_Face is not thread-safe either, so nothing is shared between documents).
+struct FtFaceHold {
+  FT_Library lib = nullptr;
+  FT_Face face = nullptr;
+};
+void release_face(void* p) {
+  auto* h = static_cast<FtFaceHold*>(p);
+  if (h->face) FT_Done_Face(h->face);
+  if (h->lib) FT_Done_FreeType(h->lib);
+  delete h;
+}
+// Cairo identifies user data by the key's address; the key itself holds no state.
+const cairo_user_data_key_t kFtFaceKey{};
+
+Diagnostic problem(const std::string& value, const std::string& reason) {
+  Diagnostic d;
+  d.file = "(render)";
+  d.value = value;
+  d.reason = reason;
+  return d;
+}
+
+// Per document: Cairo embeds one font subset per cairo_font_face, and one image per surface,
+// so each face and each image is created once here and reused on every page.
+class Resources {
+ public:
+  explicit Resources(const typeset::Document& doc) : doc_(doc), fonts_(doc.faces.size()) {}
+
+  cairo_font_face_t* font(int index, Diagnostics& problems) {
+    if (index < 0 || static_cast<std::size_t>(index) >= fonts_.size()) {
+      problems.push_back(problem(std::to_string(index), "glyph run names a face the document does not list"));
+      return nullptr;
+    }
+    if (fonts_[index]) return fonts_[index].get();
+    const typeset::Face& f = doc_.faces[index];
+    auto* hold = new FtFaceHold;
+    if (FT_Init_FreeType(&hold->lib) != 0 || FT_New_Face(hold->lib, f.path.c_str(), f.index, &hold->face) != 0) {
+      release_face(hold);
+      problems.push_back(problem(f.path, "cannot open font file"));
+      return nullptr;
+    }
+    FontFace cf(cairo_ft_font_face_create_for_ft_face(hold->face, FT_LOAD_NO_HINTING));
+    if (cairo_font_face_set_user_data(cf.get(), &kFtFaceKey, hold, release_face) != CAIRO_STATUS_SUCCESS) {
+      release_face(hold);
+      problems.push_back(problem(f.path, "cairo could not take the font face"));
+      return nullptr;
+    }
+    fonts_[index] = std::move(cf);
+    return fonts_[index].get();
+  }
+
+  cairo_surface_t* image(const std::string& path, Diagnostics& problems) {
+    auto it = images_.find(path);
+    if (it == images_.end()) {
+      Surface s(cairo_image_surface_create_from_png(path.c_str()));
+      if (cairo_surface_status(s.get()) != CAIRO_STATUS_SUCCESS) {
+        problems.push_back(problem(path, std::string("cannot read PNG: ") +
+                                             cairo_status_to_string(cairo_surface_status(s.get()))));
+        s.reset();
+      }
+      it = images_.emplace(path, std::move(s)).first;
+    }
+    return it->second.get();
+  }
+
+ private:
+  const typeset::Document& doc_;
+  std::vector<FontFace> fonts_;
+  std::map<std::string, Surface> images_;
+};
+
+void draw_runs(cairo_t* cr, const std::vector<typeset::GlyphRun>& runs, Resources& res, Diagnostics& problems) {
+  std::vector<cairo_glyph_t> glyphs;
+  std::vector<cairo_text_cluster_t> clusters;
+  for (const typeset::GlyphRun& run : runs) {
+    if (run.glyphs.empty()) continue;
+    cairo_font_face_t* face = res.font(run.face, problems);
+    if (!face) continue;
+    glyphs.clear();
+    clusters.clear();
+    for (const typeset::Glyph& g : run.glyphs) glyphs.push_back({g.id, g.x, g.y});
+    for (const typeset::Cluster& c : run.clusters) clusters.push_back({c.bytes, c.glyphs});
+    cairo_set_font_face(cr, face);
+    cairo_set_font_size(cr, run.size);
+    cairo_set_source_rgb(cr, run.gray, run.gray, run.gray);
+    // With clusters Cairo writes each glyph's exact source text (ToUnicode, or ActualText
+    // where one glyph serves two texts, e.g. 子 and the Kangxi radical ⼦ in IPAex).
+    cairo_show_text_glyphs(cr, run.text.data(), static_cast<int>(run.text.size()), glyphs.data(),
+                           static_cast<int>(glyphs.size()), clusters.data(), static_cast<int>(clusters.size()),
+                           static_cast<cairo_text_cluster_flags_t>(0));
+  }
+}
+
+void draw_rects(cairo_t* cr, const std::vector<typeset::Rect>& rects) {
+  // Consecutive filled rects of one gray (barcode bars) become one path: fewer PDF operators.
+  for (std::size_t i = 0; i < rects.size();) {
+    const typeset::Rect& r = rects[i];
+    cairo_set_source_rgb(cr, r.gray, r.gray, r.gray);
+    if (!r.fill) {
+      cairo_rectangle(cr, r.x, r.y, r.w, r.h);
+      cairo_set_line_width(cr, r.stroke_width);
+      cairo_stroke(cr);
+      ++i;
+      continue;
+    }
+    std::size_t j = i;
+    for (; j < rects.size() && rects[j].fill && rects[j].gray == r.gray; ++j)
+      cairo_rectangle(cr, rects[j].x, rects[j].y, rects[j].w, rects[j].h);
+    cairo_fill(cr);
+    i = j;
+  }
+}
+
+void draw_images(cairo_t* cr, const std::vector<typeset::Image>& images, Resources& res, Diagnostics& problems) {
+  for (const typeset::Image& im : images) {
+    cairo_surface_t* s = res.image(im.png_path, problems);
+    if (!s) continue;
+    const int iw = cairo_image_surface_get_width(s), ih = cairo_image_surface_get_height(s);
+    if (iw <= 0 || ih <= 0 || im.w <= 0 || im.h <= 0) continue;
+    cairo_save(cr);
+    cairo_translate(cr, im.x, im.y);
+    cairo_scale(cr, im.w / iw, im.h / ih);
+    cairo_set_source_surface(cr, s, 0, 0);
+    cairo_paint(cr);
+    cairo_restore(cr);
+  }
+}
+
+struct Sink {
+  const std::function<void(std::string_view)>* fn;
+  bool failed = false;
+};
+
+cairo_status_t write_to_sink(void* closure, const unsigned char* data, unsigned int length) {
+  auto* sink = static_cast<Sink*>(closure);
+  try {
+    (*sink->fn)(std::string_view(reinterpret_cast<const char*>(data), length));
+    return CAIRO_STATUS_SUCCESS;
+  } catch (...) {  // nothing may unwind through Cairo's C frames
+    sink->failed = true;
+    return CAIRO_STATUS_WRITE_ERROR;
+  }
+}
+
+}  // namespace
+
+Checked<bool> pdf(const typeset::Document& doc, const PdfOptions& opt,
+                  const std::function<void(std::string_view)>& sink) {
+  Checked<bool> out;
+  Sink closure{&sink};
+  const double w0 = doc.pages.empty() ? 595.2756 : doc.pages.front().width;
+  const double h0 = doc.pages.empty() ? 841.8898 : doc.pages.front().height;
+  Surface surface(cairo_pdf_surface_create_for_stream(write_to_sink, &closure, w0, h0));
+  cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_TITLE, opt.title.c_str());
+  cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_CREATOR, "tsuchi " TSUCHI_VERSION);
+  cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_CREATE_DATE, opt.creation_date.c_str());
+  cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_MOD_DATE, opt.creation_date.c_str());
+
+  Resources res(doc);
+  {
+    Context cr(cairo_create(surface.get()));
+    FontOptions fo(cairo_font_options_create());
+    // Positions come from HarfBuzz in design units; hinting would only disturb them.
+    cairo_font_options_set_hint_style(fo.get(), CAIRO_HINT_STYLE_NONE);
+    cairo_font_options_set_hint_metrics(fo.get(), CAIRO_HINT_METRICS_OFF);
+    cairo_set_font_options(cr.get(), fo.get());
+    for (std::size_t i = 0; i < doc.pages.size(); ++i) {
+      const typeset::Page& page = doc.pages[i];
+      cairo_pdf_surface_set_size(surface.get(), page.width, page.height);
+      // Images last: the official seal (公印) is printed over the issuer's name.
+      draw_rects(cr.get(), page.rects);
+      draw_runs(cr.get(), page.runs, res, out.problems);
+      draw_images(cr.get(), page.images, res, out.problems);
+      cairo_show_page(cr.get());
+      if (cairo_status(cr.get()) != CAIRO_STATUS_SUCCESS) {
+        out.problems.push_back(problem("page " + std::to_string(i + 1),
+                                       std::string("cairo: ") + cairo_status_to_string(cairo_status(cr.get()))));
+        break;
+      }
+    }
+  }
+  cairo_surface_finish(surface.get());
+  if (closure.failed) out.problems.push_back(problem("", "the PDF sink failed"));
+  else if (cairo_surface_status(surface.get()) != CAIRO_STATUS_SUCCESS)
+    out.problems.push_back(
+        problem("", std::string("cairo: ") + cairo_status_to_string(cairo_surface_status(surface.get()))));
+  out.value = out.ok();
+  return out;
+}
+
+Checked<std::string> pdf_bytes(const typeset::Document& doc, const PdfOptions& opt) {
+  Checked<std::string> out;
+  auto r = pdf(doc, opt, [&](std::string_view b) { out.value.append(b); });
+  out.problems = std::move(r.problems);
+  return out;
+}
+
+}  // namespace tsuchi::render

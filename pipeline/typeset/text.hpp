@@ -20,6 +20,8 @@ struct TextBlock {
   double last_line_width = 0;
 };
 
+// Shared by threads safely: HarfBuzz fonts are immutable and the shaping caches take a mutex.
+// GlyphRun::face indexes faces(); put faces() into Document::faces.
 class TextEngine {
  public:
   // Reads fonts/fonts.toml (roles, fallback order, file paths) and opens every face.
