@@ -1,0 +1,153 @@
+// GS1-128 and QR drawings: rasterized from our millimetre Bars and decoded with ZXing.
+#define ZX_USE_UTF8 1
+#include <ZXing/ReadBarcode.h>
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "barcode/barcode.hpp"
+
+using namespace tsuchi;
+using namespace tsuchi::barcode;
+
+namespace {
+
+// An 8-bit grey page holding the symbol at `dpi`, a white margin around it.
+struct Raster {
+  int width = 0, height = 0;
+  std::vector<std::uint8_t> pixels;
+};
+
+Raster rasterize(const Symbol& s, double dpi, double margin_mm = 3) {
+  const double px_per_mm = dpi / 25.4;
+  Raster r;
+  r.width = static_cast<int>(std::ceil((s.width_mm + 2 * margin_mm) * px_per_mm));
+  r.height = static_cast<int>(std::ceil((s.height_mm + 2 * margin_mm) * px_per_mm));
+  r.pixels.assign(static_cast<std::size_t>(r.width) * r.height, 255);
+  for (const Bar& b : s.bars) {
+    // A pixel is ink when its centre lies inside the bar, as a printer's raster image processor decides.
+    const int x0 = static_cast<int>(std::lround((margin_mm + b.x) * px_per_mm));
+    const int x1 = static_cast<int>(std::lround((margin_mm + b.x + b.w) * px_per_mm));
+    const int y0 = static_cast<int>(std::lround((margin_mm + b.y) * px_per_mm));
+    const int y1 = static_cast<int>(std::lround((margin_mm + b.y + b.h) * px_per_mm));
+    for (int y = std::max(y0, 0); y < std::min(y1, r.height); ++y)
+      for (int x = std::max(x0, 0); x < std::min(x1, r.width); ++x) r.pixels[static_cast<std::size_t>(y) * r.width + x] = 0;
+  }
+  return r;
+}
+
+ZXing::Result decode(const Raster& r, ZXing::BarcodeFormat format) {
+  ZXing::DecodeHints hints;
+  hints.setFormats(format);
+  return ZXing::ReadBarcode({r.pixels.data(), r.width, r.height, ZXing::ImageFormat::Lum}, hints);
+}
+
+// ZXing reports GS1's leading FNC1 as the symbology identifier ]C1 and passes the element string
+// through; anything else (a leading GS, parentheses) would mean a different symbol.
+std::string gs1_digits(const ZXing::Result& res) {
+  std::string t = res.text();
+  if (!t.empty() && t[0] == '\x1d') t.erase(0, 1);
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("GS1-128 payloads decode back to the 44 digits at common module widths") {
+  struct Row { Yen amount; int reissue; double module_mm; double dpi; };
+  const Row rows[] = {
+      {0, 0, 0.19, 600},      {1, 0, 0.19, 600},      {12300, 1, 0.19, 400},
+      {55000, 2, 0.169, 600}, {299999, 9, 0.169, 300}, {999999, 0, 0.19, 600},
+  };
+  for (const auto& r : rows) {
+    StorePayment p;
+    p.issuer_code = "912345";
+    p.free_field = "000000000020250900123";
+    p.reissue = r.reissue;
+    p.deadline = {2025, 10, 31};
+    p.amount = r.amount;
+    auto digits = store_payload(p);
+    REQUIRE(digits.ok());
+    CAPTURE(digits.value);
+    CAPTURE(r.module_mm);
+    auto sym = draw_store_barcode(digits.value, r.module_mm);
+    REQUIRE(sym.ok());
+    const Symbol& s = sym.value;
+
+    // 288 modules (start C, FNC1, 22 digit pairs, check, stop) between 2.54 mm quiet zones.
+    CHECK(s.width_mm == doctest::Approx(288 * r.module_mm + 2 * 2.54).epsilon(1e-4));
+    CHECK(s.width_mm <= 60.0);
+    CHECK(s.height_mm == doctest::Approx(10.0).epsilon(1e-3));
+    double left = 1e9, right = 0;
+    for (const Bar& b : s.bars) {
+      left = std::min(left, b.x);
+      right = std::max(right, b.x + b.w);
+      CHECK(b.h == doctest::Approx(10.0).epsilon(1e-3));
+    }
+    CHECK(left == doctest::Approx(2.54));
+    CHECK(s.width_mm - right == doctest::Approx(2.54));
+    CHECK(s.bars.size() == 79);  // 3 bars per symbol character x 25 + 4 in the stop
+
+    auto res = decode(rasterize(s, r.dpi), ZXing::BarcodeFormat::Code128);
+    REQUIRE(res.isValid());
+    CHECK(res.symbologyIdentifier() == "]C1");
+    CHECK(gs1_digits(res) == digits.value);
+  }
+}
+
+TEST_CASE("GS1-128 refuses what would not be a valid slip barcode") {
+  const std::string good = "91912345000012345678901234567026043000123004";
+  struct Row { std::string digits; double module_mm; double height_mm; const char* reason; };
+  const Row rows[] = {
+      {good, 0.21, 10, "symbol with quiet zones exceeds 60.00 mm; use a narrower module"},
+      {good, 0.19, 9.9, "bar height must be at least 10.00 mm"},
+      {good.substr(0, 43) + "5", 0.19, 10, "not a 44-digit AI 91 payload with a valid check digit"},
+      {good.substr(0, 40), 0.19, 10, "not a 44-digit AI 91 payload with a valid check digit"},
+  };
+  for (const auto& r : rows) {
+    auto sym = draw_store_barcode(r.digits, r.module_mm, r.height_mm);
+    CHECK_FALSE(sym.ok());
+    REQUIRE_FALSE(sym.problems.empty());
+    CHECK(sym.problems.front().reason == r.reason);
+  }
+  // A taller symbol is fine; a narrower width limit is a setting.
+  CHECK(draw_store_barcode(good, 0.19, 15).ok());
+  CHECK_FALSE(draw_store_barcode(good, 0.19, 10, 55).ok());
+}
+
+TEST_CASE("QR insertion codes decode back, with a 4-module quiet zone") {
+  struct Row { const char* text; double module_mm; double dpi; };
+  const Row rows[] = {
+      {"PREVIEW/000001/1-2", 0.5, 300},
+      {"R20250901-B001/000123/2-3", 0.4, 600},
+      {"R20251231-B120/099999/12-12", 0.33, 600},
+      {"証明書 R20250901-B001 ¥0 sha256:9f86d081884c7d65", 0.4, 600},  // UTF-8 with ECI, yen kept
+  };
+  for (const auto& r : rows) {
+    const std::string text = r.text;
+    CAPTURE(text);
+    auto sym = draw_qr(r.text, r.module_mm);
+    REQUIRE(sym.ok());
+    const Symbol& s = sym.value;
+    double left = 1e9, top = 1e9, right = 0, bottom = 0;
+    for (const Bar& b : s.bars) {
+      left = std::min(left, b.x);
+      top = std::min(top, b.y);
+      right = std::max(right, b.x + b.w);
+      bottom = std::max(bottom, b.y + b.h);
+    }
+    // A finder pattern sits in each corner, so the ink spans the whole symbol inside the quiet zone.
+    CHECK(left == doctest::Approx(4 * r.module_mm));
+    CHECK(top == doctest::Approx(4 * r.module_mm));
+    CHECK(s.width_mm - right == doctest::Approx(4 * r.module_mm));
+    CHECK(s.height_mm - bottom == doctest::Approx(4 * r.module_mm));
+    const double modules = s.width_mm / r.module_mm - 8;
+    CHECK(modules == doctest::Approx(std::round(modules)));
+    CHECK(std::lround(modules) % 4 == 1);  // QR versions are 21, 25, 29... modules wide
+
+    auto res = decode(rasterize(s, r.dpi, 0), ZXing::BarcodeFormat::QRCode);
+    REQUIRE(res.isValid());
+    CHECK(res.text() == r.text);
+    CHECK(res.ecLevel() == "M");
+  }
+  CHECK_FALSE(draw_qr("", 0.5).ok());
+}
