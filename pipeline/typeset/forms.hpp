@@ -1,0 +1,199 @@
+// Internal to typeset: the notice and slip forms. Their wording (templates/*.toml) and positions
+// (layouts/*.toml, millimetres) are data read at run time, so a city or a revised form needs no
+// rebuild; the page builders below place that data with the text engine and barcode drawings.
+#pragma once
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "barcode/barcode.hpp"
+#include "typeset/text.hpp"
+#include "typeset/typeset.hpp"
+
+namespace tsuchi::typeset::forms {
+
+constexpr double kPtPerMm = 72.0 / 25.4;
+inline double pt(double mm) { return mm * kPtPerMm; }
+inline double mm(double points) { return points / kPtPerMm; }
+
+// ---- Placeholders: "{name}" in a template, filled from (name, value) pairs ----
+using Vars = std::vector<std::pair<std::string_view, std::string>>;
+std::string fill(std::string_view tmpl, const Vars& vars);
+// Placeholder names in `tmpl` that are not in `allowed` (a typo in a template is caught at load).
+std::vector<std::string> unknown_placeholders(std::string_view tmpl, const std::vector<std::string_view>& allowed);
+// The ceiling as the note prints it: 30万円 for whole 万, else 12,345円.
+std::string ceiling_text(Yen ceiling);
+
+// ---- Wording (templates/) ----
+struct NoticeText {
+  std::string title_decision, title_change, title_continued;
+  std::string number, date, issuer, honorific, envelope;
+  std::string salutation_decision, salutation_change, ki;
+  std::map<std::string, std::string, std::less<>> labels;  // by table field
+  std::vector<std::string> certification;                   // by certification_type - 1
+  std::string care_standard, care_short, care_none;
+  std::string bracket, period, period_single, pay_transfer, pay_slip;
+  std::string appeal_heading, contact_heading;
+  std::vector<std::string> contact_lines;
+};
+
+struct SlipPartText {
+  std::string title, note;
+  std::vector<std::string> text;
+};
+
+struct SlipText {
+  std::vector<SlipPartText> parts;
+  std::map<std::string, std::string, std::less<>> labels;  // by cell field, plus "stamp"
+  std::string issuer, period, payer, store_deadline_none;
+  std::string ceiling_note, no_barcode_note;
+};
+
+// ---- Positions (layouts/), millimetres; sizes in points ----
+struct Box {
+  double x = 0, y = 0, w = 0, h = 0;
+};
+
+struct QrPlace {
+  double x = 0, y = 0, module = 0.4;
+};
+
+struct NoticeLayout {
+  double page_w = 210, page_h = 297;
+  Box window;
+  struct {
+    double x, y, w, bottom, postal_size, envelope_id_size, address_size, address_leading, name_size,
+        name_gap, barcode_gap;
+  } recipient{};
+  struct Anchor {
+    double x, y, size;
+  } number{}, date{}, title{};
+  struct {
+    double x, y, size, seal_size;
+  } issuer{};
+  struct {
+    double x, w, top, continued_top, continued_title_y, bottom, size, leading, gap;
+  } body{};
+  struct {
+    double row_h, label_w, label_size, label_gray, rule, pad;
+    std::vector<std::string> rows;
+  } table{};
+  struct {
+    std::vector<double> cols;
+    double head_h, row_h, head_size;
+  } periods{};
+  struct {
+    double gap, heading_size, size, leading, paragraph_gap;
+  } appeal{};
+  struct {
+    double x, bottom, w, size, leading, pad;
+  } contact{};
+  struct {
+    double x, length;
+    std::vector<double> y;
+  } fold{};
+  QrPlace qr;
+};
+
+struct SlipCell {
+  std::string field;
+  Box box;
+  Align align = Align::left;
+  double size = 0;  // 0: the common value size
+};
+
+struct SlipPart {
+  double y = 0;
+  bool store_barcode = false;
+  Box text;  // h unused
+};
+
+struct SlipLayout {
+  double page_w = 210, page_h = 297;
+  std::vector<SlipPart> parts;
+  struct {
+    std::vector<double> y;
+    double x0, x1, dash, gap, gray;
+  } cut{};
+  struct {
+    double title_x, title_y, title_size, note_x, note_size, issuer_x, issuer_size;
+  } head{};
+  struct {
+    double label_h, label_size, label_gray, rule, pad, value_size;
+  } cells{};
+  std::vector<SlipCell> cell;
+  Box stamp;
+  struct {
+    double size, leading;
+  } text{};
+  struct {
+    double x, y, module, height, max_w, hrt_size, hrt_leading;
+  } barcode{};
+  struct {
+    double x, y, w, size, leading;
+  } ceiling{};
+  QrPlace qr;
+};
+
+struct Forms {
+  NoticeText notice_text;
+  NoticeLayout notice;
+  SlipText slip_text;
+  SlipLayout slip;
+};
+
+// Reads templates/notice.toml, templates/slip.toml, layouts/notice.toml and layouts/slip.toml
+// under `data_dir`; every problem names its file and key.
+Checked<Forms> load_forms(const std::string& data_dir);
+
+// ---- Drawing on a page, in millimetres ----
+class Canvas {
+ public:
+  Canvas(Page& page, const TextEngine& te) : page_(page), te_(te) {}
+  Page& page() { return page_; }
+  const TextEngine& engine() const { return te_; }
+
+  double width(std::string_view s, Role role, double size) const;  // mm
+  // One line, baseline at y; x is the left edge, right edge or centre as `align` says.
+  void text(std::string_view s, Role role, double size, double x, double y, Align align = Align::left,
+            double gray = 0);
+  // A paragraph whose first line's top is y; returns its height (lines * leading), mm.
+  double paragraph(std::string_view s, Role role, double size, double x, double y, double w, double leading,
+                   Align align = Align::left);
+  void stroke(const Box& b, double width_pt, double gray = 0);
+  void fill(const Box& b, double gray);
+  // A barcode symbol with its top-left (quiet zone included) at x, y; returns the region it covers.
+  Box symbol(const barcode::Symbol& s, double x, double y);
+  // Records what a code at `region` must decode to.
+  void code(CodeKind kind, std::string value, const Box& region, std::string bar_states = {});
+  void image(const std::string& png, const Box& b);
+
+ private:
+  Page& page_;
+  const TextEngine& te_;
+};
+
+// Vertical position of a baseline that centres CJK text of `size` pt in a band [top, top + h] mm:
+// the ideographic em box spans 0.88 em above the baseline to 0.12 em below.
+inline double centred_baseline(double top, double h, double size) { return top + h / 2 + mm(size) * 0.38; }
+
+// ---- The forms ----
+struct NoticeInput {
+  const decide::Decision& decision;
+  const compose::Recipient& to;
+  std::string envelope_id;
+  bool customer_barcode = false;  // only the envelope's first page faces the window
+};
+std::vector<Page> notice_pages(const Forms& f, const TextEngine& te, const ingest::Municipality& m,
+                               const NoticeInput& in);
+
+// `child` is the notice of the slip's child (for its name); may be null.
+Page slip_page(const Forms& f, const TextEngine& te, const ingest::Municipality& m,
+               const compose::SlipWithCode& s, const decide::Decision* child, const compose::Recipient& to);
+
+// The insertion-check QR "<envelope_id>/<page>-<pages>" at the form's place.
+void insertion_qr(Page& page, const TextEngine& te, const QrPlace& at);
+
+}  // namespace tsuchi::typeset::forms

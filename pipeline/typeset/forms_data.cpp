@@ -1,0 +1,391 @@
+// Loading the forms' wording and positions from TOML, with a diagnostic per bad or missing key.
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <optional>
+#include <toml++/toml.h>
+
+#include "typeset/forms.hpp"
+
+namespace tsuchi::typeset::forms {
+
+std::string fill(std::string_view tmpl, const Vars& vars) {
+  std::string out;
+  out.reserve(tmpl.size() + 32);
+  std::size_t i = 0;
+  while (i < tmpl.size()) {
+    std::size_t open = tmpl.find('{', i);
+    std::size_t close = open == std::string_view::npos ? open : tmpl.find('}', open);
+    if (close == std::string_view::npos) {
+      out.append(tmpl.substr(i));
+      break;
+    }
+    out.append(tmpl.substr(i, open - i));
+    std::string_view name = tmpl.substr(open + 1, close - open - 1);
+    bool found = false;
+    for (const auto& [k, v] : vars)
+      if (k == name) {
+        out += v;
+        found = true;
+        break;
+      }
+    if (!found) out.append(tmpl.substr(open, close - open + 1));  // load-time checks make this rare
+    i = close + 1;
+  }
+  return out;
+}
+
+std::vector<std::string> unknown_placeholders(std::string_view tmpl, const std::vector<std::string_view>& allowed) {
+  std::vector<std::string> unknown;
+  std::size_t i = 0;
+  while ((i = tmpl.find('{', i)) != std::string_view::npos) {
+    std::size_t close = tmpl.find('}', i);
+    if (close == std::string_view::npos) break;
+    std::string_view name = tmpl.substr(i + 1, close - i - 1);
+    bool ok = false;
+    for (auto a : allowed) ok = ok || a == name;
+    if (!ok) unknown.emplace_back(name);
+    i = close + 1;
+  }
+  return unknown;
+}
+
+std::string ceiling_text(Yen ceiling) {
+  if (ceiling > 0 && ceiling % 10000 == 0) return grouped(ceiling / 10000) + "万円";
+  return yen(ceiling);
+}
+
+namespace {
+
+using Names = std::vector<std::string_view>;
+
+// Typed access to one TOML table; every missing or ill-typed key becomes a diagnostic naming
+// the file, the line when the key exists, and its dotted path.
+class Reader {
+ public:
+  Reader(const toml::table& t, const std::string& file, Diagnostics& out, std::string prefix = {})
+      : t_(t), file_(file), out_(out), prefix_(std::move(prefix)) {}
+
+  double num(std::string_view key) {
+    auto n = t_.at_path(key);
+    if (!n) {
+      missing(key, "a number (millimetres or points)");
+      return 0;
+    }
+    auto v = n.value<double>();
+    if (!v || !std::isfinite(*v) || *v < 0) {
+      problem(key, n.node(), "must be a non-negative number");
+      return 0;
+    }
+    return *v;
+  }
+
+  std::vector<double> nums(std::string_view key) {
+    std::vector<double> out;
+    auto n = t_.at_path(key);
+    const toml::array* a = n.as_array();
+    if (!a) {
+      n ? problem(key, n.node(), "must be an array of numbers") : missing(key, "an array of numbers");
+      return out;
+    }
+    for (const auto& e : *a) {
+      auto v = e.value<double>();
+      if (!v || *v < 0) {
+        problem(key, &e, "must hold non-negative numbers only");
+        return {};
+      }
+      out.push_back(*v);
+    }
+    return out;
+  }
+
+  bool flag(std::string_view key) {
+    auto n = t_.at_path(key);
+    if (!n) return missing(key, "true or false"), false;
+    if (auto v = n.value<bool>()) return *v;
+    problem(key, n.node(), "must be true or false");
+    return false;
+  }
+
+  std::string text(std::string_view key, const Names& vars = {}) {
+    auto n = t_.at_path(key);
+    if (!n) return missing(key, "a string"), std::string();
+    auto v = n.value<std::string>();
+    if (!v) {
+      problem(key, n.node(), "must be a string");
+      return {};
+    }
+    check_placeholders(key, n.node(), *v, vars);
+    return *v;
+  }
+
+  std::vector<std::string> texts(std::string_view key, const Names& vars = {}) {
+    std::vector<std::string> out;
+    auto n = t_.at_path(key);
+    const toml::array* a = n.as_array();
+    if (!a) {
+      n ? problem(key, n.node(), "must be an array of strings") : missing(key, "an array of strings");
+      return out;
+    }
+    for (const auto& e : *a) {
+      auto v = e.value<std::string>();
+      if (!v) {
+        problem(key, &e, "must hold strings only");
+        return {};
+      }
+      check_placeholders(key, &e, *v, vars);
+      out.push_back(*v);
+    }
+    return out;
+  }
+
+  // The tables of an array of tables ([[part]]), each with a reader prefixed "part[1].".
+  std::vector<Reader> tables(std::string_view key) {
+    std::vector<Reader> out;
+    auto n = t_.at_path(key);
+    const toml::array* a = n.as_array();
+    if (!a || !a->is_array_of_tables()) {
+      n ? problem(key, n.node(), "must be an array of tables ([[" + std::string(key) + "]])")
+        : missing(key, "an array of tables ([[" + std::string(key) + "]])");
+      return out;
+    }
+    int i = 0;
+    for (const auto& e : *a)
+      out.emplace_back(*e.as_table(), file_, out_, path(key) + "[" + std::to_string(++i) + "].");
+    return out;
+  }
+
+  const Diagnostics& problems() const { return out_; }
+
+  void problem(std::string_view key, const toml::node* n, std::string reason, std::string value = {}) {
+    Diagnostic d;
+    d.file = file_;
+    d.line = n ? static_cast<int>(n->source().begin.line) : 0;
+    d.column_name = path(key);
+    d.value = std::move(value);
+    d.reason = std::move(reason);
+    out_.push_back(std::move(d));
+  }
+
+ private:
+  // Located at the table that should hold the key, when that table exists.
+  void missing(std::string_view key, const std::string& what) {
+    auto dot = key.rfind('.');
+    auto parent = dot == std::string_view::npos ? toml::node_view<const toml::node>() : t_.at_path(key.substr(0, dot));
+    problem(key, parent ? parent.node() : nullptr, "missing; expected " + what);
+  }
+
+  void check_placeholders(std::string_view key, const toml::node* n, const std::string& s, const Names& vars) {
+    for (const auto& u : unknown_placeholders(s, vars)) {
+      std::string known;
+      for (auto v : vars) known += (known.empty() ? "" : ", ") + std::string("{") + std::string(v) + "}";
+      problem(key, n, "unknown placeholder; this key takes " + (known.empty() ? std::string("none") : known),
+              "{" + u + "}");
+    }
+  }
+
+  std::string path(std::string_view key) const { return prefix_ + std::string(key); }
+
+  const toml::table& t_;
+  std::string file_;
+  Diagnostics& out_;
+  std::string prefix_;
+};
+
+std::optional<toml::table> parse(const std::string& path, Diagnostics& out) {
+  if (!std::filesystem::exists(path)) {
+    out.push_back({Diagnostic::Severity::error, path, 0, 0, "", "", "file not found"});
+    return std::nullopt;
+  }
+  try {
+    return toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    out.push_back({Diagnostic::Severity::error, path, static_cast<int>(e.source().begin.line),
+                   static_cast<int>(e.source().begin.column), "", "", std::string(e.description())});
+    return std::nullopt;
+  }
+}
+
+Align align_of(Reader& r, std::string_view key) {
+  std::string a = r.text(key);
+  if (a == "left") return Align::left;
+  if (a == "right") return Align::right;
+  if (a == "center") return Align::center;
+  if (!a.empty()) r.problem(key, nullptr, "must be left, right or center", a);
+  return Align::left;
+}
+
+QrPlace read_qr(Reader& r) { return {r.num("qr.x"), r.num("qr.y"), r.num("qr.module")}; }
+
+const Names kNoticeTableFields = {"child_name", "birth_date", "facility", "certification", "care_need",
+                                  "bracket", "periods", "payment_method", "change_reason"};
+const Names kSlipFields = {"fiscal_year", "subject", "period", "reference", "payer",
+                           "child", "amount", "due_date", "store_deadline"};
+
+void read_notice_text(Reader r, NoticeText& t) {
+  t.title_decision = r.text("title.decision");
+  t.title_change = r.text("title.change");
+  t.title_continued = r.text("title.continued", {"title", "child_name"});
+  t.number = r.text("header.number", {"case_id", "decision_ymd"});
+  t.date = r.text("header.date", {"decision_date"});
+  t.issuer = r.text("header.issuer", {"mayor_title", "mayor_name", "city_name"});
+  t.honorific = r.text("header.honorific");
+  t.envelope = r.text("header.envelope", {"envelope_id"});
+  const Names salutation = {"fiscal_year", "city_name", "child_name"};
+  t.salutation_decision = r.text("salutation.decision", salutation);
+  t.salutation_change = r.text("salutation.change", salutation);
+  t.ki = r.text("salutation.ki");
+  for (auto f : kNoticeTableFields)
+    if (f != "periods") t.labels[std::string(f)] = r.text("labels." + std::string(f));
+  for (auto f : {"period", "user_charge", "side_dish"}) t.labels[f] = r.text("labels." + std::string(f));
+  t.certification = r.texts("values.certification");
+  if (t.certification.size() != 3)
+    r.problem("values.certification", nullptr, "must list the labels of types 1, 2 and 3");
+  t.care_standard = r.text("values.care_need_standard");
+  t.care_short = r.text("values.care_need_short");
+  t.care_none = r.text("values.care_need_none");
+  t.bracket = r.text("values.bracket", {"code", "label"});
+  t.period = r.text("values.period", {"from", "to"});
+  t.period_single = r.text("values.period_single", {"from"});
+  t.pay_transfer = r.text("values.payment_transfer");
+  t.pay_slip = r.text("values.payment_slip");
+  t.appeal_heading = r.text("appeal.heading");
+  t.contact_heading = r.text("contact.heading");
+  t.contact_lines = r.texts("contact.lines",
+                            {"city_name", "department", "section", "address", "phone", "extension", "hours"});
+}
+
+void read_slip_text(Reader r, SlipText& t) {
+  const Names city = {"city_name", "mayor_title", "subject"};
+  for (auto& p : r.tables("part"))
+    t.parts.push_back({p.text("title", city), p.text("note", city), p.texts("text", city)});
+  for (auto f : kSlipFields) t.labels[std::string(f)] = r.text("labels." + std::string(f));
+  t.labels["stamp"] = r.text("labels.stamp");
+  t.issuer = r.text("values.issuer", {"city_name", "mayor_title"});
+  t.period = r.text("values.period", {"month"});
+  t.payer = r.text("values.payer", {"name"});
+  t.store_deadline_none = r.text("values.store_deadline_none");
+  t.ceiling_note = r.text("notes.ceiling", {"ceiling"});
+  t.no_barcode_note = r.text("notes.no_barcode");
+}
+
+void read_notice_layout(Reader r, NoticeLayout& l) {
+  l.page_w = r.num("page.width");
+  l.page_h = r.num("page.height");
+  l.window = {r.num("window.x"), r.num("window.y"), r.num("window.w"), r.num("window.h")};
+  auto& rc = l.recipient;
+  const std::size_t before = r.problems().size();
+  rc.x = r.num("recipient.x");
+  rc.y = r.num("recipient.y");
+  rc.w = r.num("recipient.w");
+  rc.bottom = r.num("recipient.bottom");
+  rc.postal_size = r.num("recipient.postal_size");
+  rc.envelope_id_size = r.num("recipient.envelope_id_size");
+  rc.address_size = r.num("recipient.address_size");
+  rc.address_leading = r.num("recipient.address_leading");
+  rc.name_size = r.num("recipient.name_size");
+  rc.name_gap = r.num("recipient.name_gap");
+  rc.barcode_gap = r.num("recipient.barcode_gap");
+  const auto& w = l.window;
+  if (r.problems().size() == before && (rc.x < w.x || rc.y < w.y || rc.x + rc.w > w.x + w.w || rc.bottom > w.y + w.h))
+    r.problem("recipient", nullptr, "the recipient block must lie inside the window");
+  auto anchor = [&](const std::string& k) {
+    return NoticeLayout::Anchor{r.num(k + ".x"), r.num(k + ".y"), r.num(k + ".size")};
+  };
+  l.number = anchor("number");
+  l.date = anchor("date");
+  l.title = anchor("title");
+  l.issuer = {r.num("issuer.x"), r.num("issuer.y"), r.num("issuer.size"), r.num("issuer.seal_size")};
+  auto& b = l.body;
+  b = {r.num("body.x"), r.num("body.w"), r.num("body.top"), r.num("body.continued_top"),
+       r.num("body.continued_title_y"), r.num("body.bottom"), r.num("body.size"), r.num("body.leading"),
+       r.num("body.gap")};
+  auto& t = l.table;
+  t.row_h = r.num("table.row_h");
+  t.label_w = r.num("table.label_w");
+  t.label_size = r.num("table.label_size");
+  t.label_gray = r.num("table.label_gray");
+  t.rule = r.num("table.rule");
+  t.pad = r.num("table.pad");
+  t.rows = r.texts("table.rows");
+  for (const auto& row : t.rows)
+    if (std::find(kNoticeTableFields.begin(), kNoticeTableFields.end(), std::string_view(row)) == kNoticeTableFields.end())
+      r.problem("table.rows", nullptr, "unknown row; known: child_name birth_date facility certification "
+                "care_need bracket periods payment_method change_reason", row);
+  l.periods.cols = r.nums("periods.cols");
+  if (l.periods.cols.size() != 3) r.problem("periods.cols", nullptr, "must give three column widths");
+  l.periods.head_h = r.num("periods.head_h");
+  l.periods.row_h = r.num("periods.row_h");
+  l.periods.head_size = r.num("periods.head_size");
+  l.appeal = {r.num("appeal.gap"), r.num("appeal.heading_size"), r.num("appeal.size"), r.num("appeal.leading"),
+              r.num("appeal.paragraph_gap")};
+  l.contact = {r.num("contact.x"), r.num("contact.bottom"), r.num("contact.w"), r.num("contact.size"),
+               r.num("contact.leading"), r.num("contact.pad")};
+  l.fold = {r.num("fold_marks.x"), r.num("fold_marks.length"), r.nums("fold_marks.y")};
+  l.qr = read_qr(r);
+}
+
+void read_slip_layout(Reader r, SlipLayout& l) {
+  l.page_w = r.num("page.width");
+  l.page_h = r.num("page.height");
+  for (auto& p : r.tables("part"))
+    l.parts.push_back({p.num("y"), p.flag("store_barcode"), {p.num("text.x"), p.num("text.y"), p.num("text.w"), 0}});
+  l.cut = {r.nums("cut.y"), r.num("cut.x0"), r.num("cut.x1"), r.num("cut.dash"), r.num("cut.gap"),
+           r.num("cut.gray")};
+  l.head = {r.num("head.title_x"), r.num("head.title_y"), r.num("head.title_size"), r.num("head.note_x"),
+            r.num("head.note_size"), r.num("head.issuer_x"), r.num("head.issuer_size")};
+  l.cells = {r.num("cells.label_h"), r.num("cells.label_size"), r.num("cells.label_gray"), r.num("cells.rule"),
+             r.num("cells.pad"), r.num("cells.value_size")};
+  for (auto& c : r.tables("cell")) {
+    SlipCell cell;
+    cell.field = c.text("field");
+    if (std::find(kSlipFields.begin(), kSlipFields.end(), std::string_view(cell.field)) == kSlipFields.end())
+      c.problem("field", nullptr, "unknown field; known: fiscal_year subject period reference payer child "
+                "amount due_date store_deadline", cell.field);
+    cell.box = {c.num("x"), c.num("y"), c.num("w"), c.num("h")};
+    cell.align = align_of(c, "align");
+    l.cell.push_back(cell);
+  }
+  l.stamp = {r.num("stamp.x"), r.num("stamp.y"), r.num("stamp.w"), r.num("stamp.h")};
+  l.text = {r.num("text.size"), r.num("text.leading")};
+  auto& bc = l.barcode;
+  bc = {r.num("barcode.x"), r.num("barcode.y"), r.num("barcode.module"), r.num("barcode.height"),
+        r.num("barcode.max_w"), r.num("barcode.hrt_size"), r.num("barcode.hrt_leading")};
+  // 288 modules for the 44 digits, plus the two 2.54 mm quiet zones (barcodes.md §1).
+  if (double w = bc.module * 288 + 2 * barcode::kStoreQuietZoneMm; w > bc.max_w + 1e-9)
+    r.problem("barcode.module", nullptr,
+              "makes the GS1-128 symbol " + std::to_string(w).substr(0, 5) + " mm wide, over barcode.max_w",
+              std::to_string(bc.module));
+  l.ceiling = {r.num("ceiling_note.x"), r.num("ceiling_note.y"), r.num("ceiling_note.w"),
+               r.num("ceiling_note.size"), r.num("ceiling_note.leading")};
+  l.qr = read_qr(r);
+}
+
+}  // namespace
+
+Checked<Forms> load_forms(const std::string& data_dir) {
+  Checked<Forms> out;
+  Forms& f = out.value;
+  auto& ds = out.problems;
+  const std::string templates = data_dir + "/templates/", layouts = data_dir + "/layouts/";
+  if (auto t = parse(templates + "notice.toml", ds)) read_notice_text(Reader(*t, templates + "notice.toml", ds), f.notice_text);
+  if (auto t = parse(templates + "slip.toml", ds)) read_slip_text(Reader(*t, templates + "slip.toml", ds), f.slip_text);
+  if (auto t = parse(layouts + "notice.toml", ds)) read_notice_layout(Reader(*t, layouts + "notice.toml", ds), f.notice);
+  if (auto t = parse(layouts + "slip.toml", ds)) {
+    read_slip_layout(Reader(*t, layouts + "slip.toml", ds), f.slip);
+    // Optional per-cell size, read here so a missing one is no error.
+    if (auto* cells = (*t)["cell"].as_array()) {
+      std::size_t i = 0;
+      for (const auto& e : *cells)
+        if (i < f.slip.cell.size() && e.is_table()) f.slip.cell[i++].size = (*e.as_table())["size"].value_or(0.0);
+    }
+  }
+  if (!f.slip.parts.empty() && !f.slip_text.parts.empty() && f.slip.parts.size() != f.slip_text.parts.size())
+    ds.push_back({Diagnostic::Severity::error, layouts + "slip.toml", 0, 0, "part",
+                  std::to_string(f.slip.parts.size()),
+                  "must have as many [[part]] tables as templates/slip.toml (" +
+                      std::to_string(f.slip_text.parts.size()) + ")"});
+  return out;
+}
+
+}  // namespace tsuchi::typeset::forms
