@@ -1,1 +1,466 @@
 #include "preflight/preflight.hpp"
+
+#define ZX_USE_UTF8 1  // ZXing 1.4: Result::text() as UTF-8 std::string
+#include <ZXing/DecodeHints.h>
+#include <ZXing/ImageView.h>
+#include <ZXing/ReadBarcode.h>
+#include <poppler-document.h>
+#include <poppler-image.h>
+#include <poppler-page-renderer.h>
+#include <poppler-page.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <unordered_set>
+
+namespace tsuchi::preflight {
+namespace {
+
+using typeset::Code;
+using typeset::CodeKind;
+
+// ---- Text helpers (UTF-8/UTF-16 to code points by hand: preflight links no ICU, and the
+// ---- decoding must keep every code point exactly as written, never normalising) ----
+
+std::u32string from_utf8(std::string_view s) {
+  std::u32string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    auto b = static_cast<unsigned char>(s[i]);
+    int len = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 0;
+    if (len == 0 || i + len > s.size()) {  // a broken byte stays visible as U+FFFD
+      out.push_back(0xFFFD);
+      ++i;
+      continue;
+    }
+    char32_t c = len == 1 ? b : b & (0x7F >> len);
+    for (int k = 1; k < len; ++k) c = (c << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    out.push_back(c);
+    i += len;
+  }
+  return out;
+}
+
+std::u32string from_utf16(const poppler::ustring& s) {
+  std::u32string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    char32_t c = s[i];
+    if (c >= 0xD800 && c < 0xDC00 && i + 1 < s.size() && s[i + 1] >= 0xDC00 && s[i + 1] < 0xE000) {
+      c = 0x10000 + ((c - 0xD800) << 10) + (s[i + 1] - 0xDC00);
+      ++i;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+// Poppler inserts spaces and line breaks from glyph geometry; layout must not count as text.
+bool is_space(char32_t c) {
+  return c <= 0x20 || c == 0xA0 || c == 0x3000 || (c >= 0x2000 && c <= 0x200B) || c == 0xFEFF;
+}
+
+std::u32string without_spaces(std::u32string s) {
+  s.erase(std::remove_if(s.begin(), s.end(), is_space), s.end());
+  return s;
+}
+
+std::string code_point(char32_t c) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned>(c));
+  return buf;
+}
+
+int digit_value(char32_t c) {
+  if (c >= U'0' && c <= U'9') return static_cast<int>(c - U'0');
+  if (c >= 0xFF10 && c <= 0xFF19) return static_cast<int>(c - 0xFF10);  // full-width digits
+  return -1;
+}
+
+bool is_group_separator(char32_t c) {
+  return c == U' ' || c == 0x3000 || c == U'-' || c == 0xFF0D || c == 0x2212 || (c >= 0x2010 && c <= 0x2015);
+}
+
+// Numbers a reader would take for a My Number: maximal runs of exactly 12 digits, or exactly three
+// groups of 4 joined by spaces or a hyphen (the 4-4-4 way it is usually written).
+bool contains_my_number(const std::u32string& text) {
+  // Split into chains of digit groups joined by separators; a chain is one printed number.
+  std::size_t i = 0, n = text.size();
+  while (i < n) {
+    if (digit_value(text[i]) < 0) {
+      ++i;
+      continue;
+    }
+    std::vector<std::string> groups;
+    while (true) {
+      std::string g;
+      while (i < n && digit_value(text[i]) >= 0) g.push_back(static_cast<char>('0' + digit_value(text[i++])));
+      groups.push_back(std::move(g));
+      // Up to three separators: the text layer may add a space beside a printed one.
+      std::size_t j = i;
+      while (j < n && j - i < 3 && is_group_separator(text[j])) ++j;
+      if (j > i && j < n && digit_value(text[j]) >= 0) {
+        i = j;
+        continue;
+      }
+      break;
+    }
+    for (const auto& g : groups)
+      if (g.size() == 12 && is_my_number(g)) return true;
+    if (groups.size() == 3 && groups[0].size() == 4 && groups[1].size() == 4 && groups[2].size() == 4 &&
+        is_my_number(groups[0] + groups[1] + groups[2]))
+      return true;
+  }
+  return false;
+}
+
+const char* kind_name(CodeKind k) {
+  switch (k) {
+    case CodeKind::store_gs1_128: return "GS1-128";
+    case CodeKind::insertion_qr: return "insertion QR";
+    case CodeKind::customer_japan_post: return "customer barcode";
+    case CodeKind::certificate_qr: return "certificate QR";
+  }
+  return "code";
+}
+
+// ---- Raster of one code region ----
+
+struct Gray {
+  const unsigned char* data = nullptr;
+  int width = 0, height = 0, stride = 0;
+  bool dark(int x, int y) const { return data[y * stride + x] < 128; }
+};
+
+// ---- Japan Post customer barcode: no decoder exists, so read the bar states back ----
+
+// Bars are found by column scanning and classified by which of the top and bottom thirds of the
+// symbol's full height they reach: '1' long, '2' ascender, '3' descender, '4' timing.
+std::string read_bar_states(const Gray& g) {
+  std::vector<std::pair<int, int>> bars;  // [first, last] dark column
+  int start = -1;
+  for (int x = 0; x <= g.width; ++x) {
+    bool dark = false;
+    if (x < g.width)
+      for (int y = 0; y < g.height && !dark; ++y) dark = g.dark(x, y);
+    if (dark && start < 0) start = x;
+    if (!dark && start >= 0) {
+      bars.emplace_back(start, x - 1);
+      start = -1;
+    }
+  }
+  struct Extent { int top, bottom; };
+  std::vector<Extent> ext;
+  int top = g.height, bottom = -1;
+  for (auto [a, b] : bars) {
+    int x = (a + b) / 2;  // the middle column: anti-aliased edges would blur the extent
+    Extent e{g.height, -1};
+    for (int y = 0; y < g.height; ++y)
+      if (g.dark(x, y)) {
+        e.top = std::min(e.top, y);
+        e.bottom = std::max(e.bottom, y);
+      }
+    if (e.bottom < 0) continue;
+    ext.push_back(e);
+    top = std::min(top, e.top);
+    bottom = std::max(bottom, e.bottom);
+  }
+  std::string states;
+  double third = (bottom - top + 1) / 3.0;
+  for (auto e : ext) {
+    bool up = e.top < top + third / 2, down = e.bottom > bottom - third / 2;
+    states.push_back(up && down ? '1' : up ? '2' : down ? '3' : '4');
+  }
+  return states;
+}
+
+const char* state_name(char s) {
+  switch (s) {
+    case '1': return "long";
+    case '2': return "ascender";
+    case '3': return "descender";
+    case '4': return "timing";
+  }
+  return "?";
+}
+
+// ---- Decoding with ZXing ----
+
+std::string digits_only(std::string_view s) {
+  std::string d;
+  for (char c : s)
+    if (c >= '0' && c <= '9') d.push_back(c);
+  return d;
+}
+
+struct Decoded {
+  bool found = false;
+  std::string text;
+  bool gs1 = false;  // symbology identifier says FNC1 in first position (GS1 mode)
+};
+
+bool matches(const Decoded& d, CodeKind kind, const std::string& expected) {
+  return d.found && d.text == expected && (kind != CodeKind::store_gs1_128 || d.gs1);
+}
+
+// Pure mode (the region holds just the symbol) is fast; the general detector is the fallback
+// for a region with some margin or noise, tried only when the fast pass does not match.
+Decoded decode(const Gray& g, CodeKind kind, const std::string& expected) {
+  ZXing::ImageView view(g.data, g.width, g.height, ZXing::ImageFormat::Lum, g.stride);
+  bool linear = kind == CodeKind::store_gs1_128;
+  ZXing::DecodeHints hints;
+  hints.setFormats(linear ? ZXing::BarcodeFormat::Code128 : ZXing::BarcodeFormat::QRCode)
+      .setTryRotate(false)
+      .setTryDownscale(false)
+      .setMaxNumberOfSymbols(1);
+  auto run = [&](bool pure) {
+    hints.setIsPure(pure).setTryHarder(!pure);
+    auto r = ZXing::ReadBarcode(view, hints);
+    Decoded d;
+    if (!r.isValid()) return d;
+    d.found = true;
+    d.text = r.text();
+    d.gs1 = r.symbologyIdentifier() == "]C1";
+    if (linear) d.text = digits_only(d.text);  // FNC1/GS separators are markup, not data
+    return d;
+  };
+  Decoded d = run(true);
+  if (matches(d, kind, expected)) return d;
+  Decoded slow = run(false);
+  return slow.found ? slow : d;
+}
+
+double dpi_for(CodeKind k, const Options& opt) {
+  switch (k) {
+    case CodeKind::store_gs1_128: return opt.dpi;
+    case CodeKind::customer_japan_post: return opt.postal_dpi;
+    default: return opt.qr_dpi;
+  }
+}
+
+// A region of the page in points (origin top-left, y down, as in the display list).
+struct Region {
+  double x, y, w, h;
+};
+
+// ---- Checks ----
+
+class Checker {
+ public:
+  Checker(const typeset::Document& expected, const Options& opt, Report& report)
+      : expected_(expected), opt_(opt), report_(report) {
+    renderer_.set_image_format(poppler::image::format_gray8);
+    // Grey edges keep sub-pixel bar widths: without them 0.19 mm modules need 400 dpi to decode.
+    renderer_.set_render_hint(poppler::page_renderer::antialiasing, true);
+  }
+
+  void add(int page_index, std::string what) {
+    const auto& p = expected_.pages[page_index];
+    report_.findings.push_back({p.envelope_id, page_index + 1, p.page_in_envelope, std::move(what)});
+  }
+
+  // Envelope structure of the display list: each envelope's pages together, numbered 1..n of n.
+  void envelopes() {
+    const auto& pages = expected_.pages;
+    std::unordered_set<std::string> closed;
+    for (std::size_t i = 0; i < pages.size();) {
+      std::size_t j = i;
+      while (j < pages.size() && pages[j].envelope_id == pages[i].envelope_id) ++j;
+      int n = static_cast<int>(j - i);
+      if (!closed.insert(pages[i].envelope_id).second)
+        add(static_cast<int>(i), "envelope's pages are not together: it resumes here after other envelopes");
+      for (std::size_t k = i; k < j; ++k) {
+        const auto& p = pages[k];
+        int want = static_cast<int>(k - i) + 1;
+        if (p.page_in_envelope != want || p.pages_in_envelope != n)
+          add(static_cast<int>(k),
+              "page numbered " + std::to_string(p.page_in_envelope) + " of " + std::to_string(p.pages_in_envelope) +
+                  " but it is page " + std::to_string(want) + " of " + std::to_string(n) +
+                  " of its envelope in the document");
+      }
+      i = j;
+    }
+  }
+
+  void page(const poppler::page& pg, int index) {
+    const auto& exp = expected_.pages[index];
+    auto box = pg.page_rect();
+    if (std::abs(box.width() - exp.width) > 0.5 || std::abs(box.height() - exp.height) > 0.5)
+      add(index, "page size " + std::to_string(std::lround(box.width())) + "x" +
+                     std::to_string(std::lround(box.height())) + " pt, expected " +
+                     std::to_string(std::lround(exp.width)) + "x" + std::to_string(std::lround(exp.height)));
+    text(pg, index);
+    for (const auto& c : exp.codes) code(pg, index, c);
+  }
+
+ private:
+  void text(const poppler::page& pg, int index) {
+    // Raw content order: each run's glyphs stay together as drawn, and no layout analysis is paid.
+    std::u32string page_text = from_utf16(pg.text(poppler::rectf(), poppler::page::raw_order_layout));
+    if (contains_my_number(page_text))
+      add(index, "a 12-digit number with a valid My Number check digit is printed");
+    std::u32string flat = without_spaces(std::move(page_text));
+    const auto& runs = expected_.pages[index].runs;
+    for (std::size_t r = 0; r < runs.size(); ++r) {
+      std::u32string want = without_spaces(from_utf8(runs[r].text));
+      if (want.empty() || flat.find(want) != std::u32string::npos) continue;
+      // The longest prefix that is on the page locates the first code point that is not.
+      std::size_t len = 0;
+      while (len < want.size() && flat.find(want.substr(0, len + 1)) != std::u32string::npos) ++len;
+      add(index, "text run " + std::to_string(r) + " not found in the page text (first missing code point " +
+                     code_point(want[len]) + ")");
+    }
+  }
+
+  // Rasterises one region only: Poppler still interprets the whole page, but pixels (the
+  // anti-aliased fill costs rows x width per bar) are paid for the code alone.
+  std::optional<poppler::image> render(const poppler::page& pg, int index, Region r, double dpi) {
+    const auto& exp = expected_.pages[index];
+    double s = dpi / 72.0;
+    int page_w = static_cast<int>(std::ceil(exp.width * s)), page_h = static_cast<int>(std::ceil(exp.height * s));
+    int x0 = std::clamp(static_cast<int>(std::floor(r.x * s)), 0, page_w);
+    int y0 = std::clamp(static_cast<int>(std::floor(r.y * s)), 0, page_h);
+    int x1 = std::clamp(static_cast<int>(std::ceil((r.x + r.w) * s)), 0, page_w);
+    int y1 = std::clamp(static_cast<int>(std::ceil((r.y + r.h) * s)), 0, page_h);
+    if (x1 <= x0 || y1 <= y0) return std::nullopt;
+    poppler::image img = renderer_.render_page(&pg, dpi, dpi, x0, y0, x1 - x0, y1 - y0);
+    if (!img.is_valid() || img.format() != poppler::image::format_gray8) return std::nullopt;
+    return img;
+  }
+
+  static Gray gray(const poppler::image& img) {
+    return {reinterpret_cast<const unsigned char*>(img.const_data()), img.width(), img.height(), img.bytes_per_row()};
+  }
+
+  void code(const poppler::page& pg, int index, const Code& c) {
+    ++report_.codes_checked;
+    std::string name = kind_name(c.kind);
+    Region full{c.x, c.y, c.w, c.h};
+    double dpi = dpi_for(c.kind, opt_);
+
+    if (c.kind == CodeKind::customer_japan_post) {
+      std::string got;
+      bool rendered = false;
+      for (double d : {dpi, 2 * dpi}) {  // the finer pass only when the first does not match
+        auto img = render(pg, index, full, d);
+        if (!img) continue;
+        rendered = true;
+        got = read_bar_states(gray(*img));
+        if (got == c.bar_states) return;
+      }
+      if (!rendered) {
+        add(index, name + ": region could not be rendered");
+      } else if (got.size() != c.bar_states.size()) {
+        add(index, name + ": " + std::to_string(got.size()) + " bars found, expected " +
+                       std::to_string(c.bar_states.size()));
+      } else {
+        int differ = 0;
+        std::size_t first = 0;
+        for (std::size_t i = got.size(); i-- > 0;)
+          if (got[i] != c.bar_states[i]) ++differ, first = i;
+        add(index, name + ": " + std::to_string(differ) + " bar(s) differ; bar " + std::to_string(first + 1) +
+                       " reads " + state_name(got[first]) + ", expected " + state_name(c.bar_states[first]));
+      }
+      return;
+    }
+
+    bool linear = c.kind == CodeKind::store_gs1_128;
+    std::string want = linear ? digits_only(c.value) : c.value;
+    // Cheapest first: a linear code needs only a strip across its bars (the middle fifth of the
+    // region, which the bars cross whatever margins it has); then the whole region; then twice the dpi.
+    std::vector<std::pair<Region, double>> passes;
+    if (linear) passes.push_back({{c.x, c.y + c.h * 0.4, c.w, c.h * 0.2}, dpi});
+    passes.push_back({full, dpi});
+    passes.push_back({full, 2 * dpi});
+    Decoded best;
+    bool rendered = false;
+    for (auto [region, d] : passes) {
+      auto img = render(pg, index, region, d);
+      if (!img) continue;
+      rendered = true;
+      Decoded got = decode(gray(*img), c.kind, want);
+      if (got.found) best = got;
+      if (matches(got, c.kind, want)) break;
+    }
+    if (!rendered) {
+      add(index, name + ": region could not be rendered");
+      return;
+    }
+    if (!best.found) {
+      add(index, name + " not decoded, expected " + want);
+      return;
+    }
+    if (best.text != want)
+      add(index, name + " decoded " + best.text + ", expected " + want);
+    else if (linear && !best.gs1)
+      add(index, name + " decoded " + best.text + " but not as GS1 (no FNC1 in first position)");
+    if (contains_my_number(from_utf8(best.text)))
+      add(index, "a 12-digit number with a valid My Number check digit is encoded in the " + name);
+  }
+
+  const typeset::Document& expected_;
+  const Options& opt_;
+  Report& report_;
+  poppler::page_renderer renderer_;  // one per check(): reused for every region, never shared
+};
+
+}  // namespace
+
+bool is_my_number(std::string_view d) {
+  if (d.size() != 12 || !std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return false;
+  // P_n counts from the digit just before the check digit (n = 1) to the first digit (n = 11).
+  int sum = 0;
+  for (int n = 1; n <= 11; ++n) {
+    int p = d[11 - n] - '0';
+    int q = n <= 6 ? n + 1 : n - 6;
+    sum += p * q;
+  }
+  int rem = sum % 11;
+  int cd = rem <= 1 ? 0 : 11 - rem;
+  return d[11] - '0' == cd;
+}
+
+Report check(std::string_view pdf, const typeset::Document& expected, const Options& opt) {
+  Report report;
+  Checker checker(expected, opt, report);
+  checker.envelopes();
+
+  if (pdf.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {  // Poppler takes an int length
+    report.findings.push_back({"", 0, 0, "the PDF is larger than 2 GB"});
+    return report;
+  }
+  // load_from_raw_data reads the caller's bytes in place; the document never outlives `pdf`.
+  std::unique_ptr<poppler::document> doc(
+      poppler::document::load_from_raw_data(pdf.data(), static_cast<int>(pdf.size())));
+  if (!doc || doc->is_locked()) {
+    report.findings.push_back({"", 0, 0, "the PDF cannot be opened"});
+    return report;
+  }
+  int have = doc->pages(), want = static_cast<int>(expected.pages.size());
+  report.pages = have;
+  std::string counts = " (PDF has " + std::to_string(have) + " pages, expected " + std::to_string(want) + ")";
+  if (have > want)
+    report.findings.push_back({"", want + 1, 0, "pages beyond the document's last page" + counts});
+  // One finding per envelope cut short, at its first missing page.
+  for (int i = have; i < want; ++i)
+    if (i == have || expected.pages[i].envelope_id != expected.pages[i - 1].envelope_id)
+      checker.add(i, "page " + std::to_string(expected.pages[i].page_in_envelope) + " of " +
+                         std::to_string(expected.pages[i].pages_in_envelope) + " is missing from the PDF" + counts);
+
+  for (int i = 0; i < std::min(have, want); ++i) {
+    std::unique_ptr<poppler::page> pg(doc->create_page(i));
+    if (!pg) {
+      checker.add(i, "page cannot be read");
+      continue;
+    }
+    checker.page(*pg, i);
+  }
+  return report;
+}
+
+}  // namespace tsuchi::preflight

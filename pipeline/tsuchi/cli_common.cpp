@@ -8,11 +8,28 @@
 namespace tsuchi::cli {
 
 void add_input_options(CLI::App& cmd, InputPaths& in) {
-  cmd.add_option("--cases", in.cases, "cases.csv (UTF-8 or CP932)")->required()->check(CLI::ExistingFile);
-  cmd.add_option("--fees", in.fees, "fees.toml")->required()->check(CLI::ExistingFile);
-  cmd.add_option("--municipality", in.municipality, "municipality.toml")->required()->check(CLI::ExistingFile);
+  cmd.add_option("--cases", in.cases, "cases.csv (UTF-8 or CP932)")->check(CLI::ExistingFile);
+  cmd.add_option("--fees", in.fees, "fees.toml")->check(CLI::ExistingFile);
+  cmd.add_option("--municipality", in.municipality, "municipality.toml")->check(CLI::ExistingFile);
+  cmd.add_flag("--demo", in.demo, "use the sample data shipped in examples/");
   cmd.add_option("--encoding", in.encoding, "encoding of cases.csv")
       ->check(CLI::IsMember({"auto", "utf8", "cp932"}));
+}
+
+bool resolve_inputs(InputPaths& in, const std::string& command) {
+  const std::string ex = data_dir() + "/examples/";
+  if (in.demo) {
+    if (in.cases.empty()) in.cases = ex + "cases.csv";
+    if (in.fees.empty()) in.fees = ex + "fees.toml";
+    if (in.municipality.empty()) in.municipality = ex + "municipality.toml";
+  }
+  bool ok = true;
+  for (auto [flag, value] : {std::pair{"--cases", &in.cases}, {"--fees", &in.fees}, {"--municipality", &in.municipality}})
+    if (value->empty()) {
+      std::cerr << "tsuchi " << command << ": " << flag << " is required (or --demo)\n";
+      ok = false;
+    }
+  return ok;
 }
 
 std::string data_dir() {
@@ -53,8 +70,14 @@ Inputs load_and_validate(const InputPaths& in, const std::string& data) {
   r.fees = std::move(fees.value);
   r.municipality = std::move(muni.value);
   if (fees.ok()) {
-    auto more = ingest::check_consistency(r.cases, in.cases, r.fees, in.fees);
+    auto more = ingest::check_consistency(r.cases, in.cases, r.fees, in.fees, cases.value.header);
     r.problems.insert(r.problems.end(), more.begin(), more.end());
+  }
+
+  if (muni.ok()) {
+    auto clashes = decide::reference_collisions(r.cases, r.municipality);
+    for (auto& d : clashes) d.file = in.cases;
+    r.problems.insert(r.problems.end(), clashes.begin(), clashes.end());
   }
 
   // Font coverage (SPEC §4): every printed text field must be drawable, IVS included.

@@ -1,8 +1,86 @@
-#include "tsuchi/commands.hpp"
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+
+#include "tsuchi/produce.hpp"
 
 namespace tsuchi::cli {
-void add_preview(CLI::App& app, Action& action) {
-  auto* cmd = app.add_subcommand("preview", "(not built yet)");
-  cmd->callback([&action] { action = [] { std::cerr << "tsuchi: not built yet\n"; return 2; }; });
+
+namespace {
+
+// Written under a temporary name and renamed, so a reader never sees half a file.
+bool write_atomically(const std::filesystem::path& path, std::string_view bytes) {
+  auto tmp = path;
+  tmp += ".partial";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()))) return false;
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  return !ec;
 }
+
+}  // namespace
+
+void add_preview(CLI::App& app, Action& action) {
+  struct Opts {
+    InputPaths in;
+    std::string out;
+    int threads = 0;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("preview", "Staff proof: plaintext PDFs and insertion.csv (audited)");
+  add_input_options(*cmd, o->in);
+  cmd->add_option("--out", o->out, "output folder")->required();
+  cmd->add_option("--threads", o->threads, "worker threads (default: all cores)");
+  cmd->callback([o, &action] {
+    action = [o] {
+      if (!resolve_inputs(o->in, "preview")) return 2;
+      Inputs in = load_and_validate(o->in, data_dir());
+      print_problems(in.problems);
+      if (has_errors(in.problems)) {
+        std::cerr << "tsuchi preview: the inputs have errors; nothing was rendered\n";
+        return 1;
+      }
+      std::filesystem::path out(o->out);
+      std::error_code ec;
+      std::filesystem::create_directories(out, ec);
+      if (ec) {
+        std::cerr << "tsuchi preview: cannot create " << o->out << ": " << ec.message() << "\n";
+        return 1;
+      }
+      std::mutex m;
+      std::map<int, std::string> rows;  // batch index → insertion rows, so the file is in mailing order
+      ProduceOptions po;
+      po.run_id = "PREVIEW";
+      po.preview = true;
+      po.pdf_date = "2000-01-01T00:00:00";
+      po.threads = o->threads;
+      auto r = produce(in, po, [&](const RenderedBatch& b) -> std::string {
+        if (!write_atomically(out / b.pdf_name, b.pdf)) return "cannot write " + (out / b.pdf_name).string();
+        std::lock_guard lock(m);
+        auto body = b.insertion_csv.substr(b.insertion_csv.find('\n') + 1);
+        rows[b.index] = std::move(body);
+        return {};
+      });
+      print_problems(r.problems);
+      if (has_errors(r.problems)) {
+        std::cerr << "tsuchi preview: stopped; the files in " << o->out << " are incomplete\n";
+        return 1;
+      }
+      std::string csv = std::string(kInsertionHeader) + "\n";
+      for (auto& [i, body] : rows) csv += body;
+      if (!write_atomically(out / "insertion.csv", csv)) {
+        std::cerr << "tsuchi preview: cannot write insertion.csv\n";
+        return 1;
+      }
+      std::cerr << "tsuchi preview: " << r.envelopes << " envelopes, " << r.notices << " notices, " << r.slips
+                << " slips, " << r.pages << " pages in " << r.batches.size() << " PDF(s) under " << o->out << "\n";
+      return 0;
+    };
+  });
+}
+
 }  // namespace tsuchi::cli

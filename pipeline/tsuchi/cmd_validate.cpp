@@ -16,6 +16,7 @@ void add_validate(CLI::App& app, Action& action) {
   cmd->add_flag("--json", o->json, "print the problems as JSON on stdout");
   cmd->callback([o, &action] {
     action = [o] {
+      if (!resolve_inputs(o->in, "validate")) return 2;
       Inputs in = load_and_validate(o->in, data_dir());
       const bool bad = has_errors(in.problems);
       if (o->json) {

@@ -1,6 +1,7 @@
 // Shaping: fallback runs shaped by HarfBuzz, kept as clusters so every glyph keeps its text.
 #include <unicode/utf8.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "typeset/engine/engine.hpp"
@@ -54,7 +55,10 @@ void shape_run(const TextEngine::Impl::Font& font, int face, std::string_view ut
     U8_NEXT(reinterpret_cast<const std::uint8_t*>(utf8.data()), at, static_cast<std::int32_t>(utf8.size()),
             first);
     c.first = first < 0 ? 0xFFFD : static_cast<char32_t>(first);
-    out.width += pen;
+    // An ideographic space set a full em apart makes text extraction (Poppler, screen readers)
+    // split "熊谷　花子　様" into separate blocks; half an em keeps it one line and still reads as a gap.
+    if (c.first == 0x3000) c.advance = std::min(pen, 0.5 * size);
+    out.width += c.advance;
     out.clusters.push_back(c);
   }
 }

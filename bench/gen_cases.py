@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""Synthetic month runs of any size for the benchmark and for scale tests.
+
+Usage: gen_cases.py CHILDREN OUT_DIR [--seed N] [--batch-size N]
+Writes OUT_DIR/cases.csv, OUT_DIR/fees.toml and OUT_DIR/municipality.toml (copied from examples/
+with the batch size changed). Households have 1–3 children, about a third pay by slip, names
+include rare kanji (𠮷, 髙, 﨑, 神 U+FA19, 辻 + U+E0100), addresses vary in length. Deterministic.
+"""
+import argparse, os, random, re
+
+SRC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SURNAMES = ["佐藤", "鈴木", "高橋", "髙橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤", "𠮷田", "山田",
+            "佐々木", "山口", "松本", "井上", "木村", "林", "斎藤", "清水", "山﨑", "森", "池田", "橋本", "阿部",
+            "石川", "辻\U000E0100", "\uFA19田", "長谷川", "茂木", "新井", "大野", "福島"]
+GIVEN_CHILD = ["陽翔", "蓮", "湊", "蒼", "樹", "大和", "結翔", "悠真", "陽葵", "凛", "詩", "結菜", "芽依", "葵",
+               "紬", "澪", "さくら", "ひなた", "ゆい", "そうた", "𠮷乃", "はると"]
+GIVEN_ADULT = ["健太", "大輔", "翔太", "拓也", "直樹", "裕子", "恵美", "美穂", "智子", "麻衣", "由美", "愛"]
+TOWNS = [("3600012", "熊谷市上之"), ("3600031", "熊谷市末広"), ("3600041", "熊谷市宮町"), ("3600042", "熊谷市本町"),
+         ("3600014", "熊谷市箱田"), ("3600813", "熊谷市円光"), ("3600853", "熊谷市玉井"), ("3600161", "熊谷市万吉"),
+         ("3600843", "熊谷市三ケ尻"), ("3690131", "熊谷市船木台"), ("3600804", "熊谷市代"), ("3600023", "熊谷市佐谷田")]
+BUILDINGS = ["", "", "", "コーポ熊谷", "グランドメゾン熊谷駅前", "レジデンス上之", "ハイツ末広第二", "サンライズ箱田"]
+FACILITIES = [("熊谷市立中央保育所", 1), ("熊谷市立石原保育所", 1), ("熊谷さくら保育園", 0), ("あおぞら認定こども園", 0),
+              ("熊谷市立妻沼保育所", 1), ("ひまわり幼稚園", 0)]
+BRACKETS = ["A", "B", "D1", "D4", "D4", "D9"]
+HEADER = ("case_id,child_atena_no,child_name,child_birth_date,guardian_atena_no,guardian_name,postal_code,"
+          "address,address_building,household_no,my_number,certification_type,care_need,facility_name,"
+          "facility_public,bracket,child_order,side_dish_exempt,cash_payment,notice_kind,decision_date,"
+          "period_start,period_end,reason")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("children", type=int)
+    ap.add_argument("out")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--batch-size", type=int, default=500)
+    a = ap.parse_args()
+    rnd = random.Random(a.seed)
+    os.makedirs(a.out, exist_ok=True)
+    rows, n, household = [], 0, 0
+    while n < a.children:
+        household += 1
+        kids = min(rnd.choice([1, 1, 1, 2, 2, 3]), a.children - n)
+        surname = rnd.choice(SURNAMES)
+        postal, town = rnd.choice(TOWNS)
+        addr = "%s%d丁目%d番%d号" % (town, rnd.randint(1, 5), rnd.randint(1, 30), rnd.randint(1, 20)) \
+            if rnd.random() < 0.5 else "%s%d-%d" % (town, rnd.randint(1, 3000), rnd.randint(1, 40))
+        building = rnd.choice(BUILDINGS)
+        if building:
+            building += " %d号室" % rnd.randint(101, 1205)
+        cash = 1 if rnd.random() < 1 / 3 else 0
+        bracket = rnd.choice(BRACKETS)
+        guardian = "%s　%s" % (surname, rnd.choice(GIVEN_ADULT))
+        for k in range(kids):
+            n += 1
+            ctype = rnd.choice([1, 2, 3, 3])
+            fac, public = rnd.choice(FACILITIES)
+            birth_year = 2020 + (2 if ctype == 3 else 0) + rnd.randint(0, 2)
+            rows.append([
+                "%08d" % n, "%010d" % (5000000 + n), "%s　%s" % (surname, rnd.choice(GIVEN_CHILD)),
+                "%04d-%02d-%02d" % (birth_year, rnd.randint(1, 12), rnd.randint(1, 28)),
+                "%010d" % (4000000 + household), guardian, postal[:3] + "-" + postal[3:], addr, building,
+                "%010d" % (3000000 + household), "", str(ctype),
+                "" if ctype == 1 else rnd.choice(["standard", "short"]), fac, str(public), bracket, str(k + 1),
+                "1" if rnd.random() < 0.05 else "0", str(cash), "decision", "2025-08-20", "2025-09", "2025-09", ""])
+    with open(os.path.join(a.out, "cases.csv"), "w", encoding="utf-8", newline="") as f:
+        f.write(HEADER + "\r\n")
+        for r in rows:
+            f.write(",".join(r) + "\r\n")
+    with open(os.path.join(SRC, "examples", "fees.toml"), encoding="utf-8") as f:
+        open(os.path.join(a.out, "fees.toml"), "w", encoding="utf-8").write(f.read())
+    with open(os.path.join(SRC, "examples", "municipality.toml"), encoding="utf-8") as f:
+        muni = f.read()
+    muni = re.sub(r"(?m)^size = \d+", "size = %d" % a.batch_size, muni)
+    # Paths in the example are relative to examples/: make them absolute for the copy.
+    ex = os.path.join(SRC, "examples")
+    muni = re.sub(r'(?m)^(\s*\w+\s*=\s*")((?:seal|keys)[^"]*)"', lambda m: '%s%s"' % (m.group(1), os.path.join(ex, m.group(2))), muni)
+    open(os.path.join(a.out, "municipality.toml"), "w", encoding="utf-8").write(muni)
+    print("%d children in %d households -> %s" % (n, household, a.out))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+// The production line shared by `preview` and `run`: decide → compose → typeset → render →
+// preflight, one batch at a time on every core, handing each checked batch to a sink.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "compose/compose.hpp"
+#include "tsuchi/commands.hpp"
+
+namespace tsuchi::cli {
+
+// insertion.csv: SPEC §12 fixes the first five columns; `file` and `first_page` locate the envelope.
+inline constexpr const char* kInsertionHeader = "envelope_id,pages,sheets,postal_code,codes,file,first_page";
+
+struct BatchCounts {
+  int envelopes = 0, notices = 0, slips = 0, pages = 0, sheets = 0;
+  std::vector<std::pair<std::string, int>> postal_areas;  // 3-digit area → envelopes, sorted
+};
+
+// One rendered and preflighted batch, in memory only.
+struct RenderedBatch {
+  std::string batch_id;
+  int index = 0, total = 0;
+  std::string pdf_name;        // "<batch_id>.pdf", or "preview-001.pdf" in a preview
+  std::string pdf;             // the print file
+  std::string insertion_csv;   // SPEC §12
+  BatchCounts counts;
+  std::vector<std::string> envelope_ids;
+};
+
+struct ProduceOptions {
+  std::string run_id;             // batch ids are "<run_id>-B001"…; preview passes "PREVIEW" and one id for all
+  bool preview = false;           // every envelope id uses the batch id PREVIEW
+  std::string pdf_date;           // fixed PDF metadata date, for identical bytes on identical input
+  int threads = 0;                // 0 = hardware concurrency
+  bool progress = true;           // progress bar on stderr
+};
+
+// Result of a whole production: per batch summary (no bytes) in batch order, or the findings
+// that stopped it.
+struct ProduceResult {
+  std::vector<RenderedBatch> batches;  // pdf and insertion_csv emptied after the sink took them
+  Diagnostics problems;                // preflight findings and stage errors; empty = success
+  int envelopes = 0, notices = 0, slips = 0, pages = 0, sheets = 0;
+};
+
+// The sink runs on worker threads, once per batch, possibly concurrently; it returns an error
+// message or empty. It must not keep references to the batch.
+using BatchSink = std::function<std::string(const RenderedBatch&)>;
+
+ProduceResult produce(const Inputs& in, const ProduceOptions& opt, const BatchSink& sink);
+
+}  // namespace tsuchi::cli
