@@ -11,7 +11,7 @@ PACKAGES=(
   libzint-dev libzxing-dev libzip-dev libsodium-dev libsqlite3-dev libboost-filesystem-dev
   libtomlplusplus-dev nlohmann-json3-dev libcli11-dev doctest-dev
   fonts-ipaexfont fonts-ipamj-mincho
-  poppler-utils zbar-tools 7zip p7zip-full sqlite3 python3
+  poppler-utils zbar-tools 7zip p7zip-full sqlite3 python3 openssl
 )
 
 SUDO=""

@@ -1,3 +1,150 @@
 // Seal: print files into encrypted, signed, self-checking batches for the contractor (SPEC §7).
+// Formats of every file written here: output_spec/batch.md.
 #pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
 #include "core/core.hpp"
+
+namespace tsuchi::seal {
+
+// One file of a bag's payload, path relative to data/ ("print-001.pdf", "insertion.csv").
+// Names are readable in the ZIP directory, so they must never carry personal data.
+struct PayloadFile {
+  std::string name;
+  std::string bytes;
+};
+
+struct BatchCounts {
+  int envelopes = 0;  // 封筒
+  int notices = 0;    // 通知書
+  int slips = 0;      // 納付書
+  int pages = 0;
+  int sheets = 0;                          // physical sheets (duplex printing halves pages)
+  std::map<std::string, int> postal_areas;  // first 3 digits of the postal code -> envelopes
+  bool operator==(const BatchCounts&) const = default;
+};
+
+// Everything one batch holds; the seal stage adds bag, encryption, manifest and keys.
+struct BatchSpec {
+  std::string batch_id;    // [A-Za-z0-9_-]+, e.g. "R20250901-B001"; names every file of the batch
+  std::string run_id;
+  std::string created_at;  // ISO-8601 UTC "2025-09-01T01:23:45Z"; also the ZIP entries' mtime
+  int index = 1;           // this batch is `index` of `total` (BagIt Bag-Count)
+  int total = 1;
+  BatchCounts counts;
+  std::vector<PayloadFile> payload;
+  std::string tool_version = TSUCHI_VERSION;
+};
+
+// Paths of key files as configured (municipality.toml [keys] or --signing-key/--contractor-key).
+struct Keys {
+  std::string signing_secret_path;     // the city's Ed25519 secret key (required to seal)
+  std::string contractor_public_path;  // contractor's X25519 public key; empty = no B.key.sealed
+};
+
+// Key material read once for a whole run; the secret is wiped when this goes out of scope.
+struct SealingKeys {
+  std::string signing_secret;     // 64 bytes, libsodium layout (seed || public)
+  std::string signing_public;     // 32 bytes
+  std::string contractor_public;  // 32 bytes or empty
+  SealingKeys() = default;
+  SealingKeys(const SealingKeys&) = default;
+  SealingKeys& operator=(const SealingKeys&) = default;
+  ~SealingKeys();
+};
+Checked<SealingKeys> load_keys(const Keys& keys);
+
+// The files of one sealed batch B: B.zip, B.key, B.key.sealed, B.manifest.json, B.manifest.json.sig.
+struct BatchPaths {
+  std::string archive, key, sealed_key, manifest, signature;
+};
+BatchPaths batch_paths(const std::string& dir, const std::string& batch_id);
+
+struct BatchResult {
+  std::string batch_id;
+  BatchPaths paths;            // sealed_key is empty when no contractor key was configured
+  std::string city_public_key;  // DIR/city.pub, the key `tsuchi open` falls back to
+  std::string archive_sha256;   // hex, as in the manifest
+  std::string tagmanifest_sha256;
+  std::uint64_t archive_bytes = 0;
+  std::uint64_t payload_bytes = 0;
+};
+
+// Seals one batch into out_dir (created if missing). Atomic: the manifest is renamed into place
+// last, so a batch whose B.manifest.json is missing is incomplete, and a rerun replaces it.
+// Plaintext payload exists only in memory; the archive is built in memory and written encrypted.
+Checked<BatchResult> seal_batch(const BatchSpec& spec, const SealingKeys& keys, const std::string& out_dir);
+Checked<BatchResult> seal_batch(const BatchSpec& spec, const Keys& keys, const std::string& out_dir);
+
+// ---- keys (鍵) ----
+enum class KeyKind {
+  signing,     // Ed25519, the city signs manifests
+  contractor,  // X25519, the city seals passphrases to the contractor
+};
+struct KeyPairFiles {
+  std::string public_path, secret_path;
+  std::string fingerprint;  // SHA-256 of the raw public key, hex: compare it by phone, not by mail
+};
+// Writes PREFIX.pub and PREFIX.secret (mode 0600, never pre-existing). PEM with a kind line.
+Checked<KeyPairFiles> keygen(const std::string& prefix, KeyKind kind);
+
+// ---- the manifest (plaintext, signed, no personal data) ----
+struct Manifest {
+  int format_version = 0;
+  std::string batch_id, run_id, created_at;
+  std::string bag_count;  // "1 of 3"
+  BatchCounts counts;
+  int payload_files = 0;
+  std::uint64_t payload_bytes = 0;
+  std::string archive;  // file name of the archive, "B.zip"
+  std::uint64_t archive_bytes = 0;
+  std::string archive_sha256, tagmanifest_sha256;
+  bool key_sealed = false;
+  std::string signing_key_sha256, contractor_key_sha256;  // SHA-256 of the raw public keys, hex
+  std::string tool, tool_version;
+};
+// Reads B.manifest.json, checks its detached signature B.manifest.json.sig against the given
+// city public key (PEM file), and parses it. Nothing is trusted before the signature holds.
+Checked<Manifest> read_manifest(const std::string& manifest_path, const std::string& city_public_key_path);
+
+// ---- opening (contractor side) ----
+struct OpenLimits {                                 // zip-bomb and memory guards
+  std::uint64_t max_archive_bytes = 4ull << 30;     // the archive is read into memory once
+  std::uint64_t max_unpacked_bytes = 4ull << 30;    // sum of all entries, enforced while reading
+  int max_entries = 10000;
+};
+struct OpenRequest {
+  std::string archive;      // B.zip; B.manifest.json, .sig and B.key.sealed are read beside it
+  std::string key;          // B.key (passphrase), or
+  std::string secret_key;   // the contractor's X25519 secret key, to open B.key.sealed
+  std::string public_key;   // the city's public key; empty = "city.pub" beside the archive
+  OpenLimits limits;
+};
+struct VerifiedBatch {
+  Manifest manifest;
+  std::vector<PayloadFile> files;  // every bag file, path relative to the bag root ("data/x.pdf")
+  std::string public_key_used;     // path of the city key the signature was checked with
+};
+// Checks signature, archive digest, passphrase, entry names and sizes, and the whole bag, in
+// memory. Writes nothing.
+Checked<VerifiedBatch> verify_batch(const OpenRequest& req);
+
+struct OpenedBatch {
+  Manifest manifest;
+  std::string bag_dir;  // out_dir/<batch_id>
+  std::vector<std::string> files;
+  std::string public_key_used;
+};
+// verify_batch, then writes the bag to out_dir/<batch_id> (via a temp dir renamed into place; an
+// existing bag is never overwritten). On any failure nothing is left in out_dir.
+Checked<OpenedBatch> open_batch(const OpenRequest& req, const std::string& out_dir);
+
+// Validates a BagIt bag (RFC 8493) held in memory: bagit.txt, bag-info.txt (Payload-Oxum), both
+// SHA-256 and SHA-512 payload and tag manifests, no file missing, none unlisted. `where` prefixes
+// file names in messages.
+Diagnostics check_bag(const std::vector<PayloadFile>& files, const std::string& where);
+
+}  // namespace tsuchi::seal
