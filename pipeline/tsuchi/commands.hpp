@@ -13,8 +13,11 @@ namespace tsuchi::cli {
 struct InputPaths {
   std::string cases, fees, municipality;
   std::string encoding = "auto";
+  bool demo = false;  // --demo: the sample data in examples/
 };
 void add_input_options(CLI::App& cmd, InputPaths& in);
+// Fills --demo paths; false (after printing the usage problem) when an input is still missing.
+bool resolve_inputs(InputPaths& in, const std::string& command);
 
 // Everything read and validated from IN; `problems` lists every error and warning.
 struct Inputs {
@@ -41,5 +44,16 @@ void add_preview(CLI::App& app, Action& action);
 void add_run(CLI::App& app, Action& action);
 void add_keygen(CLI::App& app, Action& action);
 void add_open(CLI::App& app, Action& action);
+
+// Custody (cmd_ledger.cpp): approve, handover, import receipt|worklog|returns|certificate, reconcile, audit verify.
+void add_approve(CLI::App& app, Action& action);
+void add_handover(CLI::App& app, Action& action);
+void add_import(CLI::App& app, Action& action);
+void add_reconcile(CLI::App& app, Action& action);
+void add_audit(CLI::App& app, Action& action);
+// Ledger file: --ledger, else $TSUCHI_LEDGER, else ./tsuchi-ledger.sqlite (SPEC §12).
+std::string ledger_path(const std::string& flag);
+// The login name, the acting user when --as is not given (defined in cmd_run.cpp).
+std::string login_name();
 
 }  // namespace tsuchi::cli

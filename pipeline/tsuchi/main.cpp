@@ -13,6 +13,11 @@ int main(int argc, char** argv) {
   tsuchi::cli::add_run(app, action);
   tsuchi::cli::add_keygen(app, action);
   tsuchi::cli::add_open(app, action);
+  tsuchi::cli::add_approve(app, action);
+  tsuchi::cli::add_handover(app, action);
+  tsuchi::cli::add_import(app, action);
+  tsuchi::cli::add_reconcile(app, action);
+  tsuchi::cli::add_audit(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,0 +1,375 @@
+// The hash-chained audit log: appending, and verifying with a name for every kind of tampering.
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <set>
+#include <unordered_map>
+
+#include "ledger/internal.hpp"
+
+namespace tsuchi::ledger {
+
+using nlohmann::json;
+
+namespace {
+
+// Sorted keys (nlohmann's default std::map), no whitespace, UTF-8: RFC 8785 for these value types.
+std::string canonical(const AuditRecord& r, std::int64_t seq) {
+  json j = {{"seq", seq},         {"at", r.at},         {"user", r.user},
+            {"command", r.command}, {"objects", r.objects}, {"result", r.result}};
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string hash_with_seq(const AuditRecord& r, std::int64_t seq) {
+  return sha256_hex(r.prev_hash + canonical(r, seq));
+}
+
+const char* weekday_name(int w) {
+  static const char* n[] = {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"};
+  return n[w];
+}
+
+std::string hhmm(int minute) {
+  char b[16];
+  std::snprintf(b, sizeof b, "%02d:%02d", minute / 60, minute % 60);
+  return b;
+}
+
+// Why an action at `utc` falls outside office hours, or empty.
+std::string outside_hours(const std::string& utc, const OfficeHours& h) {
+  if (!h.configured || utc.size() < 16) return {};
+  Date day = local_day(utc, h.utc_offset_minutes);
+  int minute = (((utc[11] - '0') * 10 + (utc[12] - '0')) * 60 + (utc[14] - '0') * 10 + (utc[15] - '0') +
+                h.utc_offset_minutes % 1440 + 1440) % 1440;
+  std::string local = day.iso() + " " + hhmm(minute) + " local time";
+  if ((day.month == 12 && day.day >= 29) || (day.month == 1 && day.day <= 3))
+    return local + ": year-end closure (12/29–1/3)";
+  if (std::find(h.holidays.begin(), h.holidays.end(), day) != h.holidays.end())
+    return local + ": a public holiday";
+  int w = weekday(day);
+  if (std::find(h.weekdays.begin(), h.weekdays.end(), w) == h.weekdays.end())
+    return local + ": " + weekday_name(w) + " is not an office day";
+  if (minute < h.start_minute || minute >= h.end_minute)
+    return local + ": outside office hours " + hhmm(h.start_minute) + "–" + hhmm(h.end_minute);
+  return {};
+}
+
+std::string seq_range(std::int64_t a, std::int64_t b) {
+  return a == b ? "seq " + std::to_string(a) : "seq " + std::to_string(a) + "–" + std::to_string(b);
+}
+
+}  // namespace
+
+std::string audit_hash(const AuditRecord& r) { return hash_with_seq(r, r.seq); }
+
+AuditRecord append_audit_record(sql::Db& db, const std::string& at, const AuditEntry& e) {
+  AuditRecord r;
+  r.seq = 1;
+  r.prev_hash = kGenesisHash;
+  sql::Stmt last(db, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1");
+  if (last.step()) {
+    r.seq = last.integer(0) + 1;
+    r.prev_hash = last.text(1);
+  }
+  r.at = at;
+  r.user = e.user;
+  r.command = e.command;
+  r.objects = e.objects;
+  r.result = e.result;
+  r.hash = audit_hash(r);
+  sql::Stmt ins(db,
+                "INSERT INTO audit(seq, at, user, command, objects, result, prev_hash, hash) "
+                "VALUES (?,?,?,?,?,?,?,?)");
+  ins.args(r.seq, r.at, r.user, r.command, json(r.objects).dump(-1, ' ', false, json::error_handler_t::replace),
+           r.result, r.prev_hash, r.hash)
+      .run();
+  return r;
+}
+
+Diagnostics audited(Db& db, const Clock& clock, const std::string& ledger_path, AuditEntry entry,
+                    const std::function<void(Outcome&)>& work) {
+  Outcome out;
+  try {
+    {
+      sql::Tx tx(db.conn);
+      work(out);
+      if (!has_errors(out.problems)) {
+        entry.objects.insert(entry.objects.end(), out.objects.begin(), out.objects.end());
+        entry.result = out.result;
+        std::string now = clock();
+        AuditRecord rec = append_audit_record(db.conn, now, entry);
+        sql::Stmt ev(db.conn,
+                     "INSERT INTO custody_events(at, recorded_at, user, kind, batch_id, envelope_id, details, audit_seq) "
+                     "VALUES (?,?,?,?,?,?,?,?)");
+        for (const auto& e : out.events) {
+          ev.args(e.at.empty() ? now : e.at, now, entry.user, e.kind, e.batch_id, e.envelope_id,
+                  e.details.empty() ? "{}" : e.details, rec.seq);
+          if (e.envelope_id.empty()) ev.bind_null(6);
+          ev.run();
+          ev.reset();
+        }
+        tx.commit();
+        return out.problems;
+      }
+    }  // rolled back: a refusal stores nothing of its work
+    sql::Tx tx(db.conn);
+    entry.objects.insert(entry.objects.end(), out.objects.begin(), out.objects.end());
+    int errors = static_cast<int>(std::count_if(out.problems.begin(), out.problems.end(), [](const Diagnostic& d) {
+      return d.severity == Diagnostic::Severity::error;
+    }));
+    entry.result = !out.refusal.empty() ? out.refusal : "refused: " + std::to_string(errors) + " error(s)";
+    append_audit_record(db.conn, clock(), entry);
+    tx.commit();
+  } catch (const sql::SqlError& e) {
+    out.problems.push_back(sql_failure(ledger_path, e));
+  } catch (const json::exception& e) {
+    out.problems.push_back(sql_failure(ledger_path, e));
+  }
+  return out.problems;
+}
+
+Diagnostics Ledger::append_audit(const AuditEntry& e) {
+  if (!db_) return {error(path_, "the ledger is not open")};
+  return audited(*db_, clock_, path_, e, [&](Outcome& out) {
+    out.result = e.result.empty() ? "ok" : e.result;
+  });
+}
+
+namespace {
+
+std::vector<AuditRecord> load_audit(const sql::Db& db) {
+  std::vector<AuditRecord> rows;
+  sql::Stmt q(db, "SELECT seq, at, user, command, objects, result, prev_hash, hash FROM audit ORDER BY seq");
+  while (q.step()) {
+    AuditRecord r;
+    r.seq = q.integer(0);
+    r.at = q.text(1);
+    r.user = q.text(2);
+    r.command = q.text(3);
+    // An objects value edited into non-JSON still has to be reported as an edit, not crash.
+    auto objects = json::parse(q.text(4), nullptr, false);
+    if (objects.is_array())
+      for (auto& o : objects)
+        r.objects.push_back(o.is_string() ? o.get<std::string>() : o.dump());
+    else
+      r.objects.push_back(q.text(4));
+    r.result = q.text(5);
+    r.prev_hash = q.text(6);
+    r.hash = q.text(7);
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+}  // namespace
+
+std::vector<AuditRecord> Ledger::audit_records() const {
+  try {
+    return db_ ? load_audit(db_->conn) : std::vector<AuditRecord>{};
+  } catch (const sql::SqlError&) {
+    return {};  // a listing only; verify_audit reports database failures
+  }
+}
+
+// The chain fixes each record's place: record k's prev_hash is record k−1's hash, and its hash
+// covers its seq. Verification rebuilds that order from the hashes alone (the seq each record was
+// written with), then names what differs from the stored order: an edit (hash does not match the
+// contents), a deletion (a link to a record that is gone, or a seq gap), an insertion (a record
+// the chain passes over) or a reordering (a record stored at another seq than it was written).
+Checked<AuditReport> Ledger::verify_audit(const OfficeHours& hours) const {
+  Checked<AuditReport> out;
+  std::vector<AuditRecord> rows;
+  if (!db_) {
+    out.problems.push_back(error(path_, "the ledger is not open"));
+    return out;
+  }
+  try {
+    rows = load_audit(db_->conn);
+  } catch (const sql::SqlError& e) {
+    out.problems.push_back(sql_failure(path_, e));
+    return out;
+  }
+  auto& rep = out.value;
+  const std::int64_t n = static_cast<std::int64_t>(rows.size());
+  rep.records = n;
+  if (n == 0) return out;
+  rep.head_seq = rows.back().seq;
+  rep.head_hash = rows.back().hash;
+
+  std::unordered_map<std::string, std::int64_t> by_hash;
+  for (std::int64_t i = n - 1; i >= 0; --i) by_hash[rows[i].hash] = i;
+  constexpr std::int64_t kGenesis = -1, kNone = -2;
+  std::vector<std::int64_t> pred(n);
+  std::vector<bool> linked(n, false);
+  for (std::int64_t i = 0; i < n; ++i) {
+    if (rows[i].prev_hash == kGenesisHash) {
+      pred[i] = kGenesis;
+    } else if (auto it = by_hash.find(rows[i].prev_hash); it != by_hash.end() && it->second != i) {
+      pred[i] = it->second;
+      linked[it->second] = true;
+    } else {
+      pred[i] = kNone;
+    }
+  }
+
+  // written[i]: the seq record i was hashed with, from its chain position. Walked iteratively:
+  // a tampered log can make the chain as long as the log.
+  std::vector<std::optional<std::int64_t>> written(n);
+  std::vector<int> state(n, 0);  // 0 = unknown, 1 = on the current walk, 2 = done
+  auto resolve = [&](std::int64_t start) {
+    std::vector<std::int64_t> path;
+    std::optional<std::int64_t> below;  // written seq of the record before path.back()
+    for (std::int64_t i = start;;) {
+      if (state[i] == 2) {
+        below = written[i];
+        break;
+      }
+      if (state[i] == 1) break;  // a cycle can only be forged; leave it unresolved
+      state[i] = 1;
+      path.push_back(i);
+      if (pred[i] == kGenesis) {
+        below = 0;
+        break;
+      }
+      if (pred[i] == kNone) {
+        // Its predecessor is gone: recover the seq it was written with by trying nearby values,
+        // so one deletion followed by renumbering is not reported as every later record edited.
+        for (std::int64_t d = 0; d <= 4096 && !below; ++d)
+          for (std::int64_t cand : {rows[i].seq + d, rows[i].seq - d})
+            if (cand >= 1 && hash_with_seq(rows[i], cand) == rows[i].hash) {
+              below = cand - 1;
+              break;
+            }
+        break;
+      }
+      i = pred[i];
+    }
+    for (auto it = path.rbegin(); it != path.rend(); ++it) {
+      if (below) ++*below;
+      written[*it] = below;
+      state[*it] = 2;
+    }
+  };
+  std::vector<bool> intact(n);
+  for (std::int64_t i = 0; i < n; ++i) {
+    resolve(i);
+    intact[i] = hash_with_seq(rows[i], written[i].value_or(rows[i].seq)) == rows[i].hash;
+  }
+
+  std::vector<AuditBreak> breaks;
+  std::set<std::pair<std::int64_t, std::string>> seen;  // one break per seq and kind
+  auto add = [&](std::int64_t seq, const char* kind, std::string detail) {
+    if (seen.emplace(seq, kind).second) breaks.push_back({seq, kind, std::move(detail)});
+  };
+  std::vector<bool> explained(n, false);  // link problems already accounted for
+
+  for (std::int64_t i = 0; i < n; ++i)
+    if (!intact[i]) add(rows[i].seq, "edited", "its hash does not match its contents (changed after it was written)");
+
+  // Records nothing links to, other than the head: inserted, or rewritten with a new hash.
+  for (std::int64_t i = 0; i + 1 < n; ++i) {
+    if (linked[i]) continue;
+    std::int64_t j = i + 1;
+    if (intact[i] && pred[j] == pred[i]) {
+      add(rows[i].seq, "inserted",
+          "the chain passes over it: seq " + std::to_string(rows[j].seq) + " links to the record before it");
+      explained[j] = true;
+    } else if (pred[j] == kNone && written[j] &&
+               (*written[j] == rows[i].seq + 1 || (written[i] && *written[j] == *written[i] + 1))) {
+      // The next record was written right after this one but links to a hash no longer here.
+      if (intact[i])
+        add(rows[i].seq, "edited", "it was rewritten with a new hash: the next record links to its original");
+      explained[j] = true;
+    }
+  }
+
+  // Links to records that are gone: deletions.
+  for (std::int64_t i = 0; i < n; ++i) {
+    if (pred[i] != kNone || explained[i]) continue;
+    std::int64_t missing = written[i] ? *written[i] - 1 : rows[i].seq - 1;
+    add(missing, "deleted",
+        "seq " + std::to_string(rows[i].seq) + " links to a record that is no longer in the log");
+    explained[i] = true;
+  }
+  for (std::int64_t i = 0; i < n; ++i) {
+    std::int64_t expect = i == 0 ? 1 : rows[i - 1].seq + 1;
+    // A gap before a record that was moved intact is part of a reordering, reported below.
+    bool moved = intact[i] && written[i] && *written[i] != rows[i].seq;
+    if (rows[i].seq > expect && !moved)
+      add(expect, "deleted", seq_range(expect, rows[i].seq - 1) + " missing from the log");
+  }
+
+  // Records stored at another seq than they were written with, grouped into runs.
+  for (std::int64_t i = 0; i < n;) {
+    if (!intact[i] || !written[i] || *written[i] == rows[i].seq) {
+      ++i;
+      continue;
+    }
+    std::int64_t delta = rows[i].seq - *written[i], j = i;
+    while (j + 1 < n && intact[j + 1] && written[j + 1] && rows[j + 1].seq - *written[j + 1] == delta &&
+           rows[j + 1].seq == rows[j].seq + 1)
+      ++j;
+    add(rows[i].seq, "reordered",
+        seq_range(rows[i].seq, rows[j].seq) + (i == j ? " holds the record written as " : " hold the records written as ") +
+            seq_range(*written[i], *written[j]));
+    for (std::int64_t k = i; k <= j; ++k) explained[k] = true;
+    i = j + 1;
+  }
+
+  // Any remaining broken link is still a break, whatever its cause.
+  for (std::int64_t i = 0; i < n; ++i) {
+    const std::string& expect = i == 0 ? std::string(kGenesisHash) : rows[i - 1].hash;
+    if (rows[i].prev_hash == expect || explained[i]) continue;
+    bool near = std::any_of(breaks.begin(), breaks.end(), [&](const AuditBreak& b) {
+      return b.seq == rows[i].seq || (i > 0 && b.seq == rows[i - 1].seq) || (i > 0 && b.seq > rows[i - 1].seq && b.seq < rows[i].seq);
+    });
+    if (!near)
+      add(rows[i].seq, "reordered",
+          "its prev_hash is not the hash of " + (i == 0 ? std::string("the start of the log") : "seq " + std::to_string(rows[i - 1].seq)));
+  }
+
+  static const std::vector<std::string> order{"deleted", "inserted", "edited", "reordered"};
+  auto rank = [&](const std::string& k) { return std::find(order.begin(), order.end(), k) - order.begin(); };
+  std::stable_sort(breaks.begin(), breaks.end(), [&](const AuditBreak& a, const AuditBreak& b) {
+    return a.seq != b.seq ? a.seq < b.seq : rank(a.kind) < rank(b.kind);
+  });
+  rep.breaks = std::move(breaks);
+
+  for (const auto& r : rows)
+    if (auto why = outside_hours(r.at, hours); !why.empty()) rep.flags.push_back({r.seq, r.at, r.user, r.command, why});
+  return out;
+}
+
+std::string to_json(const AuditReport& r) {
+  json breaks = json::array(), flags = json::array();
+  for (const auto& b : r.breaks) breaks.push_back({{"seq", b.seq}, {"kind", b.kind}, {"detail", b.detail}});
+  for (const auto& f : r.flags)
+    flags.push_back({{"seq", f.seq}, {"at", f.at}, {"user", f.user}, {"command", f.command}, {"reason", f.reason}});
+  json j = {{"ok", r.ok()},
+            {"records", r.records},
+            {"head", {{"seq", r.head_seq}, {"hash", r.head_hash}}},
+            {"first_break", r.breaks.empty() ? json(nullptr) : breaks.front()},
+            {"breaks", breaks},
+            {"outside_office_hours", flags}};
+  return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+std::string to_text(const AuditReport& r) {
+  std::string s = "audit log: " + std::to_string(r.records) + " record(s)";
+  if (r.records > 0) s += ", head seq " + std::to_string(r.head_seq) + " " + r.head_hash;
+  s += "\n";
+  if (r.ok()) {
+    s += "chain intact\n";
+  } else {
+    s += "BROKEN: first at seq " + std::to_string(r.breaks.front().seq) + "\n";
+    for (const auto& b : r.breaks) s += "  seq " + std::to_string(b.seq) + ": " + b.kind + ": " + b.detail + "\n";
+  }
+  if (!r.flags.empty()) {
+    s += "outside office hours (flagged, not a break):\n";
+    for (const auto& f : r.flags)
+      s += "  seq " + std::to_string(f.seq) + " " + f.command + " by " + f.user + " at " + f.reason + "\n";
+  }
+  return s;
+}
+
+}  // namespace tsuchi::ledger

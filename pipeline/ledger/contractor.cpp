@@ -1,0 +1,434 @@
+// Evidence from the print contractor and the post office: receipt, work log, returned mail and
+// destruction certificates (formats: output_spec/contractor-files.md). A file is stored whole
+// or not at all.
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+
+#include "ledger/internal.hpp"
+
+namespace tsuchi::ledger {
+
+using nlohmann::json;
+
+namespace {
+
+const std::vector<std::string> kStatuses = {"inserted", "reprinted", "spoiled", "mailed"};
+const std::vector<std::string> kActions = {"open", "resent", "handed_over", "public_notice"};
+
+// The post office's return reasons (還付理由), as printed on its label, and ASCII codes for them.
+struct ReturnReason {
+  const char* code;
+  const char* japanese;
+};
+const ReturnReason kReasons[] = {
+    {"unknown_address", "あて所に尋ねあたりません"},
+    {"moved_unknown", "転居先不明"},
+    {"refused", "受取拒絶"},
+    {"unclaimed", "保管期間経過"},
+    {"incomplete_address", "あて名不完全"},
+};
+
+std::string trim(std::string s) {
+  auto sp = [](char c) { return c == ' ' || c == '\t'; };
+  while (!s.empty() && sp(s.back())) s.pop_back();
+  std::size_t i = 0;
+  while (i < s.size() && sp(s[i])) ++i;
+  return s.substr(i);
+}
+
+std::optional<int> parse_count(const std::string& s) {
+  int v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || s.empty() || v < 0) return std::nullopt;
+  return v;
+}
+
+// One CSV file with its required columns, field access by name, and problems at file:line:column.
+struct Sheet {
+  std::string path;
+  CsvFile csv;
+  Diagnostics& problems;
+
+  // Trimmed field `name` of `rec`; empty when the column is absent.
+  std::string get(const CsvRecord& rec, const char* name) const {
+    int c = csv.column(name);
+    return c >= 0 && c < static_cast<int>(rec.fields.size()) ? trim(rec.fields[c]) : std::string();
+  }
+  void bad(const CsvRecord& rec, const char* name, const std::string& value, const std::string& why) const {
+    problems.push_back(error_at(path, rec.line, csv.column(name) + 1, name, value, why));
+  }
+  bool width_ok(const CsvRecord& rec) const {
+    if (rec.fields.size() == csv.header.size()) return true;
+    problems.push_back(error_at(path, rec.line, 0, "", "",
+                                "the row has " + std::to_string(rec.fields.size()) + " fields, the header has " +
+                                    std::to_string(csv.header.size())));
+    return false;
+  }
+  // A required field: reported when empty.
+  std::optional<std::string> need(const CsvRecord& rec, const char* name) const {
+    auto v = get(rec, name);
+    if (v.empty()) {
+      bad(rec, name, v, "required");
+      return std::nullopt;
+    }
+    return v;
+  }
+  std::optional<std::string> time(const CsvRecord& rec, const char* name) const {
+    auto v = need(rec, name);
+    if (!v) return std::nullopt;
+    auto t = normalize_time(*v);
+    if (!t) bad(rec, name, *v, "must be an ISO-8601 time with its offset, e.g. 2025-09-03T10:15:00+09:00");
+    return t;
+  }
+};
+
+// Reads a contractor CSV into `csv`; returns the file's SHA-256 (for the audit record), or
+// nullopt when the file or its header is unusable.
+std::optional<std::string> load(const std::string& path, const std::vector<std::string>& required, Outcome& out,
+                                CsvFile& csv) {
+  auto f = read_csv(path, required);
+  out.problems.insert(out.problems.end(), f.problems.begin(), f.problems.end());
+  if (!f.ok()) {
+    out.refusal = "refused: unreadable file";
+    return std::nullopt;
+  }
+  csv = std::move(f.value);
+  std::string sha = sha256_hex(read_file(path).value_or(""));
+  out.objects.push_back("file:" + sha);
+  return sha;
+}
+
+struct BatchRow {
+  std::string archive_sha256;
+};
+std::optional<BatchRow> find_batch(const sql::Db& db, const std::string& batch_id) {
+  sql::Stmt q(db, "SELECT archive_sha256 FROM batches WHERE batch_id = ?");
+  q.args(batch_id);
+  if (!q.step()) return std::nullopt;
+  return BatchRow{q.text(0)};
+}
+
+std::optional<std::string> envelope_batch(const sql::Db& db, const std::string& envelope_id) {
+  sql::Stmt q(db, "SELECT batch_id FROM envelopes WHERE envelope_id = ?");
+  q.args(envelope_id);
+  if (!q.step()) return std::nullopt;
+  return q.text(0);
+}
+
+void add_unique(std::vector<std::string>& v, const std::string& s) {
+  if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
+}
+
+}  // namespace
+
+std::optional<std::string> return_reason_code(const std::string& text) {
+  for (const auto& r : kReasons)
+    if (text == r.code || text == r.japanese) return r.code;
+  return std::nullopt;
+}
+
+std::string return_reason_japanese(const std::string& code) {
+  for (const auto& r : kReasons)
+    if (code == r.code) return r.japanese;
+  return code;
+}
+
+WorklogState worklog_state(const sql::Db& db, const std::string& batch_id) {
+  WorklogState st;
+  sql::Stmt rep(db, "SELECT report_id FROM worklogs WHERE batch_id = ? ORDER BY report_id DESC LIMIT 1");
+  rep.args(batch_id);
+  if (!rep.step()) return st;
+  st.present = true;
+  std::int64_t report = rep.integer(0);
+
+  std::map<std::string, int> sealed_sheets;
+  sql::Stmt env(db, "SELECT envelope_id, sheets FROM envelopes WHERE batch_id = ?");
+  env.args(batch_id);
+  while (env.step()) sealed_sheets[env.text(0)] = static_cast<int>(env.integer(1));
+
+  struct Mailing {
+    std::vector<int> lines;
+    std::vector<int> sheets;
+  };
+  std::map<std::string, Mailing> mailed;  // sorted by envelope id, for stable messages
+  std::map<std::string, int> log_sheets;  // status -> sheets added up over the envelope rows
+  std::vector<std::tuple<std::string, int, int>> totals;  // status, sheets, line
+  sql::Stmt rows(db, "SELECT line, envelope_id, status, sheets FROM worklog_rows WHERE report_id = ? ORDER BY line");
+  rows.args(report);
+  while (rows.step()) {
+    int line = static_cast<int>(rows.integer(0)), sheets = static_cast<int>(rows.integer(3));
+    std::string env_id = rows.text(1), status = rows.text(2);
+    if (env_id == "TOTAL") {
+      totals.emplace_back(status, sheets, line);
+      continue;
+    }
+    log_sheets[status] += sheets;
+    if (status == "mailed") {
+      mailed[env_id].lines.push_back(line);
+      mailed[env_id].sheets.push_back(sheets);
+    } else if (status == "spoiled") {
+      st.spoiled_sheets += sheets;
+    }
+  }
+  for (const auto& [id, m] : mailed) {
+    st.mailed.insert(id);
+    if (m.lines.size() > 1) {
+      std::vector<std::string> ls;
+      for (int l : m.lines) ls.push_back(std::to_string(l));
+      st.flags.push_back("envelope " + id + " reported mailed " + std::to_string(m.lines.size()) + " times (lines " +
+                         join(ls, ", ") + ")");
+    }
+    for (std::size_t i = 0; i < m.lines.size(); ++i)
+      if (m.sheets[i] != sealed_sheets[id])
+        st.flags.push_back("envelope " + id + " mailed with " + std::to_string(m.sheets[i]) + " sheets, sealed with " +
+                           std::to_string(sealed_sheets[id]) + " (line " + std::to_string(m.lines[i]) + ")");
+  }
+  for (const auto& [status, sheets, line] : totals)
+    if (sheets != log_sheets[status])
+      st.flags.push_back("TOTAL " + status + ": the contractor reports " + std::to_string(sheets) +
+                         " sheets, its log adds up to " + std::to_string(log_sheets[status]) + " (line " +
+                         std::to_string(line) + ")");
+  return st;
+}
+
+Checked<ImportSummary> Ledger::import_receipt(const std::string& path, const Actor& who) {
+  Checked<ImportSummary> r;
+  if (!db_) return {{}, {error(path_, "the ledger is not open")}};
+  r.problems = audited(*db_, clock_, path_, {who.user, "import receipt", {}, ""}, [&](Outcome& out) {
+    if (!check_role(who, out)) return;
+    CsvFile csv;
+    if (!load(path, {"batch_id", "archive_sha256", "received_at", "received_by"}, out, csv)) return;
+    Sheet sh{path, csv, out.problems};
+    for (const auto& rec : csv.records) {
+      if (!sh.width_ok(rec)) continue;
+      auto batch_id = sh.need(rec, "batch_id");
+      auto hash = sh.need(rec, "archive_sha256");
+      auto at = sh.time(rec, "received_at");
+      auto by = sh.need(rec, "received_by");
+      if (!batch_id) continue;
+      auto batch = find_batch(db_->conn, *batch_id);
+      if (!batch) {
+        sh.bad(rec, "batch_id", *batch_id, "no such batch in the ledger");
+        continue;
+      }
+      if (!has_event(db_->conn, *batch_id, "handed_over"))
+        sh.bad(rec, "batch_id", *batch_id, "the batch has not been handed over (tsuchi handover) yet");
+      if (hash) {
+        std::string lower = *hash;
+        std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+        if (lower != batch->archive_sha256)
+          sh.bad(rec, "archive_sha256", *hash, "does not match the sealed archive of batch " + *batch_id);
+      }
+      if (!hash || !at || !by || has_errors(out.problems)) continue;
+      out.events.push_back({*at, "received", *batch_id, "",
+                            json{{"archive_sha256", batch->archive_sha256}, {"received_by", *by}}.dump()});
+      add_unique(r.value.batches, *batch_id);
+      ++r.value.rows;
+    }
+    if (has_errors(out.problems)) return;
+    for (const auto& b : r.value.batches) out.objects.push_back("batch:" + b);
+    out.result = "ok: " + std::to_string(r.value.rows) + " receipt(s)";
+  });
+  if (has_errors(r.problems)) r.value = {};
+  return r;
+}
+
+Checked<ImportSummary> Ledger::import_worklog(const std::string& path, const Actor& who) {
+  Checked<ImportSummary> r;
+  if (!db_) return {{}, {error(path_, "the ledger is not open")}};
+  r.problems = audited(*db_, clock_, path_, {who.user, "import worklog", {}, ""}, [&](Outcome& out) {
+    if (!check_role(who, out)) return;
+    CsvFile csv;
+    auto file_sha = load(path, {"batch_id", "envelope_id", "status", "sheets", "at"}, out, csv);
+    if (!file_sha) return;
+    Sheet sh{path, csv, out.problems};
+    struct Row {
+      int line;
+      std::string envelope_id, status;
+      int sheets;
+      std::string at, postal_category;
+    };
+    std::map<std::string, std::vector<Row>> by_batch;
+    for (const auto& rec : csv.records) {
+      if (!sh.width_ok(rec)) continue;
+      auto batch_id = sh.need(rec, "batch_id");
+      auto env = sh.need(rec, "envelope_id");
+      auto status = sh.need(rec, "status");
+      auto sheets_text = sh.need(rec, "sheets");
+      auto at = sh.time(rec, "at");
+      std::optional<int> sheets;
+      if (status && std::find(kStatuses.begin(), kStatuses.end(), *status) == kStatuses.end()) {
+        sh.bad(rec, "status", *status, "must be one of " + join(kStatuses, ", "));
+        status.reset();
+      }
+      if (sheets_text && !(sheets = parse_count(*sheets_text)))
+        sh.bad(rec, "sheets", *sheets_text, "must be a whole number of sheets, 0 or more");
+      if (batch_id && !find_batch(db_->conn, *batch_id)) {
+        sh.bad(rec, "batch_id", *batch_id, "no such batch in the ledger");
+        batch_id.reset();
+      }
+      if (batch_id && env && *env != "TOTAL" && envelope_batch(db_->conn, *env) != batch_id) {
+        sh.bad(rec, "envelope_id", *env, "not an envelope of batch " + *batch_id);
+        env.reset();
+      }
+      if (batch_id && env && status && sheets && at)
+        by_batch[*batch_id].push_back({rec.line, *env, *status, *sheets, *at, sh.get(rec, "postal_category")});
+    }
+    if (has_errors(out.problems)) return;
+    std::string now = clock_();
+    sql::Stmt report(db_->conn, "INSERT INTO worklogs(batch_id, file_sha256, imported_at, user) VALUES (?,?,?,?)");
+    sql::Stmt row(db_->conn,
+                  "INSERT INTO worklog_rows(report_id, line, envelope_id, status, sheets, at, postal_category) "
+                  "VALUES (?,?,?,?,?,?,?)");
+    for (const auto& [batch_id, rows] : by_batch) {
+      // The latest report for a batch is its completion report; earlier ones remain as history.
+      report.args(batch_id, *file_sha, now, who.user).run();
+      report.reset();
+      std::int64_t id = sqlite3_last_insert_rowid(db_->conn.get());
+      for (const auto& x : rows) {
+        row.args(id, x.line, x.envelope_id, x.status, x.sheets, x.at, x.postal_category).run();
+        row.reset();
+      }
+      out.events.push_back({"", "worklog", batch_id, "",
+                            json{{"report_id", id}, {"rows", rows.size()}, {"file_sha256", *file_sha}}.dump()});
+      for (const auto& flag : worklog_state(db_->conn, batch_id).flags) out.problems.push_back(warning(path, flag));
+      out.objects.push_back("batch:" + batch_id);
+      r.value.batches.push_back(batch_id);
+      r.value.rows += static_cast<int>(rows.size());
+    }
+    out.result = "ok: " + std::to_string(r.value.rows) + " row(s), " + std::to_string(r.value.batches.size()) +
+                 " batch(es)";
+  });
+  if (has_errors(r.problems)) r.value = {};
+  return r;
+}
+
+Checked<ImportSummary> Ledger::import_returns(const std::string& path, const Actor& who) {
+  Checked<ImportSummary> r;
+  if (!db_) return {{}, {error(path_, "the ledger is not open")}};
+  r.problems = audited(*db_, clock_, path_, {who.user, "import returns", {}, ""}, [&](Outcome& out) {
+    if (!check_role(who, out)) return;
+    CsvFile csv;
+    if (!load(path, {"envelope_id", "reason", "at"}, out, csv)) return;
+    Sheet sh{path, csv, out.problems};
+    struct Row {
+      std::string envelope_id, batch_id, reason, at, action;
+    };
+    std::vector<Row> rows;
+    for (const auto& rec : csv.records) {
+      if (!sh.width_ok(rec)) continue;
+      auto env = sh.need(rec, "envelope_id");
+      auto reason = sh.need(rec, "reason");
+      auto at = sh.time(rec, "at");
+      std::string action = csv.column("action") >= 0 ? sh.get(rec, "action") : "";
+      if (action.empty()) action = "open";
+      std::optional<std::string> batch;
+      if (env && !(batch = envelope_batch(db_->conn, *env))) sh.bad(rec, "envelope_id", *env, "no such envelope in the ledger");
+      std::optional<std::string> code;
+      if (reason && !(code = return_reason_code(*reason))) {
+        std::vector<std::string> names;
+        for (const auto& x : kReasons) names.push_back(x.japanese);
+        sh.bad(rec, "reason", *reason, "must be one of " + join(names, ", ") + " (or its code, see contractor-files.md)");
+      }
+      if (std::find(kActions.begin(), kActions.end(), action) == kActions.end()) {
+        sh.bad(rec, "action", action, "must be one of " + join(kActions, ", "));
+        continue;
+      }
+      if (batch && code && at) rows.push_back({*env, *batch, *code, *at, action});
+    }
+    if (has_errors(out.problems)) return;
+    std::string now = clock_();
+    // A later row (by its time; in file order when equal) updates the envelope's follow-up.
+    sql::Stmt upsert(db_->conn,
+                     "INSERT INTO returns(envelope_id, reason, at, action, updated_at) VALUES (?,?,?,?,?) "
+                     "ON CONFLICT(envelope_id) DO UPDATE SET reason = excluded.reason, at = excluded.at, "
+                     "action = excluded.action, updated_at = excluded.updated_at WHERE excluded.at >= returns.at");
+    for (const auto& x : rows) {
+      upsert.args(x.envelope_id, x.reason, x.at, x.action, now).run();
+      upsert.reset();
+      out.events.push_back({x.at, "returned", x.batch_id, x.envelope_id, json{{"reason", x.reason}, {"action", x.action}}.dump()});
+      add_unique(r.value.batches, x.batch_id);
+    }
+    r.value.rows = static_cast<int>(rows.size());
+    for (const auto& b : r.value.batches) out.objects.push_back("batch:" + b);
+    out.result = "ok: " + std::to_string(r.value.rows) + " return(s)";
+  });
+  if (has_errors(r.problems)) r.value = {};
+  return r;
+}
+
+Checked<ImportSummary> Ledger::import_certificate(const CertificateRequest& req, const Actor& who) {
+  Checked<ImportSummary> r;
+  if (!db_) return {{}, {error(path_, "the ledger is not open")}};
+  r.problems = audited(*db_, clock_, path_, {who.user, "import certificate", {}, ""}, [&](Outcome& out) {
+    if (!check_role(who, out)) return;
+    auto bytes = read_file(req.file);
+    if (!bytes || bytes->empty()) {
+      out.problems.push_back(error(req.file, "cannot read the certificate file"));
+      out.refusal = "refused: unreadable file";
+      return;
+    }
+    std::string sha = sha256_hex(*bytes);
+    out.objects.push_back("file:" + sha);
+    auto bad = [&](const char* option, const std::string& value, const std::string& why) {
+      out.problems.push_back(error_at(req.file, 0, 0, option, value, why));
+    };
+    std::string batch_id = req.batch_id;
+    std::optional<FormCode> code = req.matcher ? req.matcher(*bytes) : std::nullopt;
+    if (batch_id.empty() && code) batch_id = code->batch_id;
+    if (batch_id.empty()) {
+      out.problems.push_back(error(req.file, "pass --batch: matching a scanned form by its QR code is not available yet"));
+      out.refusal = "refused: no batch";
+      return;
+    }
+    sql::Stmt q(db_->conn, "SELECT manifest_sha256 FROM batches WHERE batch_id = ?");
+    q.args(batch_id);
+    if (!q.step()) {
+      bad("--batch", batch_id, "no such batch in the ledger");
+    } else if (code && (code->batch_id != batch_id || code->manifest_sha256 != q.text(0))) {
+      bad("--batch", batch_id, "the form's QR code names batch " + code->batch_id + " with another manifest");
+    }
+    if (req.method != "Clear" && req.method != "Purge" && req.method != "Destroy")
+      bad("--method", req.method, "must be Clear, Purge or Destroy (NIST SP 800-88)");
+    if (!parse_date(req.date)) bad("--date", req.date, "must be a date YYYY-MM-DD");
+    const std::pair<const char*, const std::string*> required[] = {
+        {"--medium", &req.medium},   {"--tool", &req.tool},     {"--tool-version", &req.tool_version},
+        {"--verification", &req.verification}, {"--place", &req.place}, {"--operator", &req.operator_name},
+        {"--witness", &req.witness}};
+    for (const auto& [opt, v] : required)
+      if (trim(*v).empty()) bad(opt, *v, "required");
+    if (req.medium == "spoilage" && !req.quantity)
+      bad("--quantity", "", "required for the spoilage medium: the number of sheets destroyed");
+    if (req.quantity && *req.quantity < 0) bad("--quantity", std::to_string(*req.quantity), "must be 0 or more");
+    if (has_errors(out.problems)) {
+      out.refusal = "refused: invalid certificate";
+      return;
+    }
+    std::string now = clock_();
+    sql::Stmt(db_->conn, "INSERT OR IGNORE INTO certificate_files(sha256, size, bytes) VALUES (?,?,?)")
+        .bind(1, sha)
+        .bind(2, static_cast<std::int64_t>(bytes->size()))
+        .bind_blob(3, *bytes)
+        .run();
+    sql::Stmt ins(db_->conn,
+                  "INSERT INTO certificates(batch_id, medium, method, tool, tool_version, verification, date, place, "
+                  "operator, witness, quantity, file_sha256, recorded_at, user) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    ins.args(batch_id, req.medium, req.method, req.tool, req.tool_version, req.verification, req.date, req.place,
+             req.operator_name, req.witness, static_cast<std::int64_t>(req.quantity.value_or(0)), sha, now, who.user);
+    if (!req.quantity) ins.bind_null(11);
+    ins.run();
+    out.events.push_back({"", "certified", batch_id, "",
+                          json{{"medium", req.medium}, {"method", req.method}, {"file_sha256", sha}}.dump()});
+    out.objects.push_back("batch:" + batch_id);
+    out.objects.push_back("medium:" + req.medium);
+    r.value.rows = 1;
+    r.value.batches = {batch_id};
+  });
+  if (has_errors(r.problems)) r.value = {};
+  return r;
+}
+
+}  // namespace tsuchi::ledger

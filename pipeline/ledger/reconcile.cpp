@@ -1,0 +1,263 @@
+// Reconciliation (SPEC §9): per batch and per month, sealed vs mailed vs returned, spoilage vs
+// destroyed, what is missing or overdue, and whether the batch is closed. Everything is derived
+// from the stored evidence at the time of asking; no status is stored.
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <map>
+
+#include "ledger/internal.hpp"
+
+namespace tsuchi::ledger {
+
+using nlohmann::json;
+
+namespace {
+
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+// The medium a handover without --media stands for: the delivered archive and its extracted files.
+constexpr const char* kArchiveMedium = "archive";
+constexpr const char* kSpoilageMedium = "spoilage";
+
+BatchStatus batch_status(const sql::Db& db, const std::string& batch_id, const std::string& run_id,
+                         const std::string& month, const Policy& policy, const Date& as_of) {
+  BatchStatus b;
+  b.batch_id = batch_id;
+  b.run_id = run_id;
+  b.month = month;
+
+  std::vector<std::string> envelopes;
+  sql::Stmt env(db, "SELECT envelope_id FROM envelopes WHERE batch_id = ? ORDER BY position");
+  env.args(batch_id);
+  while (env.step()) envelopes.push_back(env.text(0));
+  b.sealed = static_cast<int>(envelopes.size());
+
+  std::optional<std::string> handed_at;
+  sql::Stmt ev(db, "SELECT kind, at, details FROM custody_events WHERE batch_id = ? ORDER BY id");
+  ev.args(batch_id);
+  while (ev.step()) {
+    std::string kind = ev.text(0);
+    if (kind == "approved") b.approved = true;
+    if (kind == "received") b.received = true;
+    if (kind == "handed_over") {
+      b.handed = true;
+      if (!handed_at) handed_at = ev.text(1);
+      auto d = json::parse(ev.text(2), nullptr, false);
+      std::string media = d.is_object() ? d.value("media", "") : "";
+      if (media.empty()) media = kArchiveMedium;
+      if (!contains(b.media, media)) b.media.push_back(media);
+    }
+  }
+
+  WorklogState log = worklog_state(db, batch_id);
+  b.worklog = log.present;
+  b.flags = log.flags;
+  b.spoiled = log.spoiled_sheets;
+  for (const auto& e : envelopes)
+    if (log.mailed.count(e))
+      ++b.mailed;
+    else
+      b.missing.push_back(e);
+
+  sql::Stmt ret(db,
+                "SELECT r.envelope_id, r.action FROM returns r JOIN envelopes e ON e.envelope_id = r.envelope_id "
+                "WHERE e.batch_id = ? ORDER BY e.position");
+  ret.args(batch_id);
+  while (ret.step()) {
+    std::string id = ret.text(0), action = ret.text(1);
+    ++b.returned;
+    if (action == "resent") ++b.resent;
+    if (action == "handed_over") ++b.handed_over;
+    if (action == "public_notice") ++b.public_notice;
+    if (action == "open") {
+      ++b.open;
+      b.open_returns.push_back(id);
+    }
+    if (log.present && !log.mailed.count(id)) b.flags.push_back("envelope " + id + " came back but is not reported mailed");
+  }
+
+  bool spoilage_certified = false;
+  sql::Stmt cert(db, "SELECT medium, SUM(COALESCE(quantity, 0)) FROM certificates WHERE batch_id = ? GROUP BY medium ORDER BY medium");
+  cert.args(batch_id);
+  while (cert.step()) {
+    b.certified_media.push_back(cert.text(0));
+    if (cert.text(0) == kSpoilageMedium) {
+      spoilage_certified = true;
+      b.destroyed = static_cast<int>(cert.integer(1));
+    }
+  }
+  if (b.spoiled > 0 && !contains(b.media, kSpoilageMedium)) b.media.push_back(kSpoilageMedium);
+  if (spoilage_certified && b.destroyed != b.spoiled)
+    b.flags.push_back("spoilage: " + std::to_string(b.spoiled) + " sheets spoiled in the work log, " +
+                      std::to_string(b.destroyed) + " certified destroyed");
+
+  b.certified = b.handed && std::all_of(b.media.begin(), b.media.end(),
+                                        [&](const std::string& m) { return contains(b.certified_media, m); });
+  if (handed_at) {
+    Date due = add_days(local_day(*handed_at, policy.office_hours.utc_offset_minutes), policy.certificate_due_days);
+    if (as_of > due) {
+      if (!b.received) b.overdue.push_back({"receipt", due.iso()});
+      if (!b.worklog) b.overdue.push_back({"worklog", due.iso()});
+      for (const auto& m : b.media)
+        if (!contains(b.certified_media, m)) b.overdue.push_back({"certificate:" + m, due.iso()});
+    }
+  }
+  b.closed = b.received && b.worklog && b.missing.empty() && b.flags.empty() && b.certified;
+  return b;
+}
+
+std::string yes(bool v) { return v ? "yes" : "no"; }
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
+}  // namespace
+
+Checked<ReconcileReport> Ledger::reconcile(const ReconcileQuery& q, const Actor& who) {
+  Checked<ReconcileReport> r;
+  if (!db_) return {{}, {error(path_, "the ledger is not open")}};
+  Policy policy = who.policy.value_or(Policy{});
+  AuditEntry entry{who.user, "reconcile", {}, ""};
+  if (!q.month.empty()) entry.objects.push_back("month:" + q.month);
+  if (!q.batch_id.empty()) entry.objects.push_back("batch:" + q.batch_id);
+  r.problems = audited(*db_, clock_, path_, entry, [&](Outcome& out) {
+    if (!check_role(who, out)) return;
+    if (!q.month.empty() && !parse_year_month(q.month)) {
+      out.problems.push_back(error_at("", 0, 0, "--month", q.month, "must be YYYY-MM"));
+      return;
+    }
+    Date as_of = q.as_of.value_or(local_day(clock_(), policy.office_hours.utc_offset_minutes));
+    r.value.as_of = as_of.iso();
+    sql::Stmt batches(db_->conn,
+                      "SELECT b.batch_id, b.run_id, r.month_key FROM batches b JOIN runs r ON r.run_id = b.run_id "
+                      "WHERE (?1 = '' OR r.month_key = ?1) AND (?2 = '' OR b.batch_id = ?2) "
+                      "ORDER BY r.month_key, r.created_at, b.position");
+    batches.args(q.month, q.batch_id);
+    while (batches.step())
+      r.value.batches.push_back(
+          batch_status(db_->conn, batches.text(0), batches.text(1), batches.text(2), policy, as_of));
+    if (!q.batch_id.empty() && r.value.batches.empty()) {
+      out.problems.push_back(error_at("", 0, 0, "--batch", q.batch_id, "no such batch in the ledger"));
+      return;
+    }
+    std::map<std::string, MonthStatus> months;
+    for (const auto& b : r.value.batches) {
+      auto& m = months[b.month];
+      m.month = b.month;
+      ++m.batches;
+      m.closed += b.closed;
+      m.sealed += b.sealed;
+      m.mailed += b.mailed;
+      m.returned += b.returned;
+      m.open += b.open;
+      m.spoiled += b.spoiled;
+      m.destroyed += b.destroyed;
+      m.missing += static_cast<int>(b.missing.size());
+    }
+    for (auto& [k, m] : months) r.value.months.push_back(m);
+    int closed = static_cast<int>(std::count_if(r.value.batches.begin(), r.value.batches.end(),
+                                                [](const BatchStatus& b) { return b.closed; }));
+    out.result = "ok: " + std::to_string(r.value.batches.size()) + " batches, " + std::to_string(closed) + " closed";
+  });
+  if (has_errors(r.problems)) r.value = {};
+  return r;
+}
+
+std::string to_json(const ReconcileReport& r) {
+  json batches = json::array(), months = json::array();
+  for (const auto& b : r.batches) {
+    json overdue = json::array();
+    for (const auto& o : b.overdue) overdue.push_back({{"what", o.what}, {"due", o.due}});
+    batches.push_back({{"batch_id", b.batch_id},
+                       {"run_id", b.run_id},
+                       {"month", b.month},
+                       {"sealed", b.sealed},
+                       {"mailed", b.mailed},
+                       {"returned", b.returned},
+                       {"returned_by_action",
+                        {{"resent", b.resent}, {"handed_over", b.handed_over}, {"public_notice", b.public_notice}, {"open", b.open}}},
+                       {"spoiled", b.spoiled},
+                       {"destroyed", b.destroyed},
+                       {"missing", b.missing},
+                       {"open_returns", b.open_returns},
+                       {"flags", b.flags},
+                       {"approved", b.approved},
+                       {"handed_over", b.handed},
+                       {"received", b.received},
+                       {"worklog", b.worklog},
+                       {"media", b.media},
+                       {"certified_media", b.certified_media},
+                       {"overdue", overdue},
+                       {"certified", b.certified},
+                       {"closed", b.closed}});
+  }
+  for (const auto& m : r.months)
+    months.push_back({{"month", m.month},     {"batches", m.batches}, {"closed", m.closed},   {"sealed", m.sealed},
+                      {"mailed", m.mailed},   {"returned", m.returned}, {"open_returns", m.open},
+                      {"missing", m.missing}, {"spoiled", m.spoiled}, {"destroyed", m.destroyed}});
+  json j = {{"as_of", r.as_of}, {"batches", batches}, {"months", months}};
+  return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+std::string to_text(const ReconcileReport& r) {
+  std::string s = "reconciliation as of " + r.as_of + "\n";
+  if (r.batches.empty()) s += "no batches\n";
+  for (const auto& b : r.batches) {
+    s += "\nbatch " + b.batch_id + " (run " + b.run_id + ", month " + b.month + "): " + (b.closed ? "CLOSED" : "open") + "\n";
+    s += "  sealed " + std::to_string(b.sealed) + ", mailed " + std::to_string(b.mailed) + ", returned " +
+         std::to_string(b.returned) + " (resent " + std::to_string(b.resent) + ", handed over at the facility " +
+         std::to_string(b.handed_over) + ", public notice " + std::to_string(b.public_notice) + ", open " +
+         std::to_string(b.open) + ")\n";
+    s += "  sheets spoiled " + std::to_string(b.spoiled) + ", destroyed " + std::to_string(b.destroyed) + "\n";
+    s += "  approved " + yes(b.approved) + ", handed over " + yes(b.handed) + ", receipt " + yes(b.received) +
+         ", work log " + yes(b.worklog) + ", certified " + yes(b.certified);
+    if (!b.media.empty()) {
+      std::vector<std::string> m;
+      for (const auto& x : b.media) m.push_back(x + (contains(b.certified_media, x) ? " certified" : " not certified"));
+      s += " (" + join(m, "; ") + ")";
+    }
+    s += "\n";
+    if (!b.missing.empty()) s += "  missing (not reported mailed): " + join(b.missing, " ") + "\n";
+    if (!b.open_returns.empty()) s += "  open returns: " + join(b.open_returns, " ") + "\n";
+    for (const auto& f : b.flags) s += "  flag: " + f + "\n";
+    for (const auto& o : b.overdue) s += "  overdue: " + o.what + " (due " + o.due + ")\n";
+  }
+  for (const auto& m : r.months)
+    s += "\nmonth " + m.month + ": " + std::to_string(m.batches) + " batches, " + std::to_string(m.closed) +
+         " closed; sealed " + std::to_string(m.sealed) + ", mailed " + std::to_string(m.mailed) + ", returned " +
+         std::to_string(m.returned) + " (" + std::to_string(m.open) + " open), missing " + std::to_string(m.missing) +
+         ", sheets spoiled " + std::to_string(m.spoiled) + ", destroyed " + std::to_string(m.destroyed) + "\n";
+  return s;
+}
+
+std::string to_csv(const ReconcileReport& r) {
+  std::string s =
+      "batch_id,run_id,month,sealed,mailed,returned,returned_resent,returned_handed_over,returned_public_notice,"
+      "returned_open,spoiled,destroyed,missing,open_returns,flags,approved,handed_over,received,worklog,media,"
+      "certified_media,overdue,certified,closed\n";
+  auto n = [](int v) { return std::to_string(v); };
+  auto tf = [](bool v) { return std::string(v ? "true" : "false"); };
+  for (const auto& b : r.batches) {
+    std::vector<std::string> overdue;
+    for (const auto& o : b.overdue) overdue.push_back(o.what + "@" + o.due);
+    std::vector<std::string> row = {b.batch_id, b.run_id, b.month, n(b.sealed), n(b.mailed), n(b.returned),
+                                    n(b.resent), n(b.handed_over), n(b.public_notice), n(b.open), n(b.spoiled),
+                                    n(b.destroyed), join(b.missing, ";"), join(b.open_returns, ";"),
+                                    join(b.flags, ";"), tf(b.approved), tf(b.handed), tf(b.received), tf(b.worklog),
+                                    join(b.media, ";"), join(b.certified_media, ";"), join(overdue, ";"),
+                                    tf(b.certified), tf(b.closed)};
+    std::string line;
+    for (const auto& f : row) line += (line.empty() ? "" : ",") + csv_field(f);
+    s += line + "\n";
+  }
+  return s;
+}
+
+}  // namespace tsuchi::ledger

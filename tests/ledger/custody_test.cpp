@@ -1,0 +1,249 @@
+// The custody scenario of issue 5 at the API level: sealed → approved → handed over → received →
+// work log → returned mail → reconciled → certified → closed, with every refusal on the way.
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "support.hpp"
+
+namespace {
+
+std::string worklog_header() { return "batch_id,envelope_id,status,sheets,at\n"; }
+std::string row(int env, const char* status, int sheets, const char* at) {
+  return kBatch + "," + envelope(env) + "," + status + "," + std::to_string(sheets) + "," + at + "\n";
+}
+
+// Envelope 4 never reported mailed; envelope 2 spoiled (2 sheets) and reprinted.
+std::string worklog_with_gap() {
+  return worklog_header() + row(1, "inserted", 2, "2025-09-03T09:00:00+09:00") +
+         row(1, "mailed", 2, "2025-09-04T09:00:00+09:00") + row(2, "spoiled", 2, "2025-09-03T09:05:00+09:00") +
+         row(2, "reprinted", 2, "2025-09-03T09:10:00+09:00") + row(2, "inserted", 2, "2025-09-03T09:11:00+09:00") +
+         row(2, "mailed", 2, "2025-09-04T09:00:00+09:00") + row(3, "inserted", 2, "2025-09-03T09:20:00+09:00") +
+         row(3, "mailed", 2, "2025-09-04T09:00:00+09:00") + row(4, "inserted", 2, "2025-09-03T09:30:00+09:00");
+}
+
+CertificateRequest certificate(const std::string& file, const std::string& medium, const std::string& method,
+                               std::optional<int> quantity = std::nullopt) {
+  CertificateRequest c;
+  c.file = file;
+  c.batch_id = kBatch;
+  c.medium = medium;
+  c.method = method;
+  c.tool = medium == "spoilage" ? "Shredder SX-900 (DIN 66399 P-4)" : "nwipe";
+  c.tool_version = medium == "spoilage" ? "2023" : "0.34";
+  c.verification = "full read-back";
+  c.date = "2025-09-20";
+  c.place = "contractor plant, Kumagaya";
+  c.operator_name = "operator-17";
+  c.witness = "witness-03";
+  c.quantity = quantity;
+  return c;
+}
+
+BatchStatus status_of(Ledger& l, const Actor& who, std::optional<Date> as_of = std::nullopt) {
+  auto rep = l.reconcile({"", kBatch, as_of}, who);
+  REQUIRE_MESSAGE(rep.ok(), messages(rep.problems));
+  REQUIRE(rep.value.batches.size() == 1);
+  return rep.value.batches.front();
+}
+
+int audit_count(const Ledger& l, const std::string& command, const std::string& result_prefix) {
+  int n = 0;
+  for (const auto& r : l.audit_records())
+    if (r.command == command && r.result.rfind(result_prefix, 0) == 0) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("custody of one batch from sealing to a closed reconciliation") {
+  TempDir tmp;
+  TestClock clock;
+  Ledger l = open_ledger(tmp, clock);
+  SealedRun run = sealed_run(tmp, "yamada");  // yamada is an approver, and made the run
+  const Policy policy = test_policy();
+  const Actor maker{"yamada", policy}, staff{"tanaka", policy}, approver{"sato", policy};
+
+  REQUIRE(l.record_run(run.record).empty());
+  CHECK(l.run(kRun)->batch_ids == std::vector<std::string>{kBatch});
+  CHECK(l.slips(kRun) == run.record.slips);
+  CHECK(messages(l.record_run(run.record)) ==
+        tmp.file("ledger.sqlite") + ": error: run R20250901 is already in the ledger\n");
+
+  SUBCASE("handover before approval is refused") {
+    CHECK(messages(l.handover(kBatch, staff, "courier", "USB-0001")) ==
+          ": error: batch R20250901-B001 is not approved: run `tsuchi approve RUN_DIR` first\n");
+    CHECK(audit_count(l, "handover", "refused: not approved") == 1);
+  }
+
+  // Approval: never without roles, never by the maker, never before the review sheet.
+  CHECK(messages(l.approve(run.dir, {"sato", std::nullopt})) == ": error: approval needs the roles: pass --municipality\n");
+  CHECK(messages(l.approve(run.dir, staff)) == ": error: user tanaka does not have the approver role\n");
+  CHECK(messages(l.approve(run.dir, maker)) ==
+        ": error: user yamada made run R20250901; a second person must approve it\n");
+  CHECK(messages(l.approve(run.dir, approver)) ==
+        run.dir + "/review.txt: error: no review sheet: run `tsuchi review " + run.dir + "` first\n");
+  std::ofstream(run.dir + "/review.txt") << "review of another run R20250801\n";
+  CHECK(messages(l.approve(run.dir, approver)) ==
+        run.dir + "/review.txt: error: not a review of run R20250901: run `tsuchi review " + run.dir + "` first\n");
+  std::ofstream(run.dir + "/review.txt") << "review sheet of run R20250901\nenvelopes 4\n";
+  CHECK(audit_count(l, "approve", "refused: ") == 5);
+  CHECK_FALSE(status_of(l, staff).approved);
+
+  // When `tsuchi review` recorded its sheet, only that exact sheet is approvable.
+  REQUIRE(l.record_review(kRun, sha256("an older sheet"), "tanaka").empty());
+  CHECK(messages(l.approve(run.dir, approver)) ==
+        run.dir + "/review.txt: error: not the review sheet recorded for run R20250901: run `tsuchi review " + run.dir +
+            "` again\n");
+  REQUIRE(l.record_review(kRun, sha256("review sheet of run R20250901\nenvelopes 4\n"), "tanaka").empty());
+  REQUIRE(messages(l.approve(run.dir, approver)) == "");
+  CHECK(status_of(l, staff).approved);
+  CHECK(messages(l.approve(run.dir, {"yamada2", policy})) == ": error: user yamada2 does not have the approver role\n");
+
+  REQUIRE(l.handover(kBatch, staff, "courier", "USB-0001").empty());
+  CHECK(messages(l.handover(kBatch, {"mallory", policy}, "courier", "")) ==
+        ": error: user mallory has no role in municipality.toml [roles]\n");
+
+  // Receipt: a wrong archive hash is refused and nothing is stored; the right one is accepted.
+  std::string wrong = tmp.write("receipt-wrong.csv", "batch_id,archive_sha256,received_at,received_by\n" + kBatch +
+                                                         "," + sha256("something else") +
+                                                         ",2025-09-02T10:00:00+09:00,contractor-desk-1\n");
+  auto refused = l.import_receipt(wrong, staff);
+  CHECK(messages(refused.problems) == wrong + ":2:2: error: archive_sha256 \"" + sha256("something else") +
+                                          "\": does not match the sealed archive of batch R20250901-B001\n");
+  CHECK_FALSE(status_of(l, staff).received);
+  std::string right = tmp.write("receipt.csv", "batch_id,archive_sha256,received_at,received_by\n" + kBatch + "," +
+                                                   sha256(archive_bytes()) +
+                                                   ",2025-09-02T10:00:00+09:00,contractor-desk-1\n");
+  auto received = l.import_receipt(right, staff);
+  REQUIRE_MESSAGE(received.ok(), messages(received.problems));
+  CHECK(received.value.batches == std::vector<std::string>{kBatch});
+  CHECK(status_of(l, staff).received);
+
+  // Work log with one envelope never mailed, one spoiled and reprinted.
+  auto log = l.import_worklog(tmp.write("worklog.csv", worklog_with_gap()), staff);
+  REQUIRE_MESSAGE(log.ok(), messages(log.problems));
+  CHECK(log.value.rows == 9);
+
+  // Returned mail for two envelopes; envelope 3's later row updates its follow-up to resent.
+  auto ret = l.import_returns(tmp.write("returns.csv", "envelope_id,reason,at,action\n" + envelope(1) +
+                                                           ",転居先不明,2025-09-10T11:00:00+09:00,\n" + envelope(3) +
+                                                           ",受取拒絶,2025-09-10T11:05:00+09:00,open\n" + envelope(3) +
+                                                           ",refused,2025-09-12T15:00:00+09:00,resent\n"),
+                              staff);
+  REQUIRE_MESSAGE(ret.ok(), messages(ret.problems));
+
+  BatchStatus s = status_of(l, staff, Date{2025, 9, 15});
+  CHECK(s.sealed == 4);
+  CHECK(s.mailed == 3);
+  CHECK(s.missing == std::vector<std::string>{envelope(4)});
+  CHECK(s.returned == 2);
+  CHECK(s.resent == 1);
+  CHECK(s.open == 1);
+  CHECK(s.open_returns == std::vector<std::string>{envelope(1)});
+  CHECK(s.spoiled == 2);
+  CHECK(s.destroyed == 0);
+  CHECK(s.flags.empty());
+  CHECK(s.media == std::vector<std::string>{"USB-0001", "spoilage"});
+  CHECK(s.overdue.empty());
+  CHECK_FALSE(s.certified);
+  CHECK_FALSE(s.closed);
+
+  // After certificate_due_days (30) from the handover, the missing certificates are overdue.
+  s = status_of(l, staff, Date{2025, 10, 2});
+  REQUIRE(s.overdue.size() == 2);
+  CHECK(s.overdue[0].what == "certificate:USB-0001");
+  CHECK(s.overdue[0].due == "2025-10-01");
+  CHECK(s.overdue[1].what == "certificate:spoilage");
+
+  // Certificates for the medium and for the spoiled paper: certified, but envelope 4 is still missing.
+  std::string form = tmp.write("certificate.pdf", "%PDF-1.4 scanned certificate form of " + kBatch);
+  REQUIRE(messages(l.import_certificate(certificate(form, "USB-0001", "Purge"), staff).problems) == "");
+  REQUIRE(l.import_certificate(certificate(form, "spoilage", "Destroy", 1), staff).ok());  // one of two sheets
+  s = status_of(l, staff);
+  CHECK(s.certified);
+  CHECK(s.destroyed == 1);
+  CHECK(s.flags == std::vector<std::string>{"spoilage: 2 sheets spoiled in the work log, 1 certified destroyed"});
+  CHECK_FALSE(s.closed);
+
+  // The contractor's corrected completion report mails envelope 4; the second sheet's destruction follows.
+  auto corrected = l.import_worklog(
+      tmp.write("worklog-2.csv", worklog_with_gap() + row(4, "mailed", 2, "2025-09-05T09:00:00+09:00")), staff);
+  REQUIRE(corrected.ok());
+  CHECK_FALSE(status_of(l, staff).closed);
+  REQUIRE(l.import_certificate(certificate(form, "spoilage", "Destroy", 1), staff).ok());
+  s = status_of(l, staff);
+  CHECK(s.missing.empty());
+  CHECK(s.destroyed == 2);
+  CHECK(s.flags.empty());
+  CHECK(s.overdue.empty());
+  CHECK(s.closed);
+
+  // Every step left one audit record, and the chain holds.
+  auto report = l.verify_audit({});
+  REQUIRE(report.ok());
+  CHECK(report.value.ok());
+  CHECK(audit_count(l, "import receipt", "refused: ") == 1);
+  CHECK(audit_count(l, "import worklog", "ok") == 2);
+  CHECK(audit_count(l, "import certificate", "ok") == 3);
+}
+
+TEST_CASE("a batch closes when every count agrees and every medium is certified") {
+  TempDir tmp;
+  TestClock clock;
+  Ledger l = open_ledger(tmp, clock);
+  SealedRun run = sealed_run(tmp, "tanaka");
+  const Policy policy = test_policy();
+  const Actor staff{"tanaka", policy}, approver{"sato", policy};
+  REQUIRE(l.record_run(run.record).empty());
+  std::ofstream(run.dir + "/review.txt") << "review sheet of run " << kRun << "\n";
+  REQUIRE(l.approve(run.dir, approver).empty());
+  REQUIRE(l.handover(kBatch, staff, "sftp", "").empty());
+  REQUIRE(l.import_receipt(tmp.write("r.csv", "batch_id,archive_sha256,received_at,received_by\n" + kBatch + "," +
+                                                  sha256(archive_bytes()) + ",2025-09-02T10:00:00Z,desk\n"),
+                           staff)
+              .ok());
+  std::string log = worklog_header();
+  for (int i = 1; i <= 4; ++i) log += row(i, "mailed", 2, "2025-09-04T09:00:00+09:00");
+  log += kBatch + ",TOTAL,mailed,8,2025-09-04T18:00:00+09:00\n";
+  auto imported = l.import_worklog(tmp.write("w.csv", log), staff);
+  REQUIRE_MESSAGE(imported.ok(), messages(imported.problems));
+  CHECK(imported.problems.empty());
+  auto ret = l.import_returns(tmp.write("ret.csv", "envelope_id,reason,at,action\n" + envelope(2) +
+                                                       ",あて所に尋ねあたりません,2025-09-09T10:00:00+09:00,open\n"),
+                              staff);
+  REQUIRE(ret.ok());
+
+  BatchStatus s = status_of(l, staff);
+  CHECK(s.media == std::vector<std::string>{"archive"});
+  CHECK_FALSE(s.closed);
+  REQUIRE(l.import_certificate(certificate(tmp.write("c.pdf", "%PDF form"), "archive", "Purge"), staff).ok());
+  s = status_of(l, staff);
+  CHECK(s.certified);
+  CHECK(s.closed);  // an open return is the office's follow-up, not the contractor's custody
+  CHECK(s.open_returns == std::vector<std::string>{envelope(2)});
+
+  // The JSON report has the shape SPEC §12 fixes.
+  auto rep = l.reconcile({"2025-09", "", Date{2025, 9, 30}}, staff);
+  REQUIRE(rep.ok());
+  auto j = nlohmann::json::parse(to_json(rep.value));
+  REQUIRE(j["batches"].size() == 1);
+  auto& b = j["batches"][0];
+  CHECK(b["batch_id"] == kBatch);
+  CHECK(b["sealed"] == 4);
+  CHECK(b["mailed"] == 4);
+  CHECK(b["returned"] == 1);
+  CHECK(b["spoiled"] == 0);
+  CHECK(b["missing"] == nlohmann::json::array());
+  CHECK(b["open_returns"] == nlohmann::json::array({envelope(2)}));
+  CHECK(b["certified"] == true);
+  CHECK(b["closed"] == true);
+  CHECK(j["months"][0]["month"] == "2025-09");
+  CHECK(j["months"][0]["closed"] == 1);
+  // CSV: a header and one row per batch.
+  std::string csv = to_csv(rep.value);
+  CHECK(csv.rfind("batch_id,run_id,month,sealed,mailed,returned,", 0) == 0);
+  CHECK(csv.find("\n" + kBatch + ",R20250901,2025-09,4,4,1,0,0,0,1,0,0,,R20250901-B001/000002,,true,") !=
+        std::string::npos);
+  CHECK(to_text(rep.value).find("batch R20250901-B001 (run R20250901, month 2025-09): CLOSED") != std::string::npos);
+}
