@@ -383,6 +383,7 @@ Checked<BatchResult> seal_batch(const BatchSpec& spec, const SealingKeys& keys, 
   m["tool"] = "tsuchi";
   m["tool_version"] = spec.tool_version;
   std::string manifest = m.dump(2) + "\n";
+  res.manifest_sha256 = detail::sha256_hex(manifest);
   std::string sig(crypto_sign_BYTES, '\0');
   crypto_sign_detached(reinterpret_cast<unsigned char*>(sig.data()), nullptr,
                        reinterpret_cast<const unsigned char*>(manifest.data()), manifest.size(),

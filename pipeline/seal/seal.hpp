@@ -69,6 +69,7 @@ struct BatchResult {
   std::string city_public_key;  // DIR/city.pub, the key `tsuchi open` falls back to
   std::string archive_sha256;   // hex, as in the manifest
   std::string tagmanifest_sha256;
+  std::string manifest_sha256;  // of the B.manifest.json bytes, which the ledger pins
   std::uint64_t archive_bytes = 0;
   std::uint64_t payload_bytes = 0;
 };

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <mutex>
 
+#include "ledger/ledger.hpp"
 #include "tsuchi/produce.hpp"
 
 namespace tsuchi::cli {
@@ -27,7 +28,7 @@ bool write_atomically(const std::filesystem::path& path, std::string_view bytes)
 void add_preview(CLI::App& app, Action& action) {
   struct Opts {
     InputPaths in;
-    std::string out;
+    std::string out, user, ledger;
     int threads = 0;
   };
   auto o = std::make_shared<Opts>();
@@ -35,6 +36,8 @@ void add_preview(CLI::App& app, Action& action) {
   add_input_options(*cmd, o->in);
   cmd->add_option("--out", o->out, "output folder")->required();
   cmd->add_option("--threads", o->threads, "worker threads (default: all cores)");
+  cmd->add_option("--as", o->user, "acting user (default: the login name)");
+  cmd->add_option("--ledger", o->ledger, "ledger file for the audit record (default: $TSUCHI_LEDGER or ./tsuchi-ledger.sqlite)");
   cmd->callback([o, &action] {
     action = [o] {
       if (!resolve_inputs(o->in, "preview")) return 2;
@@ -74,6 +77,21 @@ void add_preview(CLI::App& app, Action& action) {
       for (auto& [i, body] : rows) csv += body;
       if (!write_atomically(out / "insertion.csv", csv)) {
         std::cerr << "tsuchi preview: cannot write insertion.csv\n";
+        return 1;
+      }
+      // Plaintext leaves the building only through a preview, so each one is on the record.
+      auto ledger = ledger::Ledger::open(ledger_path(o->ledger));
+      Diagnostics audit = ledger.problems;
+      if (ledger.ok())
+        audit = ledger.value.append_audit({o->user.empty() ? login_name() : o->user, "preview", {},
+                                           "ok: " + std::to_string(r.envelopes) + " envelopes, " +
+                                               std::to_string(r.pages) + " pages in plaintext"});
+      if (has_errors(audit)) {
+        print_problems(audit);
+        std::error_code ec2;
+        for (const auto& b : r.batches) std::filesystem::remove(out / b.pdf_name, ec2);
+        std::filesystem::remove(out / "insertion.csv", ec2);
+        std::cerr << "tsuchi preview: the preview could not be audited, so its files were removed\n";
         return 1;
       }
       std::cerr << "tsuchi preview: " << r.envelopes << " envelopes, " << r.notices << " notices, " << r.slips

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "ledger/ledger.hpp"
 #include "seal/seal.hpp"
 #include "tsuchi/produce.hpp"
 
@@ -100,12 +101,38 @@ bool write_atomically(const fs::path& path, const std::string& bytes) {
   return !ec;
 }
 
+ledger::RunRecord run_record(const std::string& run_id, const std::string& user, const std::string& created_at,
+                             const std::string& month, const ProduceResult& r,
+                             const std::map<int, seal::BatchResult>& sealed) {
+  ledger::RunRecord rec;
+  rec.run_id = run_id;
+  rec.user = user;
+  rec.created_at = created_at;
+  rec.month_key = month;
+  for (const auto& b : r.batches) {
+    const auto& s = sealed.at(b.index);
+    ledger::BatchRecord br;
+    br.batch_id = b.batch_id;
+    br.archive_sha256 = s.archive_sha256;
+    br.manifest_sha256 = s.manifest_sha256;
+    br.tagmanifest_sha256 = s.tagmanifest_sha256;
+    for (const auto& e : b.envelopes) {
+      br.envelopes.push_back({e.envelope_id, e.postal_area, e.pages, e.sheets, static_cast<int>(e.notices.size()),
+                              static_cast<int>(e.slips.size())});
+      for (const auto& n : e.notices) rec.notices.push_back({e.envelope_id, n.case_id, n.kind});
+      for (const auto& sl : e.slips) rec.slips.push_back({e.envelope_id, sl.case_id, sl.month, sl.amount, sl.cash_payment});
+    }
+    rec.batches.push_back(std::move(br));
+  }
+  return rec;
+}
+
 }  // namespace
 
 void add_run(CLI::App& app, Action& action) {
   struct Opts {
     InputPaths in;
-    std::string out, user, signing_key, contractor_key, run_id;
+    std::string out, user, signing_key, contractor_key, run_id, ledger, month;
     int threads = 0;
   };
   auto o = std::make_shared<Opts>();
@@ -117,13 +144,20 @@ void add_run(CLI::App& app, Action& action) {
   cmd->add_option("--contractor-key", o->contractor_key, "contractor's public key (overrides municipality.toml)");
   cmd->add_option("--run-id", o->run_id, "run id (default: R + today's date, e.g. R20250901)");
   cmd->add_option("--threads", o->threads, "worker threads (default: all cores)");
+  cmd->add_option("--ledger", o->ledger, "ledger file (default: $TSUCHI_LEDGER or ./tsuchi-ledger.sqlite)");
+  cmd->add_option("--month", o->month, "the month this run is for, YYYY-MM (default: this month)");
   cmd->callback([o, &action] {
     action = [o] {
       if (!resolve_inputs(o->in, "run")) return 2;
+      const std::string month = o->month.empty() ? local_date_compact().substr(0, 4) + "-" + local_date_compact().substr(4, 2)
+                                                 : o->month;
+      if (!parse_year_month(month)) {
+        std::cerr << "tsuchi run: --month \"" << month << "\": use YYYY-MM\n";
+        return 2;
+      }
       const std::string user = o->user.empty() ? login_name() : o->user;
-      const std::string run_id = o->run_id.empty() ? "R" + local_date_compact() : o->run_id;
-      if (!valid_run_id(run_id)) {
-        std::cerr << "tsuchi run: --run-id \"" << run_id << "\": use letters, digits, '-' and '_' only\n";
+      if (!o->run_id.empty() && !valid_run_id(o->run_id)) {
+        std::cerr << "tsuchi run: --run-id \"" << o->run_id << "\": use letters, digits, '-' and '_' only\n";
         return 2;
       }
       Inputs in = load_and_validate(o->in, data_dir());
@@ -132,6 +166,23 @@ void add_run(CLI::App& app, Action& action) {
         std::cerr << "tsuchi run: the inputs have errors; nothing was rendered or sealed\n";
         return 1;
       }
+      auto ledger = ledger::Ledger::open(ledger_path(o->ledger));
+      if (!ledger.ok()) {
+        print_problems(ledger.problems);
+        return 1;
+      }
+      // A run id is used once in the ledger; the default takes the day's next free one (R20250901, R20250901-2, …).
+      std::string run_id = o->run_id;
+      if (run_id.empty()) {
+        const std::string base = "R" + local_date_compact();
+        run_id = base;
+        for (int n = 2; ledger.value.run(run_id); ++n) run_id = base + "-" + std::to_string(n);
+      } else if (ledger.value.run(run_id)) {
+        std::cerr << "tsuchi run: run " << run_id << " is already in the ledger " << ledger.value.path()
+                  << "; choose another --run-id\n";
+        return 1;
+      }
+
       seal::Keys keys;
       keys.signing_secret_path = o->signing_key.empty() ? in.municipality.signing_key : o->signing_key;
       keys.contractor_public_path = o->contractor_key.empty() ? in.municipality.contractor_public_key : o->contractor_key;
@@ -226,6 +277,14 @@ void add_run(CLI::App& app, Action& action) {
       if (!publish(staging, out) || !write_atomically(out / "run.json", j.dump(2) + "\n")) {
         remove_run_files(out, run_id);
         std::cerr << "tsuchi run: cannot write run.json in " << o->out << "\n";
+        return 1;
+      }
+      // Recorded last: a run the ledger knows is one whose files are all in place.
+      if (auto problems = ledger.value.record_run(run_record(run_id, user, created_at, month, r, sealed));
+          has_errors(problems)) {
+        print_problems(problems);
+        remove_run_files(out, run_id);
+        std::cerr << "tsuchi run: the ledger refused the run; its batches were removed\n";
         return 1;
       }
       std::cerr << "tsuchi run: " << run_id << ": " << r.batches.size() << " batch(es), " << r.envelopes

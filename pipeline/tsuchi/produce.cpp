@@ -114,7 +114,19 @@ ProduceResult produce(const Inputs& in, const ProduceOptions& opt, const BatchSi
                             e.to.postal_code + ",";
         add_codes(rb.insertion_csv, doc.pages, first, pages.size());
         rb.insertion_csv += "," + rb.pdf_name + "," + std::to_string(first + 1) + "\n";
-        rb.envelope_ids.push_back(id);
+        auto& sum = rb.envelopes.emplace_back();
+        sum.envelope_id = id;
+        sum.postal_area = e.to.postal_code.substr(0, 3);
+        sum.pages = n;
+        sum.sheets = sheets_for(n);
+        for (const auto& d : e.notices)
+          sum.notices.push_back({d.c.case_id, d.c.notice_kind == ingest::NoticeKind::change ? "change" : "decision"});
+        for (const auto& s : e.slips) {
+          bool cash = true;
+          for (const auto& d : e.notices)
+            if (d.c.case_id == s.slip.case_id) cash = d.c.cash_payment;
+          sum.slips.push_back({s.slip.case_id, s.slip.month.iso(), s.slip.amount, cash});
+        }
         rb.counts.envelopes += 1;
         rb.counts.notices += static_cast<int>(e.notices.size());
         rb.counts.slips += static_cast<int>(e.slips.size());

@@ -26,7 +26,16 @@ struct RenderedBatch {
   std::string pdf;             // the print file
   std::string insertion_csv;   // SPEC §12
   BatchCounts counts;
-  std::vector<std::string> envelope_ids;
+  // What the ledger keeps of each envelope: ids and amounts, never names or addresses.
+  struct EnvelopeSummary {
+    std::string envelope_id, postal_area;  // 3-digit area
+    int pages = 0, sheets = 0;
+    struct Notice { std::string case_id, kind; };
+    struct Slip { std::string case_id, month; Yen amount = 0; bool cash_payment = true; };
+    std::vector<Notice> notices;
+    std::vector<Slip> slips;
+  };
+  std::vector<EnvelopeSummary> envelopes;
 };
 
 struct ProduceOptions {
