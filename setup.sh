@@ -9,9 +9,10 @@ PACKAGES=(
   build-essential cmake pkg-config ninja-build
   libcairo2-dev libharfbuzz-dev libfreetype-dev libicu-dev libpoppler-cpp-dev
   libzint-dev libzxing-dev libzip-dev libsodium-dev libsqlite3-dev libboost-filesystem-dev
-  libtomlplusplus-dev nlohmann-json3-dev libcli11-dev doctest-dev
+  libtomlplusplus-dev nlohmann-json3-dev libcli11-dev doctest-dev libpoppler-private-dev
   fonts-ipaexfont fonts-ipamj-mincho
   poppler-utils zbar-tools 7zip p7zip-full sqlite3 python3 openssl
+  clang libclang-rt-14-dev   # fuzz/run.sh: libFuzzer, ASan and UBSan runtimes for clang 14
 )
 
 SUDO=""
@@ -27,3 +28,10 @@ fi
 
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build "$BUILD_DIR" --parallel "$(nproc)"
+
+# The sanitizer build (ASan + UBSan, Debug): the main build's `sanitizer_suite` test runs its
+# whole suite. TSUCHI_NO_ASAN=1 skips it (that test then reports itself skipped).
+if [ "${TSUCHI_NO_ASAN:-0}" != 1 ]; then
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTSUCHI_SANITIZE=ON
+  cmake --build build-asan --parallel "$(nproc)"
+fi

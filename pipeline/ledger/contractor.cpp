@@ -380,16 +380,20 @@ Checked<ImportSummary> Ledger::import_certificate(const CertificateRequest& req,
     std::optional<FormCode> code = req.matcher ? req.matcher(*bytes) : std::nullopt;
     if (batch_id.empty() && code) batch_id = code->batch_id;
     if (batch_id.empty()) {
-      out.problems.push_back(error(req.file, "pass --batch: matching a scanned form by its QR code is not available yet"));
+      out.problems.push_back(error(req.file, "no certificate-form QR code found in the file: pass --batch"));
       out.refusal = "refused: no batch";
       return;
     }
+    // Name where the batch id came from: the option, or the code read from the form.
+    const char* source = req.batch_id.empty() ? "form QR code" : "--batch";
     sql::Stmt q(db_->conn, "SELECT manifest_sha256 FROM batches WHERE batch_id = ?");
     q.args(batch_id);
     if (!q.step()) {
-      bad("--batch", batch_id, "no such batch in the ledger");
-    } else if (code && (code->batch_id != batch_id || code->manifest_sha256 != q.text(0))) {
-      bad("--batch", batch_id, "the form's QR code names batch " + code->batch_id + " with another manifest");
+      bad(source, batch_id, "no such batch in the ledger");
+    } else if (code && code->batch_id != batch_id) {
+      bad(source, batch_id, "the form's QR code names batch " + code->batch_id);
+    } else if (code && code->manifest_sha256 != q.text(0)) {
+      bad(source, batch_id, "the form's QR code carries another manifest digest than the one sealed for this batch");
     }
     if (req.method != "Clear" && req.method != "Purge" && req.method != "Destroy")
       bad("--method", req.method, "must be Clear, Purge or Destroy (NIST SP 800-88)");

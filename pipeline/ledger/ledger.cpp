@@ -365,4 +365,18 @@ std::vector<NoticeRecord> Ledger::notices(const std::string& run_id) const try {
   return {};
 }
 
+std::optional<BatchInfo> Ledger::batch(const std::string& batch_id) const try {
+  if (!db_) return std::nullopt;
+  sql::Stmt q(db_->conn,
+              "SELECT b.batch_id, b.run_id, b.archive_sha256, b.manifest_sha256, b.tagmanifest_sha256, "
+              "COUNT(e.envelope_id), COALESCE(SUM(e.pages), 0), COALESCE(SUM(e.sheets), 0) "
+              "FROM batches b LEFT JOIN envelopes e ON e.batch_id = b.batch_id WHERE b.batch_id = ? GROUP BY b.batch_id");
+  q.args(batch_id);
+  if (!q.step()) return std::nullopt;
+  return BatchInfo{q.text(0), q.text(1), q.text(2), q.text(3), q.text(4), static_cast<int>(q.integer(5)),
+                   static_cast<int>(q.integer(6)), static_cast<int>(q.integer(7))};
+} catch (const sql::SqlError&) {
+  return std::nullopt;
+}
+
 }  // namespace tsuchi::ledger

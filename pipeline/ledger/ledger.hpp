@@ -117,6 +117,12 @@ struct RunInfo {
   std::string run_id, user, created_at, month_key;
   std::vector<std::string> batch_ids;
 };
+// A sealed batch as recorded (for the certificate form and the review sheet's counts).
+struct BatchInfo {
+  std::string batch_id, run_id;
+  std::string archive_sha256, manifest_sha256, tagmanifest_sha256;
+  int envelopes = 0, pages = 0, sheets = 0;
+};
 
 // ---- contractor evidence ----
 struct ImportSummary {
@@ -128,8 +134,8 @@ struct ImportSummary {
 struct FormCode {
   std::string batch_id, manifest_sha256;
 };
-// Hook for matching a scanned certificate form to its batch (render the page, decode its QR).
-// Not wired yet: the command requires --batch until `tsuchi certificate form` prints that code.
+// Hook for matching a scanned certificate form to its batch (render the page, decode its QR):
+// report::certificate_matcher() implements it; nullopt when the file holds no form code.
 using CertificateMatcher = std::function<std::optional<FormCode>(const std::string& file_bytes)>;
 
 // NIST SP 800-88 Rev. 1 destruction record for one medium of one batch.
@@ -231,6 +237,7 @@ class Ledger {
   std::optional<RunInfo> previous_run(const std::string& run_id) const;
   std::vector<SlipRecord> slips(const std::string& run_id) const;
   std::vector<NoticeRecord> notices(const std::string& run_id) const;
+  std::optional<BatchInfo> batch(const std::string& batch_id) const;
 
  private:
   std::unique_ptr<Db> db_;

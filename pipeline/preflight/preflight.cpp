@@ -4,18 +4,14 @@
 #include <ZXing/DecodeHints.h>
 #include <ZXing/ImageView.h>
 #include <ZXing/ReadBarcode.h>
-#include <poppler-document.h>
-#include <poppler-image.h>
-#include <poppler-page-renderer.h>
-#include <poppler-page.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <limits>
 #include <memory>
-#include <optional>
 #include <unordered_set>
+
+#include "preflight/readback.hpp"
 
 namespace tsuchi::preflight {
 namespace {
@@ -41,20 +37,6 @@ std::u32string from_utf8(std::string_view s) {
     for (int k = 1; k < len; ++k) c = (c << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
     out.push_back(c);
     i += len;
-  }
-  return out;
-}
-
-std::u32string from_utf16(const poppler::ustring& s) {
-  std::u32string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    char32_t c = s[i];
-    if (c >= 0xD800 && c < 0xDC00 && i + 1 < s.size() && s[i + 1] >= 0xDC00 && s[i + 1] < 0xE000) {
-      c = 0x10000 + ((c - 0xD800) << 10) + (s[i + 1] - 0xDC00);
-      ++i;
-    }
-    out.push_back(c);
   }
   return out;
 }
@@ -135,6 +117,8 @@ struct Gray {
   int width = 0, height = 0, stride = 0;
   bool dark(int x, int y) const { return data[y * stride + x] < 128; }
 };
+
+Gray gray(const detail::Raster& r) { return {r.pixels.data(), r.width, r.height, r.width}; }
 
 // ---- Japan Post customer barcode: no decoder exists, so read the bar states back ----
 
@@ -242,21 +226,14 @@ double dpi_for(CodeKind k, const Options& opt) {
   }
 }
 
-// A region of the page in points (origin top-left, y down, as in the display list).
-struct Region {
-  double x, y, w, h;
-};
+using Region = detail::Box;
 
 // ---- Checks ----
 
 class Checker {
  public:
   Checker(const typeset::Document& expected, const Options& opt, Report& report)
-      : expected_(expected), opt_(opt), report_(report) {
-    renderer_.set_image_format(poppler::image::format_gray8);
-    // Grey edges keep sub-pixel bar widths: without them 0.19 mm modules need 400 dpi to decode.
-    renderer_.set_render_hint(poppler::page_renderer::antialiasing, true);
-  }
+      : expected_(expected), opt_(opt), report_(report) {}
 
   void add(int page_index, std::string what) {
     const auto& p = expected_.pages[page_index];
@@ -286,21 +263,23 @@ class Checker {
     }
   }
 
-  void page(const poppler::page& pg, int index) {
+  // One interpretation of the page's content stream gives its text and the paths over its codes.
+  void page(detail::Document& pdf, int index) {
     const auto& exp = expected_.pages[index];
-    auto box = pg.page_rect();
-    if (std::abs(box.width() - exp.width) > 0.5 || std::abs(box.height() - exp.height) > 0.5)
-      add(index, "page size " + std::to_string(std::lround(box.width())) + "x" +
-                     std::to_string(std::lround(box.height())) + " pt, expected " +
+    std::vector<Region> regions;
+    regions.reserve(exp.codes.size());
+    for (const auto& c : exp.codes) regions.push_back({c.x, c.y, c.w, c.h});
+    detail::PageReading reading = pdf.read(index, regions);
+    if (std::abs(reading.width - exp.width) > 0.5 || std::abs(reading.height - exp.height) > 0.5)
+      add(index, "page size " + std::to_string(std::lround(reading.width)) + "x" +
+                     std::to_string(std::lround(reading.height)) + " pt, expected " +
                      std::to_string(std::lround(exp.width)) + "x" + std::to_string(std::lround(exp.height)));
-    text(pg, index);
-    for (const auto& c : exp.codes) code(pg, index, c);
+    text(std::move(reading.text), index);
+    for (std::size_t k = 0; k < exp.codes.size(); ++k) code(pdf, reading, index, static_cast<int>(k));
   }
 
  private:
-  void text(const poppler::page& pg, int index) {
-    // Raw content order: each run's glyphs stay together as drawn, and no layout analysis is paid.
-    std::u32string page_text = from_utf16(pg.text(poppler::rectf(), poppler::page::raw_order_layout));
+  void text(std::u32string page_text, int index) {
     if (contains_my_number(page_text))
       add(index, "a 12-digit number with a valid My Number check digit is printed");
     std::u32string flat = without_spaces(std::move(page_text));
@@ -316,28 +295,10 @@ class Checker {
     }
   }
 
-  // Rasterises one region only: Poppler still interprets the whole page, but pixels (the
-  // anti-aliased fill costs rows x width per bar) are paid for the code alone.
-  std::optional<poppler::image> render(const poppler::page& pg, int index, Region r, double dpi) {
-    const auto& exp = expected_.pages[index];
-    double s = dpi / 72.0;
-    int page_w = static_cast<int>(std::ceil(exp.width * s)), page_h = static_cast<int>(std::ceil(exp.height * s));
-    int x0 = std::clamp(static_cast<int>(std::floor(r.x * s)), 0, page_w);
-    int y0 = std::clamp(static_cast<int>(std::floor(r.y * s)), 0, page_h);
-    int x1 = std::clamp(static_cast<int>(std::ceil((r.x + r.w) * s)), 0, page_w);
-    int y1 = std::clamp(static_cast<int>(std::ceil((r.y + r.h) * s)), 0, page_h);
-    if (x1 <= x0 || y1 <= y0) return std::nullopt;
-    poppler::image img = renderer_.render_page(&pg, dpi, dpi, x0, y0, x1 - x0, y1 - y0);
-    if (!img.is_valid() || img.format() != poppler::image::format_gray8) return std::nullopt;
-    return img;
-  }
-
-  static Gray gray(const poppler::image& img) {
-    return {reinterpret_cast<const unsigned char*>(img.const_data()), img.width(), img.height(), img.bytes_per_row()};
-  }
-
-  void code(const poppler::page& pg, int index, const Code& c) {
+  void code(detail::Document& pdf, const detail::PageReading& reading, int index, int k) {
+    const Code& c = expected_.pages[index].codes[k];
     ++report_.codes_checked;
+    if (reading.exact[k]) ++report_.exact_renders;
     std::string name = kind_name(c.kind);
     Region full{c.x, c.y, c.w, c.h};
     double dpi = dpi_for(c.kind, opt_);
@@ -346,10 +307,10 @@ class Checker {
       std::string got;
       bool rendered = false;
       for (double d : {dpi, 2 * dpi}) {  // the finer pass only when the first does not match
-        auto img = render(pg, index, full, d);
-        if (!img) continue;
+        auto img = pdf.raster(index, reading, k, full, d);
+        if (!img.ok()) continue;
         rendered = true;
-        got = read_bar_states(gray(*img));
+        got = read_bar_states(gray(img));
         if (got == c.bar_states) return;
       }
       if (!rendered) {
@@ -379,10 +340,10 @@ class Checker {
     Decoded best;
     bool rendered = false;
     for (auto [region, d] : passes) {
-      auto img = render(pg, index, region, d);
-      if (!img) continue;
+      auto img = pdf.raster(index, reading, k, region, d);
+      if (!img.ok()) continue;
       rendered = true;
-      Decoded got = decode(gray(*img), c.kind, want);
+      Decoded got = decode(gray(img), c.kind, want);
       if (got.found) best = got;
       if (matches(got, c.kind, want)) break;
     }
@@ -405,7 +366,6 @@ class Checker {
   const typeset::Document& expected_;
   const Options& opt_;
   Report& report_;
-  poppler::page_renderer renderer_;  // one per check(): reused for every region, never shared
 };
 
 }  // namespace
@@ -428,38 +388,30 @@ bool is_my_number(std::string_view d) {
 Report check(std::string_view pdf, const typeset::Document& expected, const Options& opt) {
   Report report;
   Checker checker(expected, opt, report);
-  checker.envelopes();
+  const int want = static_cast<int>(expected.pages.size());
+  const int first = std::clamp(opt.first_page, 0, want);
+  const int last = opt.page_count < 0 ? want : std::clamp(first + opt.page_count, first, want);
+  const bool whole = first == 0;  // the slice at page 0 also answers for the document as a whole
+  if (whole) checker.envelopes();
 
-  if (pdf.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {  // Poppler takes an int length
-    report.findings.push_back({"", 0, 0, "the PDF is larger than 2 GB"});
-    return report;
-  }
-  // load_from_raw_data reads the caller's bytes in place; the document never outlives `pdf`.
-  std::unique_ptr<poppler::document> doc(
-      poppler::document::load_from_raw_data(pdf.data(), static_cast<int>(pdf.size())));
-  if (!doc || doc->is_locked()) {
+  auto doc = detail::Document::open(pdf);
+  if (!doc) {
     report.findings.push_back({"", 0, 0, "the PDF cannot be opened"});
     return report;
   }
-  int have = doc->pages(), want = static_cast<int>(expected.pages.size());
+  const int have = doc->pages();
   report.pages = have;
-  std::string counts = " (PDF has " + std::to_string(have) + " pages, expected " + std::to_string(want) + ")";
-  if (have > want)
-    report.findings.push_back({"", want + 1, 0, "pages beyond the document's last page" + counts});
-  // One finding per envelope cut short, at its first missing page.
-  for (int i = have; i < want; ++i)
-    if (i == have || expected.pages[i].envelope_id != expected.pages[i - 1].envelope_id)
-      checker.add(i, "page " + std::to_string(expected.pages[i].page_in_envelope) + " of " +
-                         std::to_string(expected.pages[i].pages_in_envelope) + " is missing from the PDF" + counts);
-
-  for (int i = 0; i < std::min(have, want); ++i) {
-    std::unique_ptr<poppler::page> pg(doc->create_page(i));
-    if (!pg) {
-      checker.add(i, "page cannot be read");
-      continue;
-    }
-    checker.page(*pg, i);
+  if (whole) {
+    std::string counts = " (PDF has " + std::to_string(have) + " pages, expected " + std::to_string(want) + ")";
+    if (have > want)
+      report.findings.push_back({"", want + 1, 0, "pages beyond the document's last page" + counts});
+    // One finding per envelope cut short, at its first missing page.
+    for (int i = have; i < want; ++i)
+      if (i == have || expected.pages[i].envelope_id != expected.pages[i - 1].envelope_id)
+        checker.add(i, "page " + std::to_string(expected.pages[i].page_in_envelope) + " of " +
+                           std::to_string(expected.pages[i].pages_in_envelope) + " is missing from the PDF" + counts);
   }
+  for (int i = first; i < std::min(have, last); ++i) checker.page(*doc, i);
   return report;
 }
 

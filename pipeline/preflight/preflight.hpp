@@ -19,6 +19,7 @@ struct Finding {
 struct Report {
   int pages = 0;
   int codes_checked = 0;
+  int exact_renders = 0;  // code rasters Poppler rendered whole because text, an image or a clip touched them
   std::vector<Finding> findings;  // empty = pass
   bool ok() const { return findings.empty(); }
 };
@@ -30,15 +31,21 @@ struct Options {
   double dpi = 300;         // linear codes (GS1-128)
   double qr_dpi = 150;      // QR codes
   double postal_dpi = 100;  // Japan Post customer barcode (0.6 mm bars)
+  // A slice of the pages, so one PDF can be checked by several threads: pages
+  // [first_page, first_page + page_count) (0-based; page_count < 0 = to the end). The slice that
+  // starts at page 0 also checks the document as a whole (page count, envelope structure).
+  int first_page = 0;
+  int page_count = -1;
 };
 
 // Checks page count (total and per envelope), every code (decoded value == intended value;
 // Japan Post bar states read back from the drawing), the text of each page against its runs,
 // and that no 12-digit number with a valid My Number check digit appears anywhere.
-// Thread-safe across calls: each call owns its Poppler document and renderer and shares no state,
-// so different PDFs can be checked in parallel threads (one PDF is never shared between threads).
-// Cost: one text pass per page plus one Poppler render per code region; a render costs 1-5 ms
-// whatever its size, as page_renderer reloads the PDF's embedded fonts on every call.
+// Thread-safe across calls: each call opens its own Poppler document over the shared bytes, so
+// one PDF (or different PDFs) can be checked by slices in parallel threads.
+// Cost: one interpretation of each page's content stream (text, plus the paths painted over the
+// code regions, which are rasterised at the decoder's resolution without loading any font);
+// a region that text, an image or a clip touches is rendered whole by Poppler instead (1-5 ms).
 Report check(std::string_view pdf, const typeset::Document& expected, const Options& opt = {});
 
 // The My Number (個人番号) check digit test, exposed for tests and for ingest-side scans.

@@ -52,7 +52,7 @@ Diagnostic problem(const std::string& value, const std::string& reason) {
 // so each face and each image is created once here and reused on every page.
 class Resources {
  public:
-  explicit Resources(const typeset::Document& doc) : doc_(doc), fonts_(doc.faces.size()) {}
+  explicit Resources(std::vector<typeset::Face> faces) : faces_(std::move(faces)), fonts_(faces_.size()) {}
 
   cairo_font_face_t* font(int index, Diagnostics& problems) {
     if (index < 0 || static_cast<std::size_t>(index) >= fonts_.size()) {
@@ -60,7 +60,7 @@ class Resources {
       return nullptr;
     }
     if (fonts_[index]) return fonts_[index].get();
-    const typeset::Face& f = doc_.faces[index];
+    const typeset::Face& f = faces_[index];
     auto* hold = new FtFaceHold;
     if (FT_Init_FreeType(&hold->lib) != 0 || FT_New_Face(hold->lib, f.path.c_str(), f.index, &hold->face) != 0) {
       release_face(hold);
@@ -92,7 +92,7 @@ class Resources {
   }
 
  private:
-  const typeset::Document& doc_;
+  std::vector<typeset::Face> faces_;
   std::vector<FontFace> fonts_;
   std::map<std::string, Surface> images_;
 };
@@ -120,22 +120,18 @@ void draw_runs(cairo_t* cr, const std::vector<typeset::GlyphRun>& runs, Resource
 }
 
 void draw_rects(cairo_t* cr, const std::vector<typeset::Rect>& rects) {
-  // Consecutive filled rects of one gray (barcode bars) become one path: fewer PDF operators.
-  for (std::size_t i = 0; i < rects.size();) {
-    const typeset::Rect& r = rects[i];
+  for (const typeset::Rect& r : rects) {
     cairo_set_source_rgb(cr, r.gray, r.gray, r.gray);
-    if (!r.fill) {
-      cairo_rectangle(cr, r.x, r.y, r.w, r.h);
+    cairo_rectangle(cr, r.x, r.y, r.w, r.h);
+    if (r.fill) {
+      // Each rect filled on its own: Cairo writes a lone rectangle as "x y w h re", half the
+      // numbers of a general path, and formatting numbers (barcode bars are most of them) is
+      // most of the cost of writing a page, and of reading it back in preflight.
+      cairo_fill(cr);
+    } else {
       cairo_set_line_width(cr, r.stroke_width);
       cairo_stroke(cr);
-      ++i;
-      continue;
     }
-    std::size_t j = i;
-    for (; j < rects.size() && rects[j].fill && rects[j].gray == r.gray; ++j)
-      cairo_rectangle(cr, rects[j].x, rects[j].y, rects[j].w, rects[j].h);
-    cairo_fill(cr);
-    i = j;
   }
 }
 
@@ -172,48 +168,81 @@ cairo_status_t write_to_sink(void* closure, const unsigned char* data, unsigned 
 
 }  // namespace
 
-Checked<bool> pdf(const typeset::Document& doc, const PdfOptions& opt,
-                  const std::function<void(std::string_view)>& sink) {
-  Checked<bool> out;
-  Sink closure{&sink};
-  const double w0 = doc.pages.empty() ? 595.2756 : doc.pages.front().width;
-  const double h0 = doc.pages.empty() ? 841.8898 : doc.pages.front().height;
-  Surface surface(cairo_pdf_surface_create_for_stream(write_to_sink, &closure, w0, h0));
-  cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_TITLE, opt.title.c_str());
-  cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_CREATOR, "tsuchi " TSUCHI_VERSION);
-  cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_CREATE_DATE, opt.creation_date.c_str());
-  cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_MOD_DATE, opt.creation_date.c_str());
+struct PdfWriter::Impl {
+  std::function<void(std::string_view)> fn;
+  Sink closure{&fn};
+  Resources res;
+  Surface surface;
+  Context cr;
+  Diagnostics problems;
+  int pages = 0;
+  bool finished = false;
 
-  Resources res(doc);
-  {
-    Context cr(cairo_create(surface.get()));
+  Impl(std::vector<typeset::Face> faces, const PdfOptions& opt, std::function<void(std::string_view)> sink)
+      : fn(std::move(sink)), res(std::move(faces)) {
+    // Every page sets its own size before it is drawn, so the surface's first size is only a default.
+    surface.reset(cairo_pdf_surface_create_for_stream(write_to_sink, &closure, 595.2756, 841.8898));
+    cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_TITLE, opt.title.c_str());
+    cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_CREATOR, "tsuchi " TSUCHI_VERSION);
+    cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_CREATE_DATE, opt.creation_date.c_str());
+    cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_MOD_DATE, opt.creation_date.c_str());
+    cr.reset(cairo_create(surface.get()));
     FontOptions fo(cairo_font_options_create());
     // Positions come from HarfBuzz in design units; hinting would only disturb them.
     cairo_font_options_set_hint_style(fo.get(), CAIRO_HINT_STYLE_NONE);
     cairo_font_options_set_hint_metrics(fo.get(), CAIRO_HINT_METRICS_OFF);
     cairo_set_font_options(cr.get(), fo.get());
-    for (std::size_t i = 0; i < doc.pages.size(); ++i) {
-      const typeset::Page& page = doc.pages[i];
-      cairo_pdf_surface_set_size(surface.get(), page.width, page.height);
-      // Images last: the official seal (公印) is printed over the issuer's name.
-      draw_rects(cr.get(), page.rects);
-      draw_runs(cr.get(), page.runs, res, out.problems);
-      draw_images(cr.get(), page.images, res, out.problems);
-      cairo_show_page(cr.get());
-      if (cairo_status(cr.get()) != CAIRO_STATUS_SUCCESS) {
-        out.problems.push_back(problem("page " + std::to_string(i + 1),
-                                       std::string("cairo: ") + cairo_status_to_string(cairo_status(cr.get()))));
-        break;
-      }
-    }
   }
-  cairo_surface_finish(surface.get());
-  if (closure.failed) out.problems.push_back(problem("", "the PDF sink failed"));
-  else if (cairo_surface_status(surface.get()) != CAIRO_STATUS_SUCCESS)
+};
+
+PdfWriter::PdfWriter(std::vector<typeset::Face> faces, const PdfOptions& opt,
+                     std::function<void(std::string_view)> sink)
+    : impl_(std::make_unique<Impl>(std::move(faces), opt, std::move(sink))) {}
+
+PdfWriter::~PdfWriter() {
+  if (impl_ && !impl_->finished) finish();
+}
+
+void PdfWriter::add(const typeset::Page& page) {
+  Impl& w = *impl_;
+  if (w.finished || cairo_status(w.cr.get()) != CAIRO_STATUS_SUCCESS) return;  // the error is already noted
+  ++w.pages;
+  cairo_pdf_surface_set_size(w.surface.get(), page.width, page.height);
+  // Images last: the official seal (公印) is printed over the issuer's name.
+  draw_rects(w.cr.get(), page.rects);
+  draw_runs(w.cr.get(), page.runs, w.res, w.problems);
+  draw_images(w.cr.get(), page.images, w.res, w.problems);
+  cairo_show_page(w.cr.get());
+  if (cairo_status(w.cr.get()) != CAIRO_STATUS_SUCCESS)
+    w.problems.push_back(problem("page " + std::to_string(w.pages),
+                                 std::string("cairo: ") + cairo_status_to_string(cairo_status(w.cr.get()))));
+}
+
+Checked<bool> PdfWriter::finish() {
+  Impl& w = *impl_;
+  Checked<bool> out;
+  if (w.finished) {
+    out.problems.push_back(problem("", "the PDF was already finished"));
+    return out;
+  }
+  w.finished = true;
+  w.cr.reset();
+  cairo_surface_finish(w.surface.get());
+  out.problems = std::move(w.problems);
+  if (w.closure.failed) out.problems.push_back(problem("", "the PDF sink failed"));
+  else if (cairo_surface_status(w.surface.get()) != CAIRO_STATUS_SUCCESS)
     out.problems.push_back(
-        problem("", std::string("cairo: ") + cairo_status_to_string(cairo_surface_status(surface.get()))));
+        problem("", std::string("cairo: ") + cairo_status_to_string(cairo_surface_status(w.surface.get()))));
+  w.surface.reset();
   out.value = out.ok();
   return out;
+}
+
+Checked<bool> pdf(const typeset::Document& doc, const PdfOptions& opt,
+                  const std::function<void(std::string_view)>& sink) {
+  PdfWriter writer(doc.faces, opt, sink);
+  for (const auto& page : doc.pages) writer.add(page);
+  return writer.finish();
 }
 
 Checked<std::string> pdf_bytes(const typeset::Document& doc, const PdfOptions& opt) {

@@ -3,8 +3,10 @@
 // embedded once per PDF as subsets; output is deterministic for the same input.
 #pragma once
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "typeset/typeset.hpp"
 
@@ -18,6 +20,23 @@ struct PdfOptions {
 // Streams the PDF to `sink` as Cairo produces it (nothing is written to disk here).
 Checked<bool> pdf(const typeset::Document& doc, const PdfOptions& opt,
                   const std::function<void(std::string_view)>& sink);
+
+// The same PDF written a page at a time, so a caller never holds a whole batch's display lists:
+// each page can be dropped once added. pdf() is this writer over doc.pages.
+class PdfWriter {
+ public:
+  PdfWriter(std::vector<typeset::Face> faces, const PdfOptions& opt, std::function<void(std::string_view)> sink);
+  ~PdfWriter();
+  PdfWriter(const PdfWriter&) = delete;
+  PdfWriter& operator=(const PdfWriter&) = delete;
+
+  void add(const typeset::Page& page);  // draws the page and hands its bytes to the sink
+  Checked<bool> finish();               // fonts, cross-references; then the writer is spent
+
+  struct Impl;
+ private:
+  std::unique_ptr<Impl> impl_;
+};
 
 // Convenience: the whole PDF in memory.
 Checked<std::string> pdf_bytes(const typeset::Document& doc, const PdfOptions& opt = {});

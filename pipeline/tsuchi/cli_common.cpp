@@ -1,4 +1,6 @@
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "decide/decide.hpp"
@@ -35,6 +37,17 @@ bool resolve_inputs(InputPaths& in, const std::string& command) {
 std::string data_dir() {
   if (const char* d = std::getenv("TSUCHI_DATA")) return d;
   return TSUCHI_DATA_DIR;
+}
+
+bool write_atomically(const std::string& path, std::string_view bytes) {
+  const std::string tmp = path + ".partial";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f.write(bytes.data(), static_cast<std::streamsize>(bytes.size())) || !f.flush()) return false;
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  return !ec;
 }
 
 void print_problems(const Diagnostics& ds) {

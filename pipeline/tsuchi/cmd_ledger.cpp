@@ -1,6 +1,7 @@
 // Custody commands (SPEC §8, §9, §12): approve, handover, import receipt|worklog|returns|certificate,
 // reconcile, audit verify. Each opens the ledger, acts in one transaction with its audit record,
 // and turns problems into messages on stderr and exit codes; reports go to stdout.
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -8,7 +9,9 @@
 #include <memory>
 
 #include "ledger/ledger.hpp"
+#include "report/report.hpp"
 #include "tsuchi/commands.hpp"
+#include "typeset/text.hpp"
 
 namespace tsuchi::cli {
 
@@ -115,7 +118,7 @@ void add_import_certificate(CLI::App& parent, Action& action) {
       ->required()
       ->check(CLI::ExistingFile);
   add_common(*cmd, o->c);
-  cmd->add_option("--batch", o->req.batch_id, "batch id (required until forms are matched by their QR code)");
+  cmd->add_option("--batch", o->req.batch_id, "batch id (default: read from the form's QR code)");
   cmd->add_option("--medium", o->req.medium, "media id given at handover, 'archive', or 'spoilage'")->required();
   cmd->add_option("--method", o->req.method, "sanitization method")
       ->required()
@@ -135,8 +138,35 @@ void add_import_certificate(CLI::App& parent, Action& action) {
       auto who = actor(name, o->c);
       if (!l || !who) return 1;
       if (o->quantity >= 0) o->req.quantity = o->quantity;
+      // The form's QR code names its batch (output_spec/certificate-form.md). With --batch the code,
+      // when the file has one, must agree; without it the code decides, so it must be unambiguous.
+      o->req.matcher = report::certificate_matcher();
+      if (o->req.batch_id.empty()) {
+        std::ifstream f(o->req.file, std::ios::binary);
+        std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+        auto codes = report::read_form_codes(bytes);
+        std::vector<std::string> batches;
+        for (const auto& c : codes.value)
+          if (std::find(batches.begin(), batches.end(), c.batch_id + " " + c.manifest_sha256) == batches.end())
+            batches.push_back(c.batch_id + " " + c.manifest_sha256);
+        if (batches.size() > 1) {
+          std::cerr << o->req.file << ": error: the file holds the forms of " << batches.size()
+                    << " different batches or manifests: import each batch's form on its own, or pass --batch\n";
+          print(name, l->append_audit({who->user, name, {}, "refused: several forms"}));
+          std::cerr << "tsuchi " << name << ": refused\n";
+          return 1;
+        }
+        if (batches.size() == 1) {
+          const auto code = codes.value.front();
+          o->req.matcher = [code](const std::string&) { return std::optional<ledger::FormCode>(code); };
+        } else {
+          o->req.matcher = nullptr;  // already read: nothing to find
+        }
+      }
       auto r = l->import_certificate(o->req, *who);
-      return finish(name, r.problems, "certificate recorded");
+      return finish(name, r.problems,
+                    "certificate recorded for batch " + (r.value.batches.empty() ? std::string() : r.value.batches[0]) +
+                        (o->req.batch_id.empty() ? " (matched by the form's QR code)" : ""));
     };
   });
 }
@@ -197,7 +227,7 @@ void add_import(CLI::App& app, Action& action) {
 void add_reconcile(CLI::App& app, Action& action) {
   struct Opts {
     Common c;
-    std::string month, batch, csv, as_of;
+    std::string month, batch, csv, pdf, as_of;
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
@@ -206,6 +236,7 @@ void add_reconcile(CLI::App& app, Action& action) {
   cmd->add_option("--month", o->month, "only runs of this billing month, YYYY-MM");
   cmd->add_option("--batch", o->batch, "only this batch");
   cmd->add_option("--csv", o->csv, "also write the per-batch table to this CSV file");
+  cmd->add_option("--pdf", o->pdf, "also write the report as a PDF for the file");
   cmd->add_option("--as-of", o->as_of, "judge overdue items at this day, YYYY-MM-DD (default today)");
   cmd->add_flag("--json", o->json, "print the report as JSON on stdout");
   cmd->callback([o, &action] {
@@ -230,6 +261,19 @@ void add_reconcile(CLI::App& app, Action& action) {
         f << ledger::to_csv(r.value);
         if (!f.flush()) {
           std::cerr << "tsuchi reconcile: cannot write " << o->csv << "\n";
+          return 1;
+        }
+      }
+      if (!o->pdf.empty()) {
+        auto te = typeset::TextEngine::load(data_dir() + "/fonts/fonts.toml");
+        print("reconcile", te.problems);
+        if (!te.ok()) return 1;
+        auto pdf = report::reconcile_pdf(r.value, *te.value, ledger::utc_now());
+        print("reconcile", pdf.problems);
+        if (!pdf.ok()) return 1;
+        std::ofstream f(o->pdf, std::ios::binary | std::ios::trunc);
+        if (!f.write(pdf.value.data(), static_cast<std::streamsize>(pdf.value.size())) || !f.flush()) {
+          std::cerr << "tsuchi reconcile: cannot write " << o->pdf << "\n";
           return 1;
         }
       }

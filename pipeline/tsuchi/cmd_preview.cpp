@@ -8,22 +8,6 @@
 
 namespace tsuchi::cli {
 
-namespace {
-
-// Written under a temporary name and renamed, so a reader never sees half a file.
-bool write_atomically(const std::filesystem::path& path, std::string_view bytes) {
-  auto tmp = path;
-  tmp += ".partial";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()))) return false;
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  return !ec;
-}
-
-}  // namespace
 
 void add_preview(CLI::App& app, Action& action) {
   struct Opts {
@@ -62,7 +46,7 @@ void add_preview(CLI::App& app, Action& action) {
       po.pdf_date = "2000-01-01T00:00:00";
       po.threads = o->threads;
       auto r = produce(in, po, [&](const RenderedBatch& b) -> std::string {
-        if (!write_atomically(out / b.pdf_name, b.pdf)) return "cannot write " + (out / b.pdf_name).string();
+        if (!write_atomically((out / b.pdf_name).string(), b.pdf)) return "cannot write " + (out / b.pdf_name).string();
         std::lock_guard lock(m);
         auto body = b.insertion_csv.substr(b.insertion_csv.find('\n') + 1);
         rows[b.index] = std::move(body);
@@ -75,7 +59,7 @@ void add_preview(CLI::App& app, Action& action) {
       }
       std::string csv = std::string(kInsertionHeader) + "\n";
       for (auto& [i, body] : rows) csv += body;
-      if (!write_atomically(out / "insertion.csv", csv)) {
+      if (!write_atomically((out / "insertion.csv").string(), csv)) {
         std::cerr << "tsuchi preview: cannot write insertion.csv\n";
         return 1;
       }

@@ -89,18 +89,6 @@ bool publish(const fs::path& staging, const fs::path& dir) {
   return true;
 }
 
-bool write_atomically(const fs::path& path, const std::string& bytes) {
-  fs::path tmp = path;
-  tmp += ".partial";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f.write(bytes.data(), static_cast<std::streamsize>(bytes.size())) || !f.flush()) return false;
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  return !ec;
-}
-
 ledger::RunRecord run_record(const std::string& run_id, const std::string& user, const std::string& created_at,
                              const std::string& month, const ProduceResult& r,
                              const std::map<int, seal::BatchResult>& sealed) {
@@ -274,7 +262,7 @@ void add_run(CLI::App& app, Action& action) {
       }
       j["totals"] = {{"batches", r.batches.size()}, {"envelopes", r.envelopes}, {"notices", r.notices},
                      {"slips", r.slips},           {"pages", r.pages},         {"sheets", r.sheets}};
-      if (!publish(staging, out) || !write_atomically(out / "run.json", j.dump(2) + "\n")) {
+      if (!publish(staging, out) || !write_atomically((out / "run.json").string(), j.dump(2) + "\n")) {
         remove_run_files(out, run_id);
         std::cerr << "tsuchi run: cannot write run.json in " << o->out << "\n";
         return 1;

@@ -29,6 +29,9 @@ struct Inputs {
 // Reads and validates IN completely (SPEC §6), including font coverage.
 Inputs load_and_validate(const InputPaths& in, const std::string& data_dir);
 
+// Writes under a temporary name and renames, so no reader ever sees half a file.
+bool write_atomically(const std::string& path, std::string_view bytes);
+
 // Prints diagnostics to stderr, one per line.
 void print_problems(const Diagnostics& ds);
 
@@ -51,6 +54,9 @@ void add_handover(CLI::App& app, Action& action);
 void add_import(CLI::App& app, Action& action);
 void add_reconcile(CLI::App& app, Action& action);
 void add_audit(CLI::App& app, Action& action);
+// Supervisor documents (cmd_review.cpp): review RUN_DIR, certificate form BATCH.
+void add_review(CLI::App& app, Action& action);
+void add_certificate(CLI::App& app, Action& action);
 // Ledger file: --ledger, else $TSUCHI_LEDGER, else ./tsuchi-ledger.sqlite (SPEC §12).
 std::string ledger_path(const std::string& flag);
 // The login name, the acting user when --as is not given (defined in cmd_run.cpp).

@@ -13,10 +13,12 @@ int main(int argc, char** argv) {
   tsuchi::cli::add_run(app, action);
   tsuchi::cli::add_keygen(app, action);
   tsuchi::cli::add_open(app, action);
+  tsuchi::cli::add_review(app, action);
   tsuchi::cli::add_approve(app, action);
   tsuchi::cli::add_handover(app, action);
   tsuchi::cli::add_import(app, action);
   tsuchi::cli::add_reconcile(app, action);
+  tsuchi::cli::add_certificate(app, action);
   tsuchi::cli::add_audit(app, action);
   try {
     app.parse(argc, argv);

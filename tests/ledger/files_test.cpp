@@ -225,7 +225,7 @@ TEST_CASE("certificates: NIST SP 800-88 fields checked, the file kept by its SHA
                                     ": error: --quantity \"\": required for the spoilage medium: the number of sheets destroyed\n");
   c.batch_id.clear();
   CHECK(messages(h.l.import_certificate(c, staff).problems) ==
-        form + ": error: pass --batch: matching a scanned form by its QR code is not available yet\n");
+        form + ": error: no certificate-form QR code found in the file: pass --batch\n");
 
   // The QR hook: a matcher that reads the form's code finds the batch, and its manifest must match.
   c.method = "Destroy";
@@ -234,7 +234,8 @@ TEST_CASE("certificates: NIST SP 800-88 fields checked, the file kept by its SHA
   c.quantity = 0;
   c.matcher = [](const std::string&) { return std::optional<FormCode>(FormCode{kBatch, std::string(64, 'a')}); };
   CHECK(messages(h.l.import_certificate(c, staff).problems) ==
-        form + ": error: --batch \"R20250901-B001\": the form's QR code names batch R20250901-B001 with another manifest\n");
+        form + ": error: form QR code \"R20250901-B001\": the form's QR code carries another manifest digest than the "
+               "one sealed for this batch\n");
   auto manifest = query_column(h.tmp.file("ledger.sqlite"), "SELECT manifest_sha256 FROM batches");
   c.matcher = [&](const std::string&) { return std::optional<FormCode>(FormCode{kBatch, manifest.at(0)}); };
   REQUIRE(h.l.import_certificate(c, staff).ok());

@@ -1,0 +1,72 @@
+// Writes the sealed-batch seeds and fixtures of the seal targets (open, bag, manifest, keys): a
+// small batch sealed by the real seal stage with fresh keys. Run once by hand when the batch
+// format changes: `build-fuzz/fuzz_make_seeds fuzz` (the folder must not hold the keys yet).
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "seal/seal.hpp"
+
+using namespace tsuchi;
+namespace fs = std::filesystem;
+
+namespace {
+std::string read(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+}
+void write(const fs::path& p, const std::string& bytes) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << bytes;
+}
+int fail(const Diagnostics& ds) {
+  for (const auto& d : ds) std::cerr << format(d) << "\n";
+  return 1;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::cerr << "usage: fuzz_make_seeds FUZZ_DIR\n";
+    return 2;
+  }
+  const fs::path root(argv[1]), fixtures = root / "fixtures";
+  fs::create_directories(fixtures);
+  auto city = seal::keygen((fixtures / "city").string(), seal::KeyKind::signing);
+  auto contractor = seal::keygen((fixtures / "contractor").string(), seal::KeyKind::contractor);
+  if (!city.ok()) return fail(city.problems);
+  if (!contractor.ok()) return fail(contractor.problems);
+
+  seal::BatchSpec spec;
+  spec.batch_id = "R20250901-B001";
+  spec.run_id = "R20250901";
+  spec.created_at = "2025-09-01T01:00:00Z";
+  spec.counts = {2, 2, 1, 3, 2, {{"360", 2}}};
+  spec.payload.push_back({"R20250901-B001.pdf", "%PDF-1.4\n% three pages would be here\n%%EOF\n"});
+  spec.payload.push_back({"insertion.csv",
+                          "envelope_id,pages,sheets,postal_code,codes,file,first_page\n"
+                          "R20250901-B001/000001,2,1,3600012,R20250901-B001/000001/1-2,R20250901-B001.pdf,1\n"
+                          "R20250901-B001/000002,1,1,3600014,R20250901-B001/000002/1-1,R20250901-B001.pdf,3\n"});
+  auto sealed = seal::seal_batch(spec, seal::Keys{city.value.secret_path, contractor.value.public_path}, fixtures.string());
+  if (!sealed.ok()) return fail(sealed.problems);
+  const auto& p = sealed.value.paths;
+
+  seal::OpenRequest req;
+  req.archive = p.archive;
+  req.key = p.key;
+  auto verified = seal::verify_batch(req);
+  if (!verified.ok()) return fail(verified.problems);
+
+  std::string passphrase = read(p.key);
+  while (!passphrase.empty() && passphrase.back() == '\n') passphrase.pop_back();
+  write(root / "corpus/open/sealed-batch", passphrase + "\n" + read(p.archive));
+  std::string bag;
+  for (const auto& f : verified.value.files) bag += "@@ " + f.name + "\n" + f.bytes;
+  write(root / "corpus/bag/demo-bag", bag);
+  write(root / "corpus/manifest/sealed-manifest.json", read(p.manifest));
+  for (const auto* k : {&city.value.public_path, &city.value.secret_path, &contractor.value.public_path,
+                        &contractor.value.secret_path})
+    write(root / "corpus/keys" / fs::path(*k).filename(), read(*k));
+  std::cout << "seeds written under " << root.string() << "\n";
+  return 0;
+}

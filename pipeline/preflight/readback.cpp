@@ -1,0 +1,406 @@
+// Poppler's private API (libpoppler-private-dev, pinned with Debian): poppler-cpp can only render
+// whole pages with every font loaded, which made preflight the slowest stage by far.
+#include "preflight/readback.hpp"
+
+#include <Gfx.h>
+#include <GfxFont.h>
+#include <GfxState.h>
+#include <GlobalParams.h>
+#include <OutputDev.h>
+#include <PDFDoc.h>
+#include <Page.h>
+#include <SplashOutputDev.h>
+#include <Stream.h>
+#include <UTF.h>
+#include <cairo.h>
+#include <splash/SplashBitmap.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace tsuchi::preflight::detail {
+namespace {
+
+// Poppler reports malformed input on stderr by default; preflight turns it into findings instead.
+void quiet(ErrorCategory, Goffset, const char*) {}
+
+struct Extent {
+  double x0 = 1e300, y0 = 1e300, x1 = -1e300, y1 = -1e300;
+  void add(double x, double y) {
+    x0 = std::min(x0, x), y0 = std::min(y0, y), x1 = std::max(x1, x), y1 = std::max(y1, y);
+  }
+  bool overlaps(const Box& b) const { return x1 > b.x && x0 < b.x + b.w && y1 > b.y && y0 < b.y + b.h; }
+};
+
+// Collects one page: the text of every glyph shown, and the paths painted over the code regions.
+// Nothing is rasterised here and no font file is ever opened.
+class Capture final : public OutputDev {
+ public:
+  // Points the capture at the next page (a Gfx and its capture serve every page that shares
+  // their resources, see Document::read).
+  void begin(PageReading& out, const std::vector<Box>& regions) {
+    out_ = &out;
+    regions_ = &regions;
+    out.exact.assign(regions.size(), false);
+    have_pen_ = in_actual_ = actual_started_ = false;
+  }
+
+  bool upsideDown() override { return true; }  // device space = the display list's: y down, in points
+  bool useDrawChar() override { return true; }
+  bool interpretType3Chars() override { return false; }
+
+  void fill(GfxState* state) override { paint(state, false, false); }
+  void eoFill(GfxState* state) override { paint(state, false, true); }
+  void stroke(GfxState* state) override { paint(state, true, false); }
+
+  void drawChar(GfxState* state, double x, double y, double dx, double dy, double, double, CharCode, int,
+                const Unicode* u, int ulen) override {
+    double px, py, adx, ady;
+    state->transform(x, y, &px, &py);
+    state->transformDelta(dx, dy, &adx, &ady);
+    const double size = std::max(state->getTransformedFontSize(), 0.1);
+    if (!in_actual_ || !actual_started_) separate(px, py, size);
+    actual_started_ = in_actual_;
+    pen_x_ = px + adx, pen_y_ = py, pen_size_ = size, have_pen_ = true;
+    if (!in_actual_)
+      for (int i = 0; i < ulen; ++i) out_->text.push_back(static_cast<char32_t>(u[i]));
+    const int mode = state->getRender();
+    if (mode == 3 || mode == 7) return;  // invisible text paints nothing
+    mark_exact(glyph_extent(state, px, py, adx, size));
+  }
+
+  void beginActualText(GfxState*, const GooString* text) override {
+    in_actual_ = true;
+    actual_started_ = false;
+    actual_.clear();
+    Unicode* ucs4 = nullptr;
+    const int n = TextStringToUCS4(text->toStr(), &ucs4);
+    for (int i = 0; i < n; ++i) actual_.push_back(static_cast<char32_t>(ucs4[i]));
+    gfree(ucs4);
+  }
+  void endActualText(GfxState*) override {
+    // The span's replacement text stands for all of its glyphs, as in TextOutputDev.
+    if (in_actual_) out_->text += actual_;
+    in_actual_ = false;
+  }
+
+  void drawImageMask(GfxState* state, Object* ref, Stream* str, int width, int height, bool invert,
+                     bool interpolate, bool inline_img) override {
+    image(state);
+    OutputDev::drawImageMask(state, ref, str, width, height, invert, interpolate, inline_img);
+  }
+  void drawImage(GfxState* state, Object* ref, Stream* str, int width, int height, GfxImageColorMap* map,
+                 bool interpolate, const int* mask_colors, bool inline_img) override {
+    image(state);
+    OutputDev::drawImage(state, ref, str, width, height, map, interpolate, mask_colors, inline_img);
+  }
+  void drawMaskedImage(GfxState* state, Object* ref, Stream* str, int width, int height, GfxImageColorMap* map,
+                       bool interpolate, Stream* mask, int mw, int mh, bool mask_invert, bool mask_interpolate) override {
+    image(state);
+    OutputDev::drawMaskedImage(state, ref, str, width, height, map, interpolate, mask, mw, mh, mask_invert,
+                               mask_interpolate);
+  }
+  void drawSoftMaskedImage(GfxState* state, Object* ref, Stream* str, int width, int height, GfxImageColorMap* map,
+                           bool interpolate, Stream* mask, int mw, int mh, GfxImageColorMap* mask_map,
+                           bool mask_interpolate) override {
+    image(state);
+    OutputDev::drawSoftMaskedImage(state, ref, str, width, height, map, interpolate, mask, mw, mh, mask_map,
+                                   mask_interpolate);
+  }
+
+ private:
+  // A jump of the pen (new line, gap, going back) separates words, as a text extractor would see it.
+  void separate(double px, double py, double size) {
+    if (!have_pen_) return;
+    const double em = std::max(size, pen_size_);
+    if (std::abs(py - pen_y_) > 0.5 * em || px < pen_x_ - 0.5 * em || px > pen_x_ + 0.3 * em)
+      out_->text.push_back(U' ');
+  }
+
+  // Where the glyph may have ink, for upright text: vertically its font's bounding box (the union
+  // of every glyph's), horizontally its advance (side bearings reach past it by a few hundredths of
+  // an em, well inside any code's quiet zone), or the font box for a glyph that does not advance.
+  // Other text gets a wide box. Any overlap renders that code exactly.
+  static Extent glyph_extent(GfxState* state, double px, double py, double adx, double size) {
+    Extent e;
+    double m11, m12, m21, m22;
+    state->getFontTransMat(&m11, &m12, &m21, &m22);
+    const double* bbox = state->getFont() ? state->getFont()->getFontBBox() : nullptr;
+    const bool upright = m11 > 0 && m22 < 0 && std::abs(m12) < 1e-3 && std::abs(m21) < 1e-3;
+    if (upright && bbox && bbox[2] > bbox[0] && bbox[3] > bbox[1]) {
+      const double sx = m11, sy = -m22;  // device units per text space unit (font size and scaling)
+      const bool advances = std::abs(adx) > 0.1 * size;
+      e.add(advances ? std::min(px, px + adx) : px + bbox[0] * sx, py - bbox[3] * sy);
+      e.add(advances ? std::max(px, px + adx) : px + bbox[2] * sx, py - bbox[1] * sy);
+    } else {
+      e.add(px - 2 * size, py - 2 * size);
+      e.add(px + adx + 2 * size, py + 2 * size);
+    }
+    return e;
+  }
+
+  void mark_exact(const Extent& e) {
+    for (std::size_t r = 0; r < regions_->size(); ++r)
+      if (e.overlaps((*regions_)[r])) out_->exact[r] = true;
+  }
+
+  void image(GfxState* state) {
+    Extent e;
+    for (auto [ux, uy] : {std::pair{0.0, 0.0}, {1.0, 0.0}, {0.0, 1.0}, {1.0, 1.0}}) {
+      double x, y;
+      state->transform(ux, uy, &x, &y);
+      e.add(x, y);
+    }
+    mark_exact(e);
+  }
+
+  void paint(GfxState* state, bool stroke, bool even_odd) {
+    const GfxPath* path = state->getPath();
+    Extent e;
+    for (int i = 0; i < path->getNumSubpaths(); ++i) {
+      const GfxSubpath* sp = path->getSubpath(i);
+      for (int k = 0; k < sp->getNumPoints(); ++k) {
+        double x, y;
+        state->transform(sp->getX(k), sp->getY(k), &x, &y);
+        e.add(x, y);
+      }
+    }
+    const double half = stroke ? state->getTransformedLineWidth() / 2 + 1 : 0;
+    e.x0 -= half, e.y0 -= half, e.x1 += half, e.y1 += half;
+    bool any = false;
+    for (const Box& r : *regions_) any = any || e.overlaps(r);
+    if (!any) return;  // the common case: nothing to keep
+
+    // What this capture cannot reproduce exactly is left to Splash: clipping, transparency, blending.
+    double cx0, cy0, cx1, cy1;
+    state->getClipBBox(&cx0, &cy0, &cx1, &cy1);
+    const bool clipped = e.x0 < cx0 || e.y0 < cy0 || e.x1 > cx1 || e.y1 > cy1;
+    const double opacity = stroke ? state->getStrokeOpacity() : state->getFillOpacity();
+    if (clipped || opacity < 1 || state->getBlendMode() != gfxBlendNormal) {
+      mark_exact(e);
+      return;
+    }
+    Shape s;
+    s.stroke = stroke;
+    s.even_odd = even_odd;
+    GfxGray g;
+    if (stroke) state->getStrokeGray(&g);
+    else state->getFillGray(&g);
+    s.gray = colToDbl(g);
+    s.line_width = state->getTransformedLineWidth();
+    for (int i = 0; i < path->getNumSubpaths(); ++i) {
+      const GfxSubpath* sp = path->getSubpath(i);
+      Subpath out;
+      out.closed = sp->isClosed();
+      out.points.reserve(sp->getNumPoints());
+      for (int k = 0; k < sp->getNumPoints(); ++k) {
+        double x, y;
+        state->transform(sp->getX(k), sp->getY(k), &x, &y);
+        out.points.push_back({x, y, sp->getCurve(k)});
+      }
+      s.subpaths.push_back(std::move(out));
+    }
+    out_->shapes.push_back(std::move(s));
+  }
+
+  PageReading* out_ = nullptr;
+  const std::vector<Box>* regions_ = nullptr;
+  double pen_x_ = 0, pen_y_ = 0, pen_size_ = 0;
+  bool have_pen_ = false;
+  bool in_actual_ = false, actual_started_ = false;
+  std::u32string actual_;
+};
+
+template <class T, void (*F)(T*)>
+struct Deleter {
+  void operator()(T* p) const { F(p); }
+};
+using Surface = std::unique_ptr<cairo_surface_t, Deleter<cairo_surface_t, cairo_surface_destroy>>;
+using Context = std::unique_ptr<cairo_t, Deleter<cairo_t, cairo_destroy>>;
+
+struct Grid {
+  int x0 = 0, y0 = 0, w = 0, h = 0;
+};
+
+// The pixels covering `area` on the page's grid at `dpi`, clipped to the page.
+Grid grid(Box area, double dpi, double page_w, double page_h) {
+  const double s = dpi / 72.0;
+  const int pw = static_cast<int>(std::ceil(page_w * s)), ph = static_cast<int>(std::ceil(page_h * s));
+  const int x0 = std::clamp(static_cast<int>(std::floor(area.x * s)), 0, pw);
+  const int y0 = std::clamp(static_cast<int>(std::floor(area.y * s)), 0, ph);
+  const int x1 = std::clamp(static_cast<int>(std::ceil((area.x + area.w) * s)), 0, pw);
+  const int y1 = std::clamp(static_cast<int>(std::ceil((area.y + area.h) * s)), 0, ph);
+  return {x0, y0, std::max(0, x1 - x0), std::max(0, y1 - y0)};
+}
+
+// The captured paths drawn with Cairo's anti-aliasing into an ink mask, then inverted to luminance.
+// Grey edges keep sub-pixel bar widths: without them 0.19 mm modules need 400 dpi to decode.
+Raster rasterise(const std::vector<Shape>& shapes, const Grid& g, double dpi) {
+  Raster out;
+  Surface surface(cairo_image_surface_create(CAIRO_FORMAT_A8, g.w, g.h));
+  if (cairo_surface_status(surface.get()) != CAIRO_STATUS_SUCCESS) return out;
+  {
+    Context cr(cairo_create(surface.get()));
+    cairo_set_operator(cr.get(), CAIRO_OPERATOR_SOURCE);  // a later white fill covers earlier ink
+    const double s = dpi / 72.0;
+    for (const Shape& shape : shapes) {
+      cairo_new_path(cr.get());
+      for (const Subpath& sp : shape.subpaths) {
+        const auto& p = sp.points;
+        if (p.empty()) continue;
+        auto X = [&](std::size_t i) { return p[i].x * s - g.x0; };
+        auto Y = [&](std::size_t i) { return p[i].y * s - g.y0; };
+        cairo_move_to(cr.get(), X(0), Y(0));
+        for (std::size_t i = 1; i < p.size(); ++i) {
+          if (p[i].control && i + 2 < p.size()) {
+            cairo_curve_to(cr.get(), X(i), Y(i), X(i + 1), Y(i + 1), X(i + 2), Y(i + 2));
+            i += 2;
+          } else {
+            cairo_line_to(cr.get(), X(i), Y(i));
+          }
+        }
+        if (sp.closed) cairo_close_path(cr.get());
+      }
+      cairo_set_source_rgba(cr.get(), 0, 0, 0, 1 - std::clamp(shape.gray, 0.0, 1.0));
+      if (shape.stroke) {
+        cairo_set_line_width(cr.get(), std::max(shape.line_width * s, 0.01));
+        cairo_stroke(cr.get());
+      } else {
+        cairo_set_fill_rule(cr.get(), shape.even_odd ? CAIRO_FILL_RULE_EVEN_ODD : CAIRO_FILL_RULE_WINDING);
+        cairo_fill(cr.get());
+      }
+    }
+  }
+  cairo_surface_flush(surface.get());
+  const unsigned char* data = cairo_image_surface_get_data(surface.get());
+  const int stride = cairo_image_surface_get_stride(surface.get());
+  out.width = g.w, out.height = g.h;
+  out.pixels.resize(static_cast<std::size_t>(g.w) * g.h);
+  for (int y = 0; y < g.h; ++y)
+    for (int x = 0; x < g.w; ++x) out.pixels[static_cast<std::size_t>(y) * g.w + x] = 255 - data[y * stride + x];
+  return out;
+}
+
+// Whether two resource dictionaries name the same things (deep for direct objects, by reference
+// for indirect ones): Cairo writes one dictionary per page, but they are equal page after page.
+bool same(const Object& a, const Object& b, int depth = 0) {
+  if (a.getType() != b.getType() || depth > 16) return false;
+  switch (a.getType()) {
+    case objBool: return a.getBool() == b.getBool();
+    case objInt: return a.getInt() == b.getInt();
+    case objInt64: return a.getInt64() == b.getInt64();
+    case objReal: return a.getReal() == b.getReal();
+    case objString: return a.getString()->toStr() == b.getString()->toStr();
+    case objHexString: return a.getHexString()->toStr() == b.getHexString()->toStr();
+    case objName: return std::strcmp(a.getName(), b.getName()) == 0;
+    case objNull: return true;
+    case objRef: return a.getRef() == b.getRef();
+    case objArray:
+      if (a.arrayGetLength() != b.arrayGetLength()) return false;
+      for (int i = 0; i < a.arrayGetLength(); ++i)
+        if (!same(a.arrayGetNF(i), b.arrayGetNF(i), depth + 1)) return false;
+      return true;
+    case objDict:
+      if (a.dictGetLength() != b.dictGetLength()) return false;
+      for (int i = 0; i < a.dictGetLength(); ++i)
+        if (!same(a.dictGetValNF(i), b.dictLookupNF(a.dictGetKey(i)), depth + 1)) return false;
+      return true;
+    default: return false;  // streams and the rest: never assumed equal
+  }
+}
+
+bool same_box(const PDFRectangle* a, const PDFRectangle* b) {
+  return a->x1 == b->x1 && a->y1 == b->y1 && a->x2 == b->x2 && a->y2 == b->y2;
+}
+
+}  // namespace
+
+// One interpreter (Gfx) per distinct page set-up: building it parses every font of the page's
+// resources (widths, ToUnicode maps, the font file's header), which costs as much as reading the
+// page itself, so pages that share their resources share it.
+struct Interpreter {
+  Page* first = nullptr;  // the page it was built for; the Catalog keeps pages alive
+  std::unique_ptr<Capture> capture;
+  std::unique_ptr<Gfx> gfx;
+};
+
+struct Document::Impl {
+  // Poppler keeps its parameters in a process-wide object; the initer counts its users, so
+  // documents in several threads share it and the last one out releases it.
+  GlobalParamsIniter params{quiet};
+  std::unique_ptr<PDFDoc> doc;
+  std::unique_ptr<SplashOutputDev> splash;  // only for regions that text, images or clips touch
+  std::vector<Interpreter> interpreters;     // a handful at most (one per kind of page)
+
+  Interpreter& interpreter_for(Page* page) {
+    for (auto& it : interpreters) {
+      Page* f = it.first;
+      if (f == page || (f->getRotate() == page->getRotate() && same_box(f->getMediaBox(), page->getMediaBox()) &&
+                        same_box(f->getCropBox(), page->getCropBox()) &&
+                        same(*f->getResourceDictObject(), *page->getResourceDictObject())))
+        return it;
+    }
+    if (interpreters.size() >= 8) interpreters.erase(interpreters.begin());  // fonts held stay bounded
+    Interpreter it;
+    it.first = page;
+    it.capture = std::make_unique<Capture>();
+    it.gfx.reset(page->createGfx(it.capture.get(), 72, 72, 0, false, true, -1, -1, -1, -1, false, nullptr, nullptr));
+    interpreters.push_back(std::move(it));
+    return interpreters.back();
+  }
+};
+
+Document::Document(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Document::~Document() = default;
+
+std::unique_ptr<Document> Document::open(std::string_view pdf) {
+  auto impl = std::make_unique<Impl>();
+  // MemStream reads the caller's bytes in place; PDFDoc owns the stream object.
+  impl->doc = std::make_unique<PDFDoc>(
+      new MemStream(pdf.data(), 0, static_cast<Goffset>(pdf.size()), Object(objNull)));
+  if (!impl->doc->isOk() || impl->doc->getNumPages() < 0) return nullptr;
+  return std::unique_ptr<Document>(new Document(std::move(impl)));
+}
+
+int Document::pages() const { return impl_->doc->getNumPages(); }
+
+PageReading Document::read(int index, const std::vector<Box>& regions) {
+  PageReading page;
+  page.width = impl_->doc->getPageCropWidth(index + 1);
+  page.height = impl_->doc->getPageCropHeight(index + 1);
+  Page* p = impl_->doc->getPage(index + 1);
+  if (!p || !p->isOk()) return page;
+  Interpreter& it = impl_->interpreter_for(p);
+  it.capture->begin(page, regions);
+  p->display(it.gfx.get());
+  return page;
+}
+
+Raster Document::raster(int index, const PageReading& page, int region, Box area, double dpi) {
+  const Grid g = grid(area, dpi, page.width, page.height);
+  if (g.w == 0 || g.h == 0) return {};
+  if (!page.exact[region]) return rasterise(page.shapes, g, dpi);
+
+  if (!impl_->splash) {
+    SplashColor white;
+    white[0] = 255;
+    impl_->splash = std::make_unique<SplashOutputDev>(splashModeMono8, 4, false, white);
+    impl_->splash->setVectorAntialias(true);
+    impl_->splash->setFontAntialias(true);
+    impl_->splash->startDoc(impl_->doc.get());
+  }
+  impl_->doc->displayPageSlice(impl_->splash.get(), index + 1, dpi, dpi, 0, false, true, false, g.x0, g.y0, g.w, g.h);
+  SplashBitmap* bitmap = impl_->splash->getBitmap();
+  Raster out;
+  if (!bitmap || bitmap->getWidth() < g.w || bitmap->getHeight() < g.h) return out;
+  out.width = g.w, out.height = g.h;
+  out.pixels.resize(static_cast<std::size_t>(g.w) * g.h);
+  const unsigned char* data = bitmap->getDataPtr();
+  for (int y = 0; y < g.h; ++y)
+    std::copy_n(data + static_cast<std::size_t>(y) * bitmap->getRowSize(), g.w,
+                out.pixels.begin() + static_cast<std::ptrdiff_t>(y) * g.w);
+  return out;
+}
+
+}  // namespace tsuchi::preflight::detail

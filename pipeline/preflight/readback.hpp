@@ -1,0 +1,69 @@
+// Internal to preflight: what a PDF page actually says, read with Poppler's own interpreter.
+// One pass over each page's content stream yields its text (through the fonts' ToUnicode maps,
+// as a reader's copy-paste would) and every path painted over the code regions, which are then
+// rasterised at the decoder's resolution. No glyph is ever rendered unless text, an image or a
+// clip touches a code region; only then is that region rendered whole by Poppler's Splash.
+#pragma once
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tsuchi::preflight::detail {
+
+// A rectangle in PDF points, origin top-left, y down (the display list's coordinates).
+struct Box {
+  double x = 0, y = 0, w = 0, h = 0;
+};
+
+// 8-bit luminance, 0 black .. 255 white.
+struct Raster {
+  std::vector<unsigned char> pixels;
+  int width = 0, height = 0;
+  bool ok() const { return width > 0 && height > 0; }
+};
+
+struct Subpath {
+  struct Point {
+    double x, y;
+    bool control;  // a Bézier control point: two of them precede each curve's end point
+  };
+  std::vector<Point> points;  // device space, points
+  bool closed = false;
+};
+
+// A path painted over a code region, in paint order.
+struct Shape {
+  std::vector<Subpath> subpaths;
+  bool stroke = false;
+  bool even_odd = false;
+  double gray = 0;        // 0 black .. 1 white
+  double line_width = 0;  // strokes, points
+};
+
+struct PageReading {
+  double width = 0, height = 0;  // crop box, points
+  std::u32string text;           // content order; ' ' where the pen jumps, as a text extractor would
+  std::vector<Shape> shapes;     // everything painted over any of the regions
+  std::vector<bool> exact;       // per region: text, an image or a clip touches it
+};
+
+class Document {
+ public:
+  // nullptr when the bytes are no readable PDF. `pdf` must outlive the Document.
+  static std::unique_ptr<Document> open(std::string_view pdf);
+  ~Document();
+  int pages() const;
+  // Interprets page `index` (0-based) once, noting what is painted over `regions`.
+  PageReading read(int index, const std::vector<Box>& regions);
+  // The pixels of `area` at `dpi`, on the page's pixel grid (the same grid whatever the area).
+  // From the captured shapes, or rendered whole by Splash when the region is `exact`.
+  Raster raster(int index, const PageReading& page, int region, Box area, double dpi);
+
+  struct Impl;
+ private:
+  explicit Document(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tsuchi::preflight::detail

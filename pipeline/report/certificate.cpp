@@ -1,0 +1,225 @@
+// The destruction/return certificate form (データ消去・返却証明書, SPEC §9) and reading a returned,
+// scanned form back: its QR code names the batch and the manifest digest it was printed for.
+#define ZX_USE_UTF8 1  // ZXing 1.4: Result::text() as UTF-8 std::string
+#include <ZXing/DecodeHints.h>
+#include <ZXing/ImageView.h>
+#include <ZXing/ReadBarcode.h>
+#include <poppler-document.h>
+#include <poppler-image.h>
+#include <poppler-page-renderer.h>
+#include <poppler-page.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "report/internal.hpp"
+#include "report/report.hpp"
+
+namespace tsuchi::report {
+
+namespace {
+constexpr std::string_view kPrefix = "TSUCHI-CERT/";
+
+bool hex64(std::string_view s) {
+  if (s.size() != 64) return false;
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+// Batch ids are run id + "-B" + number: letters, digits, '-' and '_' (as `tsuchi run` allows).
+bool batch_id_ok(std::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (char c : s)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')) return false;
+  return true;
+}
+
+Diagnostic problem(const std::string& file, const std::string& reason) {
+  Diagnostic d;
+  d.file = file;
+  d.reason = reason;
+  return d;
+}
+}  // namespace
+
+std::string certificate_payload(const ledger::FormCode& code) {
+  return std::string(kPrefix) + code.batch_id + "/" + code.manifest_sha256;
+}
+
+std::optional<ledger::FormCode> parse_certificate_payload(std::string_view text) {
+  if (text.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
+  text.remove_prefix(kPrefix.size());
+  const auto slash = text.rfind('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  std::string_view batch = text.substr(0, slash), digest = text.substr(slash + 1);
+  if (!batch_id_ok(batch) || !hex64(digest)) return std::nullopt;
+  return ledger::FormCode{std::string(batch), std::string(digest)};
+}
+
+Checked<std::string> certificate_form_pdf(const CertificateForm& f, const typeset::TextEngine& te) {
+  using namespace detail;
+  Canvas c(te);
+  const double left = kMargin, right = kPageW - kMargin, width = right - left;
+  const ledger::FormCode code{f.batch.batch_id, f.batch.manifest_sha256};
+  auto qr = c.qr(certificate_payload(code), right, 14, kFormModuleMm, typeset::CodeKind::certificate_qr);
+  if (!qr.ok()) return {{}, qr.problems};
+  const double text_w = width - qr.value - 4;  // the header stays clear of the code
+
+  c.text("データ消去・返却証明書", left, 26, 18, Role::mincho, Align::left, text_w);
+  c.text("Certificate of sanitization / return of print data (NIST SP 800-88 Rev. 1)", left, 32, 8, Role::gothic,
+         Align::left, text_w);
+  c.text((f.addressee.empty() ? std::string("　　　　　　　　　　") : f.addressee) + "　様", left, 43, 12,
+         Role::mincho);
+  if (f.addressee.empty()) c.hline(left, 44, 50);
+  double y = 14 + qr.value + 4;
+  y += c.paragraph(
+      "下記のバッチについて、受領した電子データ（暗号化アーカイブ及び受け渡し媒体）並びに印刷・封入封緘の工程で"
+      "生じた損紙を、下記のとおり消去・廃棄（又は返却）したことを証明します。",
+      left, y, width, 9.5, Role::mincho);
+  y += 4;
+
+  // What the city printed: the batch this form belongs to.
+  const double label_w = 52, row = 7;
+  auto printed = [&](const std::string& label, const std::string& value, double size = 9.5) {
+    c.rect(left, y, label_w, row, true, 0.92);
+    c.rect(left, y, width, row, false);
+    c.rect(left, y, label_w, row, false);
+    c.text(label, left + 2, y + 4.8, 8.5, Role::gothic, Align::left, label_w - 4);
+    c.text(value, left + label_w + 2, y + 4.8, size, Role::gothic, Align::left, width - label_w - 4);
+    y += row;
+  };
+  printed("バッチID Batch", f.batch.batch_id);
+  printed("実行ID Run", f.batch.run_id);
+  printed("封筒・頁・枚数 Counts", std::to_string(f.batch.envelopes) + " 通 / " +
+                                                      std::to_string(f.batch.pages) + " 頁 / " +
+                                                      std::to_string(f.batch.sheets) + " 枚");
+  printed("マニフェスト SHA-256 Manifest", f.batch.manifest_sha256, 8);
+  y += 5;
+
+  // What the contractor fills in by hand (NIST SP 800-88 Rev. 1, appendix G fields).
+  auto field = [&](const std::string& ja, const std::string& en, double h = 10.5) {
+    c.rect(left, y, label_w, h, true, 0.92);
+    c.rect(left, y, width, h, false);
+    c.rect(left, y, label_w, h, false);
+    c.text(ja, left + 2, y + 4.6, 9, Role::gothic, Align::left, label_w - 4);
+    c.text(en, left + 2, y + 8.6, 7, Role::gothic, Align::left, label_w - 4, 0.25);
+    const double top = y;
+    y += h;
+    return top;
+  };
+  const double vx = left + label_w + 3;
+  // Check boxes on one line, each after the previous item's text; returns where the line ends.
+  auto boxes = [&](double top, double baseline, std::initializer_list<const char*> items) {
+    double x = vx;
+    for (const char* item : items) {
+      c.checkbox(x, top + baseline - 3.1);
+      c.text(item, x + 4.5, top + baseline, 8.5, Role::gothic);
+      x += 4.5 + c.text_width(item, 8.5) + 8;
+    }
+    return x;
+  };
+  double t = field("対象媒体", "Medium (one form per medium)", 15);
+  boxes(t, 5.5, {"暗号化アーカイブ archive", "損紙 spoiled paper"});
+  const double media_end = boxes(t, 12, {"受け渡し媒体 media id："}) - 8;
+  c.hline(media_end, t + 12.6, right - 3 - media_end);
+  t = field("消去・廃棄の方法", "Method (NIST SP 800-88)", 15);
+  boxes(t, 5.5, {"Clear 消去", "Purge 除去", "Destroy 破壊"});
+  c.text("具体的な方法 how：", vx, t + 12, 8.5, Role::gothic);
+  t = field("使用ツール・バージョン", "Tool and version");
+  t = field("検証の方法・結果", "Verification (method, result)");
+  t = field("実施日", "Date");
+  c.text("　　　　　年　　　　月　　　　日", vx, t + 7, 10, Role::mincho);
+  field("実施場所", "Place");
+  field("実施者", "Operator");
+  field("立会人", "Witness");
+  t = field("損紙の廃棄枚数", "Spoiled sheets destroyed");
+  c.text("枚 sheets", vx + 40, t + 7, 9, Role::gothic);
+  field("返却の場合（品目・返却先・日付）", "If returned instead: what, to whom, date");
+  y += 5;
+
+  // Signature and seal boxes (署名・押印).
+  const double box_w = (width - 8) / 3, box_h = 27;
+  const char* heads[] = {"実施者 署名・印  Operator", "立会人 署名・印  Witness", "受託者 代表者印  Contractor"};
+  for (int i = 0; i < 3; ++i) {
+    const double x = left + i * (box_w + 4);
+    c.rect(x, y, box_w, 6, true, 0.92);
+    c.rect(x, y, box_w, box_h, false);
+    c.text(heads[i], x + 2, y + 4.3, 8, Role::gothic, Align::left, box_w - 4);
+  }
+  y += box_h + 4;
+  c.text("受託者 名称 Contractor：", left, y + 4, 9, Role::gothic);
+  c.hline(left + 42, y + 5, width - 42);
+  y += 10;
+
+  std::string back = "記入・署名押印のうえ、原本又はスキャン（150〜200 dpi）を" +
+                     (f.return_to.empty() ? std::string("発注元") : f.return_to) +
+                     "へ返送してください。右上のQRコードは汚したり折り曲げたりしないでください。";
+  y += c.paragraph(back, left, y, width, 8.5, Role::gothic);
+  c.paragraph("Fill in, sign and return the original or a scan at 150–200 dpi. Keep the QR code clean and unfolded: "
+              "it matches this form to batch " + f.batch.batch_id + ".",
+              left, y + 1, width, 7.5, Role::gothic);
+
+  render::PdfOptions opt;
+  opt.title = "Certificate form " + f.batch.batch_id;
+  if (f.printed_at.size() >= 19) opt.creation_date = f.printed_at.substr(0, 19);
+  return render::pdf_bytes(c.document("tsuchi certificate form — batch " + f.batch.batch_id + " — printed " +
+                                      f.printed_at),
+                           opt);
+}
+
+namespace {
+
+std::vector<ledger::FormCode> decode(const poppler::image& img) {
+  std::vector<ledger::FormCode> out;
+  ZXing::ImageView view(reinterpret_cast<const std::uint8_t*>(img.const_data()), img.width(), img.height(),
+                        ZXing::ImageFormat::Lum, img.bytes_per_row());
+  ZXing::DecodeHints hints;
+  // A scan may be skewed, upside down or noisy: the slow, thorough detector is worth it here.
+  hints.setFormats(ZXing::BarcodeFormat::QRCode).setTryHarder(true).setTryRotate(true);
+  for (const auto& r : ZXing::ReadBarcodes(view, hints))
+    if (auto code = parse_certificate_payload(r.text())) out.push_back(*code);
+  return out;
+}
+
+}  // namespace
+
+Checked<std::vector<ledger::FormCode>> read_form_codes(const std::string& pdf_bytes, double dpi) {
+  Checked<std::vector<ledger::FormCode>> r;
+  std::unique_ptr<poppler::document> doc(
+      poppler::document::load_from_raw_data(pdf_bytes.data(), static_cast<int>(pdf_bytes.size())));
+  if (!doc || doc->is_locked()) {
+    r.problems.push_back(problem("", "not a PDF that Poppler can read"));
+    return r;
+  }
+  poppler::page_renderer renderer;
+  renderer.set_image_format(poppler::image::format_gray8);
+  renderer.set_render_hint(poppler::page_renderer::antialiasing, true);
+  renderer.set_render_hint(poppler::page_renderer::text_antialiasing, true);
+  for (int i = 0; i < doc->pages(); ++i) {
+    std::unique_ptr<poppler::page> page(doc->create_page(i));
+    if (!page) continue;
+    // A finer raster only when the first finds nothing: most scans are read at `dpi` already.
+    std::vector<ledger::FormCode> codes;
+    for (double res : {dpi, std::max(dpi, 200.0)}) {
+      poppler::image img = renderer.render_page(page.get(), res, res);
+      if (img.is_valid() && img.format() == poppler::image::format_gray8) codes = decode(img);
+      if (!codes.empty() || res >= 200) break;
+    }
+    r.value.insert(r.value.end(), codes.begin(), codes.end());
+  }
+  return r;
+}
+
+ledger::CertificateMatcher certificate_matcher() {
+  return [](const std::string& file_bytes) -> std::optional<ledger::FormCode> {
+    auto codes = read_form_codes(file_bytes);
+    if (!codes.ok() || codes.value.empty()) return std::nullopt;
+    const auto& first = codes.value.front();
+    for (const auto& c : codes.value)
+      if (c.batch_id != first.batch_id || c.manifest_sha256 != first.manifest_sha256) return std::nullopt;
+    return first;
+  };
+}
+
+}  // namespace tsuchi::report

@@ -1,0 +1,274 @@
+// The review sheet (SPEC §8) on a real ledger: counts, billed totals per month, changes against
+// the previous run of the same month, anomalies; its text is what approve then accepts.
+#include <doctest/doctest.h>
+
+#include "support.hpp"
+
+using namespace tsuchi::report;
+using V = std::vector<std::string>;
+
+TEST_CASE("schedule amounts: every bracket × care need × child order, with and without the side-dish fee") {
+  const auto fees = example_fees();
+  struct Row {
+    const char* month;
+    Yen amount;
+    bool allowed;
+    const char* why;
+  };
+  const Row table[] = {
+      {"2024-10", 30000, true, "D4 standard, first child"},
+      {"2024-10", 15000, true, "D4 standard × 0.5"},
+      {"2024-10", 14800, true, "D4 short × 0.5"},
+      {"2024-10", 9750, true, "D1 standard × 0.5"},
+      {"2024-10", 0, true, "third child: factor 0"},
+      {"2024-10", 4500, true, "side dish alone (type 1/2)"},
+      {"2024-10", 34500, true, "D4 standard + side dish"},
+      {"2024-10", 4800, false, "the 2025-04 side-dish fee, a month too early"},
+      {"2024-10", 12345, false, "no bracket gives it"},
+      {"2025-04", 30000, false, "D4 became 0 from 2025-04"},
+      {"2025-09", 4800, true, "side dish of the 2025-04 schedule"},
+      {"2025-09", 58000, true, "D9 standard"},
+      {"2025-09", 28500, true, "D9 short × 0.5"},
+      {"2025-09", 62800, true, "D9 standard + side dish"},
+      {"2025-09", 4500, false, "the old side-dish fee"},
+  };
+  for (const auto& r : table) {
+    CAPTURE(r.why);
+    auto allowed = schedule_amounts(fees, *parse_year_month(r.month));
+    CHECK(std::binary_search(allowed.begin(), allowed.end(), r.amount) == r.allowed);
+  }
+  CHECK(schedule_amounts(fees, {2024, 3}).empty());  // before every schedule
+
+  // A factor of 0.7 is exact (28,700, not 28,699), and reduced amounts round down to `rounding`.
+  auto custom = ingest::parse_fees(
+      "[[schedule]]\neffective_from = \"2024-04\"\nrounding = 100\nchild_order_factor = [1.0, 0.7]\n"
+      "side_dish_monthly = 0\n[[schedule.bracket]]\ncode = \"X\"\nlabel = \"x\"\nstandard = 41000\nshort = 29990\n",
+      "custom.toml");
+  REQUIRE(custom.ok());
+  CHECK(schedule_amounts(custom.value, {2024, 4}) == std::vector<Yen>{0, 20900, 28700, 29990, 41000});
+}
+
+namespace {
+
+// The previous run of 2025-09, a run of another month made after it, and the run under review.
+struct ThreeRuns {
+  TempDir tmp;
+  TestClock clock;
+  Ledger l;
+  std::string dir;
+  ThreeRuns() : l(open_ledger(tmp, clock)) {
+    RunBuilder a("R20250901", "tanaka", "2025-09-01T00:30:00Z", "2025-09");
+    a.notice(1, "C001").slip(1, "C001", "2025-09", 58000).slip(1, "C001", "2025-10", 58000);
+    a.notice(2, "C002").slip(2, "C002", "2025-09", 4800);
+    a.notice(3, "C003").slip(3, "C003", "2025-09", 29000);
+    a.notice(4, "C004").slip(4, "C004", "2025-09", 57000);
+    a.seal(tmp);
+    REQUIRE(l.record_run(a.rec).empty());
+
+    RunBuilder other("R20250915", "tanaka", "2025-09-15T00:30:00Z", "2025-10");
+    other.notice(1, "C001").slip(1, "C001", "2025-10", 1000);
+    other.seal(tmp);
+    REQUIRE(l.record_run(other.rec).empty());
+
+    RunBuilder b("R20250920", "suzuki", "2025-09-20T00:30:00Z", "2025-09");
+    b.notice(1, "C001", "change").slip(1, "C001", "2025-09", 29000).slip(1, "C001", "2025-10", 29000);
+    b.notice(2, "C002").slip(2, "C002", "2025-09", 4800);
+    b.notice(3, "C004", "change").slip(3, "C004", "2025-09", 57000).slip(3, "C004", "2025-10", 57000);
+    b.notice(4, "C005").slip(4, "C005", "2025-09", 4800, false);  // account transfer: no slip due
+    b.notice(5, "C006").slip(5, "C006", "2025-09", 28500);
+    b.slip(6, "C006", "2025-09", 28500);  // the same month again, in another envelope
+    b.notice(7, "C007").slip(7, "C007", "2025-09", 12345);
+    b.notice(8, "C008").slip(8, "C008", "2024-03", 4500);
+    dir = b.seal(tmp);
+    REQUIRE(l.record_run(b.rec).empty());
+  }
+};
+
+}  // namespace
+
+TEST_CASE("review sheet: counts, totals per month, changes against the same month's run, anomalies") {
+  ThreeRuns t;
+  const auto fees = example_fees();
+  auto r = review_sheet(t.l, "R20250920", {&fees, "sato", "2025-09-21T00:00:00Z"});
+  REQUIRE_MESSAGE(r.ok(), messages(r.problems));
+  const ReviewSheet& s = r.value;
+
+  CHECK(s.maker == "suzuki");
+  CHECK(s.month == "2025-09");
+  CHECK(s.decision_notices == 5);
+  CHECK(s.change_notices == 2);
+  CHECK(s.envelopes() == 8);
+  CHECK(s.slips() == 10);
+  CHECK(s.billed_total() == 255445);
+  REQUIRE(s.billed.size() == 3);
+  CHECK(s.billed[0].month == "2024-03");
+  CHECK(s.billed[1].amount == 29000 + 4800 + 57000 + 4800 + 2 * 28500 + 12345);
+  CHECK(s.billed[1].envelopes == 7);
+  CHECK(s.billed[2].amount == 86000);
+
+  // The run of 2025-10 made in between is not "the previous run of the same month".
+  REQUIRE(s.previous);
+  CHECK(s.previous->run_id == "R20250901");
+  CHECK(s.previous->same_month);
+  CHECK(s.previous->new_cases == V{"C005", "C006", "C007", "C008"});
+  CHECK(s.previous->dropped_cases == V{"C003"});
+  REQUIRE(s.previous->changes.size() == 3);
+  CHECK(s.previous->changes[0].case_id == "C004");
+  CHECK(s.previous->changes[0].delta() == 57000);
+
+  const std::string text = to_text(s);
+  CAPTURE(text);
+  // Largest change first; a month billed in one run only counts as 0 in the other.
+  CHECK(rows(section(text, "Changes"), "C0") ==
+        std::vector<V>{{"C004", "2025-10", "0", "57,000", "+57,000"},
+                       {"C001", "2025-09", "58,000", "29,000", "-29,000"},
+                       {"C001", "2025-10", "58,000", "29,000", "-29,000"}});
+  CHECK(rows(section(text, "Changes"), "new:") == std::vector<V>{{"new:", "C005,", "C006,", "C007,", "C008"}});
+  CHECK(rows(section(text, "Changes"), "dropped:") == std::vector<V>{{"dropped:", "C003"}});
+  // R20250901 billed 58,000 × 2 + 4,800 + 29,000 + 57,000 = 206,800.
+  CHECK(rows(section(text, "Changes"), "total") ==
+        std::vector<V>{{"total", "billed", "by", "R20250901", "(yen)", "206,800"}});
+  CHECK(rows(section(text, "Changes"), "difference") == std::vector<V>{{"difference", "(yen)", "+48,645"}});
+  CHECK(rows(section(text, "Billed by month"), "20") ==
+        std::vector<V>{{"2024-03", "1", "1", "4,500"}, {"2025-09", "7", "7", "164,945"}, {"2025-10", "2", "2", "86,000"}});
+  CHECK(rows(section(text, "Billed by month"), "total") == std::vector<V>{{"total", "8", "10", "255,445"}});
+  CHECK(rows(section(text, "Counts"), "decision") == std::vector<V>{{"decision", "notices", "(決定通知書)", "5"}});
+  CHECK(rows(section(text, "Counts"), "change") == std::vector<V>{{"change", "notices", "(変更通知書)", "2"}});
+
+  const auto anomalies = section(text, "Anomalies (4)");
+  CHECK(rows(anomalies, "slip") == std::vector<V>{{"slip", "for", "account", "transfer", "(口座振替)", "C005", "2025-09",
+                                                   "4,800", "R20250920-B001/000004"}});
+  CHECK(rows(anomalies, "two") == std::vector<V>{{"two", "slips", "for", "one", "case", "and", "month", "C006", "2025-09",
+                                                  "28,500", "+", "28,500", "R20250920-B001/000005,",
+                                                  "R20250920-B001/000006"}});
+  CHECK(rows(anomalies, "amount") ==
+        std::vector<V>{{"amount", "outside", "the", "schedule", "C007", "2025-09", "12,345", "not", "in", "the", "2025-04",
+                        "schedule"},
+                       {"amount", "outside", "the", "schedule", "C008", "2024-03", "4,500", "no", "schedule", "in", "force"},
+                       {"amounts", "checked", "against", "the", "fee", "schedule", "in", "force", "in", "each", "billed",
+                        "month"}});
+}
+
+TEST_CASE("review sheet without a fee schedule: only amounts of 0 yen are flagged, and it says so") {
+  ThreeRuns t;
+  RunBuilder z("R20250925", "suzuki", "2025-09-25T00:30:00Z", "2025-09");
+  z.notice(1, "C001").slip(1, "C001", "2025-09", 0).slip(1, "C001", "2025-10", 12345);
+  z.seal(t.tmp);
+  REQUIRE(t.l.record_run(z.rec).empty());
+  auto r = review_sheet(t.l, "R20250925", {nullptr, "sato", "2025-09-26T00:00:00Z"});
+  REQUIRE(r.ok());
+  CHECK(r.value.previous->run_id == "R20250920");
+  const std::string text = to_text(r.value);
+  CAPTURE(text);
+  CHECK(rows(section(text, "Anomalies (1)"), "amount") ==
+        std::vector<V>{{"amount", "outside", "the", "schedule", "C001", "2025-09", "0", "0", "yen", "or", "less"},
+                       {"amounts", "NOT", "checked", "against", "the", "fee", "schedule:", "pass", "--fees", "F"}});
+}
+
+TEST_CASE("review sheet of the first run, of another month's run, and of an unknown run") {
+  TempDir tmp;
+  TestClock clock;
+  Ledger l = open_ledger(tmp, clock);
+  RunBuilder first("R20250801", "tanaka", "2025-08-01T00:30:00Z", "2025-08");
+  first.notice(1, "C001").slip(1, "C001", "2025-08", 30000);
+  first.seal(tmp);
+  REQUIRE(l.record_run(first.rec).empty());
+  auto s = review_sheet(l, "R20250801", {});
+  REQUIRE(s.ok());
+  CHECK_FALSE(s.value.previous);
+  CHECK(section(to_text(s.value), "Changes") == V{"  no earlier run in the ledger: nothing to compare"});
+  CHECK(section(to_text(s.value), "Anomalies (0)") ==
+        V{"  none found", "  amounts NOT checked against the fee schedule: pass --fees F"});
+
+  // No run of September before it: compared with the last run before it, and it says so.
+  RunBuilder next("R20250901", "tanaka", "2025-09-01T00:30:00Z", "2025-09");
+  next.notice(1, "C001").slip(1, "C001", "2025-09", 30000);
+  next.seal(tmp);
+  REQUIRE(l.record_run(next.rec).empty());
+  s = review_sheet(l, "R20250901", {});
+  REQUIRE(s.ok());
+  CHECK(s.value.previous->run_id == "R20250801");
+  CHECK_FALSE(s.value.previous->same_month);
+  CHECK(section(to_text(s.value), "Changes")[0] ==
+        "  compared with run R20250801 (made 2025-08-01T00:30:00Z by tanaka, billing month 2025-08): no earlier run of "
+        "2025-09, so the last run before this one");
+  CHECK(s.value.previous->changes.size() == 2);  // C001 billed 2025-08 before, 2025-09 now: both differ from 0
+
+  auto unknown = review_sheet(l, "R19990101", {});
+  CHECK(messages(unknown.problems) == tmp.file("ledger.sqlite") + ": error: run R19990101 is not in the ledger\n");
+}
+
+TEST_CASE("the sheet lists the 20 largest changes and the first 20 new cases, and says how many more") {
+  TempDir tmp;
+  TestClock clock;
+  Ledger l = open_ledger(tmp, clock);
+  RunBuilder a("R1", "tanaka", "2025-09-01T00:00:00Z", "2025-09"), b("R2", "tanaka", "2025-09-02T00:00:00Z", "2025-09");
+  for (int i = 1; i <= 25; ++i) {
+    char id[8];
+    std::snprintf(id, sizeof id, "K%02d", i);
+    a.notice(i, id).slip(i, id, "2025-09", 10000);
+    b.notice(i, id).slip(i, id, "2025-09", 10000 + i * 100);  // K25 changed most
+    std::snprintf(id, sizeof id, "N%02d", i);
+    b.notice(100 + i, id);
+  }
+  a.seal(tmp);
+  b.seal(tmp);
+  REQUIRE(l.record_run(a.rec).empty());
+  REQUIRE(l.record_run(b.rec).empty());
+  const std::string text = to_text(review_sheet(l, "R2", {}).value);
+  CAPTURE(text);
+  const auto changes = rows(section(text, "Changes"), "K");
+  REQUIRE(changes.size() == 20);
+  CHECK(changes.front() == V{"K25", "2025-09", "10,000", "12,500", "+2,500"});
+  CHECK(changes.back() == V{"K06", "2025-09", "10,000", "10,600", "+600"});
+  CHECK(rows(section(text, "Changes"), "largest") == std::vector<V>{{"largest", "changes", "first", "(top", "20", "of", "25)"}});
+  const auto new_cases = rows(section(text, "Changes"), "new:");
+  REQUIRE(new_cases.size() == 1);
+  CHECK(new_cases[0][1] == "N01,");
+  CHECK(V(new_cases[0].end() - 5, new_cases[0].end()) == V{"N20", "…", "and", "5", "more"});
+}
+
+TEST_CASE("review.pdf holds the sheet's ids and amounts, and the text sheet is what approve accepts") {
+  ThreeRuns t;
+  const auto fees = example_fees();
+  auto r = review_sheet(t.l, "R20250920", {&fees, "sato", "2025-09-21T00:00:00Z"});
+  REQUIRE(r.ok());
+  auto pdf = review_pdf(r.value, engine());
+  REQUIRE_MESSAGE(pdf.ok(), messages(pdf.problems));
+  const std::string text = pdf_text(pdf.value);
+  CAPTURE(text);
+  for (const char* want : {"R20250920", "suzuki", "C004", "+57,000", "-29,000", "C003", "12,345", "28,500",
+                           "R20250920-B001/000006", "255,445", "164,945", "口座振替", "not in the 2025-04 schedule"})
+    CHECK_MESSAGE(text.find(want) != std::string::npos, want);
+
+  // approve insists on exactly the sheet `tsuchi review` recorded.
+  const std::string sheet = to_text(r.value);
+  std::ofstream(t.dir + "/review.txt", std::ios::binary) << sheet;
+  REQUIRE(t.l.record_review("R20250920", sha256(sheet), "sato").empty());
+  std::ofstream(t.dir + "/review.txt", std::ios::binary) << sheet << "edited\n";
+  CHECK(messages(t.l.approve(t.dir, {"sato", test_policy()})) ==
+        t.dir + "/review.txt: error: not the review sheet recorded for run R20250920: run `tsuchi review " + t.dir +
+            "` again\n");
+  std::ofstream(t.dir + "/review.txt", std::ios::binary) << sheet;
+  CHECK(t.l.approve(t.dir, {"sato", test_policy()}).empty());
+}
+
+TEST_CASE("a long sheet breaks onto more pages, with every row kept") {
+  TempDir tmp;
+  TestClock clock;
+  Ledger l = open_ledger(tmp, clock);
+  RunBuilder a("R3", "tanaka", "2025-09-01T00:00:00Z", "2025-09");
+  for (int i = 1; i <= 120; ++i) {
+    const std::string id = "T" + std::to_string(1000 + i);
+    a.notice(i, id).slip(i, id, "2025-09", 4800, false);  // 120 account-transfer anomalies
+  }
+  a.seal(tmp);
+  REQUIRE(l.record_run(a.rec).empty());
+  auto s = review_sheet(l, "R3", {});
+  REQUIRE(s.value.anomalies.size() == 120);
+  auto pdf = review_pdf(s.value, engine());
+  REQUIRE(pdf.ok());
+  CHECK(pdf_pages(pdf.value) >= 3);
+  const std::string text = pdf_text(pdf.value);
+  for (int i = 1; i <= 120; ++i) CHECK(text.find("T" + std::to_string(1000 + i)) != std::string::npos);
+}
