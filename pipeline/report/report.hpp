@@ -67,6 +67,7 @@ struct ReviewSheet {
   std::optional<Comparison> previous;  // nullopt: the first run in the ledger
   std::vector<Anomaly> anomalies;      // kind order, then case_id, month
   bool schedule_checked = false;       // false: no fee schedule was given
+  std::vector<std::string> input_warnings;  // from run.json: validation warnings (case ids, code points)
 
   int envelopes() const;
   int slips() const;

@@ -324,6 +324,12 @@ detail::Report model(const ReviewSheet& s) {
                                       ? "amounts checked against the fee schedule in force in each billed month"
                                       : "amounts NOT checked against the fee schedule: pass --fees F"});
   r.sections.push_back(std::move(anomalies));
+
+  // SPEC §4: a variation sequence printed as its plain glyph (allowed by the municipality) is listed here.
+  Section warnings{"Input warnings (" + std::to_string(s.input_warnings.size()) + ")", {}};
+  if (s.input_warnings.empty()) warnings.blocks.push_back(Text{"none"});
+  for (const auto& w : s.input_warnings) warnings.blocks.push_back(Text{w});
+  r.sections.push_back(std::move(warnings));
   return r;
 }
 

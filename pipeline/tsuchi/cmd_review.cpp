@@ -132,6 +132,13 @@ void add_review(CLI::App& app, Action& action) {
         print(name, l->append_audit({user, name, {"run:" + run_id}, "refused: unknown run"}));
         return 1;
       }
+      {
+        std::ifstream f(dir / "run.json", std::ios::binary);
+        auto j = nlohmann::json::parse(f, nullptr, false);
+        if (j.is_object() && j.contains("warnings") && j["warnings"].is_array())
+          for (const auto& w : j["warnings"])
+            if (w.is_string()) sheet.value.input_warnings.push_back(w.get<std::string>());
+      }
       auto te = text_engine(name);
       if (!te) return 1;
       const std::string text = report::to_text(sheet.value);

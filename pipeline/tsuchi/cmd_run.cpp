@@ -260,6 +260,10 @@ void add_run(CLI::App& app, Action& action) {
                                 {"tagmanifest_sha256", s.tagmanifest_sha256},
                                 {"key_sealed", !s.paths.sealed_key.empty()}});
       }
+      // Warnings the approver must see on the review sheet (case ids and code points only).
+      j["warnings"] = nlohmann::json::array();
+      for (const auto& d : in.problems)
+        if (d.severity == Diagnostic::Severity::warning) j["warnings"].push_back(format(d));
       j["totals"] = {{"batches", r.batches.size()}, {"envelopes", r.envelopes}, {"notices", r.notices},
                      {"slips", r.slips},           {"pages", r.pages},         {"sheets", r.sheets}};
       if (!publish(staging, out) || !write_atomically((out / "run.json").string(), j.dump(2) + "\n")) {
