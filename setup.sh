@@ -9,7 +9,7 @@ PACKAGES=(
   build-essential cmake pkg-config ninja-build
   libcairo2-dev libharfbuzz-dev libfreetype-dev libicu-dev libpoppler-cpp-dev
   libzint-dev libzxing-dev libzip-dev libsodium-dev libsqlite3-dev libboost-filesystem-dev
-  libtomlplusplus-dev nlohmann-json3-dev libcli11-dev doctest-dev libpoppler-private-dev
+  libtomlplusplus-dev nlohmann-json3-dev libcli11-dev doctest-dev libpoppler-private-dev zlib1g-dev
   fonts-ipaexfont fonts-ipamj-mincho
   poppler-utils zbar-tools 7zip p7zip-full sqlite3 python3 openssl
   clang libclang-rt-14-dev   # fuzz/run.sh: libFuzzer, ASan and UBSan runtimes for clang 14

@@ -7,6 +7,7 @@
 // floor_content.tsv holds, per page, `text  face  size  x  y  utf8` (first glyph's pen position,
 // points from the top left) and `rect  x  y  w  h  gray  fill  stroke_width` rows; it was dumped
 // from tsuchi's display list of one envelope of `gen_cases.py 1000` (barcode bars left out).
+// Fonts: the IPAex (and IPAmj) files that fonts/fonts.toml names, at their Debian paths.
 #include <cairo-ft.h>
 #include <cairo-pdf.h>
 #include <cairo.h>

@@ -3,6 +3,7 @@
 # Exits non-zero on any finding; the input that triggered it is kept in BUILD/findings/<target>/.
 # New inputs the fuzzer finds interesting go to BUILD/corpus/<target>/ (the repo's seeds stay as they are).
 # usage: fuzz/run.sh SECONDS [TARGET...]      (targets: the names of fuzz/corpus/*; default all)
+#        SECONDS 0 replays the corpora once (regression check) without fuzzing.
 # env:   TSUCHI_FUZZ_BUILD (default build-fuzz beside the sources), TSUCHI_FUZZ_JOBS (build jobs)
 set -uo pipefail
 seconds=${1:?usage: fuzz/run.sh SECONDS [TARGET...]}
@@ -14,20 +15,27 @@ if [ ${#targets[@]} -eq 0 ]; then
   for d in "$src"/fuzz/corpus/*/; do targets+=("$(basename "$d")"); done
 fi
 
+mkdir -p "$build"
 CC=clang CXX=clang++ cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTSUCHI_FUZZ=ON \
-  >"$build.configure.log" 2>&1 || { cat "$build.configure.log"; echo "fuzz: configure failed" >&2; exit 2; }
+  >"$build/configure.log" 2>&1 || { cat "$build/configure.log"; echo "fuzz: configure failed" >&2; exit 2; }
 cmake --build "$build" --parallel "${TSUCHI_FUZZ_JOBS:-$(nproc)}" --target "${targets[@]/#/fuzz_}" ||
   { echo "fuzz: build failed" >&2; exit 2; }
 
 # Reports from the sanitizers end the run; leaks count as findings.
-export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:allocator_may_return_null=1
+export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 failed=()
 for t in "${targets[@]}"; do
   mkdir -p "$build/corpus/$t" "$build/findings/$t"
   log="$build/findings/$t.log"
-  echo "fuzz: $t for ${seconds}s"
-  "$build/fuzz/fuzz_$t" "$build/corpus/$t" "$src/fuzz/corpus/$t" -max_total_time="$seconds" -rss_limit_mb=2048 \
+  if [ "$seconds" = 0 ]; then
+    echo "fuzz: $t: replaying its corpus"
+    how=(-runs=0)  # libFuzzer's -max_total_time=0 would mean "no limit"
+  else
+    echo "fuzz: $t for ${seconds}s"
+    how=(-max_total_time="$seconds")
+  fi
+  "$build/fuzz/fuzz_$t" "$build/corpus/$t" "$src/fuzz/corpus/$t" "${how[@]}" -rss_limit_mb=2048 \
     -timeout=10 -max_len=65536 -print_final_stats=1 -artifact_prefix="$build/findings/$t/" >"$log" 2>&1
   rc=$?
   grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' "$log" | tail -2 | sed "s/^/  $t: /"
@@ -41,4 +49,5 @@ if [ ${#failed[@]} -gt 0 ]; then
   echo "fuzz: findings in: ${failed[*]}" >&2
   exit 1
 fi
-echo "fuzz: ${#targets[@]} target(s), ${seconds}s each: no findings"
+if [ "$seconds" = 0 ]; then echo "fuzz: ${#targets[@]} corpora replayed: no findings"
+else echo "fuzz: ${#targets[@]} target(s), ${seconds}s each: no findings"; fi

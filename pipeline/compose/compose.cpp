@@ -47,6 +47,13 @@ Checked<SlipWithCode> with_store_code(decide::Slip slip, const ingest::Municipal
   return out;
 }
 
+// Postal discounts (区分郵便) need the mail pre-sorted by postcode; the address and the guardian
+// number make the order total, so the same input always gives the same envelope numbers.
+bool mailing_order(const std::string& postal_a, const std::string& address_a, const std::string& guardian_a,
+                   const std::string& postal_b, const std::string& address_b, const std::string& guardian_b) {
+  return std::tie(postal_a, address_a, guardian_a) < std::tie(postal_b, address_b, guardian_b);
+}
+
 }  // namespace
 
 std::string envelope_id(const std::string& batch_id, int sequence) {
@@ -77,11 +84,9 @@ Checked<std::vector<Envelope>> compose_checked(const std::vector<decide::Decisio
       e.slips.push_back(std::move(sc.value));
     }
   }
-  // Postal discounts (区分郵便) need the mail pre-sorted by postcode; the address and the
-  // guardian number make the order total, so the same input always gives the same envelope numbers.
   std::stable_sort(envs.begin(), envs.end(), [](const Envelope& a, const Envelope& b) {
-    return std::tie(a.to.postal_code, a.to.address, a.guardian_atena_no) <
-           std::tie(b.to.postal_code, b.to.address, b.guardian_atena_no);
+    return mailing_order(a.to.postal_code, a.to.address, a.guardian_atena_no, b.to.postal_code, b.to.address,
+                         b.guardian_atena_no);
   });
   for (std::size_t i = 0; i < envs.size(); ++i) envs[i].sequence = static_cast<int>(i) + 1;
   return out;
@@ -91,15 +96,37 @@ std::vector<Envelope> compose(const std::vector<decide::Decision>& decisions, co
   return compose_checked(decisions, m).value;
 }
 
+std::vector<EnvelopePlan> plan(const std::vector<ingest::Case>& cases) {
+  std::vector<EnvelopePlan> plans;
+  std::map<std::string, std::size_t> by_guardian;  // guardian_atena_no -> index in plans
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    auto [it, fresh] = by_guardian.emplace(cases[i].guardian_atena_no, plans.size());
+    if (fresh) plans.emplace_back();
+    plans[it->second].cases.push_back(i);
+  }
+  // The recipient is the guardian's first case, as in compose().
+  std::stable_sort(plans.begin(), plans.end(), [&](const EnvelopePlan& a, const EnvelopePlan& b) {
+    const ingest::Case& x = cases[a.cases.front()];
+    const ingest::Case& y = cases[b.cases.front()];
+    return mailing_order(x.postal_code, x.address, x.guardian_atena_no, y.postal_code, y.address, y.guardian_atena_no);
+  });
+  for (std::size_t i = 0; i < plans.size(); ++i) plans[i].sequence = static_cast<int>(i) + 1;
+  return plans;
+}
+
+std::string batch_id(const std::string& run_id, int index) {
+  char id[16];
+  std::snprintf(id, sizeof id, "-B%03d", index);  // B1000 and up simply grow a digit
+  return run_id + id;
+}
+
 std::vector<Batch> cut_batches(std::vector<Envelope> envelopes, const std::string& run_id, int batch_size) {
   std::vector<Batch> batches;
   const std::size_t size = batch_size < 1 ? 1 : static_cast<std::size_t>(batch_size);
   for (std::size_t i = 0; i < envelopes.size(); i += size) {
     Batch b;
     b.index = static_cast<int>(batches.size()) + 1;
-    char id[16];
-    std::snprintf(id, sizeof id, "-B%03d", b.index);  // B1000 and up simply grow a digit
-    b.batch_id = run_id + id;
+    b.batch_id = batch_id(run_id, b.index);
     const std::size_t end = std::min(envelopes.size(), i + size);
     b.envelopes.assign(std::make_move_iterator(envelopes.begin() + static_cast<std::ptrdiff_t>(i)),
                        std::make_move_iterator(envelopes.begin() + static_cast<std::ptrdiff_t>(end)));

@@ -47,5 +47,15 @@ std::vector<Envelope> compose(const std::vector<decide::Decision>& decisions, co
 // Consecutive runs of `batch_size` envelopes; ids "<run_id>-B001" (a 4th digit from batch 1000);
 // envelopes keep their run-wide sequence numbers.
 std::vector<Batch> cut_batches(std::vector<Envelope> envelopes, const std::string& run_id, int batch_size);
+std::string batch_id(const std::string& run_id, int index);  // "<run_id>-B001" for index 1
+
+// The run's envelopes as case indices, in mailing order: the grouping, order and numbering of
+// compose(), without building any envelope, so a large run can be composed a batch at a time
+// (compose_checked over one envelope's or one batch's cases, in this order, gives those envelopes).
+struct EnvelopePlan {
+  int sequence = 0;                // envelope_no, as compose() numbers it
+  std::vector<std::size_t> cases;  // indices into the cases, in input order
+};
+std::vector<EnvelopePlan> plan(const std::vector<ingest::Case>& cases);
 
 }  // namespace tsuchi::compose

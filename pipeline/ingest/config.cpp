@@ -121,8 +121,20 @@ class TomlChecker {
   Diagnostics& out_;
 };
 
+// toml++ nests tables recursively and overflows the stack on about 35,000 levels ([a.a.a…] or
+// a.a.a… = 1); its own guard (TOML_MAX_NESTED_VALUES) covers only inline values. Each level needs
+// a '.', '[' or '{', so counting them (in strings too: over-counting is safe) bounds the depth.
+constexpr std::size_t kMaxNestingChars = 4096;
+
 // Parses the document or reports toml++'s own message at its position.
 std::optional<toml::table> parse_toml(std::string_view text, const std::string& path, Diagnostics& out) {
+  if (std::count_if(text.begin(), text.end(), [](char c) { return c == '.' || c == '[' || c == '{'; }) >
+      static_cast<std::ptrdiff_t>(kMaxNestingChars)) {
+    out.push_back(Diagnostic{Diagnostic::Severity::error, path, 0, 0, "", "",
+                             "more than 4096 of the characters . [ { : a configuration file is far smaller, and "
+                             "tables nested that deep would crash the TOML reader"});
+    return std::nullopt;
+  }
   try {
     return toml::parse(text, path);
   } catch (const toml::parse_error& e) {

@@ -96,9 +96,8 @@ std::optional<std::string> load(const std::string& path, const std::vector<std::
     return std::nullopt;
   }
   csv = std::move(f.value);
-  std::string sha = sha256_hex(read_file(path).value_or(""));
-  out.objects.push_back("file:" + sha);
-  return sha;
+  out.objects.push_back("file:" + csv.file_sha256);
+  return csv.file_sha256;
 }
 
 struct BatchRow {
@@ -365,12 +364,14 @@ Checked<ImportSummary> Ledger::import_certificate(const CertificateRequest& req,
   if (!db_) return {{}, {error(path_, "the ledger is not open")}};
   r.problems = audited(*db_, clock_, path_, {who.user, "import certificate", {}, ""}, [&](Outcome& out) {
     if (!check_role(who, out)) return;
-    auto bytes = read_file(req.file);
-    if (!bytes || bytes->empty()) {
-      out.problems.push_back(error(req.file, "cannot read the certificate file"));
+    auto file = read_file_limited(req.file, kMaxCertificateBytes);
+    if (!file.ok() || file.value.empty()) {
+      out.problems.push_back(file.ok() ? error(req.file, "the certificate file is empty")
+                                       : file.problems.front());
       out.refusal = "refused: unreadable file";
       return;
     }
+    const std::string* bytes = &file.value;
     std::string sha = sha256_hex(*bytes);
     out.objects.push_back("file:" + sha);
     auto bad = [&](const char* option, const std::string& value, const std::string& why) {

@@ -62,9 +62,18 @@ struct CsvRecord {
 struct CsvFile {
   std::vector<std::string> header;
   std::vector<CsvRecord> records;
+  std::string file_sha256;  // of exactly the bytes parsed (for the audit record)
   int column(std::string_view name) const;  // 0-based index, -1 when absent
 };
+// Limits on contractor files (output_spec/limits.md): far above any real file, below harm.
+inline constexpr std::uint64_t kMaxContractorFileBytes = 128u << 20;
+inline constexpr std::size_t kMaxCsvFields = 1000;
+inline constexpr std::uint64_t kMaxCertificateBytes = 64u << 20;
 Checked<CsvFile> read_csv(const std::string& path, const std::vector<std::string>& required_columns);
+// The same from bytes in memory; `path` names the file in messages.
+Checked<CsvFile> parse_csv(std::string_view bytes, const std::string& path, const std::vector<std::string>& required_columns);
+// Whole file into memory, refused (with a message naming the limit) when larger than `limit`.
+Checked<std::string> read_file_limited(const std::string& path, std::uint64_t limit);
 
 std::string join(const std::vector<std::string>& v, const char* sep);
 bool has_event(const sql::Db& db, const std::string& batch_id, const char* kind);

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <chrono>
 #include <ctime>
+#include <filesystem>
 
 #include "ledger/internal.hpp"
 
@@ -46,9 +47,31 @@ bool Policy::is_approver(const std::string& user) const { return contains(approv
 
 Checked<Policy> load_policy(const std::string& path) {
   Checked<Policy> r;
+  // The same guards as ingest's reading of this file (duplicated: the ledger does not link ingest):
+  // a size cap, and a cap on '.', '[' and '{' because toml++ overflows the stack on deep nesting.
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec) {
+    r.problems.push_back(error(path, "cannot read the file: " + ec.message()));
+    return r;
+  }
+  if (size > (16u << 20)) {
+    r.problems.push_back(error(path, "the file is larger than 16 MiB; this is not a configuration file"));
+    return r;
+  }
+  auto text = read_file(path);
+  if (!text) {
+    r.problems.push_back(error(path, "cannot read the file"));
+    return r;
+  }
+  if (std::count_if(text->begin(), text->end(), [](char c) { return c == '.' || c == '[' || c == '{'; }) > 4096) {
+    r.problems.push_back(error(path, "more than 4096 of the characters . [ { : a configuration file is far smaller, "
+                                     "and tables nested that deep would crash the TOML reader"));
+    return r;
+  }
   toml::table t;
   try {
-    t = toml::parse_file(path);
+    t = toml::parse(*text, path);
   } catch (const toml::parse_error& e) {
     Diagnostic d = error(path, std::string("not valid TOML: ") + std::string(e.description()));
     d.line = static_cast<int>(e.source().begin.line);

@@ -1,5 +1,6 @@
 #include <sodium.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -69,14 +70,34 @@ int CsvFile::column(std::string_view name) const {
   return -1;
 }
 
-Checked<CsvFile> read_csv(const std::string& path, const std::vector<std::string>& required) {
-  Checked<CsvFile> r;
-  auto bytes = read_file(path);
-  if (!bytes) {
-    r.problems.push_back(error(path, "cannot read the file"));
+Checked<std::string> read_file_limited(const std::string& path, std::uint64_t limit) {
+  Checked<std::string> r;
+  std::error_code ec;
+  // Refused by size before a byte is read, so a 2 GB file costs nothing.
+  const auto size = std::filesystem::file_size(path, ec);
+  if (!ec && size > limit) {
+    r.problems.push_back(error(path, "the file is larger than the limit of " + std::to_string(limit >> 20) + " MiB"));
     return r;
   }
-  std::string_view s = *bytes;
+  auto bytes = ec ? std::nullopt : read_file(path);
+  if (!bytes || bytes->size() > limit) {
+    r.problems.push_back(error(path, bytes ? "the file grew past the limit while being read" : "cannot read the file"));
+    return r;
+  }
+  r.value = std::move(*bytes);
+  return r;
+}
+
+Checked<CsvFile> read_csv(const std::string& path, const std::vector<std::string>& required) {
+  auto bytes = read_file_limited(path, kMaxContractorFileBytes);
+  if (!bytes.ok()) return {{}, bytes.problems};
+  return parse_csv(bytes.value, path, required);
+}
+
+Checked<CsvFile> parse_csv(std::string_view bytes, const std::string& path, const std::vector<std::string>& required) {
+  Checked<CsvFile> r;
+  r.value.file_sha256 = sha256_hex(bytes);
+  std::string_view s = bytes;
   if (s.substr(0, 3) == "\xEF\xBB\xBF") s.remove_prefix(3);
 
   std::vector<CsvRecord> rows;
@@ -114,6 +135,12 @@ Checked<CsvFile> read_csv(const std::string& path, const std::vector<std::string
       cur.fields.push_back(std::move(field));
       field.clear();
       any = true;
+      // Columns are looked up by name per field, so a million of them would cost minutes.
+      if (cur.fields.size() >= kMaxCsvFields) {
+        r.problems.push_back(error_at(path, cur.line, 0, "", "",
+                                      "the row has more than the limit of " + std::to_string(kMaxCsvFields) + " fields"));
+        return r;
+      }
     } else if (c == '\r' && i + 1 < s.size() && s[i + 1] == '\n') {
       continue;
     } else if (c == '\n') {

@@ -385,7 +385,14 @@ bool is_my_number(std::string_view d) {
   return d[11] - '0' == cd;
 }
 
-Report check(std::string_view pdf, const typeset::Document& expected, const Options& opt) {
+struct Reader::Impl {
+  std::unique_ptr<detail::Document> doc;  // null: the bytes are no readable PDF
+};
+
+Reader::Reader(std::string_view pdf) : impl_(std::make_unique<Impl>()) { impl_->doc = detail::Document::open(pdf); }
+Reader::~Reader() = default;
+
+Report Reader::check(const typeset::Document& expected, const Options& opt) {
   Report report;
   Checker checker(expected, opt, report);
   const int want = static_cast<int>(expected.pages.size());
@@ -394,12 +401,12 @@ Report check(std::string_view pdf, const typeset::Document& expected, const Opti
   const bool whole = first == 0;  // the slice at page 0 also answers for the document as a whole
   if (whole) checker.envelopes();
 
-  auto doc = detail::Document::open(pdf);
-  if (!doc) {
+  if (!impl_->doc) {
     report.findings.push_back({"", 0, 0, "the PDF cannot be opened"});
     return report;
   }
-  const int have = doc->pages();
+  detail::Document& doc = *impl_->doc;
+  const int have = doc.pages();
   report.pages = have;
   if (whole) {
     std::string counts = " (PDF has " + std::to_string(have) + " pages, expected " + std::to_string(want) + ")";
@@ -411,8 +418,12 @@ Report check(std::string_view pdf, const typeset::Document& expected, const Opti
         checker.add(i, "page " + std::to_string(expected.pages[i].page_in_envelope) + " of " +
                            std::to_string(expected.pages[i].pages_in_envelope) + " is missing from the PDF" + counts);
   }
-  for (int i = first; i < std::min(have, last); ++i) checker.page(*doc, i);
+  for (int i = first; i < std::min(have, last); ++i) checker.page(doc, i);
   return report;
+}
+
+Report check(std::string_view pdf, const typeset::Document& expected, const Options& opt) {
+  return Reader(pdf).check(expected, opt);
 }
 
 }  // namespace tsuchi::preflight

@@ -1,6 +1,7 @@
 // Preflight: read the rendered PDF back with Poppler and compare it with the display list it was
 // drawn from, before anything leaves the building (SPEC §5, §6).
 #pragma once
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,6 +48,22 @@ struct Options {
 // code regions, which are rasterised at the decoder's resolution without loading any font);
 // a region that text, an image or a clip touches is rendered whole by Poppler instead (1-5 ms).
 Report check(std::string_view pdf, const typeset::Document& expected, const Options& opt = {});
+
+// One PDF opened once for several checks, typically the slices one thread takes from a batch:
+// Poppler's parsed fonts, page interpreters and region renderers stay loaded between them.
+// check(pdf, …) is Reader(pdf).check(…). Not for concurrent use; `pdf` must outlive the Reader.
+class Reader {
+ public:
+  explicit Reader(std::string_view pdf);
+  ~Reader();
+  Reader(const Reader&) = delete;
+  Reader& operator=(const Reader&) = delete;
+  Report check(const typeset::Document& expected, const Options& opt = {});
+
+  struct Impl;
+ private:
+  std::unique_ptr<Impl> impl_;
+};
 
 // The My Number (個人番号) check digit test, exposed for tests and for ingest-side scans.
 bool is_my_number(std::string_view twelve_digits);

@@ -16,6 +16,7 @@
 #include <splash/SplashBitmap.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 
@@ -32,6 +33,28 @@ struct Extent {
   }
   bool overlaps(const Box& b) const { return x1 > b.x && x0 < b.x + b.w && y1 > b.y && y0 < b.y + b.h; }
 };
+
+// Where the glyph may have ink, for upright text: vertically its font's bounding box (the union
+// of every glyph's), horizontally its advance (side bearings reach past it by a few hundredths of
+// an em, well inside any code's quiet zone), or the font box for a glyph that does not advance.
+// Other text gets a wide box. Any overlap renders that code exactly.
+Extent glyph_extent(GfxState* state, double px, double py, double adx, double size) {
+  Extent e;
+  double m11, m12, m21, m22;
+  state->getFontTransMat(&m11, &m12, &m21, &m22);
+  const double* bbox = state->getFont() ? state->getFont()->getFontBBox() : nullptr;
+  const bool upright = m11 > 0 && m22 < 0 && std::abs(m12) < 1e-3 && std::abs(m21) < 1e-3;
+  if (upright && bbox && bbox[2] > bbox[0] && bbox[3] > bbox[1]) {
+    const double sx = m11, sy = -m22;  // device units per text space unit (font size and scaling)
+    const bool advances = std::abs(adx) > 0.1 * size;
+    e.add(advances ? std::min(px, px + adx) : px + bbox[0] * sx, py - bbox[3] * sy);
+    e.add(advances ? std::max(px, px + adx) : px + bbox[2] * sx, py - bbox[1] * sy);
+  } else {
+    e.add(px - 2 * size, py - 2 * size);
+    e.add(px + adx + 2 * size, py + 2 * size);
+  }
+  return e;
+}
 
 // Collects one page: the text of every glyph shown, and the paths painted over the code regions.
 // Nothing is rasterised here and no font file is ever opened.
@@ -118,28 +141,6 @@ class Capture final : public OutputDev {
       out_->text.push_back(U' ');
   }
 
-  // Where the glyph may have ink, for upright text: vertically its font's bounding box (the union
-  // of every glyph's), horizontally its advance (side bearings reach past it by a few hundredths of
-  // an em, well inside any code's quiet zone), or the font box for a glyph that does not advance.
-  // Other text gets a wide box. Any overlap renders that code exactly.
-  static Extent glyph_extent(GfxState* state, double px, double py, double adx, double size) {
-    Extent e;
-    double m11, m12, m21, m22;
-    state->getFontTransMat(&m11, &m12, &m21, &m22);
-    const double* bbox = state->getFont() ? state->getFont()->getFontBBox() : nullptr;
-    const bool upright = m11 > 0 && m22 < 0 && std::abs(m12) < 1e-3 && std::abs(m21) < 1e-3;
-    if (upright && bbox && bbox[2] > bbox[0] && bbox[3] > bbox[1]) {
-      const double sx = m11, sy = -m22;  // device units per text space unit (font size and scaling)
-      const bool advances = std::abs(adx) > 0.1 * size;
-      e.add(advances ? std::min(px, px + adx) : px + bbox[0] * sx, py - bbox[3] * sy);
-      e.add(advances ? std::max(px, px + adx) : px + bbox[2] * sx, py - bbox[1] * sy);
-    } else {
-      e.add(px - 2 * size, py - 2 * size);
-      e.add(px + adx + 2 * size, py + 2 * size);
-    }
-    return e;
-  }
-
   void mark_exact(const Extent& e) {
     for (std::size_t r = 0; r < regions_->size(); ++r)
       if (e.overlaps((*regions_)[r])) out_->exact[r] = true;
@@ -172,12 +173,16 @@ class Capture final : public OutputDev {
     for (const Box& r : *regions_) any = any || e.overlaps(r);
     if (!any) return;  // the common case: nothing to keep
 
-    // What this capture cannot reproduce exactly is left to Splash: clipping, transparency, blending.
+    // What this capture cannot reproduce exactly is left to Splash: clipping, transparency,
+    // blending, and strokes other than plain solid lines with butt caps and mitred joins.
     double cx0, cy0, cx1, cy1;
     state->getClipBBox(&cx0, &cy0, &cx1, &cy1);
     const bool clipped = e.x0 < cx0 || e.y0 < cy0 || e.x1 > cx1 || e.y1 > cy1;
     const double opacity = stroke ? state->getStrokeOpacity() : state->getFillOpacity();
-    if (clipped || opacity < 1 || state->getBlendMode() != gfxBlendNormal) {
+    double dash_start = 0;
+    const bool fancy_stroke =
+        stroke && (!state->getLineDash(&dash_start).empty() || state->getLineCap() != 0 || state->getLineJoin() != 0);
+    if (clipped || fancy_stroke || opacity < 1 || state->getBlendMode() != gfxBlendNormal) {
       mark_exact(e);
       return;
     }
@@ -210,6 +215,33 @@ class Capture final : public OutputDev {
   bool have_pen_ = false;
   bool in_actual_ = false, actual_started_ = false;
   std::u32string actual_;
+};
+
+// Splash for one code region: draws only the glyphs that reach the region. Splash culls the
+// others only after loading each glyph's outline, which made a region cost as much as a page.
+class RegionSplash final : public SplashOutputDev {
+ public:
+  // Paper white; Splash copies the colour, so the temporary array outlives its use.
+  RegionSplash() : SplashOutputDev(splashModeMono8, 4, false, std::array<unsigned char, splashMaxColorComps>{255}.data()) {
+    setVectorAntialias(true);
+    setFontAntialias(true);
+  }
+  void startPage(int page, GfxState* state, XRef* xref) override {
+    SplashOutputDev::startPage(page, state, xref);
+    bitmap_ = {0, 0, state ? state->getPageWidth() : 0, state ? state->getPageHeight() : 0};
+  }
+  void drawChar(GfxState* state, double x, double y, double dx, double dy, double ox, double oy, CharCode code,
+                int bytes, const Unicode* u, int ulen) override {
+    double px, py, adx, ady;
+    state->transform(x, y, &px, &py);
+    state->transformDelta(dx, dy, &adx, &ady);
+    const bool clips = state->getRender() >= 4;  // text that clips must reach Splash whatever its place
+    if (clips || glyph_extent(state, px, py, adx, std::max(state->getTransformedFontSize(), 0.1)).overlaps(bitmap_))
+      SplashOutputDev::drawChar(state, x, y, dx, dy, ox, oy, code, bytes, u, ulen);
+  }
+
+ private:
+  Box bitmap_;  // device space is the region's pixels
 };
 
 template <class T, void (*F)(T*)>
@@ -325,22 +357,33 @@ struct Interpreter {
   std::unique_ptr<Gfx> gfx;
 };
 
+// The same for Splash and one code region (grid and resolution): codes sit at the same place on
+// every page of a kind, so the region's interpreter serves them all.
+struct RegionInterpreter {
+  Page* first = nullptr;
+  Grid grid;
+  double dpi = 0;
+  std::unique_ptr<RegionSplash> splash;
+  std::unique_ptr<Gfx> gfx;
+};
+
+bool same_setup(Page* a, Page* b) {
+  return a == b || (a->getRotate() == b->getRotate() && same_box(a->getMediaBox(), b->getMediaBox()) &&
+                    same_box(a->getCropBox(), b->getCropBox()) &&
+                    same(*a->getResourceDictObject(), *b->getResourceDictObject()));
+}
+
 struct Document::Impl {
   // Poppler keeps its parameters in a process-wide object; the initer counts its users, so
   // documents in several threads share it and the last one out releases it.
   GlobalParamsIniter params{quiet};
   std::unique_ptr<PDFDoc> doc;
-  std::unique_ptr<SplashOutputDev> splash;  // only for regions that text, images or clips touch
-  std::vector<Interpreter> interpreters;     // a handful at most (one per kind of page)
+  std::vector<Interpreter> interpreters;  // a handful at most (one per kind of page)
+  std::vector<RegionInterpreter> regions;  // only for regions that text, images or clips touch
 
   Interpreter& interpreter_for(Page* page) {
-    for (auto& it : interpreters) {
-      Page* f = it.first;
-      if (f == page || (f->getRotate() == page->getRotate() && same_box(f->getMediaBox(), page->getMediaBox()) &&
-                        same_box(f->getCropBox(), page->getCropBox()) &&
-                        same(*f->getResourceDictObject(), *page->getResourceDictObject())))
-        return it;
-    }
+    for (auto& it : interpreters)
+      if (same_setup(it.first, page)) return it;
     if (interpreters.size() >= 8) interpreters.erase(interpreters.begin());  // fonts held stay bounded
     Interpreter it;
     it.first = page;
@@ -348,6 +391,32 @@ struct Document::Impl {
     it.gfx.reset(page->createGfx(it.capture.get(), 72, 72, 0, false, true, -1, -1, -1, -1, false, nullptr, nullptr));
     interpreters.push_back(std::move(it));
     return interpreters.back();
+  }
+
+  // Splash draws the region's pixels afresh on each use (a new page clears the bitmap).
+  RegionSplash& render_region(Page* page, const Grid& g, double dpi) {
+    for (auto& it : regions)
+      if (it.dpi == dpi && it.grid.x0 == g.x0 && it.grid.y0 == g.y0 && it.grid.w == g.w && it.grid.h == g.h &&
+          same_setup(it.first, page)) {
+        GfxState* state = it.gfx->getState();
+        it.splash->startPage(0, state, doc->getXRef());
+        it.splash->updateAll(state);
+        page->display(it.gfx.get());
+        return *it.splash;
+      }
+    if (regions.size() >= 8) regions.erase(regions.begin());
+    RegionInterpreter it;
+    it.first = page;
+    it.grid = g;
+    it.dpi = dpi;
+    it.splash = std::make_unique<RegionSplash>();
+    it.splash->startDoc(doc.get());
+    // Building the Gfx starts Splash's page: a bitmap of the region, cleared to white.
+    it.gfx.reset(page->createGfx(it.splash.get(), dpi, dpi, 0, false, true, g.x0, g.y0, g.w, g.h, false, nullptr,
+                                 nullptr));
+    page->display(it.gfx.get());
+    regions.push_back(std::move(it));
+    return *regions.back().splash;
   }
 };
 
@@ -382,16 +451,9 @@ Raster Document::raster(int index, const PageReading& page, int region, Box area
   if (g.w == 0 || g.h == 0) return {};
   if (!page.exact[region]) return rasterise(page.shapes, g, dpi);
 
-  if (!impl_->splash) {
-    SplashColor white;
-    white[0] = 255;
-    impl_->splash = std::make_unique<SplashOutputDev>(splashModeMono8, 4, false, white);
-    impl_->splash->setVectorAntialias(true);
-    impl_->splash->setFontAntialias(true);
-    impl_->splash->startDoc(impl_->doc.get());
-  }
-  impl_->doc->displayPageSlice(impl_->splash.get(), index + 1, dpi, dpi, 0, false, true, false, g.x0, g.y0, g.w, g.h);
-  SplashBitmap* bitmap = impl_->splash->getBitmap();
+  Page* p = impl_->doc->getPage(index + 1);
+  if (!p || !p->isOk()) return {};
+  SplashBitmap* bitmap = impl_->render_region(p, g, dpi).getBitmap();
   Raster out;
   if (!bitmap || bitmap->getWidth() < g.w || bitmap->getHeight() < g.h) return out;
   out.width = g.w, out.height = g.h;

@@ -2,7 +2,8 @@
 // One pass over each page's content stream yields its text (through the fonts' ToUnicode maps,
 // as a reader's copy-paste would) and every path painted over the code regions, which are then
 // rasterised at the decoder's resolution. No glyph is ever rendered unless text, an image or a
-// clip touches a code region; only then is that region rendered whole by Poppler's Splash.
+// clip touches a code region; only then is that region rendered by Poppler's Splash, everything
+// painted over it included.
 #pragma once
 #include <memory>
 #include <string>

@@ -7,6 +7,7 @@
 #include <ft2build.h>
 #include FT_FREETYPE_H
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <vector>
@@ -48,11 +49,39 @@ Diagnostic problem(const std::string& value, const std::string& reason) {
   return d;
 }
 
+FontFace open_face(const typeset::Face& f, Diagnostics& problems) {
+  auto* hold = new FtFaceHold;
+  if (FT_Init_FreeType(&hold->lib) != 0 || FT_New_Face(hold->lib, f.path.c_str(), f.index, &hold->face) != 0) {
+    release_face(hold);
+    problems.push_back(problem(f.path, "cannot open font file"));
+    return nullptr;
+  }
+  FontFace cf(cairo_ft_font_face_create_for_ft_face(hold->face, FT_LOAD_NO_HINTING));
+  if (cairo_font_face_set_user_data(cf.get(), &kFtFaceKey, hold, release_face) != CAIRO_STATUS_SUCCESS) {
+    release_face(hold);
+    problems.push_back(problem(f.path, "cairo could not take the font face"));
+    return nullptr;
+  }
+  return cf;
+}
+
+}  // namespace
+
+struct FontCache::Impl {
+  std::map<std::pair<std::string, int>, FontFace> faces;  // (file, face index)
+};
+
+FontCache::FontCache() : impl_(std::make_unique<Impl>()) {}
+FontCache::~FontCache() = default;
+
+namespace {
+
 // Per document: Cairo embeds one font subset per cairo_font_face, and one image per surface,
 // so each face and each image is created once here and reused on every page.
 class Resources {
  public:
-  explicit Resources(std::vector<typeset::Face> faces) : faces_(std::move(faces)), fonts_(faces_.size()) {}
+  Resources(std::vector<typeset::Face> faces, FontCache::Impl* cache)
+      : faces_(std::move(faces)), fonts_(faces_.size()), cache_(cache) {}
 
   cairo_font_face_t* font(int index, Diagnostics& problems) {
     if (index < 0 || static_cast<std::size_t>(index) >= fonts_.size()) {
@@ -61,19 +90,13 @@ class Resources {
     }
     if (fonts_[index]) return fonts_[index].get();
     const typeset::Face& f = faces_[index];
-    auto* hold = new FtFaceHold;
-    if (FT_Init_FreeType(&hold->lib) != 0 || FT_New_Face(hold->lib, f.path.c_str(), f.index, &hold->face) != 0) {
-      release_face(hold);
-      problems.push_back(problem(f.path, "cannot open font file"));
-      return nullptr;
+    if (cache_) {
+      auto& cached = cache_->faces[{f.path, f.index}];
+      if (!cached) cached = open_face(f, problems);
+      if (cached) fonts_[index].reset(cairo_font_face_reference(cached.get()));
+    } else {
+      fonts_[index] = open_face(f, problems);
     }
-    FontFace cf(cairo_ft_font_face_create_for_ft_face(hold->face, FT_LOAD_NO_HINTING));
-    if (cairo_font_face_set_user_data(cf.get(), &kFtFaceKey, hold, release_face) != CAIRO_STATUS_SUCCESS) {
-      release_face(hold);
-      problems.push_back(problem(f.path, "cairo could not take the font face"));
-      return nullptr;
-    }
-    fonts_[index] = std::move(cf);
     return fonts_[index].get();
   }
 
@@ -94,6 +117,7 @@ class Resources {
  private:
   std::vector<typeset::Face> faces_;
   std::vector<FontFace> fonts_;
+  FontCache::Impl* cache_;
   std::map<std::string, Surface> images_;
 };
 
@@ -120,18 +144,45 @@ void draw_runs(cairo_t* cr, const std::vector<typeset::GlyphRun>& runs, Resource
 }
 
 void draw_rects(cairo_t* cr, const std::vector<typeset::Rect>& rects) {
-  for (const typeset::Rect& r : rects) {
+  for (std::size_t i = 0; i < rects.size();) {
+    const typeset::Rect& r = rects[i];
     cairo_set_source_rgb(cr, r.gray, r.gray, r.gray);
-    cairo_rectangle(cr, r.x, r.y, r.w, r.h);
-    if (r.fill) {
-      // Each rect filled on its own: Cairo writes a lone rectangle as "x y w h re", half the
-      // numbers of a general path, and formatting numbers (barcode bars are most of them) is
-      // most of the cost of writing a page, and of reading it back in preflight.
-      cairo_fill(cr);
-    } else {
+    if (!r.fill) {
+      cairo_rectangle(cr, r.x, r.y, r.w, r.h);
       cairo_set_line_width(cr, r.stroke_width);
       cairo_stroke(cr);
+      ++i;
+      continue;
     }
+    // A run of filled rects of one gray can be painted in any order. Writing numbers is most of
+    // the cost of a page, and every Cairo drawing operation has its own: a lone rect is written
+    // as "x y w h re f"; many (barcode bars and modules) become one butt-capped stroke per bar
+    // height, each bar a horizontal segment through its middle as wide as the bar is high,
+    // which covers exactly the bar, in four numbers a bar and one operation for a whole symbol.
+    std::size_t j = i;
+    while (j < rects.size() && rects[j].fill && rects[j].gray == r.gray) ++j;
+    if (j - i < 8) {
+      for (; i < j; ++i) {
+        cairo_rectangle(cr, rects[i].x, rects[i].y, rects[i].w, rects[i].h);
+        cairo_fill(cr);
+      }
+      continue;
+    }
+    std::vector<double> heights;  // an empty rect paints nothing, but a stroke 0 wide is a hairline
+    for (std::size_t k = i; k < j; ++k)
+      if (rects[k].w > 0 && rects[k].h > 0 && std::find(heights.begin(), heights.end(), rects[k].h) == heights.end())
+        heights.push_back(rects[k].h);
+    cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
+    for (double h : heights) {
+      for (std::size_t k = i; k < j; ++k)
+        if (rects[k].h == h && rects[k].w > 0) {
+          cairo_move_to(cr, rects[k].x, rects[k].y + h / 2);
+          cairo_line_to(cr, rects[k].x + rects[k].w, rects[k].y + h / 2);
+        }
+      cairo_set_line_width(cr, h);
+      cairo_stroke(cr);
+    }
+    i = j;
   }
 }
 
@@ -178,8 +229,9 @@ struct PdfWriter::Impl {
   int pages = 0;
   bool finished = false;
 
-  Impl(std::vector<typeset::Face> faces, const PdfOptions& opt, std::function<void(std::string_view)> sink)
-      : fn(std::move(sink)), res(std::move(faces)) {
+  Impl(std::vector<typeset::Face> faces, const PdfOptions& opt, std::function<void(std::string_view)> sink,
+       FontCache* fonts)
+      : fn(std::move(sink)), res(std::move(faces), fonts ? &fonts->impl() : nullptr) {
     // Every page sets its own size before it is drawn, so the surface's first size is only a default.
     surface.reset(cairo_pdf_surface_create_for_stream(write_to_sink, &closure, 595.2756, 841.8898));
     cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_TITLE, opt.title.c_str());
@@ -196,8 +248,8 @@ struct PdfWriter::Impl {
 };
 
 PdfWriter::PdfWriter(std::vector<typeset::Face> faces, const PdfOptions& opt,
-                     std::function<void(std::string_view)> sink)
-    : impl_(std::make_unique<Impl>(std::move(faces), opt, std::move(sink))) {}
+                     std::function<void(std::string_view)> sink, FontCache* fonts)
+    : impl_(std::make_unique<Impl>(std::move(faces), opt, std::move(sink), fonts)) {}
 
 PdfWriter::~PdfWriter() {
   if (impl_ && !impl_->finished) finish();

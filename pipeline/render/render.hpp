@@ -21,11 +21,29 @@ struct PdfOptions {
 Checked<bool> pdf(const typeset::Document& doc, const PdfOptions& opt,
                   const std::function<void(std::string_view)>& sink);
 
+// Font faces opened once and reused by every PDF that one thread writes. Cairo caches glyphs per
+// font face and keeps a dropped face's caches for a while, so a new face per document made memory
+// grow with the number of batches. One per thread: not for concurrent use.
+class FontCache {
+ public:
+  FontCache();
+  ~FontCache();
+  FontCache(const FontCache&) = delete;
+  FontCache& operator=(const FontCache&) = delete;
+
+  struct Impl;
+  Impl& impl() { return *impl_; }
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
 // The same PDF written a page at a time, so a caller never holds a whole batch's display lists:
 // each page can be dropped once added. pdf() is this writer over doc.pages.
 class PdfWriter {
  public:
-  PdfWriter(std::vector<typeset::Face> faces, const PdfOptions& opt, std::function<void(std::string_view)> sink);
+  // `fonts` (optional, outliving the writer) lends faces opened for earlier documents.
+  PdfWriter(std::vector<typeset::Face> faces, const PdfOptions& opt, std::function<void(std::string_view)> sink,
+            FontCache* fonts = nullptr);
   ~PdfWriter();
   PdfWriter(const PdfWriter&) = delete;
   PdfWriter& operator=(const PdfWriter&) = delete;

@@ -56,7 +56,9 @@ std::vector<std::pair<std::string, std::string>> tag_values(std::string_view tex
   for (auto line : lines_of(text)) {
     if (line.empty()) continue;
     if ((line.front() == ' ' || line.front() == '\t') && !out.empty()) {
-      out.back().second += " " + std::string(line.substr(line.find_first_not_of(" \t")));
+      // A blank continuation line adds nothing (found by fuzz/bag: it used to throw out_of_range).
+      if (auto text = line.find_first_not_of(" \t"); text != std::string_view::npos)
+        out.back().second += " " + std::string(line.substr(text));
       continue;
     }
     auto colon = line.find(':');

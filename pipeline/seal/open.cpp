@@ -162,7 +162,7 @@ Checked<std::string> read_passphrase(const OpenRequest& req, const std::string& 
 // Every entry of the archive, read into memory under the limits, names relative to the bag root.
 Checked<std::vector<PayloadFile>> read_entries(const std::string& archive_path, const std::string& bytes,
                                                const std::string& top, const std::string& pass,
-                                               const OpenLimits& limits) {
+                                               const OpenLimits& limits, const std::string& size_limit) {
   Checked<std::vector<PayloadFile>> r;
   auto fail = [&](std::string why, std::string value = {}) {
     r.problems.push_back(error(archive_path, std::move(why), std::move(value)));
@@ -204,7 +204,7 @@ Checked<std::vector<PayloadFile>> read_entries(const std::string& archive_path, 
     if (!(st.valid & ZIP_STAT_ENCRYPTION_METHOD) || st.encryption_method != ZIP_EM_AES_256)
       return fail("entry is not AES-256 encrypted", name);
     if (st.size > limits.max_unpacked_bytes - total)
-      return fail("entries unpack to more than the limit of " + std::to_string(limits.max_unpacked_bytes) + " bytes");
+      return fail("entries unpack to more than " + size_limit);
     std::unique_ptr<zip_file_t, FileClose> f(zip_fopen_index_encrypted(za.get(), idx, 0, pass.c_str()));
     if (!f) {
       int code = zip_error_code_zip(zip_get_error(za.get()));
@@ -309,15 +309,28 @@ Checked<VerifiedBatch> verify_batch(const OpenRequest& req) {
   if (man.batch_id != base || man.archive != base + ".zip")
     return fail(archive, "the signed manifest is for batch " + man.batch_id + ", not for this archive", base);
 
+  const std::string changed = "archive SHA-256 does not match the signed manifest: the archive was changed or damaged";
+  // A file of another size than the signed one is refused before it is read into memory.
+  if (std::error_code size_ec; fs::file_size(archive, size_ec) != man.archive_bytes && !size_ec) return fail(archive, changed);
   auto zip = detail::read_file(archive, req.limits.max_archive_bytes);
   if (!zip.ok()) return {{}, zip.problems};
   if (zip.value.size() != man.archive_bytes || detail::sha256_hex(zip.value) != man.archive_sha256)
-    return fail(archive, "archive SHA-256 does not match the signed manifest: the archive was changed or damaged");
+    return fail(archive, changed);
 
   auto pass = read_passphrase(req, stem + ".key.sealed", man);
   Wipe wipe_pass{pass.value};
   if (!pass.ok()) return {{}, pass.problems};
-  auto entries = read_entries(archive, zip.value, man.batch_id, pass.value, req.limits);
+  // The signed manifest says how much the bag holds (payload plus small tag files): entries that
+  // unpack to more are a zip bomb or a forgery, refused before that much memory is taken.
+  OpenLimits limits = req.limits;
+  std::string size_limit = "the limit of " + std::to_string(limits.max_unpacked_bytes) + " bytes";
+  const std::uint64_t tag_allowance = (64u << 10) + static_cast<std::uint64_t>(man.payload_files) * 1024;
+  if (man.payload_bytes < limits.max_unpacked_bytes - std::min(limits.max_unpacked_bytes, tag_allowance)) {
+    limits.max_unpacked_bytes = man.payload_bytes + tag_allowance;
+    size_limit = "the signed manifest allows (" + std::to_string(man.payload_bytes) +
+                 " payload bytes and 64 KiB + 1 KiB a file for tag files): a zip bomb, or a forged archive";
+  }
+  auto entries = read_entries(archive, zip.value, man.batch_id, pass.value, limits, size_limit);
   if (!entries.ok()) return {{}, entries.problems};
 
   auto problems = check_bag(entries.value, man.batch_id);

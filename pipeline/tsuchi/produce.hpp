@@ -1,5 +1,9 @@
 // The production line shared by `preview` and `run`: decide → compose → typeset → render →
-// preflight, one batch at a time on every core, handing each checked batch to a sink.
+// preflight, handing each checked batch to a sink. Work is shared by all cores: one typesets and
+// renders the next batch while another checks slices of pages of the last one, and output is the
+// same bytes whatever thread did what. Memory stays flat in the run's size: cases wait packed,
+// pages are drawn as they are laid out, and a few batches at most are in flight.
+// TSUCHI_TIMINGS=1 prints the time and memory of each stage on stderr (for bench/run.py).
 #pragma once
 #include <functional>
 #include <string>
@@ -58,6 +62,8 @@ struct ProduceResult {
 // message or empty. It must not keep references to the batch.
 using BatchSink = std::function<std::string(const RenderedBatch&)>;
 
-ProduceResult produce(const Inputs& in, const ProduceOptions& opt, const BatchSink& sink);
+// Consumes in.cases (empty on return, as they are decided): a run's memory must not grow with its
+// size (issue 6), so the cases live on packed, a batch at a time, and the Case objects are released.
+ProduceResult produce(Inputs& in, const ProduceOptions& opt, const BatchSink& sink);
 
 }  // namespace tsuchi::cli

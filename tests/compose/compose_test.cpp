@@ -197,6 +197,41 @@ TEST_CASE("envelopes sorted by postal code, then address, then guardian number; 
   }
 }
 
+TEST_CASE("plan: compose's grouping, order and numbering as case indices; one batch composed alone matches") {
+  // Guardians' rows interleaved in the input, as an extract from the core system has them.
+  const std::vector<ingest::Case> cases = {
+      row("1", "G3", "3600014", "熊谷市箱田一丁目1-1"), row("2", "G1", "3600012", "熊谷市上之2000"),
+      row("3", "G5", "3600012", "熊谷市上之1000"),      row("4", "G3", "3600014", "熊谷市箱田一丁目1-1", "D4", 2),
+      row("5", "G4", "3600012", "熊谷市上之1000"),      row("6", "G1", "3600012", "熊谷市上之2000", "A", 2),
+  };
+  const auto whole = run(cases);
+  const auto plans = compose::plan(cases);
+  REQUIRE(plans.size() == whole.size());
+  for (std::size_t i = 0; i < plans.size(); ++i) {
+    CAPTURE(i);
+    CHECK(plans[i].sequence == whole[i].sequence);
+    REQUIRE(plans[i].cases.size() == whole[i].notices.size());
+    for (std::size_t k = 0; k < plans[i].cases.size(); ++k)
+      CHECK(cases[plans[i].cases[k]].case_id == whole[i].notices[k].c.case_id);
+  }
+  // Envelopes 2..4 composed from their cases alone are the run's envelopes 2..4 (numbers aside).
+  REQUIRE(plans.size() == 4);
+  std::vector<ingest::Case> part;
+  for (std::size_t i = 1; i < plans.size(); ++i)
+    for (std::size_t k : plans[i].cases) part.push_back(cases[k]);
+  const auto alone = run(part);
+  REQUIRE(alone.size() == 3);
+  for (std::size_t i = 0; i < alone.size(); ++i) {
+    CAPTURE(i);
+    CHECK(alone[i].guardian_atena_no == whole[i + 1].guardian_atena_no);
+    CHECK(alone[i].to.address == whole[i + 1].to.address);
+    REQUIRE(alone[i].slips.size() == whole[i + 1].slips.size());
+    for (std::size_t k = 0; k < alone[i].slips.size(); ++k)
+      CHECK(alone[i].slips[k].store_barcode == whole[i + 1].slips[k].store_barcode);
+  }
+  CHECK(compose::batch_id("R20250901", 7) == "R20250901-B007");
+}
+
 TEST_CASE("batches: runs of the configured size, ids B001.., run-wide envelope numbers kept") {
   std::vector<compose::Envelope> envs(10);
   for (int i = 0; i < 10; ++i) envs[i].sequence = i + 1;

@@ -109,7 +109,9 @@ TEST_CASE("contractor times need an offset and become UTC") {
       {"2025-09-03 10:15:00+09:00", nullptr},                {"2025-02-29T10:00:00Z", nullptr},
       {"2025-09-03T24:00:00Z", nullptr},                     {"2025-09-03T10:15:00+9", nullptr},
   };
-  for (const auto& [in, want] : rows) {
+  for (const auto& row : rows) {
+    const char* in = row.first;  // not a structured binding: clang 14 cannot capture one (CAPTURE)
+    const char* want = row.second;
     CAPTURE(in);
     auto got = normalize_time(in);
     if (want)

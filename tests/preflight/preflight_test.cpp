@@ -362,6 +362,75 @@ TEST_CASE("a code that encodes a valid My Number is a finding") {
   CHECK(report.findings[0].what == "a 12-digit number with a valid My Number check digit is encoded in the certificate QR");
 }
 
+TEST_CASE("text that reaches into a code's region is rendered with the code, so ink over bars is caught") {
+  // The slip's GS1-128 region is at (100, 680), its quiet zones included; its bars start 10 modules in.
+  struct Row {
+    std::string what;
+    double size, x, y;  // a line of black squares (■) in Gothic: size and baseline
+    bool decodes;
+  };
+  const Row rows[] = {
+      {"text above the region: no exact render needed", 12, 100, 660, true},
+      {"text whose descenders enter the region's top edge: rendered exactly, still decodes", 12, 130, 682, true},
+      {"squares over the full height of some bars", 50, 160, 713, false},
+  };
+  for (const Row& r : rows) {
+    CAPTURE(r.what);
+    Document doc;
+    doc.faces = engine().faces();
+    Page p = slip(envelope_id(5), 1, 1);
+    add(p.runs, engine().line("■■", Role::gothic, r.size, r.x, r.y));
+    doc.pages = {p};
+    auto report = preflight::check(pdf(doc), doc);
+    CAPTURE(describe(report.findings));
+    CHECK(report.ok() == r.decodes);
+    if (r.y > 670) CHECK(report.exact_renders >= 1);
+    else CHECK(report.exact_renders == 0);
+    if (!r.decodes) {
+      REQUIRE(report.findings.size() == 1);
+      CHECK(report.findings[0].what.rfind("GS1-128 ", 0) == 0);
+    }
+  }
+}
+
+TEST_CASE("a PDF checked in slices gives the findings of the whole, each from its own slice") {
+  const Document printed = envelopes(3);  // pages 1..6
+  Document expected = printed;
+  expected.pages[4].codes[1].value.back() = '3';  // page 5's insertion QR
+  const std::string bytes = pdf(printed);
+  const auto whole = preflight::check(bytes, expected);
+  REQUIRE(whole.findings.size() == 1);
+  std::vector<Finding> sliced;
+  int codes = 0;
+  for (int first = 0; first < 6; first += 4) {
+    preflight::Options o;
+    o.first_page = first;
+    o.page_count = 4;
+    auto r = preflight::check(bytes, expected, o);
+    CHECK(r.pages == 6);
+    codes += r.codes_checked;
+    sliced.insert(sliced.end(), r.findings.begin(), r.findings.end());
+  }
+  CHECK(codes == whole.codes_checked);
+  REQUIRE(sliced.size() == 1);
+  CHECK(sliced[0].page == 5);
+  CHECK(sliced[0].what == whole.findings[0].what);
+
+  // One Reader kept across the slices (as a worker thread keeps it) answers the same.
+  preflight::Reader reader(bytes);
+  std::vector<Finding> kept;
+  for (int first : {4, 0}) {
+    preflight::Options o;
+    o.first_page = first;
+    o.page_count = 4;
+    auto r = reader.check(expected, o);
+    kept.insert(kept.end(), r.findings.begin(), r.findings.end());
+  }
+  REQUIRE(kept.size() == 1);
+  CHECK(kept[0].page == 5);
+  CHECK(kept[0].what == whole.findings[0].what);
+}
+
 TEST_CASE("bytes that are no PDF are one finding, not a crash") {
   Document doc = envelopes(1);
   auto report = preflight::check("%PDF-1.5 truncated", doc);

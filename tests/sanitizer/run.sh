@@ -9,9 +9,12 @@ if [ ! -f "$dir/CTestTestfile.cmake" ]; then
   exit 77
 fi
 # Bring it up to date with the sources first, so it never passes on stale code (no-op in CI).
-cmake --build "$dir" --parallel "$(nproc)" >/dev/null || { echo "sanitizer_suite: build of $dir failed"; exit 1; }
+if ! cmake --build "$dir" --parallel "$(nproc)" >"$dir/sanitizer_suite-build.log" 2>&1; then
+  tail -30 "$dir/sanitizer_suite-build.log"
+  echo "sanitizer_suite: build of $dir failed"
+  exit 1
+fi
 # halt_on_error: the first report ends the process with a failure; leaks count (LeakSanitizer).
 export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=0:exitcode=86:strict_string_checks=1:detect_stack_use_after_return=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=87
-export LSAN_OPTIONS=suppressions=$(cd "$(dirname "$0")" && pwd)/lsan.supp:print_suppressions=0
 exec ctest --test-dir "$dir" --output-on-failure

@@ -1,0 +1,561 @@
+#!/usr/bin/env python3
+"""The bad-input catalogue (issue 7): broken inputs of every kind the office or the contractor can
+hand tsuchi, each run through the real binary, with the exact lines a user sees on stderr and the
+exit code. One row per broken input; adding a case is adding a row to ROWS.
+
+Paths of the scratch folder are shown as $TMP in the expected lines.
+Usage: catalogue.py /path/to/tsuchi /path/to/source [--show [NAME...]]
+  --show  print what each (or the named) row actually prints, to write a new row
+"""
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+TSUCHI, SRC = sys.argv[1], Path(sys.argv[2])
+SHOW = "--show" in sys.argv
+ONLY = sys.argv[sys.argv.index("--show") + 1:] if SHOW else []
+EX = SRC / "examples"
+
+HEADER = ("case_id,child_atena_no,child_name,child_birth_date,guardian_atena_no,guardian_name,postal_code,"
+          "address,address_building,household_no,my_number,certification_type,care_need,facility_name,"
+          "facility_public,bracket,child_order,side_dish_exempt,cash_payment,notice_kind,decision_date,"
+          "period_start,period_end,reason").split(",")
+BASE = dict(case_id="1001", child_atena_no="500001", child_name="熊谷　太郎", child_birth_date="2021-05-10",
+            guardian_atena_no="400001", guardian_name="熊谷　花子", postal_code="360-0012",
+            address="熊谷市上之1234-5", address_building="", household_no="300001", my_number="",
+            certification_type="3", care_need="standard", facility_name="熊谷市立中央保育所",
+            facility_public="1", bracket="D4", child_order="1", side_dish_exempt="0", cash_payment="1",
+            notice_kind="decision", decision_date="2025-04-01", period_start="2025-04", period_end="2025-06",
+            reason="")
+
+
+def case(**kw):
+    r = dict(BASE, **kw)
+    return [r[h] for h in HEADER]
+
+
+def cases_csv(*rows, header=HEADER, enc="utf-8"):
+    def cell(f):
+        return '"%s"' % f.replace('"', '""') if ("," in f or '"' in f or "\n" in f) else f
+    lines = [",".join(header)] + [",".join(cell(f) for f in r) for r in (rows or [case()])]
+    return ("\n".join(lines) + "\n").encode(enc)
+
+
+# Copies of the demo's files, so that the line numbers in the messages below stay put when examples/ changes.
+HERE = Path(__file__).resolve().parent
+FEES = (HERE / "fees.toml").read_text(encoding="utf-8")
+MUNI = (HERE / "municipality.toml").read_text(encoding="utf-8").replace('"seal.png"', '"%s"' % (EX / "seal.png"))
+BATCH = "R20250901-B001"          # approved and handed over in the setup below
+UNHANDED = "R20250901-B002"       # approved, not handed over
+ENV = BATCH + "/000001"
+T = "2025-09-03T10:15:00+09:00"
+
+
+class Row:
+    """One broken input: the files it writes into $TMP/case, the command, the exit code and the exact
+    stderr lines (in this order; other lines may come between them)."""
+
+    def __init__(self, kind, name, files, args, code, lines, max_rss_over_open=None):
+        self.kind, self.name, self.files, self.args, self.code, self.lines = kind, name, files, args, code, lines
+        # Peak memory allowed above that of opening the real batch (KiB): the limits must hold in memory too.
+        self.max_rss_over_open = max_rss_over_open
+
+
+def validate(kind, name, lines, cases=None, fees=None, muni=None, extra=(), code=1):
+    files = {"cases.csv": cases if cases is not None else cases_csv(),
+             "fees.toml": fees if fees is not None else FEES.encode(),
+             "municipality.toml": muni if muni is not None else MUNI.encode()}
+    return Row(kind, name, files, ["validate", "--cases", "@cases.csv", "--fees", "@fees.toml",
+                                   "--municipality", "@municipality.toml", *extra], code, lines)
+
+
+def fees_with(old, new):
+    assert old in FEES, old
+    return FEES.replace(old, new, 1).encode()
+
+
+def muni_with(old, new):
+    assert old in MUNI, old
+    return MUNI.replace(old, new, 1).encode()
+
+
+def imported(kind, name, header, rows, lines, what=None):
+    """A contractor file; "{sha}" in a row stands for the SHA-256 of the sealed archive of its batch."""
+    def text(tmp):
+        out = header + "\n" + "".join(r + "\n" for r in rows)
+        if "{sha}" in out:
+            out = out.replace("{sha}", hashlib.sha256((tmp / "run" / (out.split("\n")[1].split(",")[0] + ".zip"))
+                                                      .read_bytes()).hexdigest())
+        return out.encode()
+    return Row(kind, name, {"in.csv": text}, ["import", what or kind, "@in.csv", "--as", "tanaka"], 1, lines)
+
+
+def certificate(name, lines, file_bytes=b"%PDF-1.4\n%%EOF\n", code=1, **opts):
+    o = dict(batch=BATCH, medium="archive", method="Destroy", tool="shredder", tool_version="2",
+             verification="visual", date="2025-10-01", place="plant", operator="op", witness="wit")
+    o.update(opts)
+    args = ["import", "certificate", "@cert.pdf", "--as", "tanaka"]
+    for k, v in o.items():
+        if v is not None:
+            args += ["--" + k.replace("_", "-"), v]
+    return Row("certificate", name, {"cert.pdf": file_bytes}, args, code, lines)
+
+
+# Run once by setup(): the sealed batch B001 (and its key) that the archive rows break copies of.
+def batch_files(change=None):
+    """Files of a copy of batch B001, with `change(dict)` applied; open it with `open_args`."""
+    def make(setup_dir):
+        files = {n: (setup_dir / "run" / n).read_bytes() for n in
+                 [BATCH + s for s in (".zip", ".key", ".key.sealed", ".manifest.json", ".manifest.json.sig")]}
+        files["city.pub"] = (setup_dir / "city.pub").read_bytes()
+        if change:
+            change(files)
+        return files
+    return make
+
+
+def open_args(*extra):
+    return ["open", "--archive", "@" + BATCH + ".zip", "--key", "@" + BATCH + ".key", "--public-key", "@city.pub",
+            "--out", "@out", *extra]
+
+
+def flip(name, at):
+    def change(files):
+        b = bytearray(files[name])
+        b[at if at >= 0 else len(b) + at] ^= 0x01
+        files[name] = bytes(b)
+    return change
+
+
+def replace(name, data):
+    def change(files):
+        files[name] = data
+    return change
+
+
+def forged_bomb(files, claimed_payload=None):
+    """An archive whose one entry unpacks to 64 MiB of zeros, with a manifest signed for it by the
+    city key: only an insider could make it, and open must still refuse it in bounded memory.
+    `claimed_payload` also forges the manifest's payload_bytes, so only --max-bytes is left to stop it."""
+    files["bomb"] = claimed_payload or True  # built in run_row, where the keys are at hand
+
+
+def key_text(kind, b64="AAAA"):
+    return ("tsuchi-key: %s\n-----BEGIN PUBLIC KEY-----\n%s\n-----END PUBLIC KEY-----\n" % (kind, b64)).encode()
+
+
+def sparse(size):
+    return ("sparse", size)
+
+
+REFUSED_RUN = "tsuchi run: the inputs have errors; nothing was rendered or sealed"
+V = "tsuchi validate: 1 error(s); nothing may be rendered or sealed from these inputs"
+
+ROWS = [
+    # ---- cases.csv: encodings ----
+    validate("cases.csv", "UTF-16 file", [
+        "$TMP/case/cases.csv: error: the file is UTF-16; save it as UTF-8 (or CP932)", V],
+        cases=b"\xff\xfe" + cases_csv().decode().encode("utf-16-le")),
+    validate("cases.csv", "a broken UTF-8 byte in a name, read as UTF-8", [
+        '$TMP/case/cases.csv:2:3: error: child_name "0x80": these bytes are not valid UTF-8; '
+        'if the file is Shift_JIS, read it as CP932', V],
+        cases=cases_csv().replace("太郎".encode(), b"\x80"), extra=["--encoding", "utf8"]),
+    validate("cases.csv", "UTF-8 file with a BOM read as CP932", [
+        "$TMP/case/cases.csv:1: error: the file starts with a UTF-8 byte order mark but was read as CP932; "
+        "read it as UTF-8", V],
+        cases=b"\xef\xbb\xbf" + cases_csv(), extra=["--encoding", "cp932"]),
+    validate("cases.csv", "CP932 file with a lead byte and no trail byte", [
+        '$TMP/case/cases.csv:2:3: error: child_name "0x82": these bytes are not valid CP932 (Windows Shift_JIS) text', V],
+        cases=cases_csv(enc="cp932").replace("太郎".encode("cp932"), b"\x82"), extra=["--encoding", "cp932"]),
+    validate("cases.csv", "neither UTF-8 nor CP932", [
+        '$TMP/case/cases.csv:2:3: error: child_name "0xFF": these bytes are not valid UTF-8 '
+        '(and the file is not valid CP932 either)', V],
+        cases=cases_csv().replace("太郎".encode(), b"\xff")),
+    # ---- cases.csv: structure ----
+    validate("cases.csv", "empty file", [
+        "$TMP/case/cases.csv: error: the file is empty; it needs a header row naming the columns", V],
+        cases=b""),
+    validate("cases.csv", "required column missing", [
+        '$TMP/case/cases.csv:1: error: postal_code "": required column is missing from the header', V],
+        cases=cases_csv(*[[f for h, f in zip(HEADER, case()) if h != "postal_code"]],
+                        header=[h for h in HEADER if h != "postal_code"])),
+    validate("cases.csv", "quoted field never closed", [
+        '$TMP/case/cases.csv:2:24: error: reason "": a quoted field starts here but its closing quote is missing', V],
+        cases=cases_csv().rstrip(b"\n") + b'"unclosed\n'),
+    validate("cases.csv", "a row with too few fields", [
+        "$TMP/case/cases.csv:2: error: the record has 23 fields but the header has 24", V],
+        cases=cases_csv(case()[:-1])),
+    validate("cases.csv", "a million columns", [
+        "$TMP/case/cases.csv:1: error: the record has 1000000 fields, more than the limit of 1000", V],
+        cases=b"," * 999999 + b"\n"),
+    validate("cases.csv", "one field over 64 KiB", [
+        '$TMP/case/cases.csv:2:24: error: reason "": the field is longer than the limit of 64 KiB', V],
+        cases=cases_csv(case(reason="あ" * 30000))),
+    validate("cases.csv", "a 2 GB line (sparse file, refused by its size)", [
+        "$TMP/case/cases.csv: error: the file is larger than 1 GiB; split the extract into smaller files", V],
+        cases=sparse(2 << 30)),
+    # ---- cases.csv: values ----
+    validate("cases.csv", "duplicate case_id", [
+        '$TMP/case/cases.csv:3:1: error: case_id "1001": duplicates the case_id on line 2',
+        '$TMP/case/cases.csv:3: error: case_id "1001": gives the same payment reference as case 1001 (line 2); '
+        'use distinct numeric case ids',
+        "tsuchi validate: 2 error(s); nothing may be rendered or sealed from these inputs"],
+        cases=cases_csv(case(), case(child_atena_no="500002", child_order="2"))),
+    validate("cases.csv", "postal code of 6 digits", [
+        '$TMP/case/cases.csv:2:7: error: postal_code "360-001": must be 7 digits, like 360-0012', V],
+        cases=cases_csv(case(postal_code="360-001"))),
+    validate("cases.csv", "postal code in full-width digits", [
+        '$TMP/case/cases.csv:2:7: error: postal_code "３６０-００１２": must be written with ASCII digits 0-9, '
+        'not full-width digits: 7 digits, like 360-0012', V],
+        cases=cases_csv(case(postal_code="３６０-００１２"))),
+    validate("cases.csv", "a day that does not exist", [
+        '$TMP/case/cases.csv:2:4: error: child_birth_date "2021-02-30": is not a date in the calendar', V],
+        cases=cases_csv(case(child_birth_date="2021-02-30"))),
+    validate("cases.csv", "period_end before period_start", [
+        '$TMP/case/cases.csv:2:23: error: period_end "2025-03": is before period_start 2025-04', V],
+        cases=cases_csv(case(period_end="2025-03"))),
+    validate("cases.csv", "unknown certification_type", [
+        '$TMP/case/cases.csv:2:12: error: certification_type "4": must be 1, 2 or 3', V],
+        cases=cases_csv(case(certification_type="4"))),
+    validate("cases.csv", "care_need missing for type 3", [
+        '$TMP/case/cases.csv:2:13: error: care_need "": is required for certification_type 2 and 3: standard or short', V],
+        cases=cases_csv(case(care_need=""))),
+    validate("cases.csv", "unknown bracket", [
+        '$TMP/case/cases.csv:2:16: error: bracket "Z9": not in the schedule in force from 2025-04 ($TMP/case/fees.toml line 41)', V],
+        cases=cases_csv(case(bracket="Z9"))),
+    validate("cases.csv", "a tab inside a name", [
+        '$TMP/case/cases.csv:2:3: error: child_name "U+0009": contains a control character (a tab or line break), '
+        'which cannot be printed', V],
+        cases=cases_csv(case(child_name="熊谷\t太郎"))),
+    validate("cases.csv", "a My Number in the address", [
+        '$TMP/case/cases.csv:2:8: error: address "": holds a 12-digit number that passes the My Number check digit; '
+        'a My Number must never be printed', V],
+        cases=cases_csv(case(address="熊谷市上之123456789018"))),
+    validate("cases.csv", "one guardian, two addresses", [
+        '$TMP/case/cases.csv:3:8: error: address "": differs from line 2, which has the same guardian_atena_no 400001 '
+        '(one guardian gets one envelope)', V],
+        cases=cases_csv(case(), case(case_id="1002", child_atena_no="500002", child_order="2",
+                                     address="熊谷市末広1-1"))),
+    validate("cases.csv", "a character no configured font has", [
+        '$TMP/case/cases.csv:2:3: error: child_name "U+F8FF": case 1001: no configured font can draw this character', V],
+        cases=cases_csv(case(child_name="熊谷　\uf8ff"))),
+    # ---- fees.toml ----
+    validate("fees.toml", "not TOML", [
+        "$TMP/case/fees.toml:1:9: error: not valid TOML: Error while parsing key-value pair: "
+        "encountered end-of-file", V],
+        fees=b"schedule"),
+    validate("fees.toml", "no schedule", [
+        '$TMP/case/fees.toml: error: schedule "": is required: at least one [[schedule]] table', V],
+        fees=b"title = \"fees\"\n"),
+    validate("fees.toml", "rounding in quotes", [
+        '$TMP/case/fees.toml:5:12: error: schedule[1].rounding "10": must be a whole number of yen, 1 or more '
+        '(a whole number, without quotes)', V],
+        fees=fees_with("rounding = 10", 'rounding = "10"')),
+    validate("fees.toml", "child-order factor above 1", [
+        '$TMP/case/fees.toml:6:28: error: schedule[1].child_order_factor[2] "1.5": must be a number from 0 to 1', V],
+        fees=fees_with("[1.0, 0.5, 0.0]", "[1.0, 1.5, 0.0]")),
+    validate("fees.toml", "negative fee", [
+        '$TMP/case/fees.toml:12:14: error: schedule[1].bracket[1].standard "-1": must be a whole number of yen, 0 or more', V],
+        fees=fees_with("standard = 0", "standard = -1")),
+    validate("fees.toml", "tables nested 50,000 deep", [
+        "$TMP/case/fees.toml: error: more than 4096 of the characters . [ { : a configuration file is far smaller, "
+        "and tables nested that deep would crash the TOML reader", V],
+        fees=("[a" + ".a" * 50000 + "]\n").encode()),
+    validate("fees.toml", "a 2 GB file (sparse)", [
+        "$TMP/case/fees.toml: error: the file is larger than 16 MiB; this is not a configuration file", V],
+        fees=sparse(2 << 30)),
+    # ---- municipality.toml ----
+    validate("municipality.toml", "GS1 issuer code of 5 digits", [
+        '$TMP/case/municipality.toml:26:20: error: collection.gs1_issuer_code "91234": must be 6 digits, '
+        'like "912345" (the GS1 company prefix without its leading 4)', V],
+        muni=muni_with('"912345"', '"91234"')),
+    validate("municipality.toml", "store ceiling above the barcode's 6 digits", [
+        '$TMP/case/municipality.toml:28:20: error: collection.store_ceiling "1000000": must be a whole number of yen '
+        "from 1 to 999999 (the barcode's amount has 6 digits)", V],
+        muni=muni_with("store_ceiling    = 300000", "store_ceiling    = 1000000")),
+    validate("municipality.toml", "office hours ending before they start", [
+        '$TMP/case/municipality.toml:41:9: error: office_hours.end "07:00": office hours must end after they start', V],
+        muni=muni_with('end   = "17:15"', 'end   = "07:00"')),
+    validate("municipality.toml", "a holiday that does not exist", [
+        '$TMP/case/municipality.toml:57:3: error: holidays.dates[1] "2024-02-30": must be a date in the calendar, '
+        'written "YYYY-MM-DD"', V],
+        muni=muni_with('"2024-01-01"', '"2024-02-30"')),
+    validate("municipality.toml", "no [contact] table", [
+        '$TMP/case/municipality.toml: error: contact "": is required: a [contact] table', V],
+        muni=muni_with("[contact]", "[contact_]")),
+    # The ledger reads [roles] and [office_hours] of the same file itself (approve, audit verify, imports).
+    Row("municipality.toml", "tables nested 50,000 deep, given to the ledger",
+        {"municipality.toml": ("[a" + ".a" * 50000 + "]\n").encode()},
+        ["audit", "verify", "--municipality", "@municipality.toml"], 1, [
+        "$TMP/case/municipality.toml: error: more than 4096 of the characters . [ { : a configuration file is far "
+        "smaller, and tables nested that deep would crash the TOML reader"]),
+    Row("municipality.toml", "a 2 GB file (sparse), given to the ledger", {"municipality.toml": sparse(2 << 30)},
+        ["approve", "@.", "--as", "sato", "--municipality", "@municipality.toml"], 1, [
+        "$TMP/case/municipality.toml: error: the file is larger than 16 MiB; this is not a configuration file"]),
+    # ---- work log ----
+    imported("worklog", "unknown status and negative sheets", "batch_id,envelope_id,status,sheets,at",
+             ["%s,%s,lost,-1,%s" % (BATCH, ENV, T)], [
+        '$TMP/case/in.csv:2:3: error: status "lost": must be one of inserted, reprinted, spoiled, mailed',
+        '$TMP/case/in.csv:2:4: error: sheets "-1": must be a whole number of sheets, 0 or more',
+        "tsuchi import worklog: refused"]),
+    imported("worklog", "an envelope of another batch", "batch_id,envelope_id,status,sheets,at",
+             ["%s,%s/000001,mailed,2,%s" % (BATCH, UNHANDED, T)], [
+        '$TMP/case/in.csv:2:2: error: envelope_id "%s/000001": not an envelope of batch %s' % (UNHANDED, BATCH),
+        "tsuchi import worklog: refused"]),
+    imported("worklog", "a time without its offset", "batch_id,envelope_id,status,sheets,at",
+             ["%s,%s,mailed,2,2025-09-03T10:15:00" % (BATCH, ENV)], [
+        '$TMP/case/in.csv:2:5: error: at "2025-09-03T10:15:00": must be an ISO-8601 time with its offset, '
+        'e.g. 2025-09-03T10:15:00+09:00',
+        "tsuchi import worklog: refused"]),
+    imported("worklog", "the status column missing", "batch_id,envelope_id,sheets,at",
+             ["%s,%s,2,%s" % (BATCH, ENV, T)], [
+        "$TMP/case/in.csv:1: error: missing column status", "tsuchi import worklog: refused"]),
+    Row("worklog", "a million columns", {"in.csv": b"batch_id" + b",x" * 999999 + b"\n"},
+        ["import", "worklog", "@in.csv", "--as", "tanaka"], 1, [
+        "$TMP/case/in.csv:1: error: the row has more than the limit of 1000 fields",
+        "tsuchi import worklog: refused"]),
+    Row("worklog", "a 2 GB line (sparse file)", {"in.csv": sparse(2 << 30)},
+        ["import", "worklog", "@in.csv", "--as", "tanaka"], 1, [
+        "$TMP/case/in.csv: error: the file is larger than the limit of 128 MiB", "tsuchi import worklog: refused"]),
+    # ---- returns ----
+    imported("returns", "a reason the post office does not use", "envelope_id,reason,at",
+             ["%s,lost,%s" % (ENV, T)], [
+        '$TMP/case/in.csv:2:2: error: reason "lost": must be one of あて所に尋ねあたりません, 転居先不明, 受取拒絶, '
+        "保管期間経過, あて名不完全 (or its code, see contractor-files.md)", "tsuchi import returns: refused"]),
+    imported("returns", "an unknown follow-up action", "envelope_id,reason,at,action",
+             ["%s,refused,%s,burnt" % (ENV, T)], [
+        '$TMP/case/in.csv:2:4: error: action "burnt": must be one of open, resent, handed_over, public_notice',
+        "tsuchi import returns: refused"]),
+    imported("returns", "an envelope the ledger does not know", "envelope_id,reason,at",
+             ["R20990101-B001/000001,refused,%s" % T], [
+        '$TMP/case/in.csv:2:1: error: envelope_id "R20990101-B001/000001": no such envelope in the ledger',
+        "tsuchi import returns: refused"]),
+    imported("returns", "a row with an extra field", "envelope_id,reason,at",
+             ["%s,refused,%s,x" % (ENV, T)], [
+        "$TMP/case/in.csv:2: error: the row has 4 fields, the header has 3", "tsuchi import returns: refused"]),
+    # ---- receipt ----
+    imported("receipt", "an archive hash that does not match", "batch_id,archive_sha256,received_at,received_by",
+             ["%s,%s,%s,desk-1" % (BATCH, "0" * 64, T)], [
+        '$TMP/case/in.csv:2:2: error: archive_sha256 "%s": does not match the sealed archive of batch %s' % ("0" * 64, BATCH),
+        "tsuchi import receipt: refused"]),
+    imported("receipt", "a batch not handed over yet", "batch_id,archive_sha256,received_at,received_by",
+             ["%s,{sha},%s,desk-1" % (UNHANDED, T)], [
+        '$TMP/case/in.csv:2:1: error: batch_id "%s": the batch has not been handed over (tsuchi handover) yet' % UNHANDED,
+        "tsuchi import receipt: refused"]),
+    imported("receipt", "a quoted field never closed", "batch_id,archive_sha256,received_at,received_by",
+             ['%s,"abc,%s,desk-1' % (BATCH, T)], [
+        "$TMP/case/in.csv:2: error: a quoted field is never closed", "tsuchi import receipt: refused"]),
+    # ---- certificate import arguments ----
+    certificate("a day that does not exist", [
+        '$TMP/case/cert.pdf: error: --date "2025-02-30": must be a date YYYY-MM-DD',
+        "tsuchi import certificate: refused"], date="2025-02-30"),
+    certificate("spoilage without a quantity", [
+        '$TMP/case/cert.pdf: error: --quantity "": required for the spoilage medium: the number of sheets destroyed',
+        "tsuchi import certificate: refused"], medium="spoilage"),
+    certificate("a batch the ledger does not know", [
+        '$TMP/case/cert.pdf: error: --batch "R20990101-B001": no such batch in the ledger',
+        "tsuchi import certificate: refused"], batch="R20990101-B001"),
+    certificate("no --batch and no form code in the file", [
+        "$TMP/case/cert.pdf: error: no certificate-form QR code found in the file: pass --batch",
+        "tsuchi import certificate: refused"], batch=None),
+    certificate("an empty certificate file", [
+        "$TMP/case/cert.pdf: error: the certificate file is empty", "tsuchi import certificate: refused"],
+        file_bytes=b""),
+    certificate("a 2 GB certificate file (sparse)", [
+        "$TMP/case/cert.pdf: error: the file is larger than the limit of 64 MiB", "tsuchi import certificate: refused"],
+        file_bytes=sparse(2 << 30)),
+    certificate("a blank witness", [
+        '$TMP/case/cert.pdf: error: --witness " ": required', "tsuchi import certificate: refused"], witness=" "),
+    # ---- archives given to open ----
+    Row("archive", "one byte changed in the middle of the archive", batch_files(flip(BATCH + ".zip", 1500)),
+        open_args(), 1, [
+        "$TMP/case/%s.zip: error: archive SHA-256 does not match the signed manifest: the archive was changed or damaged" % BATCH,
+        "tsuchi open: refused; nothing was extracted"]),
+    Row("archive", "the archive truncated by one byte", batch_files(lambda f: f.update({BATCH + ".zip": f[BATCH + ".zip"][:-1]})),
+        open_args(), 1, [
+        "$TMP/case/%s.zip: error: archive SHA-256 does not match the signed manifest: the archive was changed or damaged" % BATCH,
+        "tsuchi open: refused; nothing was extracted"]),
+    Row("archive", "one byte changed in the manifest", batch_files(flip(BATCH + ".manifest.json", 40)),
+        open_args(), 1, [
+        "$TMP/case/%s.manifest.json: error: signature does not verify with the city key $TMP/case/city.pub: "
+        "the manifest or its signature was changed" % BATCH,
+        "tsuchi open: refused; nothing was extracted"]),
+    Row("archive", "no signature beside the manifest",
+        batch_files(lambda f: f.pop(BATCH + ".manifest.json.sig")), open_args(), 1, [
+        "$TMP/case/%s.manifest.json.sig: error: cannot read: No such file or directory" % BATCH,
+        "tsuchi open: refused; nothing was extracted"]),
+    Row("archive", "a wrong passphrase", batch_files(replace(BATCH + ".key", b"A" * 43 + b"\n")), open_args(), 1, [
+        "$TMP/case/%s.zip: error: wrong passphrase" % BATCH, "tsuchi open: refused; nothing was extracted"]),
+    Row("archive", "a passphrase file that is not one line of text",
+        batch_files(replace(BATCH + ".key", b"\x00\x01binary\n")), open_args(), 1, [
+        "$TMP/case/%s.key: error: not a passphrase file: one line of printable ASCII expected" % BATCH,
+        "tsuchi open: refused; nothing was extracted"]),
+    Row("archive", "a file not named .zip", batch_files(), ["open", "--archive", "@" + BATCH + ".key", "--key",
+                                                           "@" + BATCH + ".key", "--out", "@out"], 1, [
+        "$TMP/case/%s.key: error: the archive's name must end in .zip (B.zip beside B.manifest.json)" % BATCH,
+        "tsuchi open: refused; nothing was extracted"]),
+    Row("archive", "a zip bomb signed with the city key (64 MiB of zeros in 64 KiB)", batch_files(forged_bomb),
+        open_args(), 1, [
+        lambda tmp: bomb_limit(tmp), "tsuchi open: refused; nothing was extracted"], max_rss_over_open=32 << 10),
+    Row("archive", "a zip bomb whose signed manifest claims 1 GiB of payload, opened with --max-bytes 16 MiB",
+        batch_files(lambda f: forged_bomb(f, 1 << 30)), open_args("--max-bytes", "16777216"), 1, [
+        "$TMP/case/%s.zip: error: entries unpack to more than the limit of 16777216 bytes" % BATCH,
+        "tsuchi open: refused; nothing was extracted"], max_rss_over_open=32 << 10),
+    # ---- key files ----
+    Row("keys", "a contractor key given as the signing key", {"con.pub": lambda tmp: (tmp / "con.pub").read_bytes()},
+        ["run", "--cases", EX / "cases.csv", "--fees", EX / "fees.toml", "--municipality", EX / "municipality.toml",
+         "--out", "@run", "--signing-key", "@con.pub", "--as", "tanaka"], 1, [
+        '$TMP/case/con.pub: error: "contractor-public": is a contractor-public key, '
+        "expected a city signing secret key (Ed25519)"]),
+    Row("keys", "a signing public key that is not base64", {"city.pub": key_text("signing-public", "!!!!")},
+        ["open", "--archive", "@b/%s.zip" % BATCH, "--key", "@b/%s.key" % BATCH, "--public-key", "@city.pub",
+         "--out", "@out"], 1, [
+        '$TMP/case/city.pub: error: not a city signing public key (Ed25519) (expected PEM "PUBLIC KEY")',
+        "tsuchi open: refused; nothing was extracted"]),
+    Row("keys", "an empty contractor secret key", {"con.secret": b""},
+        ["open", "--archive", "@b/%s.zip" % BATCH, "--secret-key", "@con.secret", "--public-key", "@b/city.pub",
+         "--out", "@out"], 1, [
+        '$TMP/case/con.secret: error: not a contractor secret key (X25519) (expected PEM "PRIVATE KEY")',
+        "tsuchi open: refused; nothing was extracted"]),
+]
+
+
+def sh(args, cwd, env, check=True):
+    p = subprocess.run([TSUCHI, *map(str, args)], cwd=cwd, env=env, capture_output=True)
+    if check and p.returncode != 0:
+        sys.exit("setup failed: tsuchi %s\n%s" % (" ".join(map(str, args)), p.stderr.decode()))
+    return p
+
+
+def setup(tmp, env):
+    """A ledger with run R20250901 (three batches): B001 approved and handed over, B002 approved."""
+    sh(["keygen", "--out", tmp / "city"], tmp, env)
+    sh(["keygen", "--out", tmp / "con", "--kind", "contractor"], tmp, env)
+    sh(["run", "--demo", "--out", tmp / "run", "--as", "tanaka", "--run-id", "R20250901", "--signing-key",
+        tmp / "city.secret", "--contractor-key", tmp / "con.pub"], tmp, env)
+    sh(["review", tmp / "run", "--as", "sato"], tmp, env)
+    sh(["approve", tmp / "run", "--as", "sato", "--municipality", EX / "municipality.toml"], tmp, env)
+    sh(["handover", BATCH, "--as", "tanaka", "--route", "courier"], tmp, env)
+
+
+def make_bomb(files, tmp):
+    """Replaces B001's archive with one encrypted entry of 64 MiB of zeros and re-signs the manifest with the
+    city key (the forgery only an insider could make), using 7-Zip and OpenSSL as an attacker would."""
+    import json
+    work = tmp / "bomb"
+    shutil.rmtree(work, ignore_errors=True)
+    (work / BATCH).mkdir(parents=True)
+    with open(work / BATCH / "bagit.txt", "wb") as f:
+        f.truncate(64 << 20)
+    passphrase = files[BATCH + ".key"].decode().strip()
+    subprocess.run(["7z", "a", "-tzip", "-mem=AES256", "-mx=9", "-p" + passphrase, str(work / "b.zip"), BATCH],
+                   cwd=work, check=True, capture_output=True)
+    z = (work / "b.zip").read_bytes()
+    m = json.loads(files[BATCH + ".manifest.json"])
+    m["archive_sha256"], m["archive_bytes"] = hashlib.sha256(z).hexdigest(), len(z)
+    if files["bomb"] is not True:
+        m["payload_bytes"] = files["bomb"]
+    text = (json.dumps(m, indent=2, ensure_ascii=False) + "\n").encode()
+    (work / "m.json").write_bytes(text)
+    subprocess.run(["openssl", "pkeyutl", "-sign", "-inkey", str(tmp / "city.secret.pem"), "-rawin", "-in",
+                    str(work / "m.json"), "-out", str(work / "m.sig")], check=True, capture_output=True)
+    files.update({BATCH + ".zip": z, BATCH + ".manifest.json": text, BATCH + ".manifest.json.sig": (work / "m.sig").read_bytes()})
+    del files["bomb"]
+
+
+def run_row(row, tmp, env):
+    """Runs one row in a fresh $TMP/case; returns exit code, normalised stderr lines, files left in
+    $TMP/case/out, and the peak RSS of the tsuchi process in KiB."""
+    d = tmp / "case"
+    shutil.rmtree(d, ignore_errors=True)
+    d.mkdir()
+    files = row.files(tmp) if callable(row.files) else dict(row.files)
+    if files.get("bomb"):
+        make_bomb(files, tmp)
+    if row.kind == "keys":  # key rows open (a copy of) the real batch B001
+        (d / "b").mkdir()
+        for n, data in batch_files()(tmp).items():
+            (d / "b" / n).write_bytes(data)
+    for name, data in files.items():
+        if callable(data):
+            data = data(tmp)
+        if isinstance(data, tuple) and data[0] == "sparse":
+            with open(d / name, "wb") as f:
+                f.truncate(data[1])  # no blocks written: the reader must refuse it by its size
+            continue
+        (d / name).write_bytes(data)
+    args = [str(d / a[1:]) if isinstance(a, str) and a.startswith("@") else str(a) for a in row.args]
+    with open(d / ".stderr", "wb") as err:
+        proc = subprocess.Popen([TSUCHI, *args], cwd=d, env=env, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    text = (d / ".stderr").read_bytes().decode("utf-8", "replace").replace(str(d), "$TMP/case")
+    extracted = list((d / "out").rglob("*")) if (d / "out").exists() else []
+    return proc.returncode, text.splitlines(), extracted, usage.ru_maxrss
+
+
+def expected_lines(row, tmp):
+    return [line(tmp) if callable(line) else line for line in row.lines]
+
+
+def bomb_limit(tmp):
+    import json
+    m = json.loads((tmp / "run" / (BATCH + ".manifest.json")).read_text())
+    return ("$TMP/case/%s.zip: error: entries unpack to more than the signed manifest allows (%d payload bytes and "
+            "64 KiB + 1 KiB a file for tag files): a zip bomb, or a forged archive" % (BATCH, m["payload_bytes"]))
+
+
+def in_order(expected, got):
+    i = 0
+    for line in got:
+        if i < len(expected) and line == expected[i]:
+            i += 1
+    return i == len(expected)
+
+
+def main():
+    with tempfile.TemporaryDirectory(prefix="tsuchi-catalogue-") as t:
+        tmp = Path(t)
+        env = dict(os.environ, TSUCHI_LEDGER=str(tmp / "ledger.sqlite"))
+        setup(tmp, env)
+        # OpenSSL's PEM of the city key for the forged archive (tsuchi's key file adds a kind line).
+        (tmp / "city.secret.pem").write_text("".join(
+            l for l in (tmp / "city.secret").read_text().splitlines(True) if not l.startswith("tsuchi-key:")))
+        # Peak memory of opening the real batch B001, the baseline for rows that bound memory.
+        good = Row("archive", "baseline", batch_files(), open_args(), 0, [])
+        _, _, _, baseline_rss = run_row(good, tmp, env)
+        failures, kinds = [], {}
+        for row in ROWS:
+            if ONLY and row.name not in ONLY:
+                continue
+            # ru_maxrss counts from the fork, so it never reads below this script's own size: a floor, which
+            # the baseline shares; a bomb that unpacked would still stand 64 MiB above it.
+            code, lines, extracted, rss = run_row(row, tmp, env)
+            kinds[row.kind] = kinds.get(row.kind, 0) + 1
+            if SHOW:
+                print("== %s / %s: exit %d, peak RSS %d KiB (opening B001: %d KiB)" % (row.kind, row.name, code, rss,
+                                                                                     baseline_rss))
+                print("\n".join("   " + l for l in lines))
+                continue
+            want = expected_lines(row, tmp)
+            memory_ok = row.max_rss_over_open is None or rss <= baseline_rss + row.max_rss_over_open
+            ok = code == row.code and in_order(want, lines) and not extracted and memory_ok
+            print(("ok   " if ok else "FAIL ") + row.kind + ": " + row.name)
+            if not ok:
+                failures.append(row.name)
+                print("     exit %d (want %d)%s%s\n     want:\n%s\n     got:\n%s" % (
+                    code, row.code, "; files were extracted" if extracted else "",
+                    "" if memory_ok else "; peak RSS %d KiB, opening B001 takes %d KiB" % (rss, baseline_rss),
+                    "\n".join("       " + l for l in want), "\n".join("       " + l for l in lines)))
+        if SHOW:
+            return 0
+        print("%d broken inputs (%s), %d failed" % (sum(kinds.values()), ", ".join("%s %d" % kv for kv in kinds.items()),
+                                                   len(failures)))
+        return 1 if failures else 0
+
+
+sys.exit(main())

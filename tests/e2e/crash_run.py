@@ -1,0 +1,251 @@
+#!/usr/bin/env python3
+"""Crash safety (issue 7): SIGKILL `tsuchi run` and `tsuchi import worklog` at random moments, and
+after every kill check that nothing which looks complete is incomplete. `run` is killed in rounds
+of five in one output folder (a retry may be killed again): two at random delays over the length
+of an uncut run, three aimed at the short windows random delays rarely hit (the first batch sealed
+into the staging folder, the manifests being published, run.json written before the ledger records
+the run); each round ends with a rerun that must complete. The random seed is fixed
+(TSUCHI_CRASH_SEED changes it), so a failure can be replayed.
+
+run:    every batch in DIR with a B.manifest.json opens and verifies with `tsuchi open`; no plaintext
+        PDF or insertion list anywhere under DIR; no run.json unless every batch it lists verifies;
+        every run the ledger records has all its batches in DIR; the ledger passes SQLite's integrity
+        check and `tsuchi audit verify`; rerunning the same command completes with the same counts.
+import: the work log is stored whole or not at all; the ledger is intact; re-importing succeeds.
+
+Usage: crash_run.py /path/to/tsuchi /path/to/source [--kills N] [--children N] [--seed N]
+Under a sanitizer build (slower) it makes fewer kills on a smaller run unless told otherwise.
+"""
+import argparse
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ap = argparse.ArgumentParser()
+ap.add_argument("tsuchi")
+ap.add_argument("source")
+ap.add_argument("--kills", type=int)
+ap.add_argument("--import-kills", type=int)
+ap.add_argument("--children", type=int)
+ap.add_argument("--seed", type=int, default=int(os.environ.get("TSUCHI_CRASH_SEED", "7")))
+a = ap.parse_args()
+TSUCHI, SRC = a.tsuchi, Path(a.source)
+SANITIZED = b"__asan_init" in Path(TSUCHI).read_bytes()
+KILLS = a.kills or (5 if SANITIZED else 20)
+RERUN_EVERY = 5
+IMPORT_KILLS = a.import_kills or (4 if SANITIZED else 8)
+CHILDREN = a.children or (150 if SANITIZED else 600)
+rnd = random.Random(a.seed)
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL: " + what, flush=True)
+    return cond
+
+
+def tsuchi(*args, env, want=None):
+    p = subprocess.run([TSUCHI, *map(str, args)], capture_output=True, text=True, env=env)
+    if want is not None and p.returncode != want:
+        check(False, "tsuchi %s: exit %d, want %d\n%s" % (" ".join(map(str, args)), p.returncode, want, p.stderr))
+    return p
+
+
+def killed_after(args, delay, env):
+    """Starts tsuchi, sends SIGKILL after `delay` seconds; returns its exit status (None = it finished first)."""
+    p = subprocess.Popen([TSUCHI, *map(str, args)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    try:
+        p.wait(timeout=delay)
+        return None
+    except subprocess.TimeoutExpired:
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        return p.returncode
+
+
+def killed_when(args, ready, env, timeout=120):
+    """Starts tsuchi and sends SIGKILL the moment `ready()` holds (polled every millisecond): aims a kill
+    at a window too short for random delays, such as publishing the batches or recording the run."""
+    p = subprocess.Popen([TSUCHI, *map(str, args)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    end = time.monotonic() + timeout
+    while p.poll() is None and time.monotonic() < end:
+        if ready():
+            p.send_signal(signal.SIGKILL)
+            p.wait()
+            return p.returncode
+        time.sleep(0.001)
+    p.wait()
+    return None
+
+
+def any_file(folder, pattern):
+    return lambda: folder.exists() and any(True for _ in folder.glob(pattern))
+
+
+def ledger_ok(ledger, env, label):
+    con = sqlite3.connect(ledger)
+    try:
+        ok = con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        con.close()
+    check(ok, label + ": SQLite integrity_check")
+    p = tsuchi("audit", "verify", "--ledger", ledger, env=env)
+    check(p.returncode == 0, label + ": audit verify exit %d\n%s%s" % (p.returncode, p.stdout, p.stderr))
+
+
+def verify_dir(out, city_pub, scratch, env, label):
+    """The invariants of a run folder after a crash; returns the verified batch ids."""
+    verified = set()
+    if not out.exists():
+        return verified
+    for f in out.rglob("*"):
+        if f.is_file():
+            head = f.read_bytes()[:8]
+            check(not f.name.endswith(".pdf") and not head.startswith(b"%PDF") and f.name != "insertion.csv",
+                  "%s: plaintext print file at rest: %s" % (label, f.relative_to(out)))
+    for m in sorted(out.glob("*.manifest.json")):
+        b = m.name[: -len(".manifest.json")]
+        dest = scratch / ("open-" + b)
+        p = tsuchi("open", "--archive", out / (b + ".zip"), "--key", out / (b + ".key"), "--public-key", city_pub,
+                   "--out", dest, env=env)
+        if check(p.returncode == 0, "%s: batch %s has its manifest but does not verify:\n%s" % (label, b, p.stderr)):
+            verified.add(b)
+    run_json = out / "run.json"
+    if run_json.exists():
+        listed = [x["batch_id"] for x in json.loads(run_json.read_text())["batches"]]
+        missing = [b for b in listed if b not in verified]
+        check(not missing, "%s: run.json lists batches that do not verify: %s" % (label, missing))
+    return verified
+
+
+def recorded_batches(ledger, run_ids):
+    con = sqlite3.connect(ledger)
+    try:
+        q = "SELECT batch_id FROM batches WHERE run_id IN (%s)" % ",".join("?" * len(run_ids))
+        return {r[0] for r in con.execute(q, list(run_ids))} if run_ids else set()
+    finally:
+        con.close()
+
+
+def runs(ledger):
+    if not Path(ledger).exists():
+        return set()
+    con = sqlite3.connect(ledger)
+    try:
+        return {r[0] for r in con.execute("SELECT run_id FROM runs")}
+    except sqlite3.OperationalError:  # killed before the schema was created
+        return set()
+    finally:
+        con.close()
+
+
+def totals(out):
+    return json.loads((out / "run.json").read_text())["totals"]
+
+
+with tempfile.TemporaryDirectory(prefix="tsuchi-crash-") as t:
+    tmp = Path(t)
+    subprocess.run([sys.executable, SRC / "bench" / "gen_cases.py", str(CHILDREN), tmp / "in", "--batch-size", "20"],
+                   check=True, capture_output=True)
+    ledger = tmp / "ledger.sqlite"
+    env = dict(os.environ, TSUCHI_LEDGER=str(ledger))
+    tsuchi("keygen", "--out", tmp / "city", env=env, want=0)
+    IN = ["--cases", tmp / "in" / "cases.csv", "--fees", tmp / "in" / "fees.toml",
+          "--municipality", tmp / "in" / "municipality.toml", "--signing-key", tmp / "city.secret", "--as", "tanaka"]
+    city_pub = tmp / "city.pub"
+
+    # The uncut run: its counts are what every rerun must reproduce, its length sets the kill times.
+    start = time.monotonic()
+    tsuchi("run", *IN, "--out", tmp / "ref", env=env, want=0)
+    duration = time.monotonic() - start
+    want = totals(tmp / "ref")
+    print("uncut run: %.2f s, %s" % (duration, want), flush=True)
+
+    # Kills come in rounds in one DIR, as an operator would retry: each kill may hit a retry of the
+    # last; every round ends with a rerun that completes.
+    for k in range(KILLS):
+        rnd_dir = k // RERUN_EVERY
+        out, scratch = tmp / ("out%02d" % rnd_dir), tmp / ("scratch%02d" % k)
+        label = "run kill %d" % k
+        before = runs(ledger)
+        # Each round aims its last three kills at the short windows: sealing into the staging folder,
+        # publishing the manifests, and between run.json and the ledger's record of the run.
+        aim = {RERUN_EVERY - 3: ("a batch sealed into staging", any_file(out, ".staging-*/*.zip")),
+               RERUN_EVERY - 2: ("the first manifest published", any_file(out, "*.manifest.json")),
+               RERUN_EVERY - 1: ("run.json written", any_file(out, "run.json"))}.get(k % RERUN_EVERY)
+        if aim:
+            delay = aim[0]
+            status = killed_when(["run", *IN, "--out", out], aim[1], env)
+        else:
+            delay = "%.2f s" % rnd.uniform(0, duration * 1.1)
+            status = killed_after(["run", *IN, "--out", out], float(delay[:-2]), env)
+        new_runs = runs(ledger) - before
+        verified = verify_dir(out, city_pub, scratch, env, label)
+        # A run the ledger knows is one whose files are all in place.
+        missing = recorded_batches(ledger, new_runs) - verified
+        check(not missing, "%s: the ledger records batches that are not complete in DIR: %s" % (label, sorted(missing)))
+        ledger_ok(ledger, env, label)
+        print("%s at %s: %s; %d batch(es) with a manifest, all verified" % (
+            label, delay, "finished first" if status is None else "killed", len(verified)), flush=True)
+        if k % RERUN_EVERY == RERUN_EVERY - 1 or k == KILLS - 1:
+            # The operator reruns the same command: it completes, and DIR holds a whole, verifying run.
+            tsuchi("run", *IN, "--out", out, env=env, want=0)
+            verified = verify_dir(out, city_pub, scratch / "rerun", env, label + " rerun")
+            check(totals(out) == want, "%s: the rerun's totals %s differ from the uncut run's" % (label, totals(out)))
+            listed = {x["batch_id"] for x in json.loads((out / "run.json").read_text())["batches"]}
+            check(listed <= verified, label + ": rerun batches do not all verify")
+            ledger_ok(ledger, env, label + " rerun")
+            print("  rerun: completed, %d batch(es) verified, totals as uncut" % len(listed), flush=True)
+
+    # ---- the ledger: a big work log imported and killed mid-transaction ----
+    ref = json.loads((tmp / "ref" / "run.json").read_text())
+    batch = ref["batches"][0]["batch_id"]
+    con = sqlite3.connect(ledger)
+    envelopes = [r[0] for r in con.execute("SELECT envelope_id FROM envelopes WHERE batch_id = ?", (batch,))]
+    con.close()
+    rows = ["batch_id,envelope_id,status,sheets,at"]
+    for i in range(60000 if not SANITIZED else 8000):  # reprinted again and again: a long, valid log
+        rows.append("%s,%s,reprinted,1,2025-09-03T10:%02d:00+09:00" % (batch, envelopes[i % len(envelopes)], i % 60))
+    log = tmp / "worklog.csv"
+    log.write_text("\n".join(rows) + "\n")
+    n_rows = len(rows) - 1
+
+    def stored():
+        c = sqlite3.connect(ledger)
+        try:
+            return c.execute("SELECT COUNT(*) FROM worklog_rows").fetchone()[0]
+        finally:
+            c.close()
+
+    start = time.monotonic()
+    tsuchi("import", "worklog", log, "--as", "tanaka", env=env, want=0)
+    import_duration = time.monotonic() - start
+    print("uncut import of %d rows: %.2f s" % (n_rows, import_duration), flush=True)
+    for k in range(IMPORT_KILLS):
+        label = "import kill %d" % k
+        before = stored()
+        delay = rnd.uniform(0, import_duration * 1.1)
+        status = killed_after(["import", "worklog", log, "--as", "tanaka"], delay, env)
+        after = stored()
+        check(after in (before, before + n_rows),
+              "%s: %d rows stored by a killed import of %d (all or nothing)" % (label, after - before, n_rows))
+        ledger_ok(ledger, env, label)
+        if after == before:  # killed before its commit: the re-import stores the whole log
+            tsuchi("import", "worklog", log, "--as", "tanaka", env=env, want=0)
+            check(stored() - after == n_rows, label + ": the re-import did not store the whole log")
+            ledger_ok(ledger, env, label + " re-import")
+        print("%s after %.2f s: %s, %s" % (label, delay, "finished first" if status is None else "killed",
+                                          "stored whole" if after > before else "nothing stored"), flush=True)
+
+if failures:
+    sys.exit("%d check(s) failed" % len(failures))
+print("crash safety: %d run kills, %d import kills: nothing half-done" % (KILLS, IMPORT_KILLS))
