@@ -56,19 +56,26 @@ int kanji_digit(char32_t c) {
 int kanji_multiplier(char32_t c) { return c == U'十' ? 10 : c == U'百' ? 100 : c == U'千' ? 1000 : 0; }
 bool is_kanji_numeral(char32_t c) { return kanji_digit(c) >= 0 || kanji_multiplier(c) > 0; }
 
-// 十一 -> 11, 二十一 -> 21, 百二 -> 102; without 十/百/千 the digits are positional (二〇三 -> 203).
-long kanji_value(std::u32string_view k) {
+// 十一 -> 11, 二十一 -> 21, 百二 -> 102; without 十/百/千 the digits are positional (二〇三 -> 203),
+// spelt out rather than summed: a long run of them overflowed a long (found by fuzz/customer).
+std::string kanji_number(std::u32string_view k) {
   const bool multiplicative = std::any_of(k.begin(), k.end(), [](char32_t c) { return kanji_multiplier(c) > 0; });
-  long total = 0, current = 0;
+  if (!multiplicative) {
+    std::string digits;
+    for (char32_t c : k)
+      if (!digits.empty() || kanji_digit(c) != 0) digits += static_cast<char>('0' + kanji_digit(c));
+    return digits.empty() ? "0" : digits;
+  }
+  long total = 0, current = 0;  // at most 9,000 a character: no overflow
   for (char32_t c : k) {
     if (int d = kanji_digit(c); d >= 0) {
-      current = multiplicative ? d : current * 10 + d;
+      current = d;
     } else {
       total += (current ? current : 1) * kanji_multiplier(c);
       current = 0;
     }
   }
-  return total + current;
+  return std::to_string(total + current);
 }
 
 bool is_hyphen(char32_t c) {
@@ -138,7 +145,7 @@ std::vector<Token> tokenize(std::u32string_view s) {
       std::size_t j = i;
       while (j < s.size() && is_kanji_numeral(s[j])) ++j;
       if (marker_after_kanji(s, j) > 0) {
-        ts.push_back({Token::number, std::to_string(kanji_value(s.substr(i, j - i))), false});
+        ts.push_back({Token::number, kanji_number(s.substr(i, j - i)), false});
       } else {
         for (std::size_t k = i; k < j; ++k) ts.push_back({Token::text, "", false});
       }

@@ -79,6 +79,9 @@ const Row kRows[] = {
     {"020-0173", "岩手県滝沢市鵜飼狐洞三地割1", "02001733-1", "4"},
     // F not after a number is a building letter, not a floor
     {"360-0041", "埼玉県熊谷市本町2-3 F棟", "36000412-3F", "CC4"},
+    // fuzz/customer: 25 positional kanji digits used to overflow a long; they are spelt out (cut at 20 symbols)
+    {"360-0041", "埼玉県熊谷市本町一一一一一一一一一一一一一一一一一一一一一一一一一番地",
+     "3600041" + std::string(25, '1'), "CC1"},
 };
 
 // zint's own Japan Post encoder, as an independent source of the bar states.
