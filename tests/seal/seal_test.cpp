@@ -616,3 +616,13 @@ TEST_CASE("resealing cleans this batch's leftovers only, and a failed seal leave
   }
   CHECK_FALSE(fs::exists(out2 / (s.spec.batch_id + ".manifest.json")));
 }
+
+// Regression kept from fuzz/bag (corpus: regress-blank-continuation): a whitespace-only
+// continuation line used to throw std::out_of_range out of check_bag.
+TEST_CASE("a blank continuation line in a tag file is reported as a bag problem, never thrown") {
+  std::map<std::string, std::string> bag{{"bagit.txt", "BagIt-Version: 1.0\n \t\nTag-File-Character-Encoding: UTF-8\n"},
+                                         {"bag-info.txt", "Payload-Oxum: 0.0\n  \n"}};
+  Diagnostics ds;
+  CHECK_NOTHROW(ds = check_bag(as_payload(bag), "bag"));
+  CHECK(has_errors(ds));  // no manifests: the bag is refused with a message
+}
