@@ -11,6 +11,7 @@
 #include "ledger/ledger.hpp"
 #include "report/report.hpp"
 #include "tsuchi/commands.hpp"
+#include "tsuchi/custody.hpp"
 #include "typeset/text.hpp"
 
 namespace tsuchi::cli {
@@ -21,19 +22,10 @@ std::string ledger_path(const std::string& flag) {
   return "tsuchi-ledger.sqlite";
 }
 
-namespace {
-
-// Options every custody command shares.
-struct Common {
-  std::string ledger, as, municipality;
-};
-
-void add_common(CLI::App& cmd, Common& c, bool with_municipality = true) {
+void add_common(CLI::App& cmd, Common& c, bool with_municipality, const std::string& municipality_help) {
   cmd.add_option("--ledger", c.ledger, "ledger file (default: $TSUCHI_LEDGER or ./tsuchi-ledger.sqlite)");
   cmd.add_option("--as", c.as, "acting user id (default: the login name)");
-  if (with_municipality)
-    cmd.add_option("--municipality", c.municipality, "municipality.toml: [roles], [office_hours], due days")
-        ->check(CLI::ExistingFile);
+  if (with_municipality) cmd.add_option("--municipality", c.municipality, municipality_help)->check(CLI::ExistingFile);
 }
 
 void print(const std::string& command, const Diagnostics& ds) {
@@ -41,7 +33,6 @@ void print(const std::string& command, const Diagnostics& ds) {
     std::cerr << (d.file.empty() ? "tsuchi " + command + format(d) : format(d)) << "\n";
 }
 
-// The ledger must already exist: only `tsuchi run` creates one, so a mistyped path is caught.
 std::optional<ledger::Ledger> open_existing(const std::string& command, const Common& c) {
   std::string path = ledger_path(c.ledger);
   if (!std::filesystem::exists(path)) {
@@ -56,6 +47,17 @@ std::optional<ledger::Ledger> open_existing(const std::string& command, const Co
   }
   return std::move(l.value);
 }
+
+std::unique_ptr<typeset::TextEngine> text_engine(const std::string& command) {
+  auto te = typeset::TextEngine::load(data_dir() + "/fonts/fonts.toml");
+  if (!te.ok()) {
+    print(command, te.problems);
+    return nullptr;
+  }
+  return std::move(te.value);
+}
+
+namespace {
 
 // The actor, with roles when --municipality was given; nullopt after printing a problem.
 std::optional<ledger::Actor> actor(const std::string& command, const Common& c) {
@@ -265,10 +267,9 @@ void add_reconcile(CLI::App& app, Action& action) {
         }
       }
       if (!o->pdf.empty()) {
-        auto te = typeset::TextEngine::load(data_dir() + "/fonts/fonts.toml");
-        print("reconcile", te.problems);
-        if (!te.ok()) return 1;
-        auto pdf = report::reconcile_pdf(r.value, *te.value, ledger::utc_now());
+        auto te = text_engine("reconcile");
+        if (!te) return 1;
+        auto pdf = report::reconcile_pdf(r.value, *te, ledger::utc_now());
         print("reconcile", pdf.problems);
         if (!pdf.ok()) return 1;
         std::ofstream f(o->pdf, std::ios::binary | std::ios::trunc);

@@ -11,6 +11,7 @@
 #include "ledger/ledger.hpp"
 #include "report/report.hpp"
 #include "tsuchi/commands.hpp"
+#include "tsuchi/custody.hpp"
 #include "typeset/text.hpp"
 
 namespace tsuchi::cli {
@@ -18,37 +19,6 @@ namespace tsuchi::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct Common {
-  std::string ledger, as, municipality;
-};
-
-void add_common(CLI::App& cmd, Common& c) {
-  cmd.add_option("--ledger", c.ledger, "ledger file (default: $TSUCHI_LEDGER or ./tsuchi-ledger.sqlite)");
-  cmd.add_option("--as", c.as, "acting user id (default: the login name)");
-  cmd.add_option("--municipality", c.municipality, "municipality.toml: [roles] (and the office printed on forms)")
-      ->check(CLI::ExistingFile);
-}
-
-void print(const std::string& command, const Diagnostics& ds) {
-  for (const auto& d : ds) std::cerr << (d.file.empty() ? "tsuchi " + command + format(d) : format(d)) << "\n";
-}
-
-// Only `tsuchi run` creates a ledger, so a mistyped path is caught here.
-std::optional<ledger::Ledger> open_existing(const std::string& command, const Common& c) {
-  const std::string path = ledger_path(c.ledger);
-  if (!fs::exists(path)) {
-    std::cerr << "tsuchi " << command << ": no ledger at " << path
-              << " (give --ledger PATH or set TSUCHI_LEDGER; `tsuchi run` creates it)\n";
-    return std::nullopt;
-  }
-  auto l = ledger::Ledger::open(path);
-  if (!l.ok()) {
-    print(command, l.problems);
-    return std::nullopt;
-  }
-  return std::move(l.value);
-}
 
 // With --municipality the user must hold a role; a refusal is audited like the ledger's own.
 bool allowed(const std::string& command, const Common& c, ledger::Ledger& l, const std::string& user,
@@ -73,15 +43,6 @@ std::string sha256_hex(std::string_view bytes) {
   return hex;
 }
 
-std::unique_ptr<typeset::TextEngine> text_engine(const std::string& command) {
-  auto te = typeset::TextEngine::load(data_dir() + "/fonts/fonts.toml");
-  if (!te.ok()) {
-    print(command, te.problems);
-    return nullptr;
-  }
-  return std::move(te.value);
-}
-
 std::string run_id_of(const fs::path& run_dir) {
   std::ifstream f(run_dir / "run.json", std::ios::binary);
   auto j = nlohmann::json::parse(f, nullptr, false);
@@ -101,7 +62,7 @@ void add_review(CLI::App& app, Action& action) {
   cmd->add_option("RUN_DIR", o->run_dir, "the run's output folder (run.json); review.txt and review.pdf go there")
       ->required()
       ->check(CLI::ExistingDirectory);
-  add_common(*cmd, o->c);
+  add_common(*cmd, o->c, true, "municipality.toml: [roles] (and the office printed on forms)");
   cmd->add_option("--fees", o->fees, "fees.toml: also check every amount against the schedule in force")
       ->check(CLI::ExistingFile);
   cmd->callback([o, &action] {
@@ -177,7 +138,7 @@ void add_certificate(CLI::App& app, Action& action) {
   auto* cmd = cert->add_subcommand("form", "Print a batch's certificate form with its QR code");
   cmd->add_option("BATCH", o->batch, "batch id")->required();
   cmd->add_option("--out", o->out, "the form, a PDF")->required();
-  add_common(*cmd, o->c);
+  add_common(*cmd, o->c, true, "municipality.toml: [roles] (and the office printed on forms)");
   cmd->callback([o, &action] {
     action = [o] {
       const std::string name = "certificate form";
