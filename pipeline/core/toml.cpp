@@ -1,0 +1,72 @@
+#include "core/toml.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+namespace tsuchi::tomlfile {
+namespace {
+
+// toml++ nests tables recursively and overflows the stack on about 35,000 levels ([a.a.a…] or
+// a.a.a… = 1); its own guard (TOML_MAX_NESTED_VALUES) covers only inline values. Each level needs
+// a '.', '[' or '{', so counting them (in strings too: over-counting is safe) bounds the depth.
+constexpr std::ptrdiff_t kMaxNestingChars = 4096;
+
+Diagnostic whole_file(const std::string& path, std::string reason) {
+  return Diagnostic{Diagnostic::Severity::error, path, 0, 0, "", "", std::move(reason)};
+}
+
+}  // namespace
+
+std::optional<toml::table> parse(std::string_view text, const std::string& path, Diagnostics& out) {
+  if (text.size() > kMaxBytes) {
+    out.push_back(whole_file(path, "the file is larger than 16 MiB; this is not a configuration file"));
+    return std::nullopt;
+  }
+  if (std::count_if(text.begin(), text.end(), [](char c) { return c == '.' || c == '[' || c == '{'; }) >
+      kMaxNestingChars) {
+    out.push_back(whole_file(path, "more than 4096 of the characters . [ { : a configuration file is far smaller, and "
+                                   "tables nested that deep would crash the TOML reader"));
+    return std::nullopt;
+  }
+  try {
+    return toml::parse(text, path);
+  } catch (const toml::parse_error& e) {
+    out.push_back(Diagnostic{Diagnostic::Severity::error, path, static_cast<int>(e.source().begin.line),
+                             static_cast<int>(e.source().begin.column), "", "",
+                             "not valid TOML: " + std::string(e.description())});
+    return std::nullopt;
+  }
+}
+
+std::optional<std::string> read(const std::string& path, Diagnostics& out) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    out.push_back(whole_file(path, "file not found"));
+    return std::nullopt;
+  }
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec) {
+    out.push_back(whole_file(path, "cannot read the file: " + ec.message()));
+    return std::nullopt;
+  }
+  if (size > kMaxBytes) {
+    out.push_back(whole_file(path, "the file is larger than 16 MiB; this is not a configuration file"));
+    return std::nullopt;
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::string text(size, '\0');
+  if (!in || !in.read(text.data(), static_cast<std::streamsize>(size))) {
+    out.push_back(whole_file(path, "cannot read the file"));
+    return std::nullopt;
+  }
+  return text;
+}
+
+std::optional<toml::table> load(const std::string& path, Diagnostics& out) {
+  auto text = read(path, out);
+  if (!text) return std::nullopt;
+  return parse(*text, path, out);
+}
+
+}  // namespace tsuchi::tomlfile
