@@ -14,6 +14,7 @@ import csv
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -299,7 +300,6 @@ class Test:
 
     def municipality_here(self, text=None):
         """municipality.toml text whose seal and key paths point into examples/ (for a copy placed elsewhere)."""
-        import re
         text = self.municipality.read_text(encoding="utf-8") if text is None else text
         return re.sub(r'(?m)^(\s*\w+\s*=\s*")((?:seal|keys)[^"]*)"',
                       lambda g: '%s%s"' % (g.group(1), self.examples / g.group(2)), text)
