@@ -2,6 +2,7 @@
 """The issue-6 benchmark: `tsuchi run` end to end on synthetic runs, beside the bare floor.
 
 Usage: bench/run.py [--build DIR] [--sizes 1000,10000,100000] [--threads N] [--keep DIR] [--markdown]
+       bench/run.py --stages [--build DIR] [--sizes 1000]   (per-stage throughput, one thread, no floor)
 
 For each size: gen_cases.py writes the run (fixed seed), `tsuchi validate` is timed alone, then
 `tsuchi run` (validate -> decide -> compose -> typeset -> render -> preflight -> seal) is timed from
@@ -9,6 +10,10 @@ outside with /usr/bin/time -v (wall clock, peak RSS) and TSUCHI_TIMINGS=1 (the s
 produce() prints). Bytes per page = sum of the sealed archives / pages. The floor is bench_floor
 (HarfBuzz + Cairo on one core, the same two pages, nothing else), run in the same session.
 Needs the build folder's `tsuchi` and `bench_floor` (cmake ... && ninja tsuchi bench_floor).
+
+--stages is where the unit suites' old timings went (render: pages per second into one PDF; preflight:
+pages per CPU second on notices and slips): `tsuchi run --threads 1` on the real pages of a synthetic
+month, each stage's CPU seconds read from TSUCHI_TIMINGS, given as pages per CPU second of that stage.
 """
 import argparse, json, os, platform, re, shutil, subprocess, sys, tempfile, time
 
@@ -100,6 +105,24 @@ def one_size(build, children, work, threads):
     }
 
 
+def stage_rates(r):
+    """Pages per CPU second of each parallel stage (the CPU each stage took, summed over workers)."""
+    cpu = r["timings"].get("cpu_s", {})
+    return {k: r["pages"] / cpu[k] for k in ("typeset", "render", "preflight", "seal") if cpu.get(k)}
+
+
+def stages(a, work):
+    print("tsuchi stage throughput (one worker thread), %s" % time.strftime("%Y-%m-%d %H:%M %Z"))
+    print("machine: %s; load average at start %s" % (machine(), loadavg()))
+    for n in [int(x) for x in a.sizes.split(",") if x]:
+        r = one_size(a.build, n, work, 1)
+        rates = stage_rates(r)
+        if not rates:
+            sys.exit("bench: tsuchi printed no TSUCHI_TIMINGS stage split")
+        print("%d children, %d pages, %.0f bytes/page: pages per CPU second: %s"
+              % (n, r["pages"], r["bytes_per_page"], ", ".join("%s %.0f" % kv for kv in rates.items())))
+
+
 def split(r):
     t = r["timings"]
     if not t:
@@ -125,7 +148,18 @@ def main():
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--keep", help="work folder to keep (default: a temporary one, removed)")
     ap.add_argument("--markdown", action="store_true", help="also print a Markdown block for bench/RESULTS.md")
+    ap.add_argument("--stages", action="store_true", help="only each stage's pages per CPU second, one thread")
     a = ap.parse_args()
+    if a.stages:
+        if a.sizes == ap.get_default("sizes"):
+            a.sizes = "1000"
+        work = a.keep or tempfile.mkdtemp(prefix="tsuchi-bench-")
+        try:
+            stages(a, work)
+        finally:
+            if not a.keep:
+                shutil.rmtree(work, ignore_errors=True)
+        return
     for exe in ("tsuchi", "bench_floor"):
         if not os.access(os.path.join(a.build, exe), os.X_OK):
             sys.exit("bench: %s/%s is missing: build it (ninja -C %s tsuchi bench_floor)" % (a.build, exe, a.build))

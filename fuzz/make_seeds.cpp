@@ -1,6 +1,7 @@
-// Writes the sealed-batch seeds and fixtures of the seal targets (open, bag, manifest, keys): a
-// small batch sealed by the real seal stage with fresh keys. Run once by hand when the batch
-// format changes: `build-fuzz/fuzz_make_seeds fuzz` (the folder must not hold the keys yet).
+// Writes tests/fixtures/sealed (a small batch sealed by the real seal stage with fresh keys, read by
+// the seal fuzz targets, as seeds of `keys` and `manifest` via fuzz/seeds.txt, and by the e2e tests)
+// and the seeds derived from it (corpus/open, corpus/bag). Run once by hand when the batch format
+// changes: `build-fuzz/fuzz/fuzz_make_seeds .` from the source root, after removing tests/fixtures/sealed.
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -27,10 +28,10 @@ int fail(const Diagnostics& ds) {
 
 int main(int argc, char** argv) {
   if (argc != 2) {
-    std::cerr << "usage: fuzz_make_seeds FUZZ_DIR\n";
+    std::cerr << "usage: fuzz_make_seeds SOURCE_DIR\n";
     return 2;
   }
-  const fs::path root(argv[1]), fixtures = root / "fixtures";
+  const fs::path root = fs::path(argv[1]) / "fuzz", fixtures = fs::path(argv[1]) / "tests/fixtures/sealed";
   fs::create_directories(fixtures);
   auto city = seal::keygen((fixtures / "city").string(), seal::KeyKind::signing);
   auto contractor = seal::keygen((fixtures / "contractor").string(), seal::KeyKind::contractor);
@@ -63,10 +64,6 @@ int main(int argc, char** argv) {
   std::string bag;
   for (const auto& f : verified.value.files) bag += "@@ " + f.name + "\n" + f.bytes;
   write(root / "corpus/bag/demo-bag", bag);
-  write(root / "corpus/manifest/sealed-manifest.json", read(p.manifest));
-  for (const auto* k : {&city.value.public_path, &city.value.secret_path, &contractor.value.public_path,
-                        &contractor.value.secret_path})
-    write(root / "corpus/keys" / fs::path(*k).filename(), read(*k));
-  std::cout << "seeds written under " << root.string() << "\n";
+  std::cout << "fixtures written to " << fixtures.string() << ", seeds under " << root.string() << "/corpus\n";
   return 0;
 }

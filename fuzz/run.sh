@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets (clang, ASan + UBSan) and runs each for SECONDS from its corpus.
 # Exits non-zero on any finding; the input that triggered it is kept in BUILD/findings/<target>/.
 # New inputs the fuzzer finds interesting go to BUILD/corpus/<target>/ (the repo's seeds stay as they are).
-# usage: fuzz/run.sh SECONDS [TARGET...]      (targets: the names of fuzz/corpus/*; default all)
+# usage: fuzz/run.sh SECONDS [TARGET...]      (targets: fuzz/corpus/* and fuzz/seeds.txt; default all)
 #        SECONDS 0 replays the corpora once (regression check) without fuzzing.
 # env:   TSUCHI_FUZZ_BUILD (default build-fuzz beside the sources), TSUCHI_FUZZ_JOBS (build jobs)
 set -uo pipefail
@@ -12,7 +12,8 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 build=${TSUCHI_FUZZ_BUILD:-$src/build-fuzz}
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  for d in "$src"/fuzz/corpus/*/; do targets+=("$(basename "$d")"); done
+  mapfile -t targets < <({ for d in "$src"/fuzz/corpus/*/; do basename "$d"; done
+                          grep -E '^[a-z]' "$src/fuzz/seeds.txt" | cut -d' ' -f1; } | sort -u)
 fi
 
 mkdir -p "$build"
@@ -27,6 +28,14 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 failed=()
 for t in "${targets[@]}"; do
   mkdir -p "$build/corpus/$t" "$build/findings/$t"
+  # The seeds shared with the tests (fuzz/seeds.txt), gathered into one folder libFuzzer can read.
+  rm -rf "$build/seeds/$t" && mkdir -p "$build/seeds/$t"
+  while read -r target path; do
+    [ "$target" != "$t" ] && continue
+    if [ -d "$src/$path" ]; then cp "$src/$path"/* "$build/seeds/$t/"; else cp "$src/$path" "$build/seeds/$t/"; fi
+  done < <(grep -E '^[a-z]' "$src/fuzz/seeds.txt")
+  seeds=("$build/seeds/$t")
+  [ -d "$src/fuzz/corpus/$t" ] && seeds+=("$src/fuzz/corpus/$t")
   log="$build/findings/$t.log"
   if [ "$seconds" = 0 ]; then
     echo "fuzz: $t: replaying its corpus"
@@ -35,7 +44,7 @@ for t in "${targets[@]}"; do
     echo "fuzz: $t for ${seconds}s"
     how=(-max_total_time="$seconds")
   fi
-  "$build/fuzz/fuzz_$t" "$build/corpus/$t" "$src/fuzz/corpus/$t" "${how[@]}" -rss_limit_mb=2048 \
+  "$build/fuzz/fuzz_$t" "$build/corpus/$t" "${seeds[@]}" "${how[@]}" -rss_limit_mb=2048 \
     -timeout=10 -max_len=65536 -print_final_stats=1 -artifact_prefix="$build/findings/$t/" >"$log" 2>&1
   rc=$?
   grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' "$log" | tail -2 | sed "s/^/  $t: /"

@@ -14,7 +14,8 @@
 namespace tsuchi::fuzz {
 
 inline const std::string kSealedBatch = "R20250901-B001";
-inline std::string fixture_path(const std::string& name) { return std::string(TSUCHI_FUZZ_DIR) + "/fixtures/" + name; }
+// The batch and keys in tests/fixtures/sealed, shared with the e2e tests (tests/e2e/test_seal_open.py).
+inline std::string fixture_path(const std::string& name) { return std::string(TSUCHI_FIXTURES_DIR) + "/sealed/" + name; }
 
 inline std::string read_all(const std::string& path) {
   std::ifstream f(path, std::ios::binary);

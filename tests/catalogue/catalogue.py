@@ -12,43 +12,27 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-TSUCHI, SRC = sys.argv[1], Path(sys.argv[2])
-SHOW = "--show" in sys.argv
-ONLY = sys.argv[sys.argv.index("--show") + 1:] if SHOW else []
-EX = SRC / "examples"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
+from harness import CASE_HEADER as HEADER, Test, case_row as case, cases_csv as csv_bytes, flip as flip_bytes  # noqa: E402
 
-HEADER = ("case_id,child_atena_no,child_name,child_birth_date,guardian_atena_no,guardian_name,postal_code,"
-          "address,address_building,household_no,my_number,certification_type,care_need,facility_name,"
-          "facility_public,bracket,child_order,side_dish_exempt,cash_payment,notice_kind,decision_date,"
-          "period_start,period_end,reason").split(",")
-BASE = dict(case_id="1001", child_atena_no="500001", child_name="熊谷　太郎", child_birth_date="2021-05-10",
-            guardian_atena_no="400001", guardian_name="熊谷　花子", postal_code="360-0012",
-            address="熊谷市上之1234-5", address_building="", household_no="300001", my_number="",
-            certification_type="3", care_need="standard", facility_name="熊谷市立中央保育所",
-            facility_public="1", bracket="D4", child_order="1", side_dish_exempt="0", cash_payment="1",
-            notice_kind="decision", decision_date="2025-04-01", period_start="2025-04", period_end="2025-06",
-            reason="")
-
-
-def case(**kw):
-    r = dict(BASE, **kw)
-    return [r[h] for h in HEADER]
+t = Test(name="catalogue")
+TSUCHI, SRC = t.tsuchi, t.src
+SHOW = "--show" in t.args
+ONLY = t.args[t.args.index("--show") + 1:] if SHOW else []
+EX = t.examples
 
 
 def cases_csv(*rows, header=HEADER, enc="utf-8"):
-    def cell(f):
-        return '"%s"' % f.replace('"', '""') if ("," in f or '"' in f or "\n" in f) else f
-    lines = [",".join(header)] + [",".join(cell(f) for f in r) for r in (rows or [case()])]
-    return ("\n".join(lines) + "\n").encode(enc)
+    return csv_bytes(rows or [case()], header, encoding=enc)
 
 
-# Copies of the demo's files, so that the line numbers in the messages below stay put when examples/ changes.
-HERE = Path(__file__).resolve().parent
-FEES = (HERE / "fees.toml").read_text(encoding="utf-8")
-MUNI = (HERE / "municipality.toml").read_text(encoding="utf-8").replace('"seal.png"', '"%s"' % (EX / "seal.png"))
+# Frozen copies of the demo's files (shared with the fuzz seeds), so that the line numbers in the
+# messages below stay put when examples/ changes.
+CONFIG = t.fixtures / "config"
+FEES = (CONFIG / "fees.toml").read_text(encoding="utf-8")
+MUNI = (CONFIG / "municipality.toml").read_text(encoding="utf-8").replace('"seal.png"', '"%s"' % (EX / "seal.png"))
 BATCH = "R20250901-B001"          # approved and handed over in the setup below
 UNHANDED = "R20250901-B002"       # approved, not handed over
 ENV = BATCH + "/000001"
@@ -125,9 +109,7 @@ def open_args(*extra):
 
 def flip(name, at):
     def change(files):
-        b = bytearray(files[name])
-        b[at if at >= 0 else len(b) + at] ^= 0x01
-        files[name] = bytes(b)
+        files[name] = flip_bytes(files[name], at)
     return change
 
 
@@ -406,7 +388,7 @@ ROWS = [
         "$TMP/case/%s.zip: error: entries unpack to more than the limit of 16777216 bytes" % BATCH,
         "tsuchi open: refused; nothing was extracted"], max_rss_over_open=32 << 10),
     # ---- key files ----
-    Row("keys", "a contractor key given as the signing key", {"con.pub": lambda tmp: (tmp / "con.pub").read_bytes()},
+    Row("keys", "a contractor key given as the signing key", {"con.pub": lambda tmp: (tmp / "contractor.pub").read_bytes()},
         ["run", "--cases", EX / "cases.csv", "--fees", EX / "fees.toml", "--municipality", EX / "municipality.toml",
          "--out", "@run", "--signing-key", "@con.pub", "--as", "tanaka"], 1, [
         '$TMP/case/con.pub: error: "contractor-public": is a contractor-public key, '
@@ -424,22 +406,9 @@ ROWS = [
 ]
 
 
-def sh(args, cwd, env, check=True):
-    p = subprocess.run([TSUCHI, *map(str, args)], cwd=cwd, env=env, capture_output=True)
-    if check and p.returncode != 0:
-        sys.exit("setup failed: tsuchi %s\n%s" % (" ".join(map(str, args)), p.stderr.decode()))
-    return p
-
-
-def setup(tmp, env):
+def setup(tmp):
     """A ledger with run R20250901 (three batches): B001 approved and handed over, B002 approved."""
-    sh(["keygen", "--out", tmp / "city"], tmp, env)
-    sh(["keygen", "--out", tmp / "con", "--kind", "contractor"], tmp, env)
-    sh(["run", "--demo", "--out", tmp / "run", "--as", "tanaka", "--run-id", "R20250901", "--signing-key",
-        tmp / "city.secret", "--contractor-key", tmp / "con.pub"], tmp, env)
-    sh(["review", tmp / "run", "--as", "sato"], tmp, env)
-    sh(["approve", tmp / "run", "--as", "sato", "--municipality", EX / "municipality.toml"], tmp, env)
-    sh(["handover", BATCH, "--as", "tanaka", "--route", "courier"], tmp, env)
+    t.approved(tmp / "run", t.demo_run(tmp / "run", "--run-id", "R20250901", contractor=True), handed_over=[BATCH])
 
 
 def make_bomb(files, tmp):
@@ -518,44 +487,38 @@ def in_order(expected, got):
 
 
 def main():
-    with tempfile.TemporaryDirectory(prefix="tsuchi-catalogue-") as t:
-        tmp = Path(t)
-        env = dict(os.environ, TSUCHI_LEDGER=str(tmp / "ledger.sqlite"))
-        setup(tmp, env)
-        # OpenSSL's PEM of the city key for the forged archive (tsuchi's key file adds a kind line).
-        (tmp / "city.secret.pem").write_text("".join(
-            l for l in (tmp / "city.secret").read_text().splitlines(True) if not l.startswith("tsuchi-key:")))
-        # Peak memory of opening the real batch B001, the baseline for rows that bound memory.
-        good = Row("archive", "baseline", batch_files(), open_args(), 0, [])
-        _, _, _, baseline_rss = run_row(good, tmp, env)
-        failures, kinds = [], {}
-        for row in ROWS:
-            if ONLY and row.name not in ONLY:
-                continue
-            # ru_maxrss counts from the fork, so it never reads below this script's own size: a floor, which
-            # the baseline shares; a bomb that unpacked would still stand 64 MiB above it.
-            code, lines, extracted, rss = run_row(row, tmp, env)
-            kinds[row.kind] = kinds.get(row.kind, 0) + 1
-            if SHOW:
-                print("== %s / %s: exit %d, peak RSS %d KiB (opening B001: %d KiB)" % (row.kind, row.name, code, rss,
-                                                                                     baseline_rss))
-                print("\n".join("   " + l for l in lines))
-                continue
-            want = expected_lines(row, tmp)
-            memory_ok = row.max_rss_over_open is None or rss <= baseline_rss + row.max_rss_over_open
-            ok = code == row.code and in_order(want, lines) and not extracted and memory_ok
-            print(("ok   " if ok else "FAIL ") + row.kind + ": " + row.name)
-            if not ok:
-                failures.append(row.name)
-                print("     exit %d (want %d)%s%s\n     want:\n%s\n     got:\n%s" % (
-                    code, row.code, "; files were extracted" if extracted else "",
-                    "" if memory_ok else "; peak RSS %d KiB, opening B001 takes %d KiB" % (rss, baseline_rss),
-                    "\n".join("       " + l for l in want), "\n".join("       " + l for l in lines)))
+    tmp, env = t.tmp, t.env
+    t.quiet = SHOW
+    setup(tmp)
+    # OpenSSL's PEM of the city key for the forged archive (tsuchi's key file adds a kind line).
+    (tmp / "city.secret.pem").write_text("".join(
+        l for l in (tmp / "city.secret").read_text().splitlines(True) if not l.startswith("tsuchi-key:")))
+    # Peak memory of opening the real batch B001, the baseline for rows that bound memory.
+    good = Row("archive", "baseline", batch_files(), open_args(), 0, [])
+    _, _, _, baseline_rss = run_row(good, tmp, env)
+    kinds = {}
+    for row in ROWS:
+        if ONLY and row.name not in ONLY:
+            continue
+        # ru_maxrss counts from the fork, so it never reads below this script's own size: a floor, which
+        # the baseline shares; a bomb that unpacked would still stand 64 MiB above it.
+        code, lines, extracted, rss = run_row(row, tmp, env)
+        kinds[row.kind] = kinds.get(row.kind, 0) + 1
         if SHOW:
-            return 0
-        print("%d broken inputs (%s), %d failed" % (sum(kinds.values()), ", ".join("%s %d" % kv for kv in kinds.items()),
-                                                   len(failures)))
-        return 1 if failures else 0
+            print("== %s / %s: exit %d, peak RSS %d KiB (opening B001: %d KiB)" % (row.kind, row.name, code, rss,
+                                                                                 baseline_rss))
+            print("\n".join("   " + l for l in lines))
+            continue
+        want = expected_lines(row, tmp)
+        memory_ok = row.max_rss_over_open is None or rss <= baseline_rss + row.max_rss_over_open
+        ok = code == row.code and in_order(want, lines) and not extracted and memory_ok
+        t.check(ok, row.kind + ": " + row.name, "exit %d (want %d)%s%s\n     want:\n%s\n     got:\n%s" % (
+                code, row.code, "; files were extracted" if extracted else "",
+                "" if memory_ok else "; peak RSS %d KiB, opening B001 takes %d KiB" % (rss, baseline_rss),
+                "\n".join("       " + l for l in want), "\n".join("       " + l for l in lines)))
+    if not SHOW:
+        print("%d broken inputs (%s)" % (sum(kinds.values()), ", ".join("%s %d" % kv for kv in kinds.items())))
 
 
-sys.exit(main())
+with t:
+    main()

@@ -19,7 +19,7 @@ using namespace tsuchi::ingest;
 
 namespace {
 
-const std::string kData = std::string(TSUCHI_TEST_DIR) + "/data/ingest/";
+const std::string kData = std::string(TSUCHI_TEST_DIR) + "/fixtures/cases/";
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

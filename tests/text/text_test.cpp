@@ -299,18 +299,43 @@ TEST_CASE("a word wider than the line is cut between characters; one cluster wid
   CHECK(tiny.lines == 2);
 }
 
-TEST_CASE("the engine can be shared by threads") {
+TEST_CASE("the engine can be shared by threads: each thread's runs equal a single-threaded run of its inputs") {
+  // Every glyph, cluster and position of a block, doubles in hex: equal strings are equal runs.
+  auto exact = [](const TextBlock& b) {
+    std::string s = std::to_string(b.lines) + "|" + std::to_string(b.height) + "|";
+    char buf[64];
+    for (const GlyphRun& r : b.runs) {
+      s += std::to_string(r.face) + ":" + r.text;
+      for (const auto& g : r.glyphs) s += (std::snprintf(buf, sizeof buf, " %u@%a,%a", g.id, g.x, g.y), buf);
+      for (const auto& c : r.clusters) s += " " + std::to_string(c.bytes) + "/" + std::to_string(c.glyphs);
+      s += (std::snprintf(buf, sizeof buf, " %a %a;", r.size, r.gray), buf);
+    }
+    return s + (std::snprintf(buf, sizeof buf, "%a", b.last_line_width), buf);
+  };
+  // Thread i sets texts no other thread sets (other fallback faces, roles, sizes, alignments).
+  auto input = [&](int thread, int k) {
+    static const char* const kTexts[] = {"保護者 %d 様へ。お知らせします。", "𠮷田 %d 番地の辻\U000E0100本さんへ、",
+                                         "12,300円 (%d) を「納期限」までに。", "\uFA19谷 %d 号室、ゃゅょっ。"};
+    char text[256];
+    std::snprintf(text, sizeof text, kTexts[thread], k);
+    return exact(engine().paragraph(text, thread % 2 ? Role::gothic : Role::mincho, 9 + thread, 0, 0, 40 + 10 * thread,
+                                    12 + thread, static_cast<Align>(k % 4)));
+  };
+  constexpr int kThreads = 4, kRounds = 120;
+  std::vector<std::vector<std::string>> got(kThreads, std::vector<std::string>(kRounds));
   std::vector<std::thread> ts;
-  std::vector<double> widths(4);
-  for (int i = 0; i < 4; ++i)
+  for (int i = 0; i < kThreads; ++i)
     ts.emplace_back([&, i] {
-      for (int k = 0; k < 300; ++k)
-        widths[i] = engine().paragraph("保護者 " + std::to_string(k % 50) + " 様へ。お知らせします。", Role::mincho,
-                                       10, 0, 0, 60, 12, Align::justify)
-                        .last_line_width;
+      for (int k = 0; k < kRounds; ++k) got[i][k] = input(i, k);
     });
   for (auto& t : ts) t.join();
-  for (double w : widths) CHECK(w == doctest::Approx(widths[0]));
+  for (int i = 0; i < kThreads; ++i)
+    for (int k = 0; k < kRounds; ++k) {
+      CAPTURE(i);
+      CAPTURE(k);
+      CHECK(got[i][k] == input(i, k));  // the same inputs again, now on this thread alone
+    }
+  CHECK(got[0][0] != got[1][0]);  // the threads really had different work
 }
 
 TEST_CASE("fonts.toml problems are error values naming the file and key") {

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Crash safety (issue 7): SIGKILL `tsuchi run` and `tsuchi import worklog` at random moments, and
 after every kill check that nothing which looks complete is incomplete. `run` is killed in rounds
 of five in one output folder (a retry may be killed again): two at random delays over the length
@@ -13,9 +12,10 @@ run:    every batch in DIR with a B.manifest.json opens and verifies with `tsuch
         check and `tsuchi audit verify`; rerunning the same command completes with the same counts.
 import: the work log is stored whole or not at all; the ledger is intact; re-importing succeeds.
 
-Usage: crash_run.py /path/to/tsuchi /path/to/source [--kills N] [--children N] [--seed N]
+Usage: test_crash_run.py /path/to/tsuchi /path/to/source [--kills N] [--import-kills N] [--children N] [--seed N]
 Under a sanitizer build (slower) it makes fewer kills on a smaller run unless told otherwise.
 """
+
 import argparse
 import json
 import os
@@ -24,40 +24,31 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+from harness import Test
+
+t = Test()
 ap = argparse.ArgumentParser()
-ap.add_argument("tsuchi")
-ap.add_argument("source")
 ap.add_argument("--kills", type=int)
 ap.add_argument("--import-kills", type=int)
 ap.add_argument("--children", type=int)
 ap.add_argument("--seed", type=int, default=int(os.environ.get("TSUCHI_CRASH_SEED", "7")))
-a = ap.parse_args()
-TSUCHI, SRC = a.tsuchi, Path(a.source)
+a = ap.parse_args(t.args)
+TSUCHI, SRC = t.tsuchi, t.src
 SANITIZED = b"__asan_init" in Path(TSUCHI).read_bytes()
 KILLS = a.kills or (5 if SANITIZED else 20)
 RERUN_EVERY = 5
 IMPORT_KILLS = a.import_kills or (4 if SANITIZED else 8)
 CHILDREN = a.children or (150 if SANITIZED else 600)
 rnd = random.Random(a.seed)
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL: " + what, flush=True)
-    return cond
+t.quiet = True  # hundreds of checks: only failures are printed, progress lines below say what ran
+check = t.check
 
 
 def tsuchi(*args, env, want=None):
-    p = subprocess.run([TSUCHI, *map(str, args)], capture_output=True, text=True, env=env)
-    if want is not None and p.returncode != want:
-        check(False, "tsuchi %s: exit %d, want %d\n%s" % (" ".join(map(str, args)), p.returncode, want, p.stderr))
-    return p
+    return t.run(*args, want=want, env=env, stop=False)
 
 
 def killed_after(args, delay, env):
@@ -99,7 +90,7 @@ def ledger_ok(ledger, env, label):
         con.close()
     check(ok, label + ": SQLite integrity_check")
     p = tsuchi("audit", "verify", "--ledger", ledger, env=env)
-    check(p.returncode == 0, label + ": audit verify exit %d\n%s%s" % (p.returncode, p.stdout, p.stderr))
+    check(p.returncode == 0, label + ": audit verify passes", "exit %d\n%s%s" % (p.returncode, p.stdout, p.stderr))
 
 
 def verify_dir(out, city_pub, scratch, env, label):
@@ -111,19 +102,19 @@ def verify_dir(out, city_pub, scratch, env, label):
         if f.is_file():
             head = f.read_bytes()[:8]
             check(not f.name.endswith(".pdf") and not head.startswith(b"%PDF") and f.name != "insertion.csv",
-                  "%s: plaintext print file at rest: %s" % (label, f.relative_to(out)))
+                  "%s: no plaintext print file at rest" % label, f.relative_to(out))
     for m in sorted(out.glob("*.manifest.json")):
         b = m.name[: -len(".manifest.json")]
         dest = scratch / ("open-" + b)
         p = tsuchi("open", "--archive", out / (b + ".zip"), "--key", out / (b + ".key"), "--public-key", city_pub,
                    "--out", dest, env=env)
-        if check(p.returncode == 0, "%s: batch %s has its manifest but does not verify:\n%s" % (label, b, p.stderr)):
+        if check(p.returncode == 0, "%s: batch %s, which has its manifest, verifies" % (label, b), p.stderr):
             verified.add(b)
     run_json = out / "run.json"
     if run_json.exists():
         listed = [x["batch_id"] for x in json.loads(run_json.read_text())["batches"]]
         missing = [b for b in listed if b not in verified]
-        check(not missing, "%s: run.json lists batches that do not verify: %s" % (label, missing))
+        check(not missing, "%s: every batch run.json lists verifies" % label, missing)
     return verified
 
 
@@ -152,12 +143,11 @@ def totals(out):
     return json.loads((out / "run.json").read_text())["totals"]
 
 
-with tempfile.TemporaryDirectory(prefix="tsuchi-crash-") as t:
-    tmp = Path(t)
+with t:
+    tmp = t.tmp
     subprocess.run([sys.executable, SRC / "bench" / "gen_cases.py", str(CHILDREN), tmp / "in", "--batch-size", "20"],
                    check=True, capture_output=True)
-    ledger = tmp / "ledger.sqlite"
-    env = dict(os.environ, TSUCHI_LEDGER=str(ledger))
+    ledger, env = t.ledger, t.env
     tsuchi("keygen", "--out", tmp / "city", env=env, want=0)
     IN = ["--cases", tmp / "in" / "cases.csv", "--fees", tmp / "in" / "fees.toml",
           "--municipality", tmp / "in" / "municipality.toml", "--signing-key", tmp / "city.secret", "--as", "tanaka"]
@@ -192,7 +182,7 @@ with tempfile.TemporaryDirectory(prefix="tsuchi-crash-") as t:
         verified = verify_dir(out, city_pub, scratch, env, label)
         # A run the ledger knows is one whose files are all in place.
         missing = recorded_batches(ledger, new_runs) - verified
-        check(not missing, "%s: the ledger records batches that are not complete in DIR: %s" % (label, sorted(missing)))
+        check(not missing, "%s: every batch the ledger records is complete in DIR" % label, sorted(missing))
         ledger_ok(ledger, env, label)
         print("%s at %s: %s; %d batch(es) with a manifest, all verified" % (
             label, delay, "finished first" if status is None else "killed", len(verified)), flush=True)
@@ -200,9 +190,9 @@ with tempfile.TemporaryDirectory(prefix="tsuchi-crash-") as t:
             # The operator reruns the same command: it completes, and DIR holds a whole, verifying run.
             tsuchi("run", *IN, "--out", out, env=env, want=0)
             verified = verify_dir(out, city_pub, scratch / "rerun", env, label + " rerun")
-            check(totals(out) == want, "%s: the rerun's totals %s differ from the uncut run's" % (label, totals(out)))
+            check(totals(out) == want, "%s: the rerun's totals are the uncut run's" % label, totals(out))
             listed = {x["batch_id"] for x in json.loads((out / "run.json").read_text())["batches"]}
-            check(listed <= verified, label + ": rerun batches do not all verify")
+            check(listed <= verified, label + ": the rerun's batches all verify", sorted(listed - verified))
             ledger_ok(ledger, env, label + " rerun")
             print("  rerun: completed, %d batch(es) verified, totals as uncut" % len(listed), flush=True)
 
@@ -237,15 +227,12 @@ with tempfile.TemporaryDirectory(prefix="tsuchi-crash-") as t:
         status = killed_after(["import", "worklog", log, "--as", "tanaka"], delay, env)
         after = stored()
         check(after in (before, before + n_rows),
-              "%s: %d rows stored by a killed import of %d (all or nothing)" % (label, after - before, n_rows))
+              "%s: a killed import stores all or nothing" % label, "%d rows of %d" % (after - before, n_rows))
         ledger_ok(ledger, env, label)
         if after == before:  # killed before its commit: the re-import stores the whole log
             tsuchi("import", "worklog", log, "--as", "tanaka", env=env, want=0)
-            check(stored() - after == n_rows, label + ": the re-import did not store the whole log")
+            check(stored() - after == n_rows, label + ": the re-import stores the whole log")
             ledger_ok(ledger, env, label + " re-import")
         print("%s after %.2f s: %s, %s" % (label, delay, "finished first" if status is None else "killed",
                                           "stored whole" if after > before else "nothing stored"), flush=True)
-
-if failures:
-    sys.exit("%d check(s) failed" % len(failures))
-print("crash safety: %d run kills, %d import kills: nothing half-done" % (KILLS, IMPORT_KILLS))
+    print("crash safety: %d run kills, %d import kills" % (KILLS, IMPORT_KILLS))

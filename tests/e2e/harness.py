@@ -1,0 +1,319 @@
+"""The one e2e harness: every tests/e2e/test_*.py (and tests/catalogue) drives the real tsuchi binary
+through it. Standard library only.
+
+    from harness import Test
+    with Test() as t:                       # argv: /path/to/tsuchi /path/to/source
+        p = t.run("validate", ..., want=1)  # exit code checked; a wrong one stops the test
+        t.check("x" in p.stderr, "what must hold", p.stderr)
+
+Each test gets a ledger of its own ($TSUCHI_LEDGER from CTest, emptied first; a temporary one
+otherwise) and a scratch folder t.tmp removed at the end. Each check prints "ok" or "FAIL"; the
+test ends with "N checks, M failed" and exits 1 on any failure (2 when it stopped early).
+"""
+import csv
+import hashlib
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import zlib
+from pathlib import Path
+
+# cases.csv (SPEC §3): the columns, and one valid row that tables of broken inputs change one field of.
+CASE_HEADER = ("case_id,child_atena_no,child_name,child_birth_date,guardian_atena_no,guardian_name,postal_code,"
+               "address,address_building,household_no,my_number,certification_type,care_need,facility_name,"
+               "facility_public,bracket,child_order,side_dish_exempt,cash_payment,notice_kind,decision_date,"
+               "period_start,period_end,reason").split(",")
+BASE_CASE = dict(case_id="1001", child_atena_no="500001", child_name="熊谷　太郎", child_birth_date="2021-05-10",
+                 guardian_atena_no="400001", guardian_name="熊谷　花子", postal_code="360-0012",
+                 address="熊谷市上之1234-5", address_building="", household_no="300001", my_number="",
+                 certification_type="3", care_need="standard", facility_name="熊谷市立中央保育所",
+                 facility_public="1", bracket="D4", child_order="1", side_dish_exempt="0", cash_payment="1",
+                 notice_kind="decision", decision_date="2025-04-01", period_start="2025-04", period_end="2025-06",
+                 reason="")
+BATCH_SUFFIXES = (".zip", ".manifest.json", ".manifest.json.sig", ".key", ".key.sealed")
+WORKLOG_HEADER = ["batch_id", "envelope_id", "status", "sheets", "at"]
+RECEIPT_HEADER = ["batch_id", "archive_sha256", "received_at", "received_by"]
+
+
+def case_row(base=BASE_CASE, **changes):
+    """One cases.csv row as a list in CASE_HEADER order."""
+    r = dict(base, **changes)
+    return [r[h] for h in CASE_HEADER]
+
+
+def cases_csv(rows, header=CASE_HEADER, newline="\n", encoding="utf-8"):
+    """cases.csv bytes; a field is quoted only when it must be (RFC 4180)."""
+    def cell(f):
+        return '"%s"' % f.replace('"', '""') if ("," in f or '"' in f or "\n" in f) else f
+    lines = [",".join(header)] + [",".join(cell(f) for f in r) for r in rows]
+    return (newline.join(lines) + newline).encode(encoding)
+
+
+def sha256(path_or_bytes):
+    data = path_or_bytes if isinstance(path_or_bytes, bytes) else Path(path_or_bytes).read_bytes()
+    return hashlib.sha256(data).hexdigest()
+
+
+def flip(data, i=None, bit=0x01):
+    """`data` with one bit of byte i (default: the middle; negative counts from the end) changed."""
+    b = bytearray(data)
+    i = len(b) // 2 if i is None else i
+    b[i] ^= bit
+    return bytes(b)
+
+
+def is_my_number(digits):
+    """12 digits whose last is the My Number check digit. The weights are the law's, not tsuchi's:
+    行政手続における特定の個人を識別するための番号の利用等に関する法律施行令 第8条 (Pn the n-th digit from
+    the right after the check digit, Qn = n + 1 for 1 <= n <= 6 and n - 5 for 7 <= n <= 11)."""
+    if len(digits) != 12 or not digits.isdigit():
+        return False
+    p = [int(c) for c in digits[:11]][::-1]
+    s = sum(pn * (n + 1 if n <= 6 else n - 5) for n, pn in enumerate(p, start=1))
+    return int(digits[11]) == (0 if s % 11 <= 1 else 11 - s % 11)
+
+
+def write_csv(path, header, rows):
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(header)
+        w.writerows(rows)
+    return Path(path)
+
+
+def tool(*cmd, check=True, text=True, cwd=None):
+    """Runs an outside tool (pdftotext, 7z, openssl, ...) and returns its CompletedProcess."""
+    return subprocess.run([str(c) for c in cmd], capture_output=True, text=text, check=check, cwd=cwd)
+
+
+def pdftext(path, layout=False):
+    return tool("pdftotext", *(["-layout"] if layout else []), path, "-").stdout
+
+
+def pdffonts(path):
+    """pdffonts' table rows (its two header lines dropped)."""
+    return tool("pdffonts", path).stdout.splitlines()[2:]
+
+
+def rasterize(pdf, prefix, dpi=300, single=False):
+    """Grey pages of `pdf` as PGM files (pdftoppm), in page order."""
+    prefix = Path(prefix)
+    tool("pdftoppm", "-r", dpi, "-gray", *(["-singlefile"] if single else []), pdf, prefix)
+    if single:
+        return [Path(str(prefix) + ".pgm")]
+    return sorted(prefix.parent.glob(prefix.name + "-*.pgm"))
+
+
+def zbar(image):
+    """Codes zbarimg decodes on an image, as (symbology, value) pairs, e.g. ("QR-Code", "...")."""
+    out = tool("zbarimg", "-q", image, check=False).stdout
+    return [tuple(line.split(":", 1)) for line in out.splitlines() if ":" in line]
+
+
+def image_only_pdf(form, out, scratch, dpi=150):
+    """What comes back from a scanner: each page of `form` as a grey image, no text layer."""
+    data = rasterize(form, Path(scratch) / (Path(form).stem + "-scan"), dpi, single=True)[0].read_bytes()
+    fields, pos = [], 0
+    while len(fields) < 4:  # P5 header: magic, width, height, maxval (comments skipped)
+        while data[pos:pos + 1].isspace():
+            pos += 1
+        if data[pos:pos + 1] == b"#":
+            pos = data.index(b"\n", pos)
+            continue
+        end = pos
+        while not data[end:end + 1].isspace():
+            end += 1
+        fields.append(data[pos:end])
+        pos = end
+    w, h = int(fields[1]), int(fields[2])
+    pixels = zlib.compress(data[pos + 1:pos + 1 + w * h])
+    pw, ph = w * 72 / dpi, h * 72 / dpi
+    draw = f"q {pw:.2f} 0 0 {ph:.2f} 0 0 cm /Scan Do Q".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {pw:.2f} {ph:.2f}] "
+        f"/Resources << /XObject << /Scan 4 0 R >> >> /Contents 5 0 R >>".encode(),
+        f"<< /Type /XObject /Subtype /Image /Width {w} /Height {h} /ColorSpace /DeviceGray "
+        f"/BitsPerComponent 8 /Filter /FlateDecode /Length {len(pixels)} >>\nstream\n".encode() + pixels + b"\nendstream",
+        f"<< /Length {len(draw)} >>\nstream\n".encode() + draw + b"\nendstream",
+    ]
+    pdf, offsets = bytearray(b"%PDF-1.4\n"), []
+    for i, body in enumerate(objects, 1):
+        offsets.append(len(pdf))
+        pdf += f"{i} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(pdf)
+    pdf += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    pdf += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    pdf += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    Path(out).write_bytes(pdf)
+    return Path(out)
+
+
+class Stop(Exception):
+    """Raised by require() and by a run() whose exit code is wrong: later steps depend on this one."""
+
+
+class RunRecord:
+    """What the ledger holds about one run: its batches in order, their envelopes, sheets per envelope."""
+
+    def __init__(self, ledger, run_id):
+        self.run_id = run_id
+        db = sqlite3.connect(f"file:{ledger}?mode=ro", uri=True)
+        try:
+            self.batches = [r[0] for r in db.execute(
+                "SELECT batch_id FROM batches WHERE run_id = ? ORDER BY position", (run_id,))]
+            self.envelopes = {b: [r[0] for r in db.execute(
+                "SELECT envelope_id FROM envelopes WHERE batch_id = ? ORDER BY position", (b,))] for b in self.batches}
+            self.sheets = {e: s for e, s in db.execute("SELECT envelope_id, sheets FROM envelopes")}
+            self.slips = db.execute("SELECT COUNT(*), SUM(amount) FROM slips WHERE run_id = ?", (run_id,)).fetchone()
+        finally:
+            db.close()
+
+    def worklog(self, spoiled, not_mailed=None):
+        """A contractor's work log: every envelope inserted and mailed, `spoiled` spoiled and reprinted
+        first, `not_mailed` never reported mailed."""
+        log = []
+        for b in self.batches:
+            for e in self.envelopes[b]:
+                if e == spoiled:
+                    log += [[b, e, "spoiled", 1, "2025-09-03T09:00:00+09:00"],
+                            [b, e, "reprinted", self.sheets[e], "2025-09-03T09:05:00+09:00"]]
+                log.append([b, e, "inserted", self.sheets[e], "2025-09-03T10:00:00+09:00"])
+                if e != not_mailed:
+                    log.append([b, e, "mailed", self.sheets[e], "2025-09-04T09:00:00+09:00"])
+        return log
+
+    def receipt(self, folder):
+        """Receipt rows for every batch, with the SHA-256 of each sealed archive in `folder`."""
+        return [[b, sha256(Path(folder) / f"{b}.zip"), "2025-09-02T10:00:00+09:00", "desk-1"] for b in self.batches]
+
+
+class Test:
+    def __init__(self, argv=None, name=None):
+        argv = sys.argv if argv is None else argv
+        if len(argv) < 3:
+            sys.exit("usage: %s /path/to/tsuchi /path/to/source" % argv[0])
+        self.name = name or Path(argv[0]).stem
+        self.tsuchi = str(Path(argv[1]).resolve())
+        self.src = Path(argv[2]).resolve()
+        self.args = argv[3:]
+        self.examples = self.src / "examples"
+        self.fees = self.examples / "fees.toml"
+        self.municipality = self.examples / "municipality.toml"  # roles: staff tanaka, suzuki; approver sato
+        self.fixtures = self.src / "tests" / "fixtures"
+        self.tmp = Path(tempfile.mkdtemp(prefix="tsuchi-%s-" % self.name))
+        self.ledger = Path(os.environ.get("TSUCHI_LEDGER") or self.tmp / "ledger.sqlite")
+        self.ledger.parent.mkdir(parents=True, exist_ok=True)
+        for leftover in (self.ledger, Path(f"{self.ledger}-wal"), Path(f"{self.ledger}-shm")):
+            leftover.unlink(missing_ok=True)
+        self.env = self.env_with(self.ledger)
+        self.checks, self.failures = 0, []
+        self.quiet = False  # True: print only failures (tables of hundreds of cases)
+
+    # ---- running things ----
+    def env_with(self, ledger, **extra):
+        """The environment with another ledger (a second office, a run that must not see this one)."""
+        return dict(os.environ, TSUCHI_LEDGER=str(ledger), **extra)
+
+    def run(self, *args, want=0, env=None, cwd=None, stop=True):
+        """Runs tsuchi; checks the exit code unless want is None. A wrong code stops the test unless stop=False."""
+        p = subprocess.run([self.tsuchi, *map(str, args)], capture_output=True, text=True, errors="replace",
+                           env=env or self.env, cwd=cwd)
+        if want is not None:
+            ok = self.check(p.returncode == want, "tsuchi %s: exit %d" % (" ".join(map(str, args))[:200], want),
+                            "exit %d\n%s%s" % (p.returncode, p.stdout[-1500:], p.stderr[-3000:]))
+            if not ok and stop:
+                raise Stop()
+        return p
+
+    def json(self, *args, want=0, **kw):
+        """Runs tsuchi and parses its stdout as JSON."""
+        p = self.run(*args, want=want, **kw)
+        try:
+            return json.loads(p.stdout)
+        except ValueError:
+            self.check(False, "tsuchi %s prints JSON" % " ".join(map(str, args))[:200], p.stdout + p.stderr)
+            if kw.get("stop", True):
+                raise Stop()
+            return None
+
+    # ---- checking things ----
+    def check(self, ok, what, detail=""):
+        self.checks += 1
+        ok = bool(ok)
+        if not ok:
+            self.failures.append(what)
+        if not ok or not self.quiet:
+            print(("ok   " if ok else "FAIL ") + what + ("" if ok or detail == "" else "\n     " + str(detail)[:3000]),
+                  flush=True)
+        return ok
+
+    def require(self, ok, what, detail=""):
+        """A check later steps depend on: stops the test when it fails."""
+        if not self.check(ok, what, detail):
+            raise Stop()
+
+    # ---- set-up shared by tests ----
+    def keygen(self, prefix, kind=None):
+        """A key pair in t.tmp: returns (public, secret) paths."""
+        prefix = self.tmp / prefix
+        if not Path(str(prefix) + ".pub").exists():
+            self.run("keygen", "--out", prefix, *(["--kind", kind] if kind else []))
+        return Path(str(prefix) + ".pub"), Path(str(prefix) + ".secret")
+
+    def demo_run(self, out, *extra, user="tanaka", contractor=False, env=None):
+        """`tsuchi run --demo` signed with t.tmp/city (made on first use), optionally sealed to t.tmp/contractor;
+        returns what the ledger holds about the run."""
+        out = Path(out)
+        args = ["run", "--demo", "--out", out, "--as", user, "--signing-key", self.keygen("city")[1]]
+        if contractor:
+            args += ["--contractor-key", self.keygen("contractor", "contractor")[0]]
+        env = env or self.env
+        self.run(*args, *extra, env=env)
+        run_id = json.loads((out / "run.json").read_text())["run_id"]
+        return RunRecord(env["TSUCHI_LEDGER"], run_id)
+
+    def approved(self, out, record, handed_over=(), user="sato"):
+        """Reviews and approves the run in `out`, then hands over the given batches by courier."""
+        self.run("review", out, "--as", user)
+        self.run("approve", out, "--as", user, "--municipality", self.municipality)
+        for b in handed_over:
+            self.run("handover", b, "--as", "tanaka", "--route", "courier")
+        return record
+
+    def certify(self, scan, medium, method, *extra, want=0, env=None):
+        """`tsuchi import certificate` with a full set of destruction details."""
+        return self.run("import", "certificate", scan, "--as", "tanaka", "--medium", medium, "--method", method,
+                        "--tool", "nwipe", "--tool-version", "0.34", "--verification", "read-back",
+                        "--date", "2025-09-20", "--place", "plant", "--operator", "op-17", "--witness", "w-03",
+                        *extra, want=want, env=env)
+
+    def batch_files(self, folder, batch):
+        """The five files of a sealed batch, by name."""
+        return {batch + s: (Path(folder) / (batch + s)).read_bytes() for s in BATCH_SUFFIXES}
+
+    def municipality_here(self, text=None):
+        """municipality.toml text whose seal and key paths point into examples/ (for a copy placed elsewhere)."""
+        text = self.municipality.read_text(encoding="utf-8") if text is None else text
+        return re.sub(r'(?m)^(\s*\w+\s*=\s*")((?:seal|keys)[^"]*)"',
+                      lambda g: '%s%s"' % (g.group(1), self.examples / g.group(2)), text)
+
+    # ---- the end ----
+    def __enter__(self):
+        print("== %s" % self.name, flush=True)
+        return self
+
+    def __exit__(self, kind, value, tb):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        stopped = kind is Stop
+        if kind is not None and not stopped:
+            return False  # a bug in the test itself: let Python show it
+        print("%s: %d checks, %d failed%s" % (self.name, self.checks, len(self.failures),
+                                              "; stopped at the first failed step" if stopped else ""), flush=True)
+        sys.exit(2 if stopped else 1 if self.failures else 0)
