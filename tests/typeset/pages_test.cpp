@@ -14,6 +14,8 @@
 
 using namespace tsuchi;
 using namespace tsuchi::typeset;
+using namespace tsuchi::display;
+using namespace tsuchi::text;
 
 namespace {
 
