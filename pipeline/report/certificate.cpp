@@ -68,12 +68,16 @@ Checked<std::string> certificate_form_pdf(const CertificateForm& f, const text::
   const double text_w = width - qr.value - 4;  // the header stays clear of the code
 
   c.text("データ消去・返却証明書", Role::mincho, 18, left, 26, {.max_w = text_w});
-  c.text("Certificate of sanitization / return of print data (NIST SP 800-88 Rev. 1)", Role::gothic, 8, left, 32, {.max_w = text_w});
-  c.text((f.addressee.empty() ? std::string("　　　　　　　　　　") : f.addressee) + "　様", Role::mincho, 12, left, 43);
+  c.text("Certificate of sanitization / return of print data (NIST SP 800-88 Rev. 1)", Role::gothic, 8, left, 32,
+         {.max_w = text_w});
+  c.text((f.addressee.empty() ? std::string("　　　　　　　　　　") : f.addressee) + "　様", Role::mincho, 12, left,
+         43);
   if (f.addressee.empty()) c.hline(left, 44, 50);
   double y = 14 + qr.value + 4;
-  y += c.paragraph("下記のバッチについて、受領した電子データ（暗号化アーカイブ及び受け渡し媒体）並びに印刷・封入封緘の工程で"
-      "生じた損紙を、下記のとおり消去・廃棄（又は返却）したことを証明します。", Role::mincho, 9.5, left, y, width, leading(9.5));
+  y += c.paragraph(
+      "下記のバッチについて、受領した電子データ（暗号化アーカイブ及び受け渡し媒体）並びに印刷・封入封緘の工程で"
+      "生じた損紙を、下記のとおり消去・廃棄（又は返却）したことを証明します。",
+      Role::mincho, 9.5, left, y, width, leading(9.5));
   y += 4;
 
   // What the city printed: the batch this form belongs to.
@@ -89,9 +93,8 @@ Checked<std::string> certificate_form_pdf(const CertificateForm& f, const text::
   };
   printed("バッチID Batch", f.batch.batch_id);
   printed("実行ID Run", f.batch.run_id);
-  printed("封筒・頁・枚数 Counts", std::to_string(f.batch.envelopes) + " 通 / " +
-                                                      std::to_string(f.batch.pages) + " 頁 / " +
-                                                      std::to_string(f.batch.sheets) + " 枚");
+  printed("封筒・頁・枚数 Counts", std::to_string(f.batch.envelopes) + " 通 / " + std::to_string(f.batch.pages) +
+                                       " 頁 / " + std::to_string(f.batch.sheets) + " 枚");
   printed("マニフェスト SHA-256 Manifest", f.batch.manifest_sha256, 8);
   y += 5;
 
@@ -154,15 +157,19 @@ Checked<std::string> certificate_form_pdf(const CertificateForm& f, const text::
                      (f.return_to.empty() ? std::string("発注元") : f.return_to) +
                      "へ返送してください。右上のQRコードは汚したり折り曲げたりしないでください。";
   y += c.paragraph(back, Role::gothic, 8.5, left, y, width, leading(8.5));
-  c.paragraph("Fill in, sign and return the original or a scan at 150–200 dpi. Keep the QR code clean and unfolded: "
-              "it matches this form to batch " + f.batch.batch_id + ".", Role::gothic, 7.5, left, y + 1, width, leading(7.5));
+  c.paragraph(
+      "Fill in, sign and return the original or a scan at 150–200 dpi. Keep the QR code clean and unfolded: "
+      "it matches this form to batch " +
+          f.batch.batch_id + ".",
+      Role::gothic, 7.5, left, y + 1, width, leading(7.5));
 
   render::PdfOptions opt;
   opt.title = "Certificate form " + f.batch.batch_id;
   if (f.printed_at.size() >= 19) opt.creation_date = f.printed_at.substr(0, 19);
-  return render::pdf_bytes(document({std::move(page)}, te,
-                                    "tsuchi certificate form — batch " + f.batch.batch_id + " — printed " + f.printed_at),
-                           opt);
+  return render::pdf_bytes(
+      document({std::move(page)}, te,
+               "tsuchi certificate form — batch " + f.batch.batch_id + " — printed " + f.printed_at),
+      opt);
 }
 
 namespace {

@@ -18,6 +18,7 @@
 #include <zlib.h>
 
 #include "decide/decide.hpp"
+#include "display/display.hpp"
 #include "preflight/preflight.hpp"
 #include "render/render.hpp"
 #include "typeset/typeset.hpp"

@@ -117,7 +117,8 @@ class SlipBuilder {
     auto [first, second] = barcode::store_human_readable(s_.store_barcode);
     double cx = region.x + region.w / 2, y = region.y + region.h + bc.hrt_leading;
     c.text(first, Role::gothic, bc.hrt_size, cx, y, {.align = Align::center, .origin = TextOrigin::code});
-    c.text(second, Role::gothic, bc.hrt_size, cx, y + bc.hrt_leading, {.align = Align::center, .origin = TextOrigin::code});
+    c.text(second, Role::gothic, bc.hrt_size, cx, y + bc.hrt_leading,
+           {.align = Align::center, .origin = TextOrigin::code});
   }
 
   const SlipText& t_;
