@@ -11,35 +11,17 @@
 #include <memory>
 #include <unordered_set>
 
+#include "core/mynumber.hpp"
+#include "core/utf8.hpp"
 #include "preflight/readback.hpp"
 
 namespace tsuchi::preflight {
 namespace {
 
-using typeset::Code;
-using typeset::CodeKind;
+using display::Code;
+using display::CodeKind;
 
-// ---- Text helpers (UTF-8/UTF-16 to code points by hand: preflight links no ICU, and the
-// ---- decoding must keep every code point exactly as written, never normalising) ----
-
-std::u32string from_utf8(std::string_view s) {
-  std::u32string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size();) {
-    auto b = static_cast<unsigned char>(s[i]);
-    int len = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 0;
-    if (len == 0 || i + len > s.size()) {  // a broken byte stays visible as U+FFFD
-      out.push_back(0xFFFD);
-      ++i;
-      continue;
-    }
-    char32_t c = len == 1 ? b : b & (0x7F >> len);
-    for (int k = 1; k < len; ++k) c = (c << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-    out.push_back(c);
-    i += len;
-  }
-  return out;
-}
+// ---- Text helpers (code points exactly as written, never normalised: preflight links no ICU) ----
 
 // Poppler inserts spaces and line breaks from glyph geometry; layout must not count as text.
 bool is_space(char32_t c) {
@@ -55,49 +37,6 @@ std::string code_point(char32_t c) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned>(c));
   return buf;
-}
-
-int digit_value(char32_t c) {
-  if (c >= U'0' && c <= U'9') return static_cast<int>(c - U'0');
-  if (c >= 0xFF10 && c <= 0xFF19) return static_cast<int>(c - 0xFF10);  // full-width digits
-  return -1;
-}
-
-bool is_group_separator(char32_t c) {
-  return c == U' ' || c == 0x3000 || c == U'-' || c == 0xFF0D || c == 0x2212 || (c >= 0x2010 && c <= 0x2015);
-}
-
-// Numbers a reader would take for a My Number: maximal runs of exactly 12 digits, or exactly three
-// groups of 4 joined by spaces or a hyphen (the 4-4-4 way it is usually written).
-bool contains_my_number(const std::u32string& text) {
-  // Split into chains of digit groups joined by separators; a chain is one printed number.
-  std::size_t i = 0, n = text.size();
-  while (i < n) {
-    if (digit_value(text[i]) < 0) {
-      ++i;
-      continue;
-    }
-    std::vector<std::string> groups;
-    while (true) {
-      std::string g;
-      while (i < n && digit_value(text[i]) >= 0) g.push_back(static_cast<char>('0' + digit_value(text[i++])));
-      groups.push_back(std::move(g));
-      // Up to three separators: the text layer may add a space beside a printed one.
-      std::size_t j = i;
-      while (j < n && j - i < 3 && is_group_separator(text[j])) ++j;
-      if (j > i && j < n && digit_value(text[j]) >= 0) {
-        i = j;
-        continue;
-      }
-      break;
-    }
-    for (const auto& g : groups)
-      if (g.size() == 12 && is_my_number(g)) return true;
-    if (groups.size() == 3 && groups[0].size() == 4 && groups[1].size() == 4 && groups[2].size() == 4 &&
-        is_my_number(groups[0] + groups[1] + groups[2]))
-      return true;
-  }
-  return false;
 }
 
 const char* kind_name(CodeKind k) {
@@ -232,7 +171,7 @@ using Region = detail::Box;
 
 class Checker {
  public:
-  Checker(const typeset::Document& expected, const Options& opt, Report& report)
+  Checker(const display::Document& expected, const Options& opt, Report& report)
       : expected_(expected), opt_(opt), report_(report) {}
 
   void add(int page_index, std::string what) {
@@ -279,13 +218,23 @@ class Checker {
   }
 
  private:
+  // My Numbers (core/mynumber.hpp): the check-digit heuristic reads only free text, whose runs are
+  // verified against the page just below; the exact-match scan reads everything the page shows.
+  void my_numbers(std::string_view read_back, int index, const std::string& where) {
+    if (opt_.my_numbers && opt_.my_numbers->contains(read_back))
+      add(index, "one of this run's input My Numbers " + where);
+  }
+
   void text(std::u32string page_text, int index) {
-    if (contains_my_number(page_text))
-      add(index, "a 12-digit number with a valid My Number check digit is printed");
-    std::u32string flat = without_spaces(std::move(page_text));
     const auto& runs = expected_.pages[index].runs;
+    if (std::any_of(runs.begin(), runs.end(), [](const display::GlyphRun& r) {
+          return r.origin == display::TextOrigin::free && mynumber::find(r.text);
+        }))
+      add(index, "a 12-digit number with a valid My Number check digit is printed");
+    my_numbers(utf8::encode(page_text), index, "is printed");
+    std::u32string flat = without_spaces(std::move(page_text));
     for (std::size_t r = 0; r < runs.size(); ++r) {
-      std::u32string want = without_spaces(from_utf8(runs[r].text));
+      std::u32string want = without_spaces(utf8::decode(runs[r].text));
       if (want.empty() || flat.find(want) != std::u32string::npos) continue;
       // The longest prefix that is on the page locates the first code point that is not.
       std::size_t len = 0;
@@ -311,7 +260,10 @@ class Checker {
         if (!img.ok()) continue;
         rendered = true;
         got = read_bar_states(gray(img));
-        if (got == c.bar_states) return;
+        if (got == c.bar_states) {  // the bars read back are exactly those of the expected value
+          my_numbers(c.value, index, "is encoded in the " + name);
+          return;
+        }
       }
       if (!rendered) {
         add(index, name + ": region could not be rendered");
@@ -359,31 +311,15 @@ class Checker {
       add(index, name + " decoded " + best.text + ", expected " + want);
     else if (linear && !best.gs1)
       add(index, name + " decoded " + best.text + " but not as GS1 (no FNC1 in first position)");
-    if (contains_my_number(from_utf8(best.text)))
-      add(index, "a 12-digit number with a valid My Number check digit is encoded in the " + name);
+    my_numbers(best.text, index, "is encoded in the " + name);
   }
 
-  const typeset::Document& expected_;
+  const display::Document& expected_;
   const Options& opt_;
   Report& report_;
 };
 
 }  // namespace
-
-bool is_my_number(std::string_view d) {
-  if (d.size() != 12 || !std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; }))
-    return false;
-  // P_n counts from the digit just before the check digit (n = 1) to the first digit (n = 11).
-  int sum = 0;
-  for (int n = 1; n <= 11; ++n) {
-    int p = d[11 - n] - '0';
-    int q = n <= 6 ? n + 1 : n - 6;
-    sum += p * q;
-  }
-  int rem = sum % 11;
-  int cd = rem <= 1 ? 0 : 11 - rem;
-  return d[11] - '0' == cd;
-}
 
 struct Reader::Impl {
   std::unique_ptr<detail::Document> doc;  // null: the bytes are no readable PDF
@@ -392,7 +328,7 @@ struct Reader::Impl {
 Reader::Reader(std::string_view pdf) : impl_(std::make_unique<Impl>()) { impl_->doc = detail::Document::open(pdf); }
 Reader::~Reader() = default;
 
-Report Reader::check(const typeset::Document& expected, const Options& opt) {
+Report Reader::check(const display::Document& expected, const Options& opt) {
   Report report;
   Checker checker(expected, opt, report);
   const int want = static_cast<int>(expected.pages.size());
@@ -422,7 +358,7 @@ Report Reader::check(const typeset::Document& expected, const Options& opt) {
   return report;
 }
 
-Report check(std::string_view pdf, const typeset::Document& expected, const Options& opt) {
+Report check(std::string_view pdf, const display::Document& expected, const Options& opt) {
   return Reader(pdf).check(expected, opt);
 }
 

@@ -6,7 +6,8 @@
 #include <string_view>
 #include <vector>
 
-#include "typeset/typeset.hpp"
+#include "core/mynumber.hpp"
+#include "display/display.hpp"
 
 namespace tsuchi::preflight {
 
@@ -37,17 +38,21 @@ struct Options {
   // starts at page 0 also checks the document as a whole (page count, envelope structure).
   int first_page = 0;
   int page_count = -1;
+  // The run's input My Numbers as keyed digests: every page's text and every code read back is
+  // scanned for them (null: no exact-match scan). Not owned; must outlive the check.
+  const mynumber::Guard* my_numbers = nullptr;
 };
 
 // Checks page count (total and per envelope), every code (decoded value == intended value;
 // Japan Post bar states read back from the drawing), the text of each page against its runs,
-// and that no 12-digit number with a valid My Number check digit appears anywhere.
+// that no free-text run (TextOrigin::free) holds a number passing the My Number check digit, and
+// that none of `my_numbers` appears in any page's text or code (findings never quote the number).
 // Thread-safe across calls: each call opens its own Poppler document over the shared bytes, so
 // one PDF (or different PDFs) can be checked by slices in parallel threads.
 // Cost: one interpretation of each page's content stream (text, plus the paths painted over the
 // code regions, which are rasterised at the decoder's resolution without loading any font);
 // a region that text, an image or a clip touches is rendered whole by Poppler instead (1-5 ms).
-Report check(std::string_view pdf, const typeset::Document& expected, const Options& opt = {});
+Report check(std::string_view pdf, const display::Document& expected, const Options& opt = {});
 
 // One PDF opened once for several checks, typically the slices one thread takes from a batch:
 // Poppler's parsed fonts, page interpreters and region renderers stay loaded between them.
@@ -58,14 +63,11 @@ class Reader {
   ~Reader();
   Reader(const Reader&) = delete;
   Reader& operator=(const Reader&) = delete;
-  Report check(const typeset::Document& expected, const Options& opt = {});
+  Report check(const display::Document& expected, const Options& opt = {});
 
   struct Impl;
  private:
   std::unique_ptr<Impl> impl_;
 };
-
-// The My Number (個人番号) check digit test, exposed for tests and for ingest-side scans.
-bool is_my_number(std::string_view twelve_digits);
 
 }  // namespace tsuchi::preflight

@@ -49,7 +49,7 @@ Diagnostic problem(const std::string& value, const std::string& reason) {
   return d;
 }
 
-FontFace open_face(const typeset::Face& f, Diagnostics& problems) {
+FontFace open_face(const display::Face& f, Diagnostics& problems) {
   auto* hold = new FtFaceHold;
   if (FT_Init_FreeType(&hold->lib) != 0 || FT_New_Face(hold->lib, f.path.c_str(), f.index, &hold->face) != 0) {
     release_face(hold);
@@ -80,7 +80,7 @@ namespace {
 // so each face and each image is created once here and reused on every page.
 class Resources {
  public:
-  Resources(std::vector<typeset::Face> faces, FontCache::Impl* cache)
+  Resources(std::vector<display::Face> faces, FontCache::Impl* cache)
       : faces_(std::move(faces)), fonts_(faces_.size()), cache_(cache) {}
 
   cairo_font_face_t* font(int index, Diagnostics& problems) {
@@ -89,7 +89,7 @@ class Resources {
       return nullptr;
     }
     if (fonts_[index]) return fonts_[index].get();
-    const typeset::Face& f = faces_[index];
+    const display::Face& f = faces_[index];
     if (cache_) {
       auto& cached = cache_->faces[{f.path, f.index}];
       if (!cached) cached = open_face(f, problems);
@@ -115,23 +115,23 @@ class Resources {
   }
 
  private:
-  std::vector<typeset::Face> faces_;
+  std::vector<display::Face> faces_;
   std::vector<FontFace> fonts_;
   FontCache::Impl* cache_;
   std::map<std::string, Surface> images_;
 };
 
-void draw_runs(cairo_t* cr, const std::vector<typeset::GlyphRun>& runs, Resources& res, Diagnostics& problems) {
+void draw_runs(cairo_t* cr, const std::vector<display::GlyphRun>& runs, Resources& res, Diagnostics& problems) {
   std::vector<cairo_glyph_t> glyphs;
   std::vector<cairo_text_cluster_t> clusters;
-  for (const typeset::GlyphRun& run : runs) {
+  for (const display::GlyphRun& run : runs) {
     if (run.glyphs.empty()) continue;
     cairo_font_face_t* face = res.font(run.face, problems);
     if (!face) continue;
     glyphs.clear();
     clusters.clear();
-    for (const typeset::Glyph& g : run.glyphs) glyphs.push_back({g.id, g.x, g.y});
-    for (const typeset::Cluster& c : run.clusters) clusters.push_back({c.bytes, c.glyphs});
+    for (const display::Glyph& g : run.glyphs) glyphs.push_back({g.id, g.x, g.y});
+    for (const display::Cluster& c : run.clusters) clusters.push_back({c.bytes, c.glyphs});
     cairo_set_font_face(cr, face);
     cairo_set_font_size(cr, run.size);
     cairo_set_source_rgb(cr, run.gray, run.gray, run.gray);
@@ -143,9 +143,9 @@ void draw_runs(cairo_t* cr, const std::vector<typeset::GlyphRun>& runs, Resource
   }
 }
 
-void draw_rects(cairo_t* cr, const std::vector<typeset::Rect>& rects) {
+void draw_rects(cairo_t* cr, const std::vector<display::Rect>& rects) {
   for (std::size_t i = 0; i < rects.size();) {
-    const typeset::Rect& r = rects[i];
+    const display::Rect& r = rects[i];
     cairo_set_source_rgb(cr, r.gray, r.gray, r.gray);
     if (!r.fill) {
       cairo_rectangle(cr, r.x, r.y, r.w, r.h);
@@ -186,8 +186,8 @@ void draw_rects(cairo_t* cr, const std::vector<typeset::Rect>& rects) {
   }
 }
 
-void draw_images(cairo_t* cr, const std::vector<typeset::Image>& images, Resources& res, Diagnostics& problems) {
-  for (const typeset::Image& im : images) {
+void draw_images(cairo_t* cr, const std::vector<display::Image>& images, Resources& res, Diagnostics& problems) {
+  for (const display::Image& im : images) {
     cairo_surface_t* s = res.image(im.png_path, problems);
     if (!s) continue;
     const int iw = cairo_image_surface_get_width(s), ih = cairo_image_surface_get_height(s);
@@ -229,7 +229,7 @@ struct PdfWriter::Impl {
   int pages = 0;
   bool finished = false;
 
-  Impl(std::vector<typeset::Face> faces, const PdfOptions& opt, std::function<void(std::string_view)> sink,
+  Impl(std::vector<display::Face> faces, const PdfOptions& opt, std::function<void(std::string_view)> sink,
        FontCache* fonts)
       : fn(std::move(sink)), res(std::move(faces), fonts ? &fonts->impl() : nullptr) {
     // Every page sets its own size before it is drawn, so the surface's first size is only a default.
@@ -247,7 +247,7 @@ struct PdfWriter::Impl {
   }
 };
 
-PdfWriter::PdfWriter(std::vector<typeset::Face> faces, const PdfOptions& opt,
+PdfWriter::PdfWriter(std::vector<display::Face> faces, const PdfOptions& opt,
                      std::function<void(std::string_view)> sink, FontCache* fonts)
     : impl_(std::make_unique<Impl>(std::move(faces), opt, std::move(sink), fonts)) {}
 
@@ -255,7 +255,7 @@ PdfWriter::~PdfWriter() {
   if (impl_ && !impl_->finished) finish();
 }
 
-void PdfWriter::add(const typeset::Page& page) {
+void PdfWriter::add(const display::Page& page) {
   Impl& w = *impl_;
   if (w.finished || cairo_status(w.cr.get()) != CAIRO_STATUS_SUCCESS) return;  // the error is already noted
   ++w.pages;
@@ -290,14 +290,14 @@ Checked<bool> PdfWriter::finish() {
   return out;
 }
 
-Checked<bool> pdf(const typeset::Document& doc, const PdfOptions& opt,
+Checked<bool> pdf(const display::Document& doc, const PdfOptions& opt,
                   const std::function<void(std::string_view)>& sink) {
   PdfWriter writer(doc.faces, opt, sink);
   for (const auto& page : doc.pages) writer.add(page);
   return writer.finish();
 }
 
-Checked<std::string> pdf_bytes(const typeset::Document& doc, const PdfOptions& opt) {
+Checked<std::string> pdf_bytes(const display::Document& doc, const PdfOptions& opt) {
   Checked<std::string> out;
   auto r = pdf(doc, opt, [&](std::string_view b) { out.value.append(b); });
   out.problems = std::move(r.problems);

@@ -1,4 +1,4 @@
-// Render: a typeset Document drawn into PDF bytes with Cairo. It draws exactly the display
+// Render: a display-list Document drawn into PDF bytes with Cairo. It draws exactly the display
 // list: glyph runs with their clusters (cairo_show_text_glyphs), rects, images. Fonts are
 // embedded once per PDF as subsets; output is deterministic for the same input.
 #pragma once
@@ -8,7 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "typeset/typeset.hpp"
+#include "core/core.hpp"
+#include "display/display.hpp"
 
 namespace tsuchi::render {
 
@@ -18,7 +19,7 @@ struct PdfOptions {
 };
 
 // Streams the PDF to `sink` as Cairo produces it (nothing is written to disk here).
-Checked<bool> pdf(const typeset::Document& doc, const PdfOptions& opt,
+Checked<bool> pdf(const display::Document& doc, const PdfOptions& opt,
                   const std::function<void(std::string_view)>& sink);
 
 // Font faces opened once and reused by every PDF that one thread writes. Cairo caches glyphs per
@@ -42,13 +43,13 @@ class FontCache {
 class PdfWriter {
  public:
   // `fonts` (optional, outliving the writer) lends faces opened for earlier documents.
-  PdfWriter(std::vector<typeset::Face> faces, const PdfOptions& opt, std::function<void(std::string_view)> sink,
+  PdfWriter(std::vector<display::Face> faces, const PdfOptions& opt, std::function<void(std::string_view)> sink,
             FontCache* fonts = nullptr);
   ~PdfWriter();
   PdfWriter(const PdfWriter&) = delete;
   PdfWriter& operator=(const PdfWriter&) = delete;
 
-  void add(const typeset::Page& page);  // draws the page and hands its bytes to the sink
+  void add(const display::Page& page);  // draws the page and hands its bytes to the sink
   Checked<bool> finish();               // fonts, cross-references; then the writer is spent
 
   struct Impl;
@@ -57,6 +58,6 @@ class PdfWriter {
 };
 
 // Convenience: the whole PDF in memory.
-Checked<std::string> pdf_bytes(const typeset::Document& doc, const PdfOptions& opt = {});
+Checked<std::string> pdf_bytes(const display::Document& doc, const PdfOptions& opt = {});
 
 }  // namespace tsuchi::render

@@ -57,53 +57,54 @@ std::optional<ledger::FormCode> parse_certificate_payload(std::string_view text)
   return ledger::FormCode{std::string(batch), std::string(digest)};
 }
 
-Checked<std::string> certificate_form_pdf(const CertificateForm& f, const typeset::TextEngine& te) {
+Checked<std::string> certificate_form_pdf(const CertificateForm& f, const text::TextEngine& te) {
   using namespace detail;
-  Canvas c(te);
+  display::Page page = form_page();
+  Canvas c(page, te);
   const double left = kMargin, right = kPageW - kMargin, width = right - left;
   const ledger::FormCode code{f.batch.batch_id, f.batch.manifest_sha256};
-  auto qr = c.qr(certificate_payload(code), right, 14, kFormModuleMm, typeset::CodeKind::certificate_qr);
+  auto qr = detail::qr(c, certificate_payload(code), right, 14, kFormModuleMm, display::CodeKind::certificate_qr);
   if (!qr.ok()) return {{}, qr.problems};
   const double text_w = width - qr.value - 4;  // the header stays clear of the code
 
-  c.text("データ消去・返却証明書", left, 26, 18, Role::mincho, Align::left, text_w);
-  c.text("Certificate of sanitization / return of print data (NIST SP 800-88 Rev. 1)", left, 32, 8, Role::gothic,
-         Align::left, text_w);
-  c.text((f.addressee.empty() ? std::string("　　　　　　　　　　") : f.addressee) + "　様", left, 43, 12,
-         Role::mincho);
+  c.text("データ消去・返却証明書", Role::mincho, 18, left, 26, {.max_w = text_w});
+  c.text("Certificate of sanitization / return of print data (NIST SP 800-88 Rev. 1)", Role::gothic, 8, left, 32,
+         {.max_w = text_w});
+  c.text((f.addressee.empty() ? std::string("　　　　　　　　　　") : f.addressee) + "　様", Role::mincho, 12, left,
+         43);
   if (f.addressee.empty()) c.hline(left, 44, 50);
   double y = 14 + qr.value + 4;
   y += c.paragraph(
       "下記のバッチについて、受領した電子データ（暗号化アーカイブ及び受け渡し媒体）並びに印刷・封入封緘の工程で"
       "生じた損紙を、下記のとおり消去・廃棄（又は返却）したことを証明します。",
-      left, y, width, 9.5, Role::mincho);
+      Role::mincho, 9.5, left, y, width, leading(9.5));
   y += 4;
 
   // What the city printed: the batch this form belongs to.
   const double label_w = 52, row = 7;
   auto printed = [&](const std::string& label, const std::string& value, double size = 9.5) {
-    c.rect(left, y, label_w, row, true, 0.92);
-    c.rect(left, y, width, row, false);
-    c.rect(left, y, label_w, row, false);
-    c.text(label, left + 2, y + 4.8, 8.5, Role::gothic, Align::left, label_w - 4);
-    c.text(value, left + label_w + 2, y + 4.8, size, Role::gothic, Align::left, width - label_w - 4);
+    c.fill({left, y, label_w, row}, 0.92);
+    c.stroke({left, y, width, row}, 0.5);
+    c.stroke({left, y, label_w, row}, 0.5);
+    c.text(label, Role::gothic, 8.5, left + 2, y + 4.8, {.max_w = label_w - 4});
+    c.text(value, Role::gothic, size, left + label_w + 2, y + 4.8,
+           {.max_w = width - label_w - 4, .origin = display::TextOrigin::code});  // ids, counts, digest
     y += row;
   };
   printed("バッチID Batch", f.batch.batch_id);
   printed("実行ID Run", f.batch.run_id);
-  printed("封筒・頁・枚数 Counts", std::to_string(f.batch.envelopes) + " 通 / " +
-                                                      std::to_string(f.batch.pages) + " 頁 / " +
-                                                      std::to_string(f.batch.sheets) + " 枚");
+  printed("封筒・頁・枚数 Counts", std::to_string(f.batch.envelopes) + " 通 / " + std::to_string(f.batch.pages) +
+                                       " 頁 / " + std::to_string(f.batch.sheets) + " 枚");
   printed("マニフェスト SHA-256 Manifest", f.batch.manifest_sha256, 8);
   y += 5;
 
   // What the contractor fills in by hand (NIST SP 800-88 Rev. 1, appendix G fields).
   auto field = [&](const std::string& ja, const std::string& en, double h = 10.5) {
-    c.rect(left, y, label_w, h, true, 0.92);
-    c.rect(left, y, width, h, false);
-    c.rect(left, y, label_w, h, false);
-    c.text(ja, left + 2, y + 4.6, 9, Role::gothic, Align::left, label_w - 4);
-    c.text(en, left + 2, y + 8.6, 7, Role::gothic, Align::left, label_w - 4, 0.25);
+    c.fill({left, y, label_w, h}, 0.92);
+    c.stroke({left, y, width, h}, 0.5);
+    c.stroke({left, y, label_w, h}, 0.5);
+    c.text(ja, Role::gothic, 9, left + 2, y + 4.6, {.max_w = label_w - 4});
+    c.text(en, Role::gothic, 7, left + 2, y + 8.6, {.max_w = label_w - 4, .gray = 0.25});
     const double top = y;
     y += h;
     return top;
@@ -114,8 +115,8 @@ Checked<std::string> certificate_form_pdf(const CertificateForm& f, const typese
     double x = vx;
     for (const char* item : items) {
       c.checkbox(x, top + baseline - 3.1);
-      c.text(item, x + 4.5, top + baseline, 8.5, Role::gothic);
-      x += 4.5 + c.text_width(item, 8.5) + 8;
+      c.text(item, Role::gothic, 8.5, x + 4.5, top + baseline);
+      x += 4.5 + c.width(item, Role::gothic, 8.5) + 8;
     }
     return x;
   };
@@ -125,16 +126,16 @@ Checked<std::string> certificate_form_pdf(const CertificateForm& f, const typese
   c.hline(media_end, t + 12.6, right - 3 - media_end);
   t = field("消去・廃棄の方法", "Method (NIST SP 800-88)", 15);
   boxes(t, 5.5, {"Clear 消去", "Purge 除去", "Destroy 破壊"});
-  c.text("具体的な方法 how：", vx, t + 12, 8.5, Role::gothic);
+  c.text("具体的な方法 how：", Role::gothic, 8.5, vx, t + 12);
   t = field("使用ツール・バージョン", "Tool and version");
   t = field("検証の方法・結果", "Verification (method, result)");
   t = field("実施日", "Date");
-  c.text("　　　　　年　　　　月　　　　日", vx, t + 7, 10, Role::mincho);
+  c.text("　　　　　年　　　　月　　　　日", Role::mincho, 10, vx, t + 7);
   field("実施場所", "Place");
   field("実施者", "Operator");
   field("立会人", "Witness");
   t = field("損紙の廃棄枚数", "Spoiled sheets destroyed");
-  c.text("枚 sheets", vx + 40, t + 7, 9, Role::gothic);
+  c.text("枚 sheets", Role::gothic, 9, vx + 40, t + 7);
   field("返却の場合（品目・返却先・日付）", "If returned instead: what, to whom, date");
   y += 5;
 
@@ -143,29 +144,32 @@ Checked<std::string> certificate_form_pdf(const CertificateForm& f, const typese
   const char* heads[] = {"実施者 署名・印  Operator", "立会人 署名・印  Witness", "受託者 代表者印  Contractor"};
   for (int i = 0; i < 3; ++i) {
     const double x = left + i * (box_w + 4);
-    c.rect(x, y, box_w, 6, true, 0.92);
-    c.rect(x, y, box_w, box_h, false);
-    c.text(heads[i], x + 2, y + 4.3, 8, Role::gothic, Align::left, box_w - 4);
+    c.fill({x, y, box_w, 6}, 0.92);
+    c.stroke({x, y, box_w, box_h}, 0.5);
+    c.text(heads[i], Role::gothic, 8, x + 2, y + 4.3, {.max_w = box_w - 4});
   }
   y += box_h + 4;
-  c.text("受託者 名称 Contractor：", left, y + 4, 9, Role::gothic);
+  c.text("受託者 名称 Contractor：", Role::gothic, 9, left, y + 4);
   c.hline(left + 42, y + 5, width - 42);
   y += 10;
 
   std::string back = "記入・署名押印のうえ、原本又はスキャン（150〜200 dpi）を" +
                      (f.return_to.empty() ? std::string("発注元") : f.return_to) +
                      "へ返送してください。右上のQRコードは汚したり折り曲げたりしないでください。";
-  y += c.paragraph(back, left, y, width, 8.5, Role::gothic);
-  c.paragraph("Fill in, sign and return the original or a scan at 150–200 dpi. Keep the QR code clean and unfolded: "
-              "it matches this form to batch " + f.batch.batch_id + ".",
-              left, y + 1, width, 7.5, Role::gothic);
+  y += c.paragraph(back, Role::gothic, 8.5, left, y, width, leading(8.5));
+  c.paragraph(
+      "Fill in, sign and return the original or a scan at 150–200 dpi. Keep the QR code clean and unfolded: "
+      "it matches this form to batch " +
+          f.batch.batch_id + ".",
+      Role::gothic, 7.5, left, y + 1, width, leading(7.5));
 
   render::PdfOptions opt;
   opt.title = "Certificate form " + f.batch.batch_id;
   if (f.printed_at.size() >= 19) opt.creation_date = f.printed_at.substr(0, 19);
-  return render::pdf_bytes(c.document("tsuchi certificate form — batch " + f.batch.batch_id + " — printed " +
-                                      f.printed_at),
-                           opt);
+  return render::pdf_bytes(
+      document({std::move(page)}, te,
+               "tsuchi certificate form — batch " + f.batch.batch_id + " — printed " + f.printed_at),
+      opt);
 }
 
 namespace {

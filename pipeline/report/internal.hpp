@@ -1,4 +1,4 @@
-// Internal to report: a page builder in millimetres over the display list, and a small document
+// Internal to report: pages drawn with the text layer's canvas, and a small document
 // model (sections of key/value pairs, tables and text) that prints both as plain text and as PDF,
 // so the review sheet on stdout and in review.pdf cannot drift apart.
 #pragma once
@@ -8,52 +8,33 @@
 #include <variant>
 #include <vector>
 
-#include "barcode/barcode.hpp"
 #include "core/core.hpp"
+#include "display/display.hpp"
 #include "render/render.hpp"
-#include "typeset/text.hpp"
-#include "typeset/typeset.hpp"
+#include "text/text.hpp"
 
 namespace tsuchi::report::detail {
 
-inline constexpr double kPt = 72.0 / 25.4;  // points per millimetre
 inline constexpr double kPageW = 210, kPageH = 297;  // A4 portrait, mm
 inline constexpr double kMargin = 18;                  // left, right and top, mm
 inline constexpr double kBottom = kPageH - 18;         // content ends here; the footer sits below
 
-using typeset::Align;
-using typeset::Role;
+using text::Align;
+using text::Box;
+using text::Canvas;
+using text::Role;
 
-// Pages of one document drawn in mm from the top-left corner; text through the text engine.
-class Canvas {
- public:
-  explicit Canvas(const typeset::TextEngine& te) : te_(te) { new_page(); }
+// Report paragraphs are set at 1.45 times their type size (pt); the leading in mm.
+inline double leading(double size) { return display::mm(size * 1.45); }
 
-  void new_page();
-  typeset::Page& page() { return pages_.back(); }
-  // One line with its baseline at y; shrunk to fit `max_w` when given (never below 5 pt).
-  void text(std::string_view utf8, double x, double baseline, double size, Role role = Role::gothic,
-            Align align = Align::left, double max_w = 0, double gray = 0);
-  // A wrapped paragraph whose first line's top is at y; returns its height in mm.
-  double paragraph(std::string_view utf8, double x, double y, double w, double size, Role role = Role::gothic);
-  void rect(double x, double y, double w, double h, bool fill, double gray = 0, double stroke_pt = 0.5);
-  void hline(double x, double y, double w, double stroke_pt = 0.5) { rect(x, y, w, 0, false, 0, stroke_pt); }
-  // An empty check box (□) of side `s` with its top-left at (x, y).
-  void checkbox(double x, double y, double s = 3.2) { rect(x, y, s, s, false, 0, 0.6); }
-  // A QR code whose top-right corner (quiet zone included) is at (right, y); its value is listed
-  // in Page::codes. Returns its side in mm.
-  Checked<double> qr(std::string_view text, double right, double y, double module_mm, typeset::CodeKind kind);
-  double text_width(std::string_view utf8, double size, Role role = Role::gothic) const {
-    return te_.width(utf8, role, size) / kPt;
-  }
-
-  // Every page gets "<footer>   page i / n" at the bottom.
-  typeset::Document document(const std::string& footer) const;
-
- private:
-  const typeset::TextEngine& te_;
-  std::vector<typeset::Page> pages_;
-};
+// A blank A4 page of a report document, drawn on with a text::Canvas.
+display::Page form_page();
+// A QR code whose top-right corner (quiet zone included) is at (right, y); its value is listed
+// in Page::codes. Returns its side in mm.
+Checked<double> qr(Canvas& c, std::string_view text, double right, double y, double module_mm,
+                   display::CodeKind kind);
+// The pages as one document; every page gets "<footer>   page i / n" at the bottom.
+display::Document document(std::vector<display::Page> pages, const text::TextEngine& te, const std::string& footer);
 
 // ---- document model ----
 struct Pairs {
@@ -86,7 +67,7 @@ struct Report {
 // Fixed-width text: titles underlined, pairs aligned, table columns padded (East Asian wide = 2).
 std::string to_text(const Report& r);
 // The same content laid out on A4 pages.
-Checked<std::string> to_pdf(const Report& r, const typeset::TextEngine& te, const render::PdfOptions& opt);
+Checked<std::string> to_pdf(const Report& r, const text::TextEngine& te, const render::PdfOptions& opt);
 
 // 12,300 / -12,300 / +12,300 (signed) without the yen sign: tables carry the unit in their header.
 std::string amount(Yen v, bool sign = false);

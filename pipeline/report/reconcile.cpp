@@ -14,7 +14,7 @@ std::string n(int v) { return std::to_string(v); }
 
 }  // namespace
 
-Checked<std::string> reconcile_pdf(const ledger::ReconcileReport& r, const typeset::TextEngine& te,
+Checked<std::string> reconcile_pdf(const ledger::ReconcileReport& r, const text::TextEngine& te,
                                    const std::string& printed_at) {
   using namespace detail;
   Report doc;

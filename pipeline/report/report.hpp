@@ -1,6 +1,6 @@
 // Report: the supervisor's documents (SPEC §8, §9) — the review sheet (審査票), the destruction/
 // return certificate form (消去・返却証明書) with its QR code, the reconcile report as PDF — and
-// reading a returned, scanned form back to its batch. Documents are typeset display lists rendered
+// reading a returned, scanned form back to its batch. Documents are display lists (display/display.hpp) rendered
 // with render::pdf_bytes. Like the ledger they hold ids, counts and amounts only, never a name,
 // an address or a My Number. Contents: output_spec/review.md, output_spec/certificate-form.md.
 #pragma once
@@ -13,7 +13,7 @@
 #include "ingest/ingest.hpp"
 #include "ledger/ledger.hpp"
 
-namespace tsuchi::typeset {
+namespace tsuchi::text {
 class TextEngine;
 }
 
@@ -84,7 +84,7 @@ inline constexpr std::size_t kTopChanges = 20;  // changes and case lists printe
 Checked<ReviewSheet> review_sheet(const ledger::Ledger& l, const std::string& run_id, const ReviewOptions& opt);
 // review.txt (also printed on stdout): the SHA-256 of exactly these bytes is what approve insists on.
 std::string to_text(const ReviewSheet& s);
-Checked<std::string> review_pdf(const ReviewSheet& s, const typeset::TextEngine& te);
+Checked<std::string> review_pdf(const ReviewSheet& s, const text::TextEngine& te);
 
 // Every amount a slip of `month` may carry under `fees`: each bracket's standard and short
 // charge times each child-order factor (reduced amounts rounded down), or no charge, each with
@@ -106,7 +106,7 @@ struct CertificateForm {
   std::string return_to;    // office the form goes back to (担当課); may be empty
   std::string printed_at;   // ISO-8601 UTC
 };
-Checked<std::string> certificate_form_pdf(const CertificateForm& f, const typeset::TextEngine& te);
+Checked<std::string> certificate_form_pdf(const CertificateForm& f, const text::TextEngine& te);
 
 // Every form code found in a PDF, one entry per page in page order (duplicates kept): each page
 // is rendered with Poppler at `dpi` (then at 200 dpi when nothing was found) and decoded with
@@ -117,7 +117,7 @@ Checked<std::vector<ledger::FormCode>> read_form_codes(const std::string& pdf_by
 ledger::CertificateMatcher certificate_matcher();
 
 // ---- Reconcile report as PDF (SPEC §9, §12 `--pdf`) ----
-Checked<std::string> reconcile_pdf(const ledger::ReconcileReport& r, const typeset::TextEngine& te,
+Checked<std::string> reconcile_pdf(const ledger::ReconcileReport& r, const text::TextEngine& te,
                                    const std::string& printed_at);
 
 }  // namespace tsuchi::report

@@ -337,7 +337,7 @@ detail::Report model(const ReviewSheet& s) {
 
 std::string to_text(const ReviewSheet& s) { return detail::to_text(model(s)); }
 
-Checked<std::string> review_pdf(const ReviewSheet& s, const typeset::TextEngine& te) {
+Checked<std::string> review_pdf(const ReviewSheet& s, const text::TextEngine& te) {
   render::PdfOptions opt;
   opt.title = "Review sheet " + s.run_id;
   if (s.prepared_at.size() >= 19) opt.creation_date = s.prepared_at.substr(0, 19);

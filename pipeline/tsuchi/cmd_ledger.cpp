@@ -12,7 +12,7 @@
 #include "report/report.hpp"
 #include "tsuchi/commands.hpp"
 #include "tsuchi/custody.hpp"
-#include "typeset/text.hpp"
+#include "text/text.hpp"
 
 namespace tsuchi::cli {
 
@@ -48,8 +48,8 @@ std::optional<ledger::Ledger> open_existing(const std::string& command, const Co
   return std::move(l.value);
 }
 
-std::unique_ptr<typeset::TextEngine> text_engine(const std::string& command) {
-  auto te = typeset::TextEngine::load(data_dir() + "/fonts/fonts.toml");
+std::unique_ptr<text::TextEngine> text_engine(const std::string& command) {
+  auto te = text::TextEngine::load(data_dir() + "/fonts/fonts.toml");
   if (!te.ok()) {
     print(command, te.problems);
     return nullptr;

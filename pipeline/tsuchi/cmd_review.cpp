@@ -12,7 +12,7 @@
 #include "report/report.hpp"
 #include "tsuchi/commands.hpp"
 #include "tsuchi/custody.hpp"
-#include "typeset/text.hpp"
+#include "text/text.hpp"
 
 namespace tsuchi::cli {
 

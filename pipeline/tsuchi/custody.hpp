@@ -7,7 +7,7 @@
 
 #include "ledger/ledger.hpp"
 #include "tsuchi/commands.hpp"
-#include "typeset/text.hpp"
+#include "text/text.hpp"
 
 namespace tsuchi::cli {
 
@@ -25,6 +25,6 @@ void print(const std::string& command, const Diagnostics& ds);
 std::optional<ledger::Ledger> open_existing(const std::string& command, const Common& c);
 
 // The fonts of fonts/fonts.toml for supervisor documents; nullptr after printing the problem.
-std::unique_ptr<typeset::TextEngine> text_engine(const std::string& command);
+std::unique_ptr<text::TextEngine> text_engine(const std::string& command);
 
 }  // namespace tsuchi::cli

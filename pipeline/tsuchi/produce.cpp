@@ -18,6 +18,7 @@
 #include <zlib.h>
 
 #include "decide/decide.hpp"
+#include "display/display.hpp"
 #include "preflight/preflight.hpp"
 #include "render/render.hpp"
 #include "typeset/typeset.hpp"
@@ -42,7 +43,7 @@ int sheets_for(int pages) { return pages; }
 // between the slices it takes from one batch).
 constexpr int kSlicePages = 128;
 
-void add_codes(std::string& csv, const std::vector<typeset::Page>& pages, size_t first, size_t count) {
+void add_codes(std::string& csv, const std::vector<display::Page>& pages, size_t first, size_t count) {
   bool any = false;
   for (size_t i = first; i < first + count; ++i)
     for (const auto& code : pages[i].codes) {
@@ -54,13 +55,13 @@ void add_codes(std::string& csv, const std::vector<typeset::Page>& pages, size_t
 
 // Once drawn, a page is kept only as preflight reads it: each run's text, the codes and the
 // numbering. Its glyphs and bars (most of a display list) go, so a batch in flight stays small.
-void keep_only_what_preflight_reads(typeset::Page& p) {
+void keep_only_what_preflight_reads(display::Page& p) {
   for (auto& r : p.runs) {
-    std::vector<typeset::Glyph>().swap(r.glyphs);
-    std::vector<typeset::Cluster>().swap(r.clusters);
+    std::vector<display::Glyph>().swap(r.glyphs);
+    std::vector<display::Cluster>().swap(r.clusters);
   }
-  std::vector<typeset::Rect>().swap(p.rects);
-  std::vector<typeset::Image>().swap(p.images);
+  std::vector<display::Rect>().swap(p.rects);
+  std::vector<display::Image>().swap(p.images);
 }
 
 class Progress {
@@ -252,7 +253,7 @@ std::string inflated(const std::string& bytes, std::size_t size) {
 
 // A batch between typesetting and sealing.
 struct InFlight {
-  typeset::Document doc;
+  display::Document doc;
   RenderedBatch rb;
   std::vector<preflight::Report> slices;
   int pending = 0;  // slices not yet checked
@@ -375,7 +376,7 @@ ProduceResult produce(Inputs& in, const ProduceOptions& opt, const BatchSink& si
     }
     auto f = std::make_unique<InFlight>();
     RenderedBatch& rb = f->rb;
-    typeset::Document& doc = f->doc;
+    display::Document& doc = f->doc;
     rb.batch_id = batch.batch_id;
     rb.index = batch.index;
     rb.total = total;

@@ -9,14 +9,25 @@
 #include <vector>
 
 #include "barcode/barcode.hpp"
-#include "typeset/text.hpp"
+#include "display/display.hpp"
+#include "text/text.hpp"
 #include "typeset/typeset.hpp"
 
 namespace tsuchi::typeset::forms {
 
-constexpr double kPtPerMm = 72.0 / 25.4;
-inline double pt(double mm) { return mm * kPtPerMm; }
-inline double mm(double points) { return points / kPtPerMm; }
+using display::CodeKind;
+using display::GlyphRun;
+using display::mm;
+using display::Page;
+using display::PageKind;
+using display::pt;
+using display::TextOrigin;
+using text::Align;
+using text::Box;
+using text::Canvas;
+using text::Role;
+using text::TextBlock;
+using text::TextEngine;
 
 // ---- Placeholders: "{name}" in a template, filled from (name, value) pairs ----
 using Vars = std::vector<std::pair<std::string_view, std::string>>;
@@ -52,9 +63,6 @@ struct SlipText {
 };
 
 // ---- Positions (layouts/), millimetres; sizes in points ----
-struct Box {
-  double x = 0, y = 0, w = 0, h = 0;
-};
 
 struct QrPlace {
   double x = 0, y = 0, module = 0.4;
@@ -148,32 +156,8 @@ struct Forms {
 // under `data_dir`; every problem names its file and key.
 Checked<Forms> load_forms(const std::string& data_dir);
 
-// ---- Drawing on a page, in millimetres ----
-class Canvas {
- public:
-  Canvas(Page& page, const TextEngine& te) : page_(page), te_(te) {}
-  Page& page() { return page_; }
-  const TextEngine& engine() const { return te_; }
-
-  double width(std::string_view s, Role role, double size) const;  // mm
-  // One line, baseline at y; x is the left edge, right edge or centre as `align` says.
-  void text(std::string_view s, Role role, double size, double x, double y, Align align = Align::left,
-            double gray = 0);
-  // A paragraph whose first line's top is y; returns its height (lines * leading), mm.
-  double paragraph(std::string_view s, Role role, double size, double x, double y, double w, double leading,
-                   Align align = Align::left);
-  void stroke(const Box& b, double width_pt, double gray = 0);
-  void fill(const Box& b, double gray);
-  // A barcode symbol with its top-left (quiet zone included) at x, y; returns the region it covers.
-  Box symbol(const barcode::Symbol& s, double x, double y);
-  // Records what a code at `region` must decode to.
-  void code(CodeKind kind, std::string value, const Box& region, std::string bar_states = {});
-  void image(const std::string& png, const Box& b);
-
- private:
-  Page& page_;
-  const TextEngine& te_;
-};
+// A barcode symbol with its top-left (quiet zone included) at x, y; returns the region it covers.
+Box symbol(Canvas& c, const barcode::Symbol& s, double x, double y);
 
 // Vertical position of a baseline that centres CJK text of `size` pt in a band [top, top + h] mm:
 // the ideographic em box spans 0.88 em above the baseline to 0.12 em below.

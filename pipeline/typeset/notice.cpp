@@ -122,7 +122,7 @@ class NoticeBuilder {
     double y = r.y + mm(r.postal_size) * 0.88;  // baseline of the first line: its em box starts at r.y
     c.text("〒" + postal_with_hyphen(in_.to.postal_code), Role::mincho, r.postal_size, r.x, y);
     c.text(fill(t_.envelope, {{"envelope_id", in_.envelope_id}}), Role::gothic, r.envelope_id_size, r.x + r.w, y,
-           Align::right);
+           {.align = Align::right, .origin = TextOrigin::code});
     y += mm(r.postal_size) * 0.12 + (r.address_leading - mm(r.address_size));
     y += c.paragraph(in_.to.address, Role::mincho, r.address_size, r.x, y, r.w, r.address_leading);
     if (!in_.to.building.empty())
@@ -141,7 +141,7 @@ class NoticeBuilder {
     if (!cc) return 0;
     barcode::Symbol s = barcode::draw_customer_barcode(*cc);
     double x = l_.window.x + (l_.window.w - s.width_mm) / 2;
-    Box region = c.symbol(s, x, y);
+    Box region = symbol(c, s, x, y);
     c.code(CodeKind::customer_japan_post, cc->data + "/" + cc->check_digit, region, barcode::customer_bar_states(*cc));
     return s.height_mm;
   }
@@ -152,20 +152,20 @@ class NoticeBuilder {
     std::snprintf(ymd, sizeof ymd, "%04d%02d%02d", c_.decision_date.year, c_.decision_date.month,
                   c_.decision_date.day);
     c.text(fill(t_.number, {{"case_id", c_.case_id}, {"decision_ymd", ymd}}), Role::mincho, l_.number.size,
-           l_.number.x, l_.number.y, Align::right);
+           l_.number.x, l_.number.y, {.align = Align::right, .origin = TextOrigin::code});
     c.text(fill(t_.date, {{"decision_date", wareki(c_.decision_date)}}), Role::mincho, l_.date.size, l_.date.x,
-           l_.date.y, Align::right);
+           l_.date.y, {.align = Align::right});
     std::string issuer = trim(fill(t_.issuer, {{"mayor_title", m_.mayor_title},
                                                {"mayor_name", m_.mayor_name},
                                                {"city_name", m_.city_name}}));
     const auto& is = l_.issuer;
-    c.text(issuer, Role::mincho, is.size, is.x, is.y, Align::right);
+    c.text(issuer, Role::mincho, is.size, is.x, is.y, {.align = Align::right});
     if (!m_.seal_image.empty()) {
       // Stamped half over the name's last character, as on paper.
       double cx = is.x - mm(is.size) / 2 + is.seal_size / 2, cy = is.y - mm(is.size) * 0.38;
       c.image(m_.seal_image, {cx - is.seal_size / 2, cy - is.seal_size / 2, is.seal_size, is.seal_size});
     }
-    c.text(title(), Role::gothic, l_.title.size, l_.title.x, l_.title.y, Align::center);
+    c.text(title(), Role::gothic, l_.title.size, l_.title.x, l_.title.y, {.align = Align::center});
   }
 
   void salutation() {
@@ -177,7 +177,7 @@ class NoticeBuilder {
     y_ += canvas().paragraph(s, Role::mincho, b.size, b.x, y_, b.w, b.leading, Align::justify);
     if (!t_.ki.empty()) {
       y_ += b.gap;
-      canvas().text(t_.ki, Role::mincho, b.size, b.x + b.w / 2, y_ + mm(b.size) * 0.88, Align::center);
+      canvas().text(t_.ki, Role::mincho, b.size, b.x + b.w / 2, y_ + mm(b.size) * 0.88, {.align = Align::center});
       y_ += mm(b.size);
     }
     y_ += b.gap;
@@ -240,7 +240,7 @@ class NoticeBuilder {
     c.stroke({b.x, y_, t.label_w, h}, t.rule);
     c.stroke({b.x + t.label_w, y_, b.w - t.label_w, h}, t.rule);
     c.text(label, Role::gothic, t.label_size, b.x + t.label_w / 2, centred_baseline(y_, h, t.label_size),
-           Align::center);
+           {.align = Align::center});
     if (wraps) {
       shift(block.runs, pt(y_ + (h - mm(block.height)) / 2));
       for (auto& r : block.runs) pages_.back().runs.push_back(std::move(r));
@@ -261,7 +261,7 @@ class NoticeBuilder {
       c.fill(cell, l_.table.label_gray);
       c.stroke(cell, l_.table.rule);
       c.text(t_.labels.at(keys[i]), Role::gothic, p.head_size, x + p.cols[i] / 2,
-             centred_baseline(y_, p.head_h, p.head_size), Align::center);
+             centred_baseline(y_, p.head_h, p.head_size), {.align = Align::center});
       x += p.cols[i];
     }
     y_ += p.head_h;
@@ -286,8 +286,8 @@ class NoticeBuilder {
       c.stroke({x1, y_, p.cols[1], p.row_h}, t.rule);
       c.stroke({x2, y_, p.cols[2], p.row_h}, t.rule);
       c.text(when, Role::mincho, b.size, x0 + t.pad, base);
-      c.text(yen(fp.user_charge), Role::mincho, b.size, x2 - t.pad, base, Align::right);
-      c.text(yen(fp.side_dish), Role::mincho, b.size, x3 - t.pad, base, Align::right);
+      c.text(yen(fp.user_charge), Role::mincho, b.size, x2 - t.pad, base, {.align = Align::right});
+      c.text(yen(fp.side_dish), Role::mincho, b.size, x3 - t.pad, base, {.align = Align::right});
       y_ += p.row_h;
     }
   }

@@ -57,7 +57,7 @@ class SlipBuilder {
     const Vars vars = city_vars();
     c.text(fill(text.title, vars), Role::gothic, h.title_size, h.title_x, oy + h.title_y);
     c.text(fill(text.note, vars), Role::mincho, h.note_size, h.note_x, oy + h.title_y);
-    c.text(fill(t_.issuer, vars), Role::mincho, h.issuer_size, h.issuer_x, oy + h.title_y, Align::right);
+    c.text(fill(t_.issuer, vars), Role::mincho, h.issuer_size, h.issuer_x, oy + h.title_y, {.align = Align::right});
     for (const auto& cell : l_.cell) draw_cell(c, cell, oy);
     stamp(c, oy);
     if (p.store_barcode) store_code(c, oy);
@@ -79,10 +79,12 @@ class SlipBuilder {
     if (v.empty()) return;
     // A long value (a long name) is set smaller rather than run over the rule.
     double size = cell.size > 0 ? cell.size : k.value_size;
-    const double room = b.w - 2 * k.pad, w = c.width(v, Role::mincho, size);
-    if (w > room) size = std::max(6.0, size * room / w);
+    size = c.fit(v, Role::mincho, size, b.w - 2 * k.pad, 6.0);
     double x = cell.align == Align::left ? b.x + k.pad : cell.align == Align::right ? b.x + b.w - k.pad : b.x + b.w / 2;
-    c.text(v, Role::mincho, size, x, centred_baseline(b.y + k.label_h, b.h - k.label_h, size), cell.align);
+    // The payment number (納付番号) is an id of known provenance, not free text.
+    const auto origin = cell.field == "reference" ? TextOrigin::code : TextOrigin::free;
+    c.text(v, Role::mincho, size, x, centred_baseline(b.y + k.label_h, b.h - k.label_h, size),
+           {.align = cell.align, .origin = origin});
   }
 
   void stamp(Canvas& c, double oy) {
@@ -91,7 +93,7 @@ class SlipBuilder {
     c.stroke({b.x, b.y, b.w, k.label_h}, k.rule);
     c.stroke(b, k.rule);
     c.text(t_.labels.at("stamp"), Role::gothic, k.label_size, b.x + b.w / 2,
-           centred_baseline(b.y, k.label_h, k.label_size), Align::center);
+           centred_baseline(b.y, k.label_h, k.label_size), {.align = Align::center});
   }
 
   void store_code(Canvas& c, double oy) {
@@ -110,12 +112,13 @@ class SlipBuilder {
     auto sym = barcode::draw_store_barcode(s_.store_barcode, bc.module, bc.height, bc.max_w);
     Box region{bc.x, oy + bc.y, bc.max_w, bc.height};
     // Listed even when drawing failed, so preflight stops the run instead of passing a blank.
-    if (sym.ok()) region = c.symbol(sym.value, bc.x, oy + bc.y);
+    if (sym.ok()) region = symbol(c, sym.value, bc.x, oy + bc.y);
     c.code(CodeKind::store_gs1_128, s_.store_barcode, region);
     auto [first, second] = barcode::store_human_readable(s_.store_barcode);
     double cx = region.x + region.w / 2, y = region.y + region.h + bc.hrt_leading;
-    c.text(first, Role::gothic, bc.hrt_size, cx, y, Align::center);
-    c.text(second, Role::gothic, bc.hrt_size, cx, y + bc.hrt_leading, Align::center);
+    c.text(first, Role::gothic, bc.hrt_size, cx, y, {.align = Align::center, .origin = TextOrigin::code});
+    c.text(second, Role::gothic, bc.hrt_size, cx, y + bc.hrt_leading,
+           {.align = Align::center, .origin = TextOrigin::code});
   }
 
   const SlipText& t_;

@@ -4,12 +4,11 @@
 #include <filesystem>
 
 #include "typeset/forms.hpp"
-#include "typeset/text.hpp"
 
 namespace tsuchi::typeset {
 
 struct Typesetter::Impl {
-  std::unique_ptr<TextEngine> text;
+  std::unique_ptr<text::TextEngine> text;
   forms::Forms forms;
   ingest::Municipality municipality;
 };
@@ -20,7 +19,7 @@ Typesetter::~Typesetter() = default;
 Checked<std::unique_ptr<Typesetter>> Typesetter::create(const std::string& data_dir, const ingest::Municipality& m) {
   Checked<std::unique_ptr<Typesetter>> out;
   auto impl = std::make_unique<Impl>();
-  auto engine = TextEngine::load(data_dir + "/fonts/fonts.toml");
+  auto engine = text::TextEngine::load(data_dir + "/fonts/fonts.toml");
   out.problems = std::move(engine.problems);
   impl->text = std::move(engine.value);
   auto forms = forms::load_forms(data_dir);
@@ -34,18 +33,18 @@ Checked<std::unique_ptr<Typesetter>> Typesetter::create(const std::string& data_
   return out;
 }
 
-std::vector<MissingGlyph> Typesetter::missing(std::string_view utf8, Role role) const {
+std::vector<text::MissingGlyph> Typesetter::missing(std::string_view utf8, text::Role role) const {
   return impl_->text->missing(utf8, role);
 }
 
-const std::vector<Face>& Typesetter::faces() const { return impl_->text->faces(); }
+const std::vector<display::Face>& Typesetter::faces() const { return impl_->text->faces(); }
 
-std::vector<Page> Typesetter::envelope_pages(const compose::Envelope& e, const std::string& batch_id) const {
+std::vector<display::Page> Typesetter::envelope_pages(const compose::Envelope& e, const std::string& batch_id) const {
   const auto& f = impl_->forms;
   const auto& te = *impl_->text;
   const auto& m = impl_->municipality;
   const std::string id = compose::envelope_id(batch_id, e.sequence);
-  std::vector<Page> pages;
+  std::vector<display::Page> pages;
   for (std::size_t i = 0; i < e.notices.size(); ++i) {
     // Only the envelope's first sheet faces the window, so only it carries the customer barcode.
     forms::NoticeInput in{e.notices[i], e.to, id, i == 0 && !e.to.customer_barcode.empty()};
@@ -59,11 +58,11 @@ std::vector<Page> Typesetter::envelope_pages(const compose::Envelope& e, const s
   }
   const int n = static_cast<int>(pages.size());
   for (int i = 0; i < n; ++i) {
-    Page& p = pages[i];
+    display::Page& p = pages[i];
     p.envelope_id = id;
     p.page_in_envelope = i + 1;
     p.pages_in_envelope = n;
-    forms::insertion_qr(p, te, p.kind == PageKind::slip ? f.slip.qr : f.notice.qr);
+    forms::insertion_qr(p, te, p.kind == display::PageKind::slip ? f.slip.qr : f.notice.qr);
   }
   return pages;
 }

@@ -18,10 +18,11 @@
 #include <string>
 
 #include "render/render.hpp"
-#include "typeset/text.hpp"
+#include "text/text.hpp"
 
 using namespace tsuchi;
-using namespace tsuchi::typeset;
+using namespace tsuchi::display;
+using namespace tsuchi::text;
 
 namespace {
 

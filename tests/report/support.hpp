@@ -10,10 +10,10 @@
 
 #include "ledger/support.hpp"  // TempDir, TestClock, sha256, messages, test_policy
 #include "report/report.hpp"
-#include "typeset/text.hpp"
+#include "text/text.hpp"
 
-inline const typeset::TextEngine& engine() {
-  static const auto loaded = typeset::TextEngine::load(TSUCHI_DATA_DIR "/fonts/fonts.toml");
+inline const text::TextEngine& engine() {
+  static const auto loaded = text::TextEngine::load(TSUCHI_DATA_DIR "/fonts/fonts.toml");
   REQUIRE(loaded.ok());
   return *loaded.value;
 }

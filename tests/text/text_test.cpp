@@ -7,9 +7,10 @@
 #include <string>
 #include <thread>
 
-#include "typeset/text.hpp"
+#include "text/text.hpp"
 
-using namespace tsuchi::typeset;
+using namespace tsuchi::display;
+using namespace tsuchi::text;
 
 namespace {
 

@@ -14,6 +14,8 @@
 
 using namespace tsuchi;
 using namespace tsuchi::typeset;
+using namespace tsuchi::display;
+using namespace tsuchi::text;
 
 namespace {
 
@@ -299,6 +301,36 @@ TEST_CASE("slips: store barcode with its 44 digits under the ceiling, the printe
   }
   CHECK(page_text(pages[3]).find("熊谷　一郎") != std::string::npos);
   CHECK(page_text(pages[5]).find("熊谷　二郎") != std::string::npos);
+}
+
+TEST_CASE("ids and barcode digits are marked as codes; names, addresses and wording stay free text") {
+  // Preflight applies the My Number check-digit heuristic to free text only (display/display.hpp).
+  const auto m = municipality();
+  const auto e = household(m);
+  const auto pages = typesetter().envelope_pages(e, "PREVIEW");
+  REQUIRE(pages.size() == 6);
+  // The origin of every run holding `needle`; fails when no run holds it.
+  auto origin = [](const Page& p, const std::string& needle) {
+    std::vector<TextOrigin> found;
+    for (const auto& r : p.runs)
+      if (r.text.find(needle) != std::string::npos) found.push_back(r.origin);
+    REQUIRE_MESSAGE(!found.empty(), needle);
+    for (auto o : found) CHECK_MESSAGE(o == found[0], needle);
+    return found[0];
+  };
+  const Page& notice = pages[0];
+  CHECK(origin(notice, "PREVIEW/000003") == TextOrigin::code);  // envelope id in the window
+  CHECK(origin(notice, "C0001-20250901") == TextOrigin::code);  // notice number (case id + date)
+  CHECK(origin(notice, "熊谷　花子") == TextOrigin::free);
+  CHECK(origin(notice, "千葉市稲毛区") == TextOrigin::free);
+  CHECK(origin(notice, "熊谷　一郎") == TextOrigin::free);
+  CHECK(origin(pages[2], "転園による変更") == TextOrigin::free);
+  const Page& slip = pages[3];
+  CHECK(origin(slip, e.slips[0].slip.payment_reference) == TextOrigin::code);  // 納付番号
+  auto [l1, l2] = barcode::store_human_readable(e.slips[0].store_barcode);
+  CHECK(origin(slip, l1) == TextOrigin::code);
+  CHECK(origin(slip, l2) == TextOrigin::code);
+  CHECK(origin(slip, "熊谷　花子") == TextOrigin::free);
 }
 
 TEST_CASE("every glyph run's clusters cover its text and its glyphs exactly") {

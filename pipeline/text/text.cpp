@@ -6,9 +6,9 @@
 #include <map>
 #include <toml++/toml.h>
 
-#include "typeset/engine/engine.hpp"
+#include "text/engine.hpp"
 
-namespace tsuchi::typeset {
+namespace tsuchi::text {
 
 namespace {
 
@@ -181,4 +181,4 @@ std::vector<MissingGlyph> TextEngine::missing(std::string_view utf8, Role role) 
   return out;
 }
 
-}  // namespace tsuchi::typeset
+}  // namespace tsuchi::text

@@ -4,9 +4,9 @@
 #include <algorithm>
 #include <cstring>
 
-#include "typeset/engine/engine.hpp"
+#include "text/engine.hpp"
 
-namespace tsuchi::typeset {
+namespace tsuchi::text {
 
 namespace {
 
@@ -132,4 +132,4 @@ std::vector<GlyphRun> TextEngine::line(std::string_view utf8, Role role, double 
   return out;
 }
 
-}  // namespace tsuchi::typeset
+}  // namespace tsuchi::text

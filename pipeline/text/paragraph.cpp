@@ -4,9 +4,9 @@
 
 #include <cstring>
 
-#include "typeset/engine/engine.hpp"
+#include "text/engine.hpp"
 
-namespace tsuchi::typeset {
+namespace tsuchi::text {
 
 namespace {
 
@@ -158,4 +158,4 @@ TextBlock TextEngine::paragraph(std::string_view utf8, Role role, double size, d
   return out;
 }
 
-}  // namespace tsuchi::typeset
+}  // namespace tsuchi::text

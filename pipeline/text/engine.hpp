@@ -1,4 +1,4 @@
-// Internal to the text engine (tsuchi_text): the state behind TextEngine and the shaped form
+// Private to pipeline/text/ (tsuchi_text): the state behind TextEngine and the shaped form
 // that line(), width() and paragraph() all lay out from.
 #pragma once
 #include <hb.h>
@@ -12,9 +12,13 @@
 #include <unordered_map>
 #include <vector>
 
-#include "typeset/text.hpp"
+#include "text/text.hpp"
 
-namespace tsuchi::typeset {
+namespace tsuchi::text {
+
+using display::Face;
+using display::Glyph;
+using display::GlyphRun;
 
 template <class T, void (*F)(T*)>
 struct Deleter {
@@ -89,4 +93,4 @@ bool stretchable(const Shaped& s, std::size_t b);
 void emit(const Shaped& s, std::string_view utf8, std::size_t c0, std::size_t c1, double x, double y,
           double gap, bool every_gap, double gray, double size, std::vector<GlyphRun>& out);
 
-}  // namespace tsuchi::typeset
+}  // namespace tsuchi::text

@@ -1,62 +1,39 @@
-// The page builder and the document model's two printers (text and PDF).
+// Report pages (blank form, QR code, footer) and the document model's two printers (text and PDF).
 #include <algorithm>
 #include <cmath>
 
+#include "barcode/barcode.hpp"
 #include "report/internal.hpp"
 
 namespace tsuchi::report::detail {
 
-void Canvas::new_page() {
-  typeset::Page p;
-  p.kind = typeset::PageKind::form;
-  pages_.push_back(std::move(p));
+display::Page form_page() {
+  display::Page p;
+  p.kind = display::PageKind::form;  // the display list's default size is A4 portrait
+  return p;
 }
 
-void Canvas::text(std::string_view utf8, double x, double baseline, double size, Role role, Align align, double max_w,
-                  double gray) {
-  if (utf8.empty()) return;
-  if (max_w > 0) {
-    const double w = text_width(utf8, size, role);
-    if (w > max_w) size = std::max(5.0, size * max_w / w);
-  }
-  for (auto& run : te_.line(utf8, role, size, x * kPt, baseline * kPt, align, gray))
-    page().runs.push_back(std::move(run));
-}
-
-double Canvas::paragraph(std::string_view utf8, double x, double y, double w, double size, Role role) {
-  const double leading = size * 1.45;
-  auto block = te_.paragraph(utf8, role, size, x * kPt, y * kPt, w * kPt, leading);
-  for (auto& run : block.runs) page().runs.push_back(std::move(run));
-  return block.height / kPt;
-}
-
-void Canvas::rect(double x, double y, double w, double h, bool fill, double gray, double stroke_pt) {
-  page().rects.push_back({x * kPt, y * kPt, w * kPt, h * kPt, gray, fill, stroke_pt});
-}
-
-Checked<double> Canvas::qr(std::string_view text, double right, double y, double module_mm, typeset::CodeKind kind) {
+Checked<double> qr(Canvas& c, std::string_view text, double right, double y, double module_mm,
+                   display::CodeKind kind) {
   auto sym = barcode::draw_qr(text, module_mm);
   if (!sym.ok()) return {0, sym.problems};
   const double x = right - sym.value.width_mm;
-  for (const auto& b : sym.value.bars) rect(x + b.x, y + b.y, b.w, b.h, true);
-  page().codes.push_back({kind, std::string(text), "", x * kPt, y * kPt, sym.value.width_mm * kPt,
-                          sym.value.height_mm * kPt});
+  c.bars(sym.value.bars, x, y);
+  c.code(kind, std::string(text), {x, y, sym.value.width_mm, sym.value.height_mm});
   return {sym.value.width_mm, {}};
 }
 
-typeset::Document Canvas::document(const std::string& footer) const {
-  typeset::Document doc;
-  doc.faces = te_.faces();
-  doc.pages = pages_;
+display::Document document(std::vector<display::Page> pages, const text::TextEngine& te, const std::string& footer) {
+  display::Document doc;
+  doc.faces = te.faces();
+  doc.pages = std::move(pages);
   const int n = static_cast<int>(doc.pages.size());
   for (int i = 0; i < n; ++i) {
-    auto& p = doc.pages[i];
-    const double base = (kPageH - 9) * kPt;
-    for (auto& run : te_.line(footer, Role::gothic, 7.5, kMargin * kPt, base, Align::left, 0.35))
-      p.runs.push_back(std::move(run));
+    Canvas c(doc.pages[i], te);
+    const double base = kPageH - 9;
+    c.text(footer, Role::gothic, 7.5, kMargin, base, {.gray = 0.35});
     const std::string num = "page " + std::to_string(i + 1) + " / " + std::to_string(n);
-    for (auto& run : te_.line(num, Role::gothic, 7.5, (kPageW - kMargin) * kPt, base, Align::right, 0.35))
-      p.runs.push_back(std::move(run));
+    c.text(num, Role::gothic, 7.5, kPageW - kMargin, base, {.align = Align::right, .gray = 0.35});
   }
   return doc;
 }
@@ -169,28 +146,29 @@ constexpr double kWidth = kPageW - 2 * kMargin;
 // Lays the model out top to bottom, breaking pages where the next row does not fit.
 class Flow {
  public:
-  explicit Flow(Canvas& c) : c_(c) {}
+  explicit Flow(const text::TextEngine& te) : te_(te) {}
+  std::vector<display::Page> pages() && { return std::move(pages_); }
 
   void title(const std::string& t) {
-    c_.text(t, kMargin, y_ + 6, 15, Role::gothic, Align::left, kWidth);
+    canvas().text(t, Role::gothic, 15, kMargin, y_ + 6, {.max_w = kWidth});
     y_ += 9;
-    c_.rect(kMargin, y_, kWidth, 0.5, true);
+    canvas().fill({kMargin, y_, kWidth, 0.5});
     y_ += 4;
   }
 
   void heading(const std::string& h) {
     room(7 + kRow * 2);  // never a heading alone at the bottom of a page
     y_ += 2;
-    c_.rect(kMargin, y_, kWidth, 6, true, 0.88);
-    c_.text(h, kMargin + 2, y_ + 4.4, 10.5, Role::gothic, Align::left, kWidth - 4);
+    canvas().fill({kMargin, y_, kWidth, 6}, 0.88);
+    canvas().text(h, Role::gothic, 10.5, kMargin + 2, y_ + 4.4, {.max_w = kWidth - 4});
     y_ += 8;
   }
 
   void pairs(const Pairs& p) {
     for (const auto& [k, v] : p.rows) {
       room(kRow);
-      c_.text(k, kMargin + 2, y_ + 3.6, kBody, Role::gothic, Align::left, 58);
-      c_.text(v, kMargin + 64, y_ + 3.6, kBody, Role::gothic, Align::left, kWidth - 66);
+      canvas().text(k, Role::gothic, kBody, kMargin + 2, y_ + 3.6, {.max_w = 58});
+      canvas().text(v, Role::gothic, kBody, kMargin + 64, y_ + 3.6, {.max_w = kWidth - 66});
       y_ += kRow;
     }
     y_ += 1.5;
@@ -204,14 +182,14 @@ class Flow {
     std::vector<double> x(t.columns.size() + 1, kMargin);
     for (std::size_t c = 0; c < t.columns.size(); ++c) x[c + 1] = x[c] + t.columns[c].width_mm * scale;
     auto row = [&](const std::vector<std::string>& cells, bool header) {
-      if (header) c_.rect(kMargin, y_, table_w, kRow, true, 0.93);
+      if (header) canvas().fill({kMargin, y_, table_w, kRow}, 0.93);
       const double size = header ? kBody - 1 : kBody;
       for (std::size_t c = 0; c < t.columns.size() && c < cells.size(); ++c) {
         const double w = x[c + 1] - x[c] - 3;
         if (t.columns[c].right)
-          c_.text(cells[c], x[c + 1] - 1.5, y_ + 3.6, size, Role::gothic, Align::right, w);
+          canvas().text(cells[c], Role::gothic, size, x[c + 1] - 1.5, y_ + 3.6, {.align = Align::right, .max_w = w});
         else
-          c_.text(cells[c], x[c] + 1.5, y_ + 3.6, size, Role::gothic, Align::left, w);
+          canvas().text(cells[c], Role::gothic, size, x[c] + 1.5, y_ + 3.6, {.max_w = w});
       }
       y_ += kRow;
     };
@@ -221,13 +199,13 @@ class Flow {
     row(header, true);
     for (std::size_t i = 0; i < t.rows.size(); ++i) {
       if (y_ + kRow > kBottom) {
-        c_.new_page();
+        pages_.push_back(form_page());
         y_ = kMargin;
         row(header, true);  // the header again on every page of a long table
       }
-      if (t.last_row_total && i + 1 == t.rows.size()) c_.rect(kMargin, y_, table_w, 0.3, true);
+      if (t.last_row_total && i + 1 == t.rows.size()) canvas().fill({kMargin, y_, table_w, 0.3});
       row(t.rows[i], false);
-      c_.rect(kMargin, y_, table_w, 0.1, true, 0.75);
+      canvas().fill({kMargin, y_, table_w, 0.1}, 0.75);
     }
     y_ += 2.5;
   }
@@ -240,10 +218,9 @@ class Flow {
       std::size_t end = t.text.find('\n', start);
       if (end == std::string::npos) end = t.text.size();
       std::string_view line(t.text.data() + start, end - start);
-      const double leading = kBody * 1.45 / kPt;  // mm
-      const double lines = std::ceil(c_.text_width(line, kBody) / (kWidth - 4) + 0.001);
-      room(leading * lines + 1);
-      y_ += c_.paragraph(line, kMargin + 2, y_, kWidth - 4, kBody) + 0.5;
+      const double lines = std::ceil(canvas().width(line, Role::gothic, kBody) / (kWidth - 4) + 0.001);
+      room(leading(kBody) * lines + 1);
+      y_ += canvas().paragraph(line, Role::gothic, kBody, kMargin + 2, y_, kWidth - 4, leading(kBody)) + 0.5;
       start = end + 1;
     }
     y_ += 1.5;
@@ -252,20 +229,22 @@ class Flow {
  private:
   void room(double h) {
     if (y_ + h > kBottom) {
-      c_.new_page();
+      pages_.push_back(form_page());
       y_ = kMargin;
     }
   }
 
-  Canvas& c_;
+  Canvas canvas() { return {pages_.back(), te_}; }
+
+  const text::TextEngine& te_;
+  std::vector<display::Page> pages_{form_page()};
   double y_ = kMargin;
 };
 
 }  // namespace
 
-Checked<std::string> to_pdf(const Report& r, const typeset::TextEngine& te, const render::PdfOptions& opt) {
-  Canvas c(te);
-  Flow f(c);
+Checked<std::string> to_pdf(const Report& r, const text::TextEngine& te, const render::PdfOptions& opt) {
+  Flow f(te);
   f.title(r.title);
   for (const auto& s : r.sections) {
     f.heading(s.heading);
@@ -275,7 +254,7 @@ Checked<std::string> to_pdf(const Report& r, const typeset::TextEngine& te, cons
       else f.text(std::get<Text>(b));
     }
   }
-  return render::pdf_bytes(c.document(r.footer), opt);
+  return render::pdf_bytes(document(std::move(f).pages(), te, r.footer), opt);
 }
 
 }  // namespace tsuchi::report::detail

@@ -1,0 +1,90 @@
+// The display list: pages as plain data, below both the layout stages that fill them (text,
+// typeset, report) and the stages that consume them (render draws them, preflight reads the PDF
+// back against them). Depends on core only, so a consumer never sees the cases behind a page.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tsuchi::display {
+
+// Units: PDF points, origin top-left, y grows downwards. Layouts are written in millimetres;
+// this is the one conversion between the two.
+inline constexpr double kPtPerMm = 72.0 / 25.4;
+constexpr double pt(double mm) { return mm * kPtPerMm; }
+constexpr double mm(double points) { return points / kPtPerMm; }
+
+struct Glyph {
+  std::uint32_t id = 0;  // glyph index in the run's face
+  double x = 0, y = 0;   // pen position of the glyph origin on the baseline
+};
+
+// One cluster of the run: `bytes` of `text` drawn by `glyphs` glyphs (cairo_text_cluster_t).
+struct Cluster {
+  int bytes = 0;
+  int glyphs = 0;
+};
+
+// Where a run's text comes from, for preflight's My Number scans (core/mynumber.hpp).
+enum class TextOrigin {
+  free,  // names, addresses, reasons, template wording: the check-digit heuristic applies
+  code,  // ids and barcode digits of known provenance (GS1 line, 納付番号, envelope id): exact match only
+};
+
+struct GlyphRun {
+  int face = 0;           // index into Document::faces
+  double size = 10;       // em size in points
+  std::string text;       // UTF-8, exact code points of the source (IVS selectors included)
+  std::vector<Glyph> glyphs;
+  std::vector<Cluster> clusters;  // in logical order; sums match text.size() and glyphs.size()
+  double gray = 0;        // 0 black .. 1 white
+  TextOrigin origin = TextOrigin::free;
+};
+
+struct Rect {
+  double x = 0, y = 0, w = 0, h = 0;
+  double gray = 0;
+  bool fill = true;          // false: stroke the outline
+  double stroke_width = 0.5;
+};
+
+struct Image {
+  std::string png_path;  // absolute
+  double x = 0, y = 0, w = 0, h = 0;
+};
+
+enum class CodeKind { store_gs1_128, insertion_qr, customer_japan_post, certificate_qr };
+
+// What a code on the page must decode to, and where it is (region includes quiet zones).
+struct Code {
+  CodeKind kind;
+  std::string value;  // GS1: 44 digits; QR: its text; Japan Post: data + "/" + check digit symbol
+  std::string bar_states;  // Japan Post only: the 67 states drawn
+  double x = 0, y = 0, w = 0, h = 0;
+};
+
+enum class PageKind { notice, slip, form };
+
+struct Page {
+  double width = 595.2756, height = 841.8898;  // A4
+  PageKind kind = PageKind::notice;
+  std::string envelope_id;  // "<batch_id>/<envelope_no>"
+  int page_in_envelope = 1, pages_in_envelope = 1;
+  std::vector<GlyphRun> runs;
+  std::vector<Rect> rects;  // barcode bars are rects too
+  std::vector<Image> images;
+  std::vector<Code> codes;
+};
+
+struct Face {
+  std::string path;  // font file
+  int index = 0;     // face index inside the file
+  std::string name;  // e.g. "IPAexMincho", for messages
+};
+
+struct Document {
+  std::vector<Face> faces;
+  std::vector<Page> pages;  // one envelope's pages together, envelopes in mailing order
+};
+
+}  // namespace tsuchi::display

@@ -1,0 +1,52 @@
+// Millimetre drawing on a display-list page: text through the text engine, rules, codes, images.
+#include <algorithm>
+
+#include "text/text.hpp"
+
+namespace tsuchi::text {
+
+using display::mm;
+using display::pt;
+
+double Canvas::width(std::string_view s, Role role, double size) const { return mm(te_.width(s, role, size)); }
+
+double Canvas::fit(std::string_view s, Role role, double size, double max_w, double min_size) const {
+  const double w = width(s, role, size);
+  return w > max_w ? std::max(min_size, size * max_w / w) : size;
+}
+
+void Canvas::text(std::string_view s, Role role, double size, double x, double y, const LineStyle& how) {
+  if (s.empty()) return;
+  if (how.max_w > 0) size = fit(s, role, size, how.max_w);
+  for (auto& r : te_.line(s, role, size, pt(x), pt(y), how.align, how.gray)) {
+    r.origin = how.origin;
+    page_.runs.push_back(std::move(r));
+  }
+}
+
+double Canvas::paragraph(std::string_view s, Role role, double size, double x, double y, double w, double leading,
+                         Align align) {
+  if (s.empty()) return 0;
+  TextBlock b = te_.paragraph(s, role, size, pt(x), pt(y), pt(w), pt(leading), align);
+  for (auto& r : b.runs) page_.runs.push_back(std::move(r));
+  return mm(b.height);
+}
+
+void Canvas::stroke(const Box& b, double width_pt, double gray) {
+  page_.rects.push_back({pt(b.x), pt(b.y), pt(b.w), pt(b.h), gray, false, width_pt});
+}
+
+void Canvas::fill(const Box& b, double gray) {
+  page_.rects.push_back({pt(b.x), pt(b.y), pt(b.w), pt(b.h), gray, true, 0});
+}
+
+void Canvas::code(display::CodeKind kind, std::string value, const Box& region, std::string bar_states) {
+  page_.codes.push_back({kind, std::move(value), std::move(bar_states), pt(region.x), pt(region.y), pt(region.w),
+                         pt(region.h)});
+}
+
+void Canvas::image(const std::string& png, const Box& b) {
+  page_.images.push_back({png, pt(b.x), pt(b.y), pt(b.w), pt(b.h)});
+}
+
+}  // namespace tsuchi::text

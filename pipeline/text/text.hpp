@@ -1,0 +1,111 @@
+// Text: fonts with fallback, HarfBuzz shaping with clusters, ICU line breaking with kinsoku,
+// justification; and the millimetre canvas that documents are drawn on.
+// Produces display-list data only; it knows nothing of the documents built on it.
+#pragma once
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/core.hpp"
+#include "display/display.hpp"
+
+namespace tsuchi::text {
+
+// Font roles of fonts/fonts.toml, each with its fallback order.
+enum class Role { mincho, gothic };
+
+// A code point or variation sequence that no configured font can draw.
+struct MissingGlyph {
+  std::u32string sequence;  // base, or base + variation selector
+  bool variation_only = false;  // some font has the base but none the exact sequence
+};
+
+enum class Align { left, right, center, justify };
+
+struct TextBlock {
+  std::vector<display::GlyphRun> runs;
+  int lines = 0;
+  double height = 0;     // lines * leading
+  double last_line_width = 0;
+};
+
+// Shared by threads safely: HarfBuzz fonts are immutable and the shaping caches take a mutex.
+// GlyphRun::face indexes faces(); put faces() into Document::faces.
+class TextEngine {
+ public:
+  // Reads fonts/fonts.toml (roles, fallback order, file paths) and opens every face.
+  static Checked<std::unique_ptr<TextEngine>> load(const std::string& fonts_toml);
+  ~TextEngine();
+
+  std::vector<MissingGlyph> missing(std::string_view utf8, Role role) const;
+
+  // Width in points of `utf8` set on one line.
+  double width(std::string_view utf8, Role role, double size) const;
+
+  // One line with its baseline at (x, y); `x` is the left edge, or the right edge / centre for
+  // Align::right / Align::center. Split into runs where the fallback font changes.
+  std::vector<display::GlyphRun> line(std::string_view utf8, Role role, double size, double x, double y,
+                                      Align align = Align::left, double gray = 0) const;
+
+  // A paragraph broken into lines of at most `width` (ICU line breaks + kinsoku), first baseline
+  // at y + size; Align::justify spreads every line but the last to the full width.
+  TextBlock paragraph(std::string_view utf8, Role role, double size, double x, double y, double width,
+                      double leading, Align align = Align::left) const;
+
+  const std::vector<display::Face>& faces() const;
+
+  struct Impl;
+ private:
+  explicit TextEngine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// ---- Drawing on a page in millimetres from its top-left corner; sizes in points ----
+
+struct Box {
+  double x = 0, y = 0, w = 0, h = 0;
+};
+
+// How one line is set; the defaults are a black, left-aligned line of free text.
+struct LineStyle {
+  Align align = Align::left;
+  double max_w = 0;  // > 0: shrunk to fit this width (mm), see fit()
+  double gray = 0;
+  display::TextOrigin origin = display::TextOrigin::free;
+};
+
+class Canvas {
+ public:
+  Canvas(display::Page& page, const TextEngine& te) : page_(page), te_(te) {}
+  display::Page& page() { return page_; }
+  const TextEngine& engine() const { return te_; }
+
+  double width(std::string_view s, Role role, double size) const;  // mm
+  // The size at which `s` fits `max_w` mm: `size` when it fits, else smaller but never below `min_size`.
+  double fit(std::string_view s, Role role, double size, double max_w, double min_size = 5) const;
+  // One line, baseline at y; x is the left edge, right edge or centre as `how.align` says.
+  void text(std::string_view s, Role role, double size, double x, double y, const LineStyle& how = {});
+  // A paragraph whose first line's top is y; returns its height (lines * leading), mm.
+  double paragraph(std::string_view s, Role role, double size, double x, double y, double w, double leading,
+                   Align align = Align::left);
+  void stroke(const Box& b, double width_pt, double gray = 0);
+  void fill(const Box& b, double gray = 0);
+  void hline(double x, double y, double w, double width_pt = 0.5) { stroke({x, y, w, 0}, width_pt); }
+  // An empty check box (□) of side `s` with its top-left at (x, y).
+  void checkbox(double x, double y, double s = 3.2) { stroke({x, y, s, s}, 0.6); }
+  // Barcode bars or QR modules (anything with x, y, w, h in mm) offset by (x, y), filled black.
+  template <class Bars>
+  void bars(const Bars& bars, double x, double y) {
+    for (const auto& b : bars) fill({x + b.x, y + b.y, b.w, b.h});
+  }
+  // Records what a code at `region` must decode to.
+  void code(display::CodeKind kind, std::string value, const Box& region, std::string bar_states = {});
+  void image(const std::string& png, const Box& b);
+
+ private:
+  display::Page& page_;
+  const TextEngine& te_;
+};
+
+}  // namespace tsuchi::text
