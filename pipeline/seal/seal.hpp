@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/core.hpp"
+#include "core/records.hpp"
 
 namespace tsuchi::seal {
 
@@ -17,15 +18,7 @@ struct PayloadFile {
   std::string bytes;
 };
 
-struct BatchCounts {
-  int envelopes = 0;  // 封筒
-  int notices = 0;    // 通知書
-  int slips = 0;      // 納付書
-  int pages = 0;
-  int sheets = 0;                          // physical sheets (duplex printing halves pages)
-  std::map<std::string, int> postal_areas;  // first 3 digits of the postal code -> envelopes
-  bool operator==(const BatchCounts&) const = default;
-};
+using BatchCounts = records::BatchCounts;
 
 // Everything one batch holds; the seal stage adds bag, encryption, manifest and keys.
 struct BatchSpec {
@@ -79,6 +72,21 @@ struct BatchResult {
 // Plaintext payload exists only in memory; the archive is built in memory and written encrypted.
 Checked<BatchResult> seal_batch(const BatchSpec& spec, const SealingKeys& keys, const std::string& out_dir);
 Checked<BatchResult> seal_batch(const BatchSpec& spec, const Keys& keys, const std::string& out_dir);
+
+// ---- the run (batch.md "The run summary") ----
+// A run's sealed batches, in batch order: what run.json says of them.
+struct SealedRun {
+  std::string run_id, created_at, user;
+  std::vector<records::BatchSummary> batches;
+  std::vector<BatchResult> sealed;    // sealed[i] is batches[i] sealed
+  std::vector<std::string> warnings;  // input warnings the approver must see (case ids and code points only)
+};
+std::string run_json(const SealedRun& run);
+// Moves the batches sealed in `staging` into `dir`, each manifest (a batch's commit point) after
+// the rest of its files, so an interruption never exposes a batch without its parts.
+bool publish_run(const std::string& staging, const std::string& dir);
+// Removes what an earlier attempt of the run left in `dir`: run.json, then manifests, then the rest.
+void remove_run(const std::string& dir, const std::string& run_id);
 
 // ---- keys (鍵) ----
 enum class KeyKind {

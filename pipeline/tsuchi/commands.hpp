@@ -5,7 +5,7 @@
 #include <functional>
 #include <string>
 
-#include "ingest/ingest.hpp"
+#include "produce/produce.hpp"
 
 namespace tsuchi::cli {
 
@@ -19,15 +19,8 @@ void add_input_options(CLI::App& cmd, InputPaths& in);
 // Fills --demo paths; false (after printing the usage problem) when an input is still missing.
 bool resolve_inputs(InputPaths& in, const std::string& command);
 
-// Everything read and validated from IN; `problems` lists every error and warning.
-struct Inputs {
-  std::vector<ingest::Case> cases;
-  ingest::FeeSchedules fees;
-  ingest::Municipality municipality;
-  Diagnostics problems;
-};
 // Reads and validates IN completely (SPEC §6), including font coverage.
-Inputs load_and_validate(const InputPaths& in, const std::string& data_dir);
+produce::Inputs load_inputs(const InputPaths& in);
 
 // Writes under a temporary name and renames, so no reader ever sees half a file.
 bool write_atomically(const std::string& path, std::string_view bytes);
