@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "seal/seal.hpp"
@@ -39,12 +40,94 @@ std::string run_json(const SealedRun& run) {
   return j.dump(2) + "\n";
 }
 
-void remove_run(const std::string& dir, const std::string& run_id) {
+RunSealer::RunSealer(std::string dir, std::string run_id, std::string created_at, SealingKeys keys)
+    : dir_(std::move(dir)),
+      staging_((fs::path(dir_) / (".staging-" + run_id)).string()),
+      run_id_(std::move(run_id)),
+      created_at_(std::move(created_at)),
+      keys_(std::move(keys)) {
+  remove();
   std::error_code ec;
-  fs::remove(fs::path(dir) / "run.json", ec);
-  const std::string prefix = run_id + "-B";
+  fs::remove_all(staging_, ec);
+  fs::create_directories(staging_, ec);
+}
+
+std::string RunSealer::seal(const records::BatchSummary& batch, std::vector<PayloadFile> payload) {
+  BatchSpec spec;
+  spec.batch_id = batch.batch_id;
+  spec.run_id = run_id_;
+  spec.created_at = created_at_;
+  spec.index = batch.index;
+  spec.total = batch.total;
+  spec.counts = batch.counts;
+  spec.payload = std::move(payload);
+  auto res = seal_batch(spec, keys_, staging_);
+  if (!res.ok()) {
+    std::string msg;
+    for (const auto& d : res.problems) msg += (msg.empty() ? "" : "; ") + format(d);
+    return "sealing failed: " + msg;
+  }
+  std::lock_guard lock(m_);
+  sealed_[batch.index] = std::move(res.value);
+  return {};
+}
+
+void RunSealer::abandon() {
+  std::error_code ec;
+  fs::remove_all(staging_, ec);
+}
+
+bool RunSealer::publish(std::vector<records::BatchSummary> batches, const std::string& user,
+                        std::vector<std::string> warnings) {
+  run_ = {run_id_, created_at_, user, std::move(batches), {}, std::move(warnings)};
+  for (const auto& b : run_.batches) {
+    auto it = sealed_.find(b.index);
+    if (it == sealed_.end()) return remove(), false;
+    run_.sealed.push_back(it->second);
+  }
+  std::error_code ec;
   std::vector<fs::path> manifests, others;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+  for (const auto& entry : fs::directory_iterator(staging_, ec)) {
+    const std::string name = entry.path().filename().string();
+    const bool manifest = name.size() > 14 && name.compare(name.size() - 14, 14, ".manifest.json") == 0;
+    (manifest ? manifests : others).push_back(entry.path());
+  }
+  if (ec) return remove(), false;
+  std::sort(manifests.begin(), manifests.end());
+  std::sort(others.begin(), others.end());
+  for (const auto* list : {&others, &manifests})
+    for (const auto& p : *list) {
+      fs::rename(p, fs::path(dir_) / p.filename(), ec);
+      if (ec) return remove(), false;
+    }
+  fs::remove(staging_, ec);
+  // run.json under a temporary name and renamed: no reader ever sees half of it.
+  const fs::path path = fs::path(dir_) / "run.json", tmp = path.string() + ".partial";
+  const std::string bytes = run_json(run_);
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f.write(bytes.data(), static_cast<std::streamsize>(bytes.size())) || !f.flush()) return remove(), false;
+  }
+  fs::rename(tmp, path, ec);
+  if (ec) return remove(), false;
+  return true;
+}
+
+records::RunRecord RunSealer::record(const std::string& user, const std::string& month_key) const {
+  records::RunRecord rec{run_id_, user, created_at_, month_key, {}, {}, {}};
+  for (std::size_t i = 0; i < run_.batches.size() && i < run_.sealed.size(); ++i) {
+    const auto& s = run_.sealed[i];
+    records::add_sealed(rec, run_.batches[i], s.archive_sha256, s.manifest_sha256, s.tagmanifest_sha256);
+  }
+  return rec;
+}
+
+void RunSealer::remove() const {
+  std::error_code ec;
+  fs::remove(fs::path(dir_) / "run.json", ec);
+  const std::string prefix = run_id_ + "-B";
+  std::vector<fs::path> manifests, others;
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
     const std::string name = entry.path().filename().string();
     if (name.rfind(prefix, 0) != 0) continue;
     (name.find(".manifest.json") != std::string::npos && name.find(".sig") == std::string::npos ? manifests : others)
@@ -52,26 +135,6 @@ void remove_run(const std::string& dir, const std::string& run_id) {
   }
   for (const auto& p : manifests) fs::remove(p, ec);
   for (const auto& p : others) fs::remove(p, ec);
-}
-
-bool publish_run(const std::string& staging, const std::string& dir) {
-  std::error_code ec;
-  std::vector<fs::path> manifests, others;
-  for (const auto& entry : fs::directory_iterator(staging, ec)) {
-    const std::string name = entry.path().filename().string();
-    const bool manifest = name.size() > 14 && name.compare(name.size() - 14, 14, ".manifest.json") == 0;
-    (manifest ? manifests : others).push_back(entry.path());
-  }
-  if (ec) return false;
-  std::sort(manifests.begin(), manifests.end());
-  std::sort(others.begin(), others.end());
-  for (const auto* list : {&others, &manifests})
-    for (const auto& p : *list) {
-      fs::rename(p, fs::path(dir) / p.filename(), ec);
-      if (ec) return false;
-    }
-  fs::remove(staging, ec);
-  return true;
 }
 
 }  // namespace tsuchi::seal

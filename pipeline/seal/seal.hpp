@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -82,11 +83,33 @@ struct SealedRun {
   std::vector<std::string> warnings;  // input warnings the approver must see (case ids and code points only)
 };
 std::string run_json(const SealedRun& run);
-// Moves the batches sealed in `staging` into `dir`, each manifest (a batch's commit point) after
-// the rest of its files, so an interruption never exposes a batch without its parts.
-bool publish_run(const std::string& staging, const std::string& dir);
-// Removes what an earlier attempt of the run left in `dir`: run.json, then manifests, then the rest.
-void remove_run(const std::string& dir, const std::string& run_id);
+
+// Seals a run's batches, as they come, into a hidden DIR/.staging-<run_id>, and publishes them
+// with run.json only when the whole run passed: a run that stops leaves no batch of its own.
+class RunSealer {
+ public:
+  // Removes what an earlier attempt of the run left in `dir` (an existing folder) and makes the staging folder.
+  RunSealer(std::string dir, std::string run_id, std::string created_at, SealingKeys keys);
+  // Seals one batch; safe to call from several threads. An error message, or empty.
+  std::string seal(const records::BatchSummary& batch, std::vector<PayloadFile> payload);
+  // Drops the staging folder and everything sealed so far.
+  void abandon();
+  // Moves the sealed batches into `dir` (each manifest, a batch's commit point, after its other
+  // files), then writes run.json; false, with nothing of the run left, when that fails.
+  bool publish(std::vector<records::BatchSummary> batches, const std::string& user, std::vector<std::string> warnings);
+  // The run's record for the ledger (after publish).
+  records::RunRecord record(const std::string& user, const std::string& month_key) const;
+  // Removes every file of the run from `dir`: run.json first (the run's commit point), then the
+  // manifests (each batch's commit point), then the rest.
+  void remove() const;
+
+ private:
+  std::string dir_, staging_, run_id_, created_at_;
+  SealingKeys keys_;
+  std::mutex m_;
+  std::map<int, BatchResult> sealed_;  // by batch index
+  SealedRun run_;
+};
 
 // ---- keys (鍵) ----
 enum class KeyKind {

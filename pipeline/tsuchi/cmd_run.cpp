@@ -4,8 +4,6 @@
 #include <ctime>
 #include <filesystem>
 #include <iostream>
-#include <map>
-#include <mutex>
 
 #include "ledger/ledger.hpp"
 #include "seal/seal.hpp"
@@ -125,15 +123,7 @@ void add_run(CLI::App& app, Action& action) {
         std::cerr << "tsuchi run: cannot create " << o->out << ": " << ec.message() << "\n";
         return 1;
       }
-      // Batches are sealed into a hidden staging folder and published only when the whole run passed.
-      const fs::path staging = out / (".staging-" + run_id);
-      seal::remove_run(out.string(), run_id);
-      fs::remove_all(staging, ec);
-      fs::create_directories(staging, ec);
-
-      const std::string created_at = utc_now_iso();
-      std::mutex m;
-      std::map<int, seal::BatchResult> sealed;
+      seal::RunSealer sealer(out.string(), run_id, utc_now_iso(), std::move(sealing.value));
       produce::Options po;
       po.data_dir = data_dir();
       po.run_id = run_id;
@@ -142,56 +132,31 @@ void add_run(CLI::App& app, Action& action) {
                                        : "2000-01-01T00:00:00";
       po.threads = o->threads;
       po.my_numbers = &in.my_numbers;
-      auto r = produce::produce(in, po, [&](const produce::Batch& b) -> std::string {
-        seal::BatchSpec spec;
-        spec.batch_id = b.summary.batch_id;
-        spec.run_id = run_id;
-        spec.created_at = created_at;
-        spec.index = b.summary.index;
-        spec.total = b.summary.total;
-        spec.counts = b.summary.counts;
-        // TODO(merge): spec.my_numbers = po.my_numbers;  (seal's inputs gain the guard on the RULES branch)
-        // Moving would be cheaper, but the sink sees the batch as const: the copy lives only in memory.
-        spec.payload.push_back({b.pdf_name, b.pdf});
-        spec.payload.push_back({"insertion.csv", b.insertion_csv});
-        auto res = seal::seal_batch(spec, sealing.value, staging.string());
-        if (!res.ok()) {
-          std::string msg;
-          for (const auto& d : res.problems) msg += (msg.empty() ? "" : "; ") + format(d);
-          return "sealing failed: " + msg;
-        }
-        std::lock_guard lock(m);
-        sealed[b.summary.index] = std::move(res.value);
-        return {};
+      // TODO(merge): hand po.my_numbers to the sealer too (seal's inputs gain the guard on the RULES branch).
+      auto r = produce::produce(in, po, [&](const produce::Batch& b) {
+        // Copies, as the sink sees the batch as const: they live only in memory.
+        return sealer.seal(b.summary, {{b.pdf_name, b.pdf}, {"insertion.csv", b.insertion_csv}});
       });
       print_problems(r.problems);
       if (has_errors(r.problems)) {
-        fs::remove_all(staging, ec);
+        sealer.abandon();
         std::cerr << "tsuchi run: stopped; no batch of run " << run_id << " was left in " << o->out << "\n";
         return 1;
       }
-
-      seal::SealedRun run{run_id, created_at, user, {}, {}, {}};
-      ledger::RunRecord record{run_id, user, created_at, month, {}, {}, {}};
-      for (const auto& b : r.batches) {
-        const auto& s = sealed.at(b.summary.index);
-        records::add_sealed(record, b.summary, s.archive_sha256, s.manifest_sha256, s.tagmanifest_sha256);
-        run.batches.push_back(b.summary);
-        run.sealed.push_back(s);
-      }
+      std::vector<records::BatchSummary> batches;
+      for (const auto& b : r.batches) batches.push_back(b.summary);
       // Warnings the approver must see on the review sheet (case ids and code points only).
+      std::vector<std::string> warnings;
       for (const auto& d : in.problems)
-        if (d.severity == Diagnostic::Severity::warning) run.warnings.push_back(format(d));
-      if (!seal::publish_run(staging.string(), out.string()) ||
-          !write_atomically((out / "run.json").string(), seal::run_json(run))) {
-        seal::remove_run(out.string(), run_id);
+        if (d.severity == Diagnostic::Severity::warning) warnings.push_back(format(d));
+      if (!sealer.publish(std::move(batches), user, std::move(warnings))) {
         std::cerr << "tsuchi run: cannot write run.json in " << o->out << "\n";
         return 1;
       }
       // Recorded last: a run the ledger knows is one whose files are all in place.
-      if (auto problems = ledger.value.record_run(record); has_errors(problems)) {
+      if (auto problems = ledger.value.record_run(sealer.record(user, month)); has_errors(problems)) {
         print_problems(problems);
-        seal::remove_run(out.string(), run_id);
+        sealer.remove();
         std::cerr << "tsuchi run: the ledger refused the run; its batches were removed\n";
         return 1;
       }
