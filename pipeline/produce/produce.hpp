@@ -45,6 +45,11 @@ struct Options {
   const mynumber::Guard* my_numbers = nullptr;  // every output is scanned for these; null = none known
 };
 
+// A run id names the run's files and batch ids: 1-40 letters, digits, '-' or '_'.
+bool valid_run_id(const std::string& id);
+// The fixed PDF date of a run, from its id (R20250901 -> 2025-09-01T00:00:00): same input, same bytes.
+std::string pdf_date_of(const std::string& run_id);
+
 // One rendered and preflighted batch, in memory only.
 struct Batch {
   records::BatchSummary summary;  // what the ledger and the manifest keep of it

@@ -1,5 +1,7 @@
-// What production puts on record and in the insertion list, beside their formats
+// What production puts on record, in the insertion list and in its names, beside their formats
 // (output_spec/ledger.md, output_spec/insertion.md).
+#include <cctype>
+
 #include "produce/internal.hpp"
 
 namespace tsuchi::produce {
@@ -47,6 +49,18 @@ std::string merged_insertion_csv(const std::vector<std::string>& batch_lists) {
     if (body != std::string::npos) csv.append(list, body + 1);
   }
   return csv;
+}
+
+bool valid_run_id(const std::string& id) {
+  if (id.empty() || id.size() > 40) return false;
+  for (char c : id)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')) return false;
+  return true;
+}
+
+std::string pdf_date_of(const std::string& run_id) {
+  if (run_id.size() < 9) return "2000-01-01T00:00:00";
+  return run_id.substr(1, 4) + "-" + run_id.substr(5, 2) + "-" + run_id.substr(7, 2) + "T00:00:00";
 }
 
 }  // namespace tsuchi::produce

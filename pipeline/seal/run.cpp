@@ -40,6 +40,17 @@ std::string run_json(const SealedRun& run) {
   return j.dump(2) + "\n";
 }
 
+std::optional<RunFile> read_run_json(const std::string& run_dir) {
+  std::ifstream f(fs::path(run_dir) / "run.json", std::ios::binary);
+  auto j = nlohmann::json::parse(f, nullptr, false);
+  if (!j.is_object() || !j.contains("run_id") || !j["run_id"].is_string()) return std::nullopt;
+  RunFile r{j["run_id"].get<std::string>(), {}};
+  if (j.contains("warnings") && j["warnings"].is_array())
+    for (const auto& w : j["warnings"])
+      if (w.is_string()) r.warnings.push_back(w.get<std::string>());
+  return r;
+}
+
 RunSealer::RunSealer(std::string dir, std::string run_id, std::string created_at, SealingKeys keys)
     : dir_(std::move(dir)),
       staging_((fs::path(dir_) / (".staging-" + run_id)).string()),
@@ -101,15 +112,6 @@ bool RunSealer::publish(std::vector<records::BatchSummary> batches, const std::s
       if (ec) return remove(), false;
     }
   fs::remove(staging_, ec);
-  // run.json under a temporary name and renamed: no reader ever sees half of it.
-  const fs::path path = fs::path(dir_) / "run.json", tmp = path.string() + ".partial";
-  const std::string bytes = run_json(run_);
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f.write(bytes.data(), static_cast<std::streamsize>(bytes.size())) || !f.flush()) return remove(), false;
-  }
-  fs::rename(tmp, path, ec);
-  if (ec) return remove(), false;
   return true;
 }
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -83,6 +84,12 @@ struct SealedRun {
   std::vector<std::string> warnings;  // input warnings the approver must see (case ids and code points only)
 };
 std::string run_json(const SealedRun& run);
+// What the custody commands read back from DIR/run.json; nullopt when it has no run_id.
+struct RunFile {
+  std::string run_id;
+  std::vector<std::string> warnings;
+};
+std::optional<RunFile> read_run_json(const std::string& run_dir);
 
 // Seals a run's batches, as they come, into a hidden DIR/.staging-<run_id>, and publishes them
 // with run.json only when the whole run passed: a run that stops leaves no batch of its own.
@@ -94,9 +101,10 @@ class RunSealer {
   std::string seal(const records::BatchSummary& batch, std::vector<PayloadFile> payload);
   // Drops the staging folder and everything sealed so far.
   void abandon();
-  // Moves the sealed batches into `dir` (each manifest, a batch's commit point, after its other
-  // files), then writes run.json; false, with nothing of the run left, when that fails.
+  // Moves the sealed batches into `dir`, each manifest (a batch's commit point) after its other
+  // files; false, with nothing of the run left, when that fails. Then write run_json() into `dir`.
   bool publish(std::vector<records::BatchSummary> batches, const std::string& user, std::vector<std::string> warnings);
+  std::string run_json() const { return seal::run_json(run_); }
   // The run's record for the ledger (after publish).
   records::RunRecord record(const std::string& user, const std::string& month_key) const;
   // Removes every file of the run from `dir`: run.json first (the run's commit point), then the

@@ -21,15 +21,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string utc_now_iso() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char b[32];
-  std::strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return b;
-}
-
 std::string local_date_compact() {
   std::time_t t = std::time(nullptr);
   std::tm tm{};
@@ -37,13 +28,6 @@ std::string local_date_compact() {
   char b[16];
   std::strftime(b, sizeof b, "%Y%m%d", &tm);
   return b;
-}
-
-bool valid_run_id(const std::string& id) {
-  if (id.empty() || id.size() > 40) return false;
-  for (char c : id)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')) return false;
-  return true;
 }
 
 }  // namespace
@@ -75,7 +59,7 @@ void add_run(CLI::App& app, Action& action) {
         return 2;
       }
       const std::string user = o->user.empty() ? login_name() : o->user;
-      if (!o->run_id.empty() && !valid_run_id(o->run_id)) {
+      if (!o->run_id.empty() && !produce::valid_run_id(o->run_id)) {
         std::cerr << "tsuchi run: --run-id \"" << o->run_id << "\": use letters, digits, '-' and '_' only\n";
         return 2;
       }
@@ -123,13 +107,11 @@ void add_run(CLI::App& app, Action& action) {
         std::cerr << "tsuchi run: cannot create " << o->out << ": " << ec.message() << "\n";
         return 1;
       }
-      seal::RunSealer sealer(out.string(), run_id, utc_now_iso(), std::move(sealing.value));
+      seal::RunSealer sealer(out.string(), run_id, ledger::utc_now(), std::move(sealing.value));
       produce::Options po;
       po.data_dir = data_dir();
       po.run_id = run_id;
-      po.pdf_date = run_id.size() >= 9 ? run_id.substr(1, 4) + "-" + run_id.substr(5, 2) + "-" + run_id.substr(7, 2) +
-                                             "T00:00:00"
-                                       : "2000-01-01T00:00:00";
+      po.pdf_date = produce::pdf_date_of(run_id);
       po.threads = o->threads;
       po.my_numbers = &in.my_numbers;
       // TODO(merge): hand po.my_numbers to the sealer too (seal's inputs gain the guard on the RULES branch).
@@ -149,7 +131,9 @@ void add_run(CLI::App& app, Action& action) {
       std::vector<std::string> warnings;
       for (const auto& d : in.problems)
         if (d.severity == Diagnostic::Severity::warning) warnings.push_back(format(d));
-      if (!sealer.publish(std::move(batches), user, std::move(warnings))) {
+      if (!sealer.publish(std::move(batches), user, std::move(warnings)) ||
+          !write_atomically((out / "run.json").string(), sealer.run_json())) {
+        sealer.remove();
         std::cerr << "tsuchi run: cannot write run.json in " << o->out << "\n";
         return 1;
       }
