@@ -51,12 +51,14 @@ std::optional<RunFile> read_run_json(const std::string& run_dir) {
   return r;
 }
 
-RunSealer::RunSealer(std::string dir, std::string run_id, std::string created_at, SealingKeys keys)
+RunSealer::RunSealer(std::string dir, std::string run_id, std::string created_at, SealingKeys keys,
+                     const mynumber::Guard* my_numbers)
     : dir_(std::move(dir)),
       staging_((fs::path(dir_) / (".staging-" + run_id)).string()),
       run_id_(std::move(run_id)),
       created_at_(std::move(created_at)),
-      keys_(std::move(keys)) {
+      keys_(std::move(keys)),
+      my_numbers_(my_numbers) {
   remove();
   std::error_code ec;
   fs::remove_all(staging_, ec);
@@ -72,6 +74,7 @@ std::string RunSealer::seal(const records::BatchSummary& batch, std::vector<Payl
   spec.total = batch.total;
   spec.counts = batch.counts;
   spec.payload = std::move(payload);
+  // TODO(merge): spec.my_numbers = my_numbers_;  (BatchSpec gains the guard on the RULES branch)
   auto res = seal_batch(spec, keys_, staging_);
   if (!res.ok()) {
     std::string msg;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/core.hpp"
+#include "core/mynumber.hpp"
 #include "core/records.hpp"
 
 namespace tsuchi::seal {
@@ -95,8 +96,10 @@ std::optional<RunFile> read_run_json(const std::string& run_dir);
 // with run.json only when the whole run passed: a run that stops leaves no batch of its own.
 class RunSealer {
  public:
-  // Removes what an earlier attempt of the run left in `dir` (an existing folder) and makes the staging folder.
-  RunSealer(std::string dir, std::string run_id, std::string created_at, SealingKeys keys);
+  // Removes what an earlier attempt of the run left in `dir` (an existing folder) and makes the
+  // staging folder. Every batch is scanned for `my_numbers` (the input's, as digests; may be null).
+  RunSealer(std::string dir, std::string run_id, std::string created_at, SealingKeys keys,
+            const mynumber::Guard* my_numbers);
   // Seals one batch; safe to call from several threads. An error message, or empty.
   std::string seal(const records::BatchSummary& batch, std::vector<PayloadFile> payload);
   // Drops the staging folder and everything sealed so far.
@@ -114,6 +117,7 @@ class RunSealer {
  private:
   std::string dir_, staging_, run_id_, created_at_;
   SealingKeys keys_;
+  const mynumber::Guard* my_numbers_;
   std::mutex m_;
   std::map<int, BatchResult> sealed_;  // by batch index
   SealedRun run_;

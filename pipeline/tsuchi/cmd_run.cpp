@@ -107,14 +107,13 @@ void add_run(CLI::App& app, Action& action) {
         std::cerr << "tsuchi run: cannot create " << o->out << ": " << ec.message() << "\n";
         return 1;
       }
-      seal::RunSealer sealer(out.string(), run_id, ledger::utc_now(), std::move(sealing.value));
+      seal::RunSealer sealer(out.string(), run_id, ledger::utc_now(), std::move(sealing.value), &in.my_numbers);
       produce::Options po;
       po.data_dir = data_dir();
       po.run_id = run_id;
       po.pdf_date = produce::pdf_date_of(run_id);
       po.threads = o->threads;
       po.my_numbers = &in.my_numbers;
-      // TODO(merge): hand po.my_numbers to the sealer too (seal's inputs gain the guard on the RULES branch).
       auto r = produce::produce(in, po, [&](const produce::Batch& b) {
         // Copies, as the sink sees the batch as const: they live only in memory.
         return sealer.seal(b.summary, {{b.pdf_name, b.pdf}, {"insertion.csv", b.insertion_csv}});
