@@ -48,10 +48,24 @@ Checked<SlipWithCode> with_store_code(decide::Slip slip, const ingest::Municipal
 }
 
 // Postal discounts (区分郵便) need the mail pre-sorted by postcode; the address and the guardian
-// number make the order total, so the same input always gives the same envelope numbers.
-bool mailing_order(const std::string& postal_a, const std::string& address_a, const std::string& guardian_a,
-                   const std::string& postal_b, const std::string& address_b, const std::string& guardian_b) {
-  return std::tie(postal_a, address_a, guardian_a) < std::tie(postal_b, address_b, guardian_b);
+// number make the order total, so the same input always gives the same envelope numbers. The one
+// grouping and sort of compose() and plan(): the recipient is the guardian's first case.
+template <class CaseAt>
+std::vector<EnvelopePlan> plan_of(std::size_t n, CaseAt case_at) {
+  std::vector<EnvelopePlan> plans;
+  std::map<std::string, std::size_t> by_guardian;  // guardian_atena_no -> index in plans
+  for (std::size_t i = 0; i < n; ++i) {
+    auto [it, fresh] = by_guardian.emplace(case_at(i).guardian_atena_no, plans.size());
+    if (fresh) plans.emplace_back();
+    plans[it->second].cases.push_back(i);
+  }
+  std::stable_sort(plans.begin(), plans.end(), [&](const EnvelopePlan& a, const EnvelopePlan& b) {
+    const ingest::Case& x = case_at(a.cases.front());
+    const ingest::Case& y = case_at(b.cases.front());
+    return std::tie(x.postal_code, x.address, x.guardian_atena_no) < std::tie(y.postal_code, y.address, y.guardian_atena_no);
+  });
+  for (std::size_t i = 0; i < plans.size(); ++i) plans[i].sequence = static_cast<int>(i) + 1;
+  return plans;
 }
 
 }  // namespace
@@ -65,30 +79,25 @@ std::string envelope_id(const std::string& batch_id, int sequence) {
 Checked<std::vector<Envelope>> compose_checked(const std::vector<decide::Decision>& decisions,
                                                const ingest::Municipality& m) {
   Checked<std::vector<Envelope>> out;
-  const decide::Calendar cal(m.holidays);
-  auto& envs = out.value;
-  std::map<std::string, std::size_t> by_guardian;  // guardian_atena_no -> index in envs
-  for (const auto& d : decisions) {
-    auto [it, fresh] = by_guardian.emplace(d.c.guardian_atena_no, envs.size());
-    if (fresh) {
-      Envelope e;
-      e.guardian_atena_no = d.c.guardian_atena_no;
-      e.to = recipient_of(d.c);
-      envs.push_back(std::move(e));
-    }
-    Envelope& e = envs[it->second];
-    e.notices.push_back(d);
-    for (auto& s : decide::slips_for(d, m, cal)) {
-      auto sc = with_store_code(std::move(s), m);
+  std::vector<std::vector<SlipWithCode>> coded(decisions.size());  // in input order, as problems are reported
+  for (std::size_t i = 0; i < decisions.size(); ++i)
+    for (const auto& s : decisions[i].slips) {
+      auto sc = with_store_code(s, m);
       out.problems.insert(out.problems.end(), sc.problems.begin(), sc.problems.end());
-      e.slips.push_back(std::move(sc.value));
+      coded[i].push_back(std::move(sc.value));
+    }
+  const auto plans = plan_of(decisions.size(), [&](std::size_t i) -> const ingest::Case& { return decisions[i].c; });
+  out.value.reserve(plans.size());
+  for (const auto& p : plans) {
+    Envelope& e = out.value.emplace_back();
+    e.sequence = p.sequence;
+    e.guardian_atena_no = decisions[p.cases.front()].c.guardian_atena_no;
+    e.to = recipient_of(decisions[p.cases.front()].c);
+    for (std::size_t i : p.cases) {
+      e.notices.push_back(decisions[i]);
+      for (auto& sc : coded[i]) e.slips.push_back(std::move(sc));
     }
   }
-  std::stable_sort(envs.begin(), envs.end(), [](const Envelope& a, const Envelope& b) {
-    return mailing_order(a.to.postal_code, a.to.address, a.guardian_atena_no, b.to.postal_code, b.to.address,
-                         b.guardian_atena_no);
-  });
-  for (std::size_t i = 0; i < envs.size(); ++i) envs[i].sequence = static_cast<int>(i) + 1;
   return out;
 }
 
@@ -97,21 +106,7 @@ std::vector<Envelope> compose(const std::vector<decide::Decision>& decisions, co
 }
 
 std::vector<EnvelopePlan> plan(const std::vector<ingest::Case>& cases) {
-  std::vector<EnvelopePlan> plans;
-  std::map<std::string, std::size_t> by_guardian;  // guardian_atena_no -> index in plans
-  for (std::size_t i = 0; i < cases.size(); ++i) {
-    auto [it, fresh] = by_guardian.emplace(cases[i].guardian_atena_no, plans.size());
-    if (fresh) plans.emplace_back();
-    plans[it->second].cases.push_back(i);
-  }
-  // The recipient is the guardian's first case, as in compose().
-  std::stable_sort(plans.begin(), plans.end(), [&](const EnvelopePlan& a, const EnvelopePlan& b) {
-    const ingest::Case& x = cases[a.cases.front()];
-    const ingest::Case& y = cases[b.cases.front()];
-    return mailing_order(x.postal_code, x.address, x.guardian_atena_no, y.postal_code, y.address, y.guardian_atena_no);
-  });
-  for (std::size_t i = 0; i < plans.size(); ++i) plans[i].sequence = static_cast<int>(i) + 1;
-  return plans;
+  return plan_of(cases.size(), [&](std::size_t i) -> const ingest::Case& { return cases[i]; });
 }
 
 std::string batch_id(const std::string& run_id, int index) {

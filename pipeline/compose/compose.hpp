@@ -38,7 +38,7 @@ struct Batch {
 // "<batch_id>/<envelope_no as 6 digits>", e.g. R20250901-B001/000123; a preview uses batch id PREVIEW.
 std::string envelope_id(const std::string& batch_id, int sequence);
 
-// One envelope per guardian, sorted by postal code, address, guardian_atena_no and numbered 1..N.
+// One envelope per guardian (the slips of its decisions), in plan() order and numbered 1..N.
 // compose_checked also reports a store barcode that could not be built (bad issuer code or
 // reference in the configuration): such a slip keeps an empty store_barcode, so never print it.
 Checked<std::vector<Envelope>> compose_checked(const std::vector<decide::Decision>& decisions,

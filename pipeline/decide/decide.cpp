@@ -147,9 +147,34 @@ Diagnostics reference_collisions(const std::vector<ingest::Case>& cases, const i
   return out;
 }
 
+namespace {
+
+// Account transfer: the bank debits, so a slip would invite double payment.
+std::vector<Slip> slips_for(const Decision& d, const ingest::Municipality& m, const Calendar& cal) {
+  std::vector<Slip> slips;
+  if (!d.c.cash_payment) return slips;
+  for (const auto& f : d.months) {
+    if (f.total() <= 0) continue;
+    Slip s;
+    s.case_id = d.c.case_id;
+    s.guardian_atena_no = d.c.guardian_atena_no;
+    s.month = f.month;
+    s.fiscal_year = fiscal_year(f.month);
+    s.amount = f.total();
+    s.due_date = due_date(f.month, m, cal);
+    s.store_deadline = store_deadline(s.due_date, m);
+    s.payment_reference = payment_reference(m, d.c.case_id, f.month);
+    slips.push_back(std::move(s));
+  }
+  return slips;
+}
+
+}  // namespace
+
 // ---- Decisions ----
 
-Checked<std::vector<Decision>> decide(const std::vector<ingest::Case>& cases, const ingest::FeeSchedules& fees) {
+Checked<std::vector<Decision>> decide(const std::vector<ingest::Case>& cases, const ingest::FeeSchedules& fees,
+                                      const ingest::Municipality& m, const Calendar& cal) {
   Checked<std::vector<Decision>> out;
   out.value.reserve(cases.size());
   for (const auto& c : cases) {
@@ -194,6 +219,7 @@ Checked<std::vector<Decision>> decide(const std::vector<ingest::Case>& cases, co
     }
     // A case with a problem yields no decision: nothing half-decided reaches a notice.
     if (problems.empty()) {
+      d.slips = slips_for(d, m, cal);
       out.value.push_back(std::move(d));
       continue;
     }
@@ -215,25 +241,6 @@ Checked<std::vector<Decision>> decide(const std::vector<ingest::Case>& cases, co
     }
   }
   return out;
-}
-
-std::vector<Slip> slips_for(const Decision& d, const ingest::Municipality& m, const Calendar& cal) {
-  std::vector<Slip> slips;
-  if (!d.c.cash_payment) return slips;  // account transfer: the bank debits, a slip would invite double payment
-  for (const auto& f : d.months) {
-    if (f.total() <= 0) continue;
-    Slip s;
-    s.case_id = d.c.case_id;
-    s.guardian_atena_no = d.c.guardian_atena_no;
-    s.month = f.month;
-    s.fiscal_year = fiscal_year(f.month);
-    s.amount = f.total();
-    s.due_date = due_date(f.month, m, cal);
-    s.store_deadline = store_deadline(s.due_date, m);
-    s.payment_reference = payment_reference(m, d.c.case_id, f.month);
-    slips.push_back(std::move(s));
-  }
-  return slips;
 }
 
 }  // namespace tsuchi::decide

@@ -24,12 +24,6 @@ struct FeePeriod {
   Yen side_dish = 0;
 };
 
-struct Decision {
-  ingest::Case c;
-  std::vector<MonthlyFee> months;  // period_start..period_end
-  std::vector<FeePeriod> periods;
-};
-
 // 納付書: one per child per month with total > 0, only for cash payers.
 struct Slip {
   std::string case_id;
@@ -40,6 +34,14 @@ struct Slip {
   Date due_date;            // 納期限, moved to the next business day
   Date store_deadline;      // コンビニ納付期限
   std::string payment_reference;  // 21-digit free field of the store barcode (see output_spec)
+};
+
+// A case decided: its fee month by month, the periods its notice shows and the slips it is owed.
+struct Decision {
+  ingest::Case c;
+  std::vector<MonthlyFee> months;  // period_start..period_end
+  std::vector<FeePeriod> periods;
+  std::vector<Slip> slips;         // by month; none for account transfer or a 0-yen month
 };
 
 // Business days from the municipality's holiday list; 12/29–1/3 and weekends are always closed.
@@ -66,9 +68,9 @@ std::string payment_reference(const ingest::Municipality& m, const std::string& 
 // collision, or a case id too long for the agent-shortened reference): one error per later case.
 Diagnostics reference_collisions(const std::vector<ingest::Case>& cases, const ingest::Municipality& m);
 
-// Decides every case. Problems that only show here (a month before any schedule) come back as diagnostics.
-Checked<std::vector<Decision>> decide(const std::vector<ingest::Case>& cases, const ingest::FeeSchedules& fees);
-
-std::vector<Slip> slips_for(const Decision& d, const ingest::Municipality& m, const Calendar& cal);
+// Decides every case with the slips it is owed (due dates from the municipality and its calendar).
+// Problems that only show here (a month before any schedule) come back as diagnostics.
+Checked<std::vector<Decision>> decide(const std::vector<ingest::Case>& cases, const ingest::FeeSchedules& fees,
+                                      const ingest::Municipality& m, const Calendar& cal);
 
 }  // namespace tsuchi::decide

@@ -11,41 +11,16 @@
 #include <vector>
 
 #include "core/core.hpp"
+#include "core/records.hpp"
 
 namespace tsuchi::ledger {
 
 // ---- what `tsuchi run` records ----
-struct EnvelopeRecord {
-  std::string envelope_id;  // "<batch_id>/<envelope_no>", as printed in the window and the QR codes
-  std::string postal_area;  // first 3 digits of the postal code
-  int pages = 0, sheets = 0, notices = 0, slips = 0;
-};
-struct SlipRecord {  // 納付書
-  std::string envelope_id, case_id;  // case_id = 認定番号
-  std::string month;                 // billed month, YYYY-MM
-  long long amount = 0;              // yen
-  bool cash_payment = false;         // false would be an anomaly: a slip for account transfer
-  bool operator==(const SlipRecord&) const = default;
-};
-struct NoticeRecord {  // 決定通知書 / 変更通知書
-  std::string envelope_id, case_id;
-  std::string kind;  // "decision" or "change"
-  bool operator==(const NoticeRecord&) const = default;
-};
-struct BatchRecord {
-  std::string batch_id;
-  // Hex SHA-256 of B.zip, of the B.manifest.json file bytes, and of the bag's tagmanifest-sha256.txt.
-  std::string archive_sha256, manifest_sha256, tagmanifest_sha256;
-  std::vector<EnvelopeRecord> envelopes;
-};
-struct RunRecord {
-  std::string run_id, user;
-  std::string created_at;  // ISO-8601 UTC
-  std::string month_key;   // billing month of the run (YYYY-MM): "the same month" for the review
-  std::vector<BatchRecord> batches;
-  std::vector<SlipRecord> slips;
-  std::vector<NoticeRecord> notices;
-};
+using records::BatchRecord;
+using records::EnvelopeRecord;
+using records::NoticeRecord;
+using records::RunRecord;
+using records::SlipRecord;
 
 // ---- what the ledger reads from municipality.toml ----
 struct OfficeHours {

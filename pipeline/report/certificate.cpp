@@ -226,4 +226,24 @@ ledger::CertificateMatcher certificate_matcher() {
   };
 }
 
+Checked<ledger::CertificateMatcher> file_matcher(const std::string& file_name, const std::string& file_bytes) {
+  Checked<ledger::CertificateMatcher> out;
+  auto codes = read_form_codes(file_bytes);
+  std::vector<std::pair<std::string, std::string>> forms;  // distinct (batch, manifest digest)
+  for (const auto& c : codes.value)
+    if (std::find(forms.begin(), forms.end(), std::pair{c.batch_id, c.manifest_sha256}) == forms.end())
+      forms.emplace_back(c.batch_id, c.manifest_sha256);
+  if (forms.size() > 1) {
+    Diagnostic d;
+    d.file = file_name;
+    d.reason = "the file holds the forms of " + std::to_string(forms.size()) +
+               " different batches or manifests: import each batch's form on its own, or pass --batch";
+    out.problems.push_back(std::move(d));
+  } else if (forms.size() == 1) {
+    const auto code = codes.value.front();
+    out.value = [code](const std::string&) { return std::optional<ledger::FormCode>(code); };
+  }
+  return out;
+}
+
 }  // namespace tsuchi::report

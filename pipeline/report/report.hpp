@@ -115,6 +115,9 @@ Checked<std::vector<ledger::FormCode>> read_form_codes(const std::string& pdf_by
 // The ledger's matcher: the form's code when every code in the file names the same batch and
 // digest; nullopt when there is none or they disagree.
 ledger::CertificateMatcher certificate_matcher();
+// The matcher for one certificate file imported without a batch id, its codes read once: the
+// file's one form code, none when it holds no code, an error when it holds several batches' forms.
+Checked<ledger::CertificateMatcher> file_matcher(const std::string& file_name, const std::string& file_bytes);
 
 // ---- Reconcile report as PDF (SPEC §9, §12 `--pdf`) ----
 Checked<std::string> reconcile_pdf(const ledger::ReconcileReport& r, const text::TextEngine& te,

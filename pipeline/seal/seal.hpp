@@ -3,10 +3,14 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/core.hpp"
+#include "core/mynumber.hpp"
+#include "core/records.hpp"
 
 namespace tsuchi::seal {
 
@@ -17,15 +21,7 @@ struct PayloadFile {
   std::string bytes;
 };
 
-struct BatchCounts {
-  int envelopes = 0;  // 封筒
-  int notices = 0;    // 通知書
-  int slips = 0;      // 納付書
-  int pages = 0;
-  int sheets = 0;                          // physical sheets (duplex printing halves pages)
-  std::map<std::string, int> postal_areas;  // first 3 digits of the postal code -> envelopes
-  bool operator==(const BatchCounts&) const = default;
-};
+using BatchCounts = records::BatchCounts;
 
 // Everything one batch holds; the seal stage adds bag, encryption, manifest and keys.
 struct BatchSpec {
@@ -79,6 +75,53 @@ struct BatchResult {
 // Plaintext payload exists only in memory; the archive is built in memory and written encrypted.
 Checked<BatchResult> seal_batch(const BatchSpec& spec, const SealingKeys& keys, const std::string& out_dir);
 Checked<BatchResult> seal_batch(const BatchSpec& spec, const Keys& keys, const std::string& out_dir);
+
+// ---- the run (batch.md "The run summary") ----
+// A run's sealed batches, in batch order: what run.json says of them.
+struct SealedRun {
+  std::string run_id, created_at, user;
+  std::vector<records::BatchSummary> batches;
+  std::vector<BatchResult> sealed;    // sealed[i] is batches[i] sealed
+  std::vector<std::string> warnings;  // input warnings the approver must see (case ids and code points only)
+};
+std::string run_json(const SealedRun& run);
+// What the custody commands read back from DIR/run.json; nullopt when it has no run_id.
+struct RunFile {
+  std::string run_id;
+  std::vector<std::string> warnings;
+};
+std::optional<RunFile> read_run_json(const std::string& run_dir);
+
+// Seals a run's batches, as they come, into a hidden DIR/.staging-<run_id>, and publishes them
+// with run.json only when the whole run passed: a run that stops leaves no batch of its own.
+class RunSealer {
+ public:
+  // Removes what an earlier attempt of the run left in `dir` (an existing folder) and makes the
+  // staging folder. Every batch is scanned for `my_numbers` (the input's, as digests; may be null).
+  RunSealer(std::string dir, std::string run_id, std::string created_at, SealingKeys keys,
+            const mynumber::Guard* my_numbers);
+  // Seals one batch; safe to call from several threads. An error message, or empty.
+  std::string seal(const records::BatchSummary& batch, std::vector<PayloadFile> payload);
+  // Drops the staging folder and everything sealed so far.
+  void abandon();
+  // Moves the sealed batches into `dir`, each manifest (a batch's commit point) after its other
+  // files; false, with nothing of the run left, when that fails. Then write run_json() into `dir`.
+  bool publish(std::vector<records::BatchSummary> batches, const std::string& user, std::vector<std::string> warnings);
+  std::string run_json() const { return seal::run_json(run_); }
+  // The run's record for the ledger (after publish).
+  records::RunRecord record(const std::string& user, const std::string& month_key) const;
+  // Removes every file of the run from `dir`: run.json first (the run's commit point), then the
+  // manifests (each batch's commit point), then the rest.
+  void remove() const;
+
+ private:
+  std::string dir_, staging_, run_id_, created_at_;
+  SealingKeys keys_;
+  const mynumber::Guard* my_numbers_;
+  std::mutex m_;
+  std::map<int, BatchResult> sealed_;  // by batch index
+  SealedRun run_;
+};
 
 // ---- keys (鍵) ----
 enum class KeyKind {

@@ -3,9 +3,7 @@
 #include <fstream>
 #include <iostream>
 
-#include "decide/decide.hpp"
 #include "tsuchi/commands.hpp"
-#include "typeset/typeset.hpp"
 
 namespace tsuchi::cli {
 
@@ -54,78 +52,11 @@ void print_problems(const Diagnostics& ds) {
   for (const auto& d : ds) std::cerr << format(d) << "\n";
 }
 
-namespace {
-
-// Decodes one UTF-8 sequence as U+XXXX text for messages (never the whole personal field).
-std::string code_points(const std::u32string& s) {
-  std::string out;
-  char buf[16];
-  for (char32_t c : s) {
-    std::snprintf(buf, sizeof buf, "%sU+%04X", out.empty() ? "" : " ", static_cast<unsigned>(c));
-    out += buf;
-  }
-  return out;
-}
-
-}  // namespace
-
-Inputs load_and_validate(const InputPaths& in, const std::string& data) {
-  Inputs r;
-  auto enc = in.encoding == "utf8"    ? ingest::Encoding::utf8
-             : in.encoding == "cp932" ? ingest::Encoding::cp932
-                                      : ingest::Encoding::detect;
-  auto cases = ingest::load_cases(in.cases, enc);
-  auto fees = ingest::load_fees(in.fees);
-  auto muni = ingest::load_municipality(in.municipality);
-  for (auto* ps : {&cases.problems, &fees.problems, &muni.problems})
-    r.problems.insert(r.problems.end(), ps->begin(), ps->end());
-  r.cases = std::move(cases.value.cases);
-  r.fees = std::move(fees.value);
-  r.municipality = std::move(muni.value);
-  if (fees.ok()) {
-    auto more = ingest::check_consistency(r.cases, in.cases, r.fees, in.fees, cases.value.header);
-    r.problems.insert(r.problems.end(), more.begin(), more.end());
-  }
-
-  if (muni.ok()) {
-    auto clashes = decide::reference_collisions(r.cases, r.municipality);
-    for (auto& d : clashes) d.file = in.cases;
-    r.problems.insert(r.problems.end(), clashes.begin(), clashes.end());
-  }
-
-  // Font coverage (SPEC §4): every printed text field must be drawable, IVS included.
-  if (muni.ok()) {
-    auto ts = typeset::Typesetter::create(data, r.municipality);
-    r.problems.insert(r.problems.end(), ts.problems.begin(), ts.problems.end());
-    if (ts.ok()) {
-      const struct {
-        const char* name;
-        std::string ingest::Case::*field;
-      } fields[] = {
-          {"child_name", &ingest::Case::child_name},       {"guardian_name", &ingest::Case::guardian_name},
-          {"address", &ingest::Case::address},             {"address_building", &ingest::Case::address_building},
-          {"facility_name", &ingest::Case::facility_name}, {"reason", &ingest::Case::reason},
-      };
-      for (const auto& c : r.cases)
-        for (const auto& f : fields)
-          for (const auto& m : ts.value->missing(c.*f.field)) {
-            Diagnostic d;
-            d.file = in.cases;
-            d.line = c.line;
-            d.column = cases.value.column_of(f.name);
-            d.column_name = f.name;
-            d.value = code_points(m.sequence);
-            bool warn = m.variation_only && r.municipality.allow_plain_ivs;
-            d.severity = warn ? Diagnostic::Severity::warning : Diagnostic::Severity::error;
-            d.reason = "case " + c.case_id + ": " +
-                       (m.variation_only ? (warn ? "no configured font has this variation sequence; the plain glyph will be printed"
-                                                 : "no configured font has this variation sequence (the plain glyph would be printed silently)")
-                                         : "no configured font can draw this character");
-            r.problems.push_back(std::move(d));
-          }
-    }
-  }
-  return r;
+produce::Inputs load_inputs(const InputPaths& in) {
+  const auto enc = in.encoding == "utf8"    ? ingest::Encoding::utf8
+                   : in.encoding == "cp932" ? ingest::Encoding::cp932
+                                            : ingest::Encoding::detect;
+  return produce::load({in.cases, in.fees, in.municipality, enc}, data_dir());
 }
 
 }  // namespace tsuchi::cli

@@ -11,7 +11,6 @@
 #include "ledger/ledger.hpp"
 #include "report/report.hpp"
 #include "tsuchi/commands.hpp"
-#include "tsuchi/custody.hpp"
 #include "text/text.hpp"
 
 namespace tsuchi::cli {
@@ -145,25 +144,14 @@ void add_import_certificate(CLI::App& parent, Action& action) {
       o->req.matcher = report::certificate_matcher();
       if (o->req.batch_id.empty()) {
         std::ifstream f(o->req.file, std::ios::binary);
-        std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-        auto codes = report::read_form_codes(bytes);
-        std::vector<std::string> batches;
-        for (const auto& c : codes.value)
-          if (std::find(batches.begin(), batches.end(), c.batch_id + " " + c.manifest_sha256) == batches.end())
-            batches.push_back(c.batch_id + " " + c.manifest_sha256);
-        if (batches.size() > 1) {
-          std::cerr << o->req.file << ": error: the file holds the forms of " << batches.size()
-                    << " different batches or manifests: import each batch's form on its own, or pass --batch\n";
+        auto m = report::file_matcher(o->req.file, {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()});
+        if (!m.ok()) {
+          print(name, m.problems);
           print(name, l->append_audit({who->user, name, {}, "refused: several forms"}));
           std::cerr << "tsuchi " << name << ": refused\n";
           return 1;
         }
-        if (batches.size() == 1) {
-          const auto code = codes.value.front();
-          o->req.matcher = [code](const std::string&) { return std::optional<ledger::FormCode>(code); };
-        } else {
-          o->req.matcher = nullptr;  // already read: nothing to find
-        }
+        o->req.matcher = std::move(m.value);
       }
       auto r = l->import_certificate(o->req, *who);
       return finish(name, r.problems,

@@ -1,13 +1,12 @@
 #include <filesystem>
-#include <fstream>
 #include <iostream>
+#include <map>
 #include <mutex>
 
 #include "ledger/ledger.hpp"
-#include "tsuchi/produce.hpp"
+#include "tsuchi/commands.hpp"
 
 namespace tsuchi::cli {
-
 
 void add_preview(CLI::App& app, Action& action) {
   struct Opts {
@@ -25,7 +24,7 @@ void add_preview(CLI::App& app, Action& action) {
   cmd->callback([o, &action] {
     action = [o] {
       if (!resolve_inputs(o->in, "preview")) return 2;
-      Inputs in = load_and_validate(o->in, data_dir());
+      auto in = load_inputs(o->in);
       print_problems(in.problems);
       if (has_errors(in.problems)) {
         std::cerr << "tsuchi preview: the inputs have errors; nothing was rendered\n";
@@ -39,17 +38,18 @@ void add_preview(CLI::App& app, Action& action) {
         return 1;
       }
       std::mutex m;
-      std::map<int, std::string> rows;  // batch index → insertion rows, so the file is in mailing order
-      ProduceOptions po;
+      std::map<int, std::string> lists;  // batch index → its insertion list, so the file is in mailing order
+      produce::Options po;
+      po.data_dir = data_dir();
       po.run_id = "PREVIEW";
       po.preview = true;
       po.pdf_date = "2000-01-01T00:00:00";
       po.threads = o->threads;
-      auto r = produce(in, po, [&](const RenderedBatch& b) -> std::string {
+      po.my_numbers = &in.my_numbers;
+      auto r = produce::produce(in, po, [&](const produce::Batch& b) -> std::string {
         if (!write_atomically((out / b.pdf_name).string(), b.pdf)) return "cannot write " + (out / b.pdf_name).string();
         std::lock_guard lock(m);
-        auto body = b.insertion_csv.substr(b.insertion_csv.find('\n') + 1);
-        rows[b.index] = std::move(body);
+        lists[b.summary.index] = b.insertion_csv;
         return {};
       });
       print_problems(r.problems);
@@ -57,9 +57,9 @@ void add_preview(CLI::App& app, Action& action) {
         std::cerr << "tsuchi preview: stopped; the files in " << o->out << " are incomplete\n";
         return 1;
       }
-      std::string csv = std::string(kInsertionHeader) + "\n";
-      for (auto& [i, body] : rows) csv += body;
-      if (!write_atomically((out / "insertion.csv").string(), csv)) {
+      std::vector<std::string> in_order;
+      for (auto& [i, list] : lists) in_order.push_back(std::move(list));
+      if (!write_atomically((out / "insertion.csv").string(), produce::merged_insertion_csv(in_order))) {
         std::cerr << "tsuchi preview: cannot write insertion.csv\n";
         return 1;
       }
@@ -68,8 +68,8 @@ void add_preview(CLI::App& app, Action& action) {
       Diagnostics audit = ledger.problems;
       if (ledger.ok())
         audit = ledger.value.append_audit({o->user.empty() ? login_name() : o->user, "preview", {},
-                                           "ok: " + std::to_string(r.envelopes) + " envelopes, " +
-                                               std::to_string(r.pages) + " pages in plaintext"});
+                                           "ok: " + std::to_string(r.totals.envelopes) + " envelopes, " +
+                                               std::to_string(r.totals.pages) + " pages in plaintext"});
       if (has_errors(audit)) {
         print_problems(audit);
         std::error_code ec2;
@@ -78,8 +78,8 @@ void add_preview(CLI::App& app, Action& action) {
         std::cerr << "tsuchi preview: the preview could not be audited, so its files were removed\n";
         return 1;
       }
-      std::cerr << "tsuchi preview: " << r.envelopes << " envelopes, " << r.notices << " notices, " << r.slips
-                << " slips, " << r.pages << " pages in " << r.batches.size() << " PDF(s) under " << o->out << "\n";
+      std::cerr << "tsuchi preview: " << r.totals.envelopes << " envelopes, " << r.totals.notices << " notices, "
+                << r.totals.slips << " slips, " << r.totals.pages << " pages in " << r.batches.size() << " PDF(s) under " << o->out << "\n";
       return 0;
     };
   });

@@ -3,15 +3,13 @@
 #include <sodium.h>
 
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <memory>
-#include <nlohmann/json.hpp>
 
 #include "ledger/ledger.hpp"
 #include "report/report.hpp"
+#include "seal/seal.hpp"
 #include "tsuchi/commands.hpp"
-#include "tsuchi/custody.hpp"
 #include "text/text.hpp"
 
 namespace tsuchi::cli {
@@ -43,13 +41,6 @@ std::string sha256_hex(std::string_view bytes) {
   return hex;
 }
 
-std::string run_id_of(const fs::path& run_dir) {
-  std::ifstream f(run_dir / "run.json", std::ios::binary);
-  auto j = nlohmann::json::parse(f, nullptr, false);
-  if (!j.is_object() || !j.contains("run_id") || !j["run_id"].is_string()) return {};
-  return j["run_id"].get<std::string>();
-}
-
 }  // namespace
 
 void add_review(CLI::App& app, Action& action) {
@@ -69,11 +60,12 @@ void add_review(CLI::App& app, Action& action) {
     action = [o] {
       const std::string name = "review";
       const fs::path dir(o->run_dir);
-      const std::string run_id = run_id_of(dir);
-      if (run_id.empty()) {
+      const auto run = seal::read_run_json(o->run_dir);
+      if (!run) {
         std::cerr << (dir / "run.json").string() << ": error: cannot read run_id (is this a run folder?)\n";
         return 1;
       }
+      const std::string& run_id = run->run_id;
       auto l = open_existing(name, o->c);
       if (!l) return 1;
       const std::string user = o->c.as.empty() ? login_name() : o->c.as;
@@ -93,13 +85,7 @@ void add_review(CLI::App& app, Action& action) {
         print(name, l->append_audit({user, name, {"run:" + run_id}, "refused: unknown run"}));
         return 1;
       }
-      {
-        std::ifstream f(dir / "run.json", std::ios::binary);
-        auto j = nlohmann::json::parse(f, nullptr, false);
-        if (j.is_object() && j.contains("warnings") && j["warnings"].is_array())
-          for (const auto& w : j["warnings"])
-            if (w.is_string()) sheet.value.input_warnings.push_back(w.get<std::string>());
-      }
+      sheet.value.input_warnings = run->warnings;
       auto te = text_engine(name);
       if (!te) return 1;
       const std::string text = report::to_text(sheet.value);

@@ -1,17 +1,13 @@
 #include <pwd.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <mutex>
-#include <nlohmann/json.hpp>
 
 #include "ledger/ledger.hpp"
 #include "seal/seal.hpp"
-#include "tsuchi/produce.hpp"
+#include "tsuchi/commands.hpp"
 
 namespace tsuchi::cli {
 
@@ -25,15 +21,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string utc_now_iso() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char b[32];
-  std::strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return b;
-}
-
 std::string local_date_compact() {
   std::time_t t = std::time(nullptr);
   std::tm tm{};
@@ -41,78 +28,6 @@ std::string local_date_compact() {
   char b[16];
   std::strftime(b, sizeof b, "%Y%m%d", &tm);
   return b;
-}
-
-bool valid_run_id(const std::string& id) {
-  if (id.empty() || id.size() > 40) return false;
-  for (char c : id)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')) return false;
-  return true;
-}
-
-// Removes every file a previous attempt of this run left in `dir`: run.json first (the run's commit
-// point), then each batch's manifest (the batch's commit point), then the rest.
-void remove_run_files(const fs::path& dir, const std::string& run_id) {
-  std::error_code ec;
-  fs::remove(dir / "run.json", ec);
-  const std::string prefix = run_id + "-B";
-  std::vector<fs::path> manifests, others;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.rfind(prefix, 0) != 0) continue;
-    (name.find(".manifest.json") != std::string::npos && name.find(".sig") == std::string::npos ? manifests : others)
-        .push_back(entry.path());
-  }
-  for (const auto& p : manifests) fs::remove(p, ec);
-  for (const auto& p : others) fs::remove(p, ec);
-}
-
-// Moves the staged batches into `dir`: archives, keys and signatures first, each manifest (a
-// batch's commit point) after them, so an interruption never exposes a batch without its parts.
-bool publish(const fs::path& staging, const fs::path& dir) {
-  std::error_code ec;
-  std::vector<fs::path> manifests, others;
-  for (const auto& entry : fs::directory_iterator(staging, ec)) {
-    const std::string name = entry.path().filename().string();
-    const bool manifest = name.size() > 14 && name.compare(name.size() - 14, 14, ".manifest.json") == 0;
-    (manifest ? manifests : others).push_back(entry.path());
-  }
-  if (ec) return false;
-  std::sort(manifests.begin(), manifests.end());
-  std::sort(others.begin(), others.end());
-  for (const auto* list : {&others, &manifests})
-    for (const auto& p : *list) {
-      fs::rename(p, dir / p.filename(), ec);
-      if (ec) return false;
-    }
-  fs::remove(staging, ec);
-  return true;
-}
-
-ledger::RunRecord run_record(const std::string& run_id, const std::string& user, const std::string& created_at,
-                             const std::string& month, const ProduceResult& r,
-                             const std::map<int, seal::BatchResult>& sealed) {
-  ledger::RunRecord rec;
-  rec.run_id = run_id;
-  rec.user = user;
-  rec.created_at = created_at;
-  rec.month_key = month;
-  for (const auto& b : r.batches) {
-    const auto& s = sealed.at(b.index);
-    ledger::BatchRecord br;
-    br.batch_id = b.batch_id;
-    br.archive_sha256 = s.archive_sha256;
-    br.manifest_sha256 = s.manifest_sha256;
-    br.tagmanifest_sha256 = s.tagmanifest_sha256;
-    for (const auto& e : b.envelopes) {
-      br.envelopes.push_back({e.envelope_id, e.postal_area, e.pages, e.sheets, static_cast<int>(e.notices.size()),
-                              static_cast<int>(e.slips.size())});
-      for (const auto& n : e.notices) rec.notices.push_back({e.envelope_id, n.case_id, n.kind});
-      for (const auto& sl : e.slips) rec.slips.push_back({e.envelope_id, sl.case_id, sl.month, sl.amount, sl.cash_payment});
-    }
-    rec.batches.push_back(std::move(br));
-  }
-  return rec;
 }
 
 }  // namespace
@@ -144,11 +59,11 @@ void add_run(CLI::App& app, Action& action) {
         return 2;
       }
       const std::string user = o->user.empty() ? login_name() : o->user;
-      if (!o->run_id.empty() && !valid_run_id(o->run_id)) {
+      if (!o->run_id.empty() && !produce::valid_run_id(o->run_id)) {
         std::cerr << "tsuchi run: --run-id \"" << o->run_id << "\": use letters, digits, '-' and '_' only\n";
         return 2;
       }
-      Inputs in = load_and_validate(o->in, data_dir());
+      auto in = load_inputs(o->in);
       print_problems(in.problems);
       if (has_errors(in.problems)) {
         std::cerr << "tsuchi run: the inputs have errors; nothing was rendered or sealed\n";
@@ -192,95 +107,45 @@ void add_run(CLI::App& app, Action& action) {
         std::cerr << "tsuchi run: cannot create " << o->out << ": " << ec.message() << "\n";
         return 1;
       }
-      // Batches are sealed into a hidden staging folder and published only when the whole run passed.
-      const fs::path staging = out / (".staging-" + run_id);
-      remove_run_files(out, run_id);
-      fs::remove_all(staging, ec);
-      fs::create_directories(staging, ec);
-
-      const std::string created_at = utc_now_iso();
-      std::mutex m;
-      std::map<int, seal::BatchResult> sealed;
-      ProduceOptions po;
+      seal::RunSealer sealer(out.string(), run_id, ledger::utc_now(), std::move(sealing.value), &in.my_numbers);
+      produce::Options po;
+      po.data_dir = data_dir();
       po.run_id = run_id;
-      po.pdf_date = run_id.size() >= 9 ? run_id.substr(1, 4) + "-" + run_id.substr(5, 2) + "-" + run_id.substr(7, 2) +
-                                             "T00:00:00"
-                                       : "2000-01-01T00:00:00";
+      po.pdf_date = produce::pdf_date_of(run_id);
       po.threads = o->threads;
-      auto r = produce(in, po, [&](const RenderedBatch& b) -> std::string {
-        seal::BatchSpec spec;
-        spec.batch_id = b.batch_id;
-        spec.run_id = run_id;
-        spec.created_at = created_at;
-        spec.index = b.index;
-        spec.total = b.total;
-        spec.counts.envelopes = b.counts.envelopes;
-        spec.counts.notices = b.counts.notices;
-        spec.counts.slips = b.counts.slips;
-        spec.counts.pages = b.counts.pages;
-        spec.counts.sheets = b.counts.sheets;
-        for (const auto& [area, n] : b.counts.postal_areas) spec.counts.postal_areas[area] = n;
-        // Moving would be cheaper, but the sink sees the batch as const: the copy lives only in memory.
-        spec.payload.push_back({b.pdf_name, b.pdf});
-        spec.payload.push_back({"insertion.csv", b.insertion_csv});
-        auto res = seal::seal_batch(spec, sealing.value, staging.string());
-        if (!res.ok()) {
-          std::string msg;
-          for (const auto& d : res.problems) msg += (msg.empty() ? "" : "; ") + format(d);
-          return "sealing failed: " + msg;
-        }
-        std::lock_guard lock(m);
-        sealed[b.index] = std::move(res.value);
-        return {};
+      po.my_numbers = &in.my_numbers;
+      auto r = produce::produce(in, po, [&](const produce::Batch& b) {
+        // Copies, as the sink sees the batch as const: they live only in memory.
+        return sealer.seal(b.summary, {{b.pdf_name, b.pdf}, {"insertion.csv", b.insertion_csv}});
       });
       print_problems(r.problems);
       if (has_errors(r.problems)) {
-        fs::remove_all(staging, ec);
+        sealer.abandon();
         std::cerr << "tsuchi run: stopped; no batch of run " << run_id << " was left in " << o->out << "\n";
         return 1;
       }
-
-      nlohmann::json j;
-      j["run_id"] = run_id;
-      j["created_at"] = created_at;
-      j["user"] = user;
-      j["tool"] = "tsuchi";
-      j["tool_version"] = TSUCHI_VERSION;
-      j["batches"] = nlohmann::json::array();
-      for (const auto& b : r.batches) {
-        const auto& s = sealed.at(b.index);
-        j["batches"].push_back({{"batch_id", b.batch_id},
-                                {"envelopes", b.counts.envelopes},
-                                {"notices", b.counts.notices},
-                                {"slips", b.counts.slips},
-                                {"pages", b.counts.pages},
-                                {"sheets", b.counts.sheets},
-                                {"archive", fs::path(s.paths.archive).filename().string()},
-                                {"archive_sha256", s.archive_sha256},
-                                {"tagmanifest_sha256", s.tagmanifest_sha256},
-                                {"key_sealed", !s.paths.sealed_key.empty()}});
-      }
+      std::vector<records::BatchSummary> batches;
+      for (const auto& b : r.batches) batches.push_back(b.summary);
       // Warnings the approver must see on the review sheet (case ids and code points only).
-      j["warnings"] = nlohmann::json::array();
+      std::vector<std::string> warnings;
       for (const auto& d : in.problems)
-        if (d.severity == Diagnostic::Severity::warning) j["warnings"].push_back(format(d));
-      j["totals"] = {{"batches", r.batches.size()}, {"envelopes", r.envelopes}, {"notices", r.notices},
-                     {"slips", r.slips},           {"pages", r.pages},         {"sheets", r.sheets}};
-      if (!publish(staging, out) || !write_atomically((out / "run.json").string(), j.dump(2) + "\n")) {
-        remove_run_files(out, run_id);
+        if (d.severity == Diagnostic::Severity::warning) warnings.push_back(format(d));
+      if (!sealer.publish(std::move(batches), user, std::move(warnings)) ||
+          !write_atomically((out / "run.json").string(), sealer.run_json())) {
+        sealer.remove();
         std::cerr << "tsuchi run: cannot write run.json in " << o->out << "\n";
         return 1;
       }
       // Recorded last: a run the ledger knows is one whose files are all in place.
-      if (auto problems = ledger.value.record_run(run_record(run_id, user, created_at, month, r, sealed));
-          has_errors(problems)) {
+      if (auto problems = ledger.value.record_run(sealer.record(user, month)); has_errors(problems)) {
         print_problems(problems);
-        remove_run_files(out, run_id);
+        sealer.remove();
         std::cerr << "tsuchi run: the ledger refused the run; its batches were removed\n";
         return 1;
       }
-      std::cerr << "tsuchi run: " << run_id << ": " << r.batches.size() << " batch(es), " << r.envelopes
-                << " envelopes, " << r.notices << " notices, " << r.slips << " slips, " << r.pages << " pages\n";
+      const auto& t = r.totals;
+      std::cerr << "tsuchi run: " << run_id << ": " << r.batches.size() << " batch(es), " << t.envelopes
+                << " envelopes, " << t.notices << " notices, " << t.slips << " slips, " << t.pages << " pages\n";
       return 0;
     };
   });

@@ -17,7 +17,7 @@ void add_validate(CLI::App& app, Action& action) {
   cmd->callback([o, &action] {
     action = [o] {
       if (!resolve_inputs(o->in, "validate")) return 2;
-      Inputs in = load_and_validate(o->in, data_dir());
+      auto in = load_inputs(o->in);
       const bool bad = has_errors(in.problems);
       if (o->json) {
         nlohmann::json j;

@@ -3,9 +3,13 @@
 #pragma once
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 
-#include "ingest/ingest.hpp"
+#include "ledger/ledger.hpp"
+#include "produce/produce.hpp"
+#include "text/text.hpp"
 
 namespace tsuchi::cli {
 
@@ -19,15 +23,8 @@ void add_input_options(CLI::App& cmd, InputPaths& in);
 // Fills --demo paths; false (after printing the usage problem) when an input is still missing.
 bool resolve_inputs(InputPaths& in, const std::string& command);
 
-// Everything read and validated from IN; `problems` lists every error and warning.
-struct Inputs {
-  std::vector<ingest::Case> cases;
-  ingest::FeeSchedules fees;
-  ingest::Municipality municipality;
-  Diagnostics problems;
-};
 // Reads and validates IN completely (SPEC §6), including font coverage.
-Inputs load_and_validate(const InputPaths& in, const std::string& data_dir);
+produce::Inputs load_inputs(const InputPaths& in);
 
 // Writes under a temporary name and renames, so no reader ever sees half a file.
 bool write_atomically(const std::string& path, std::string_view bytes);
@@ -61,5 +58,22 @@ void add_certificate(CLI::App& app, Action& action);
 std::string ledger_path(const std::string& flag);
 // The login name, the acting user when --as is not given (defined in cmd_run.cpp).
 std::string login_name();
+
+// ---- the plumbing every custody command shares (cmd_ledger.cpp), so they read the same ----
+// Options every custody command shares: --ledger, --as, and (optionally) --municipality.
+struct Common {
+  std::string ledger, as, municipality;
+};
+void add_common(CLI::App& cmd, Common& c, bool with_municipality = true,
+                const std::string& municipality_help = "municipality.toml: [roles], [office_hours], due days");
+
+// Diagnostics on stderr; those without a file are prefixed with "tsuchi COMMAND".
+void print(const std::string& command, const Diagnostics& ds);
+
+// The ledger must already exist: only `tsuchi run` creates one, so a mistyped path is caught.
+std::optional<ledger::Ledger> open_existing(const std::string& command, const Common& c);
+
+// The fonts of fonts/fonts.toml for supervisor documents; nullptr after printing the problem.
+std::unique_ptr<text::TextEngine> text_engine(const std::string& command);
 
 }  // namespace tsuchi::cli

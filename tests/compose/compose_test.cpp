@@ -59,7 +59,7 @@ ingest::Case row(const char* case_id, const char* guardian, const char* postal, 
 
 std::vector<compose::Envelope> run(const std::vector<ingest::Case>& cases, const ingest::Municipality& m = city(),
                                    const ingest::FeeSchedules& f = fees()) {
-  auto d = decide::decide(cases, f);
+  auto d = decide::decide(cases, f, m, decide::Calendar(m.holidays));
   REQUIRE(d.ok());
   auto e = compose::compose_checked(d.value, m);
   REQUIRE(e.ok());
@@ -171,7 +171,7 @@ TEST_CASE("store barcode only up to the ceiling; account transfer gets the notic
 TEST_CASE("a store barcode that cannot be built is reported, not silently dropped") {
   auto m = city();
   m.gs1_issuer_code = "12345";  // 5 digits
-  auto d = decide::decide({row("20", "G1", "3600012", "熊谷市上之1")}, fees());
+  auto d = decide::decide({row("20", "G1", "3600012", "熊谷市上之1")}, fees(), m, decide::Calendar(m.holidays));
   REQUIRE(d.ok());
   auto e = compose::compose_checked(d.value, m);
   CHECK_FALSE(e.ok());
@@ -278,4 +278,26 @@ TEST_CASE("the worked example of output_spec/payment-reference.md") {
   CHECK(s0.slip.store_deadline == day("2025-09-30"));
   CHECK(s0.slip.payment_reference == "010002025090002202509");
   CHECK(s0.store_barcode == "91912345010002025090002202509025093000290005");
+}
+
+TEST_CASE("compose takes the slips the decisions carry, and makes none of its own") {
+  decide::Decision with, without;
+  with.c = row("30", "G1", "3600012", "熊谷市上之1");
+  without.c = row("31", "G1", "3600012", "熊谷市上之1");
+  decide::Slip s;
+  s.case_id = "30";
+  s.month = ym("2025-02");
+  s.amount = 1234;
+  s.store_deadline = day("2025-03-10");
+  s.payment_reference = "01" "0000000000030" "202502";
+  with.slips = {s};
+  // Months with fees but no slips: compose must not bill them again.
+  without.months.push_back({ym("2025-02"), "D4", 30000, 30000, 0});
+  auto e = compose::compose_checked({with, without}, city());
+  REQUIRE(e.ok());
+  REQUIRE(e.value.size() == 1);
+  REQUIRE(e.value[0].notices.size() == 2);
+  REQUIRE(e.value[0].slips.size() == 1);
+  CHECK(e.value[0].slips[0].slip.amount == 1234);
+  CHECK(e.value[0].slips[0].store_barcode.size() == 44);
 }

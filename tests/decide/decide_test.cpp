@@ -72,8 +72,13 @@ ingest::Municipality city() {
   return m;
 }
 
-decide::Decision decide_one(const ingest::Case& c) {
-  auto r = decide::decide({c}, fees());
+Checked<std::vector<decide::Decision>> decide_all(const std::vector<ingest::Case>& cs,
+                                                  const ingest::Municipality& m = city()) {
+  return decide::decide(cs, fees(), m, Calendar(m.holidays));
+}
+
+decide::Decision decide_one(const ingest::Case& c, const ingest::Municipality& m = city()) {
+  auto r = decide_all({c}, m);
   REQUIRE(r.ok());
   REQUIRE(r.value.size() == 1);
   return r.value[0];
@@ -145,7 +150,7 @@ TEST_CASE("three siblings of one household pay 30,000, 15,000 and 0") {
     c.line = order + 1;
     cs.push_back(c);
   }
-  auto r = decide::decide(cs, fees());
+  auto r = decide_all(cs);
   REQUIRE(r.ok());
   REQUIRE(r.value.size() == 3);
   const Yen expected[] = {30000, 15000, 0};
@@ -195,7 +200,7 @@ TEST_CASE("a month without a schedule or bracket is an error naming the case lin
   gone.line = 8;
   auto fine = child("402", 3, CareNeed::standard, "D4", "2025-02", "2025-03");
   fine.line = 9;
-  auto r = decide::decide({early, gone, fine}, fees());
+  auto r = decide_all({early, gone, fine});
   CHECK_FALSE(r.ok());
   REQUIRE(r.value.size() == 1);
   CHECK(r.value[0].c.case_id == "402");
@@ -306,14 +311,13 @@ TEST_CASE("case ids that would share a payment reference are reported") {
   CHECK(ds[0].reason.find("case 123 (line 2)") != std::string::npos);
 }
 
-TEST_CASE("slips: one per month with a total above zero, only for cash payers") {
+TEST_CASE("a decision carries its slips: one per month with a total above zero, only for cash payers") {
   const auto m = city();
-  const Calendar cal(m.holidays);
 
   auto cash = child("500", 3, CareNeed::standard, "D4", "2025-02", "2025-06");
   cash.cash_payment = true;
   cash.guardian_atena_no = "G500";
-  const auto slips = decide::slips_for(decide_one(cash), m, cal);
+  const auto slips = decide_one(cash, m).slips;
   REQUIRE(slips.size() == 2);  // April–June are 0 yen: notice, no slip
   CHECK(slips[0].month == ym("2025-02"));
   CHECK(slips[0].amount == 30000);
@@ -328,23 +332,48 @@ TEST_CASE("slips: one per month with a total above zero, only for cash payers") 
 
   auto transfer = cash;
   transfer.cash_payment = false;
-  CHECK(decide::slips_for(decide_one(transfer), m, cal).empty());
+  const auto dt = decide_one(transfer, m);
+  CHECK(dt.months.size() == 5);  // account transfer: the notice, no slip
+  CHECK(dt.slips.empty());
 
   auto zero = child("501", 3, CareNeed::standard, "A", "2025-02", "2025-03");
   zero.cash_payment = true;
-  const auto dz = decide_one(zero);
+  const auto dz = decide_one(zero, m);
   CHECK(dz.months.size() == 2);  // the notice still states 0 yen
-  CHECK(decide::slips_for(dz, m, cal).empty());
+  CHECK(dz.slips.empty());
 
   // Type 2 at a public facility across fiscal years: side-dish slips with the new amount from April.
   auto side = child("502", 2, CareNeed::standard, "D4", "2025-03", "2025-04");
   side.cash_payment = true;
   side.facility_public = true;
-  const auto ss = decide::slips_for(decide_one(side), m, cal);
+  const auto ss = decide_one(side, m).slips;
   REQUIRE(ss.size() == 2);
   CHECK(ss[0].amount == 4500);
   CHECK(ss[0].fiscal_year == 2024);
   CHECK(ss[1].amount == 4800);
   CHECK(ss[1].fiscal_year == 2025);
   CHECK(ss[1].due_date == day("2025-04-30"));
+}
+
+TEST_CASE("decide() gives every decision its own slips, in input order, and a refused case none") {
+  const auto m = city();
+  auto a = child("600", 3, CareNeed::standard, "D9", "2025-03", "2025-04");
+  a.cash_payment = true;
+  auto b = child("601", 3, CareNeed::standard, "D4", "2025-03", "2025-04");
+  b.cash_payment = true;
+  auto bad = child("602", 3, CareNeed::standard, "NOPE", "2025-03", "2025-03");
+  bad.cash_payment = true;
+  const auto r = decide_all({a, bad, b}, m);
+  CHECK_FALSE(r.ok());
+  REQUIRE(r.value.size() == 2);
+  // 600: D9 61,000 yen in March (2024 schedule), 58,000 from April; 601: D4 30,000 yen, then 0 yen.
+  REQUIRE(r.value[0].slips.size() == 2);
+  CHECK(r.value[0].slips[0].case_id == "600");
+  CHECK(r.value[0].slips[0].amount == 61000);
+  CHECK(r.value[0].slips[1].amount == 58000);
+  CHECK(r.value[0].slips[1].due_date == day("2025-04-30"));
+  REQUIRE(r.value[1].slips.size() == 1);
+  CHECK(r.value[1].slips[0].case_id == "601");
+  CHECK(r.value[1].slips[0].amount == 30000);
+  CHECK(r.value[1].slips[0].due_date == day("2025-03-31"));
 }

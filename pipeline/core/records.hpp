@@ -1,0 +1,73 @@
+// What a run leaves on record: ids, counts and amounts, never a name, an address or a My Number.
+// Production fills them (produce::record_envelope), seal writes the counts into each manifest and
+// the run summary, and the ledger stores them (output_spec/ledger.md, output_spec/batch.md).
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+namespace tsuchi::records {
+
+struct BatchCounts {
+  int envelopes = 0;  // 封筒
+  int notices = 0;    // 通知書
+  int slips = 0;      // 納付書
+  int pages = 0;
+  int sheets = 0;                           // physical sheets
+  std::map<std::string, int> postal_areas;  // first 3 digits of the postal code -> envelopes
+  bool operator==(const BatchCounts&) const = default;
+};
+
+struct EnvelopeRecord {
+  std::string envelope_id;  // "<batch_id>/<envelope_no>", as printed in the window and the QR codes
+  std::string postal_area;  // first 3 digits of the postal code
+  int pages = 0, sheets = 0, notices = 0, slips = 0;
+};
+struct SlipRecord {  // 納付書
+  std::string envelope_id, case_id;  // case_id = 認定番号
+  std::string month;                 // billed month, YYYY-MM
+  long long amount = 0;              // yen
+  bool cash_payment = false;         // false would be an anomaly: a slip for account transfer
+  bool operator==(const SlipRecord&) const = default;
+};
+struct NoticeRecord {  // 決定通知書 / 変更通知書
+  std::string envelope_id, case_id;
+  std::string kind;  // "decision" or "change"
+  bool operator==(const NoticeRecord&) const = default;
+};
+
+// One produced batch on record, before sealing.
+struct BatchSummary {
+  std::string batch_id;
+  int index = 1, total = 1;  // this batch is `index` of `total`
+  BatchCounts counts;
+  std::vector<EnvelopeRecord> envelopes;
+  std::vector<NoticeRecord> notices;
+  std::vector<SlipRecord> slips;
+};
+
+// A sealed batch as the ledger pins it.
+struct BatchRecord {
+  std::string batch_id;
+  // Hex SHA-256 of B.zip, of the B.manifest.json file bytes, and of the bag's tagmanifest-sha256.txt.
+  std::string archive_sha256, manifest_sha256, tagmanifest_sha256;
+  std::vector<EnvelopeRecord> envelopes;
+};
+struct RunRecord {
+  std::string run_id, user;
+  std::string created_at;  // ISO-8601 UTC
+  std::string month_key;   // billing month of the run (YYYY-MM): "the same month" for the review
+  std::vector<BatchRecord> batches;
+  std::vector<SlipRecord> slips;
+  std::vector<NoticeRecord> notices;
+};
+
+// A produced batch, once sealed, into the run's record.
+inline void add_sealed(RunRecord& run, const BatchSummary& b, const std::string& archive_sha256,
+                       const std::string& manifest_sha256, const std::string& tagmanifest_sha256) {
+  run.batches.push_back({b.batch_id, archive_sha256, manifest_sha256, tagmanifest_sha256, b.envelopes});
+  run.notices.insert(run.notices.end(), b.notices.begin(), b.notices.end());
+  run.slips.insert(run.slips.end(), b.slips.begin(), b.slips.end());
+}
+
+}  // namespace tsuchi::records

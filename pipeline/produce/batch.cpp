@@ -1,0 +1,100 @@
+#include <cstdio>
+
+#include "produce/internal.hpp"
+
+namespace tsuchi::produce::detail {
+
+namespace {
+
+// Once drawn, a page is kept only as preflight reads it: each run's text, the codes and the
+// numbering. Its glyphs and bars (most of a display list) go, so a batch in flight stays small.
+void keep_only_what_preflight_reads(display::Page& p) {
+  for (auto& r : p.runs) {
+    std::vector<display::Glyph>().swap(r.glyphs);
+    std::vector<display::Cluster>().swap(r.clusters);
+  }
+  std::vector<display::Rect>().swap(p.rects);
+  std::vector<display::Image>().swap(p.images);
+}
+
+// The batch's envelopes from its packed cases, with the run-wide numbers of the plan.
+Checked<std::vector<compose::Envelope>> compose_batch(PlannedBatch& b, const BatchContext& ctx) {
+  const std::string packed = inflated(b.cases, b.packed_size);
+  if (packed.size() != b.packed_size) return {{}, {stage_error(b.batch_id, "the packed cases do not inflate")}};
+  std::string().swap(b.cases);
+  auto decided = decide::decide(unpack_all(packed), ctx.in.fees, ctx.in.municipality, ctx.cal);
+  if (!decided.ok()) return {{}, decided.problems};
+  auto composed = compose::compose_checked(decided.value, ctx.in.municipality);
+  if (!composed.ok()) return composed;
+  auto& envelopes = composed.value;
+  if (static_cast<int>(envelopes.size()) != b.envelopes)
+    return {{}, {stage_error(b.batch_id, "composing the batch alone gave " + std::to_string(envelopes.size()) +
+                                             " envelopes, the run's plan " + std::to_string(b.envelopes))}};
+  for (std::size_t k = 0; k < envelopes.size(); ++k) envelopes[k].sequence = b.first_sequence + static_cast<int>(k);
+  return composed;
+}
+
+}  // namespace
+
+Diagnostics render_batch(PlannedBatch& planned, const BatchContext& ctx, const typeset::Typesetter& ts,
+                         render::FontCache& fonts, Timings& tm, InFlight& f) {
+  std::vector<compose::Envelope> envelopes;
+  {
+    Timer t(tm, "compose", true);
+    auto composed = compose_batch(planned, ctx);
+    if (!composed.ok()) return composed.problems;
+    envelopes = std::move(composed.value);
+  }
+  Batch& b = f.batch;
+  display::Document& doc = f.doc;
+  b.summary.batch_id = planned.batch_id;
+  b.summary.index = planned.index;
+  b.summary.total = ctx.total;
+  doc.faces = ts.faces();
+  char name[32];
+  std::snprintf(name, sizeof name, "preview-%03d.pdf", planned.index);
+  b.pdf_name = ctx.opt.preview ? std::string(name) : planned.batch_id + ".pdf";
+  b.insertion_csv = std::string(kInsertionHeader) + "\n";
+  render::PdfOptions po;
+  po.title = planned.batch_id;
+  po.creation_date = ctx.opt.pdf_date;
+  render::PdfWriter writer(ts.faces(), po, [&b](std::string_view bytes) { b.pdf.append(bytes); }, &fonts);
+  double typeset_cpu = 0, render_cpu = 0;
+  std::vector<std::string> codes;
+  for (const auto& e : envelopes) {
+    const double c0 = thread_cpu();
+    auto pages = ts.envelope_pages(e, planned.batch_id);
+    const int first = static_cast<int>(doc.pages.size()) + 1;
+    const int n = static_cast<int>(pages.size());
+    const std::string id = compose::envelope_id(planned.batch_id, e.sequence);
+    codes.clear();
+    for (const auto& p : pages)
+      for (const auto& code : p.codes) codes.push_back(code.value);
+    b.insertion_csv += insertion_row(id, n, e.to.postal_code, codes, b.pdf_name, first);
+    record_envelope(b.summary, e, id, n);
+    const double c1 = thread_cpu();
+    for (const auto& p : pages) writer.add(p);
+    const double c2 = thread_cpu();
+    for (auto& p : pages) {
+      keep_only_what_preflight_reads(p);
+      doc.pages.push_back(std::move(p));
+    }
+    typeset_cpu += c1 - c0 + (thread_cpu() - c2);
+    render_cpu += c2 - c1;
+  }
+  std::vector<compose::Envelope>().swap(envelopes);
+  {
+    Timer t(tm, "render", true);
+    auto finished = writer.finish();
+    if (!finished.ok()) return finished.problems;
+    b.pdf.shrink_to_fit();
+  }
+  tm.add("typeset", typeset_cpu);
+  tm.add("render", render_cpu);
+  // Exact match only: customer-barcode data and GS1 payloads can pass the check digit by chance.
+  if (ctx.opt.my_numbers && ctx.opt.my_numbers->contains(b.insertion_csv))
+    return {stage_error(planned.batch_id, "insertion.csv holds a My Number of the input; nothing was sealed")};
+  return {};
+}
+
+}  // namespace tsuchi::produce::detail

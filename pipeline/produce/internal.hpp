@@ -1,0 +1,102 @@
+// Shared by the produce stage's parts; not part of its interface (that is produce.hpp).
+#pragma once
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "decide/decide.hpp"
+#include "preflight/preflight.hpp"
+#include "produce/produce.hpp"
+#include "render/render.hpp"
+#include "typeset/typeset.hpp"
+
+namespace tsuchi::produce::detail {
+
+Diagnostic stage_error(const std::string& where, const std::string& reason);
+
+// ---- timings (timings.cpp): TSUCHI_TIMINGS=1, read by bench/run.py ----
+double thread_cpu();
+double wall();
+double rss_mb(bool peak);  // resident memory now or at its peak, MB (Linux /proc)
+struct Timings {
+  std::map<std::string, double> seconds;  // stage -> seconds
+  void add(const std::string& stage, double s) { seconds[stage] += s; }
+};
+// Times one step on the calling thread, by CPU or by wall clock.
+class Timer {
+ public:
+  Timer(Timings& t, std::string stage, bool cpu) : t_(t), stage_(std::move(stage)), cpu_(cpu), start_(now()) {}
+  ~Timer() { t_.add(stage_, now() - start_); }
+ private:
+  double now() const { return cpu_ ? thread_cpu() : wall(); }
+  Timings& t_;
+  std::string stage_;
+  bool cpu_;
+  double start_;
+};
+class Progress {
+ public:
+  Progress(int total, bool on);
+  void step();
+ private:
+  std::mutex m_;
+  int total_, done_ = 0;
+  bool on_;
+};
+
+// ---- packed cases (pack.cpp) ----
+void pack(const ingest::Case& c, std::string& out);
+std::vector<ingest::Case> unpack_all(std::string_view packed);
+std::string deflated(const std::string& bytes);
+std::string inflated(const std::string& bytes, std::size_t size);
+
+// ---- planner (planner.cpp) ----
+// A batch from planning to typesetting: its envelopes' cases, packed envelope after envelope and
+// deflated (names and addresses repeat: about a quarter of the size).
+struct PlannedBatch {
+  std::string batch_id;
+  int index = 0;
+  int first_sequence = 0, envelopes = 0;
+  std::string cases;
+  std::size_t packed_size = 0;
+};
+// Every decision and envelope of the run made once, a slice of the cases at a time, only for
+// their problems: nothing is typeset from a run that would stop later for a bad slip.
+Diagnostics check_all(const Inputs& in, const decide::Calendar& cal);
+// The run's envelopes in mailing order cut into batches, each batch's cases packed; the run's
+// Case objects are released (cases is empty on return).
+std::vector<PlannedBatch> plan_batches(std::vector<ingest::Case>& cases, const ingest::Municipality& m,
+                                       const Options& opt);
+
+// ---- batch worker (batch.cpp) ----
+// A batch between typesetting and sealing.
+struct InFlight {
+  display::Document doc;
+  Batch batch;
+  std::vector<preflight::Report> slices;
+  int pending = 0;  // slices not yet checked
+  // One PDF reader per worker thread that checks slices of this batch, kept between its slices.
+  std::vector<std::unique_ptr<preflight::Reader>> readers;
+};
+struct BatchContext {
+  const Inputs& in;
+  const decide::Calendar& cal;
+  const Options& opt;
+  int total = 0;  // batches in the run
+};
+// Composes, typesets and renders one planned batch on the calling thread, an envelope at a time
+// (each page is drawn as soon as it is laid out, then kept only as preflight needs it).
+Diagnostics render_batch(PlannedBatch& planned, const BatchContext& ctx, const typeset::Typesetter& ts,
+                         render::FontCache& fonts, Timings& tm, InFlight& out);
+
+// ---- slice checker (slices.cpp) ----
+// The preflight work units of a batch: slices of pages, so both cores share the last batch of a run.
+int slice_count(const InFlight& f);
+// Checks slice `s` of the batch with worker `worker`'s reader (readers sized to the worker count).
+void check_slice(InFlight& f, int s, int worker, const Options& opt);
+// The findings of every slice of a finished batch, as messages that name the page.
+Diagnostics slice_findings(const InFlight& f);
+
+}  // namespace tsuchi::produce::detail

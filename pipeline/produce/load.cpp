@@ -1,0 +1,83 @@
+// Reading and validating the inputs of a production (SPEC §6), font coverage included (SPEC §4).
+#include <cstdio>
+
+#include "produce/internal.hpp"
+
+namespace tsuchi::produce {
+
+namespace {
+
+// Unknown characters are named as U+XXXX in messages, never as the personal field they came from.
+std::string code_points(const std::u32string& s) {
+  std::string out;
+  char buf[16];
+  for (char32_t c : s) {
+    std::snprintf(buf, sizeof buf, "%sU+%04X", out.empty() ? "" : " ", static_cast<unsigned>(c));
+    out += buf;
+  }
+  return out;
+}
+
+// Every printed text field must be drawable, IVS included.
+Diagnostics font_coverage(const Inputs& in, const ingest::CasesFile& file, const std::string& cases_path,
+                          const typeset::Typesetter& ts) {
+  Diagnostics out;
+  const struct {
+    const char* name;
+    std::string ingest::Case::*field;
+  } fields[] = {
+      {"child_name", &ingest::Case::child_name},       {"guardian_name", &ingest::Case::guardian_name},
+      {"address", &ingest::Case::address},             {"address_building", &ingest::Case::address_building},
+      {"facility_name", &ingest::Case::facility_name}, {"reason", &ingest::Case::reason},
+  };
+  for (const auto& c : in.cases)
+    for (const auto& f : fields)
+      for (const auto& m : ts.missing(c.*f.field)) {
+        Diagnostic d;
+        d.file = cases_path;
+        d.line = c.line;
+        d.column = file.column_of(f.name);
+        d.column_name = f.name;
+        d.value = code_points(m.sequence);
+        const bool warn = m.variation_only && in.municipality.allow_plain_ivs;
+        d.severity = warn ? Diagnostic::Severity::warning : Diagnostic::Severity::error;
+        d.reason = "case " + c.case_id + ": " +
+                   (m.variation_only ? (warn ? "no configured font has this variation sequence; the plain glyph will be printed"
+                                             : "no configured font has this variation sequence (the plain glyph would be printed silently)")
+                                     : "no configured font can draw this character");
+        out.push_back(std::move(d));
+      }
+  return out;
+}
+
+}  // namespace
+
+Inputs load(const InputFiles& files, const std::string& data_dir) {
+  Inputs r;
+  auto cases = ingest::load_cases(files.cases, files.encoding);
+  auto fees = ingest::load_fees(files.fees);
+  auto muni = ingest::load_municipality(files.municipality);
+  for (auto* ps : {&cases.problems, &fees.problems, &muni.problems})
+    r.problems.insert(r.problems.end(), ps->begin(), ps->end());
+  r.cases = std::move(cases.value.cases);
+  // TODO(merge): r.my_numbers = std::move(cases.value.my_numbers);  (CasesFile gains the guard on the RULES branch)
+  r.fees = std::move(fees.value);
+  r.municipality = std::move(muni.value);
+  if (fees.ok()) {
+    auto more = ingest::check_consistency(r.cases, files.cases, r.fees, files.fees, cases.value.header);
+    r.problems.insert(r.problems.end(), more.begin(), more.end());
+  }
+  if (!muni.ok()) return r;
+  auto clashes = decide::reference_collisions(r.cases, r.municipality);
+  for (auto& d : clashes) d.file = files.cases;
+  r.problems.insert(r.problems.end(), clashes.begin(), clashes.end());
+  auto ts = typeset::Typesetter::create(data_dir, r.municipality);
+  r.problems.insert(r.problems.end(), ts.problems.begin(), ts.problems.end());
+  if (ts.ok()) {
+    auto missing = font_coverage(r, cases.value, files.cases, *ts.value);
+    r.problems.insert(r.problems.end(), missing.begin(), missing.end());
+  }
+  return r;
+}
+
+}  // namespace tsuchi::produce

@@ -1,0 +1,205 @@
+// The orchestration of a production: plan, then a pool of workers that each take the next work
+// unit (a slice to check first, since it frees a batch, else the next batch to render).
+#include <malloc.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "produce/internal.hpp"
+
+namespace tsuchi::produce {
+
+using namespace detail;
+
+Result produce(Inputs& in, const Options& opt, const BatchSink& sink) {
+  const bool timings_on = [] {
+    const char* v = std::getenv("TSUCHI_TIMINGS");
+    return v && std::string(v) == "1";
+  }();
+  Timings timings;
+  const double t_start = wall();
+  std::map<std::string, double> rss;  // MB at the steps of the run
+  if (timings_on) rss["at_start"] = rss_mb(false);
+
+  Result result;
+  const decide::Calendar cal(in.municipality.holidays);
+  {
+    const double t0 = wall();
+    result.problems = check_all(in, cal);
+    timings.add("decide+compose check", wall() - t0);
+    if (has_errors(result.problems)) return result;
+  }
+  std::vector<PlannedBatch> batches;
+  {
+    const double t0 = wall();
+    batches = plan_batches(in.cases, in.municipality, opt);
+    timings.add("plan+pack", wall() - t0);
+  }
+  malloc_trim(0);  // hand the Case objects' pages back: glibc keeps freed small blocks resident
+  if (timings_on) rss["after_plan"] = rss_mb(false);
+
+  const int total = static_cast<int>(batches.size());
+  int threads = opt.threads > 0 ? opt.threads : static_cast<int>(std::thread::hardware_concurrency());
+  threads = std::max(1, threads);
+  // Batches typeset but not yet sealed: with one per thread, one core typesets and renders the
+  // next batch while the other checks the last one, and memory stays a few batches whatever the run.
+  const int max_in_flight = threads;
+  const BatchContext ctx{in, cal, opt, total};
+
+  result.batches.resize(batches.size());
+  std::vector<Diagnostics> problems(batches.size());
+  std::vector<std::unique_ptr<InFlight>> flights(batches.size());
+  std::set<std::pair<size_t, int>> slice_queue;  // (batch, slice): earliest batch first, to free it soonest
+  size_t next_render = 0;
+  int in_flight = 0, finished = 0, exact_renders = 0;
+  bool stop = false;
+  std::mutex m;
+  std::condition_variable cv;
+  Progress progress(total, opt.progress);
+
+  // Stops the whole run; the caller holds `m`.
+  auto fail = [&](size_t i, Diagnostics ds) {
+    problems[i].insert(problems[i].end(), ds.begin(), ds.end());
+    stop = true;
+    cv.notify_all();
+  };
+
+  // Renders batch i, then queues its preflight slices.
+  auto render = [&](size_t i, const typeset::Typesetter& ts, render::FontCache& fonts, Timings& tm) -> Diagnostics {
+    auto f = std::make_unique<InFlight>();
+    if (auto ds = render_batch(batches[i], ctx, ts, fonts, tm, *f); !ds.empty()) return ds;
+    const int n_slices = slice_count(*f);
+    f->slices.resize(n_slices);
+    f->pending = n_slices;
+    f->readers.resize(threads);
+    std::lock_guard lock(m);
+    flights[i] = std::move(f);
+    for (int s = 0; s < n_slices; ++s) slice_queue.insert({i, s});
+    cv.notify_all();
+    return {};
+  };
+
+  // Checks one slice; the thread that checks a batch's last slice hands it to the sink.
+  auto check = [&](size_t i, int s, int worker, Timings& tm) {
+    InFlight& f = *flights[i];  // stays put until its last slice is done, which is this one or later
+    {
+      Timer t(tm, "preflight", true);
+      check_slice(f, s, worker, opt);
+    }
+    {
+      std::lock_guard lock(m);
+      if (--f.pending > 0 || stop) return;
+    }
+    Diagnostics ds = slice_findings(f);
+    int exact = 0;
+    for (const auto& report : f.slices) exact += report.exact_renders;
+    if (ds.empty()) {
+      Timer t(tm, "seal", true);
+      if (auto err = sink(f.batch); !err.empty()) ds.push_back(stage_error(f.batch.summary.batch_id, err));
+    }
+    Batch summary = std::move(f.batch);
+    std::string().swap(summary.pdf);
+    std::string().swap(summary.insertion_csv);
+    flights[i].reset();
+    malloc_trim(0);  // a finished batch's pages go back to the system, not to a growing free list
+    std::lock_guard lock(m);
+    exact_renders += exact;
+    --in_flight;
+    ++finished;
+    if (!ds.empty()) {
+      fail(i, std::move(ds));
+      return;
+    }
+    result.batches[i] = std::move(summary);
+    progress.step();
+    cv.notify_all();
+  };
+
+  std::vector<Timings> per_thread(threads);
+  auto worker = [&](int id, Timings& tm) {
+    // Each worker owns its typesetter and its fonts: their caches are not shared between threads.
+    std::unique_ptr<typeset::Typesetter> ts;
+    render::FontCache fonts;
+    for (;;) {
+      size_t batch = 0;
+      int slice = -1;
+      {
+        std::unique_lock lock(m);
+        const double idle_from = wall();
+        cv.wait(lock, [&] {
+          return stop || finished == total || !slice_queue.empty() ||
+                 (next_render < batches.size() && in_flight < max_in_flight);
+        });
+        tm.add("idle", wall() - idle_from);
+        if (stop || finished == total) return;
+        if (!slice_queue.empty()) {
+          std::tie(batch, slice) = *slice_queue.begin();
+          slice_queue.erase(slice_queue.begin());
+        } else {
+          batch = next_render++;
+          ++in_flight;
+        }
+      }
+      if (slice >= 0) {
+        check(batch, slice, id, tm);
+        continue;
+      }
+      if (!ts) {
+        auto created = typeset::Typesetter::create(opt.data_dir, in.municipality);
+        if (!created.ok()) {
+          std::lock_guard lock(m);
+          fail(batch, created.problems);
+          return;
+        }
+        ts = std::move(created.value);
+      }
+      if (auto ds = render(batch, *ts, fonts, tm); !ds.empty()) {
+        std::lock_guard lock(m);
+        fail(batch, std::move(ds));
+        return;
+      }
+    }
+  };
+
+  const double t_parallel = wall();
+  std::vector<std::thread> pool;
+  for (int t = 0; t < std::min(threads, std::max(1, total)); ++t) pool.emplace_back(worker, t, std::ref(per_thread[t]));
+  for (auto& t : pool) t.join();
+  timings.add("parallel (wall)", wall() - t_parallel);
+
+  for (auto& ps : problems) result.problems.insert(result.problems.end(), ps.begin(), ps.end());
+  for (const auto& b : result.batches) {
+    const auto& c = b.summary.counts;
+    result.totals.envelopes += c.envelopes;
+    result.totals.notices += c.notices;
+    result.totals.slips += c.slips;
+    result.totals.pages += c.pages;
+    result.totals.sheets += c.sheets;
+    for (const auto& [area, n] : c.postal_areas) result.totals.postal_areas[area] += n;
+  }
+
+  if (timings_on) {
+    nlohmann::json j;
+    j["threads"] = static_cast<int>(pool.size());
+    j["batches"] = total;
+    j["pages"] = result.totals.pages;
+    j["exact_code_renders"] = exact_renders;
+    j["produce_wall_s"] = wall() - t_start;
+    rss["peak"] = rss_mb(true);
+    for (const auto& [k, v] : rss) j["rss_mb"][k] = v;
+    for (const auto& [k, v] : timings.seconds) j["wall_s"][k] = v;
+    Timings cpu;
+    for (const auto& tm : per_thread)
+      for (const auto& [k, v] : tm.seconds) cpu.add(k, v);
+    for (const auto& [k, v] : cpu.seconds) j[k == "idle" ? "idle_s" : "cpu_s"][k == "idle" ? "workers" : k] = v;
+    std::fprintf(stderr, "tsuchi timings: %s\n", j.dump().c_str());
+  }
+  return result;
+}
+
+}  // namespace tsuchi::produce

@@ -1,0 +1,88 @@
+// Produce: the production line shared by `preview` and `run`: decide → compose → typeset → render →
+// preflight, handing each checked batch to a sink. Work is shared by all cores: one typesets and
+// renders the next batch while another checks slices of pages of the last one, and output is the
+// same bytes whatever thread did what. Memory stays flat in the run's size: cases wait packed,
+// pages are drawn as they are laid out, and a few batches at most are in flight.
+// TSUCHI_TIMINGS=1 prints the time and memory of each stage on stderr (for bench/run.py).
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "compose/compose.hpp"
+#include "core/mynumber.hpp"
+#include "core/records.hpp"
+#include "ingest/ingest.hpp"
+
+namespace tsuchi::produce {
+
+// ---- inputs ----
+struct InputFiles {
+  std::string cases, fees, municipality;
+  ingest::Encoding encoding = ingest::Encoding::detect;
+};
+
+// Everything read and validated from the input files; `problems` lists every error and warning.
+struct Inputs {
+  std::vector<ingest::Case> cases;
+  ingest::FeeSchedules fees;
+  ingest::Municipality municipality;
+  mynumber::Guard my_numbers;  // the input's My Numbers, as keyed digests only
+  Diagnostics problems;
+};
+// Reads and validates the inputs completely (SPEC §6): schema, consistency, payment-reference
+// collisions and font coverage of every printed field (fonts from data_dir).
+Inputs load(const InputFiles& files, const std::string& data_dir);
+
+// ---- production ----
+struct Options {
+  std::string data_dir;           // fonts/, templates/, layouts/
+  std::string run_id;             // batch ids are "<run_id>-B001"…
+  bool preview = false;           // every envelope id uses the batch id PREVIEW
+  std::string pdf_date;           // fixed PDF metadata date, for identical bytes on identical input
+  int threads = 0;                // 0 = hardware concurrency
+  bool progress = true;           // progress bar on stderr
+  const mynumber::Guard* my_numbers = nullptr;  // every output is scanned for these; null = none known
+};
+
+// A run id names the run's files and batch ids: 1-40 letters, digits, '-' or '_'.
+bool valid_run_id(const std::string& id);
+// The fixed PDF date of a run, from its id (R20250901 -> 2025-09-01T00:00:00): same input, same bytes.
+std::string pdf_date_of(const std::string& run_id);
+
+// One rendered and preflighted batch, in memory only.
+struct Batch {
+  records::BatchSummary summary;  // what the ledger and the manifest keep of it
+  std::string pdf_name;           // "<batch_id>.pdf", or "preview-001.pdf" in a preview
+  std::string pdf;                // the print file
+  std::string insertion_csv;      // output_spec/insertion.md
+};
+
+// Result of a whole production: each batch's summary in batch order, or the findings that stopped it.
+struct Result {
+  std::vector<Batch> batches;  // pdf and insertion_csv emptied after the sink took them
+  Diagnostics problems;        // preflight findings and stage errors; empty = success
+  records::BatchCounts totals;
+};
+
+// The sink runs on worker threads, once per batch, possibly concurrently; it returns an error
+// message or empty. It must not keep references to the batch.
+using BatchSink = std::function<std::string(const Batch&)>;
+
+// Consumes in.cases (empty on return, as they are decided): a run's memory must not grow with its
+// size (issue 6), so the cases live on packed, a batch at a time, and the Case objects are released.
+Result produce(Inputs& in, const Options& opt, const BatchSink& sink);
+
+// ---- records and insertion lists ----
+// The one mapping from a produced envelope to what is kept on record (ids and amounts, no names).
+void record_envelope(records::BatchSummary& into, const compose::Envelope& e, const std::string& envelope_id,
+                     int pages);
+
+// insertion.csv (output_spec/insertion.md): the header, and one row per envelope.
+inline constexpr const char* kInsertionHeader = "envelope_id,pages,sheets,postal_code,codes,file,first_page";
+std::string insertion_row(const std::string& envelope_id, int pages, const std::string& postal_code,
+                          const std::vector<std::string>& codes, const std::string& pdf_name, int first_page);
+// A preview's one insertion.csv: the header, then the rows of each batch's list in batch order.
+std::string merged_insertion_csv(const std::vector<std::string>& batch_lists);
+
+}  // namespace tsuchi::produce

@@ -1,0 +1,66 @@
+// What production puts on record, in the insertion list and in its names, beside their formats
+// (output_spec/ledger.md, output_spec/insertion.md).
+#include <cctype>
+
+#include "produce/internal.hpp"
+
+namespace tsuchi::produce {
+
+namespace {
+// Sheets per envelope: every page is printed on its own sheet (simplex), since slips are torn off
+// along their perforations and must not back onto a notice.
+int sheets_for(int pages) { return pages; }
+}  // namespace
+
+void record_envelope(records::BatchSummary& into, const compose::Envelope& e, const std::string& envelope_id,
+                     int pages) {
+  const std::string area = e.to.postal_code.substr(0, 3);
+  into.envelopes.push_back({envelope_id, area, pages, sheets_for(pages), static_cast<int>(e.notices.size()),
+                            static_cast<int>(e.slips.size())});
+  for (const auto& d : e.notices)
+    into.notices.push_back({envelope_id, d.c.case_id, d.c.notice_kind == ingest::NoticeKind::change ? "change" : "decision"});
+  for (const auto& s : e.slips) {
+    bool cash = true;
+    for (const auto& d : e.notices)
+      if (d.c.case_id == s.slip.case_id) cash = d.c.cash_payment;
+    into.slips.push_back({envelope_id, s.slip.case_id, s.slip.month.iso(), s.slip.amount, cash});
+  }
+  auto& c = into.counts;
+  c.envelopes += 1;
+  c.notices += static_cast<int>(e.notices.size());
+  c.slips += static_cast<int>(e.slips.size());
+  c.pages += pages;
+  c.sheets += sheets_for(pages);
+  c.postal_areas[area] += 1;
+}
+
+std::string insertion_row(const std::string& envelope_id, int pages, const std::string& postal_code,
+                          const std::vector<std::string>& codes, const std::string& pdf_name, int first_page) {
+  std::string row = envelope_id + "," + std::to_string(pages) + "," + std::to_string(sheets_for(pages)) + "," +
+                    postal_code + ",";
+  for (std::size_t i = 0; i < codes.size(); ++i) row += (i ? ";" : "") + codes[i];
+  return row + "," + pdf_name + "," + std::to_string(first_page) + "\n";
+}
+
+std::string merged_insertion_csv(const std::vector<std::string>& batch_lists) {
+  std::string csv = std::string(kInsertionHeader) + "\n";
+  for (const auto& list : batch_lists) {
+    const auto body = list.find('\n');
+    if (body != std::string::npos) csv.append(list, body + 1);
+  }
+  return csv;
+}
+
+bool valid_run_id(const std::string& id) {
+  if (id.empty() || id.size() > 40) return false;
+  for (char c : id)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')) return false;
+  return true;
+}
+
+std::string pdf_date_of(const std::string& run_id) {
+  if (run_id.size() < 9) return "2000-01-01T00:00:00";
+  return run_id.substr(1, 4) + "-" + run_id.substr(5, 2) + "-" + run_id.substr(7, 2) + "T00:00:00";
+}
+
+}  // namespace tsuchi::produce

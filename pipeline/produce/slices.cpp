@@ -1,0 +1,39 @@
+#include <algorithm>
+
+#include "produce/internal.hpp"
+
+namespace tsuchi::produce::detail {
+
+namespace {
+// Pages per preflight work unit: small enough that both cores share the last batch of a run,
+// large enough that a unit's bookkeeping stays negligible (a worker keeps its PDF reader open
+// between the slices it takes from one batch).
+constexpr int kSlicePages = 128;
+}  // namespace
+
+int slice_count(const InFlight& f) {
+  const int pages = static_cast<int>(f.doc.pages.size());
+  return std::max(1, (pages + kSlicePages - 1) / kSlicePages);
+}
+
+void check_slice(InFlight& f, int s, int worker, const Options& opt) {
+  preflight::Options po;
+  po.first_page = s * kSlicePages;
+  po.page_count = kSlicePages;
+  // TODO(merge): po.my_numbers = opt.my_numbers;  (preflight::Options gains the guard on the DISPLAY branch)
+  auto& reader = f.readers[static_cast<std::size_t>(worker)];
+  if (!reader) reader = std::make_unique<preflight::Reader>(f.batch.pdf);
+  f.slices[static_cast<std::size_t>(s)] = reader->check(f.doc, po);
+}
+
+Diagnostics slice_findings(const InFlight& f) {
+  Diagnostics ds;
+  for (const auto& report : f.slices)
+    for (const auto& x : report.findings)
+      ds.push_back(stage_error("preflight", "batch " + f.batch.summary.batch_id + ", envelope " + x.envelope_id +
+                                                ", page " + std::to_string(x.page) + " (page " +
+                                                std::to_string(x.page_in_envelope) + " of its envelope): " + x.what));
+  return ds;
+}
+
+}  // namespace tsuchi::produce::detail

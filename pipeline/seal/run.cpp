@@ -1,0 +1,145 @@
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "seal/seal.hpp"
+
+namespace tsuchi::seal {
+
+namespace fs = std::filesystem;
+
+std::string run_json(const SealedRun& run) {
+  nlohmann::json j;
+  j["run_id"] = run.run_id;
+  j["created_at"] = run.created_at;
+  j["user"] = run.user;
+  j["tool"] = "tsuchi";
+  j["tool_version"] = TSUCHI_VERSION;
+  j["batches"] = nlohmann::json::array();
+  records::BatchCounts totals;
+  for (std::size_t i = 0; i < run.batches.size() && i < run.sealed.size(); ++i) {
+    const auto& c = run.batches[i].counts;
+    const auto& s = run.sealed[i];
+    j["batches"].push_back({{"batch_id", run.batches[i].batch_id},
+                            {"envelopes", c.envelopes},
+                            {"notices", c.notices},
+                            {"slips", c.slips},
+                            {"pages", c.pages},
+                            {"sheets", c.sheets},
+                            {"archive", fs::path(s.paths.archive).filename().string()},
+                            {"archive_sha256", s.archive_sha256},
+                            {"tagmanifest_sha256", s.tagmanifest_sha256},
+                            {"key_sealed", !s.paths.sealed_key.empty()}});
+    totals.envelopes += c.envelopes, totals.notices += c.notices, totals.slips += c.slips;
+    totals.pages += c.pages, totals.sheets += c.sheets;
+  }
+  j["warnings"] = run.warnings;
+  j["totals"] = {{"batches", run.batches.size()}, {"envelopes", totals.envelopes}, {"notices", totals.notices},
+                 {"slips", totals.slips},         {"pages", totals.pages},         {"sheets", totals.sheets}};
+  return j.dump(2) + "\n";
+}
+
+std::optional<RunFile> read_run_json(const std::string& run_dir) {
+  std::ifstream f(fs::path(run_dir) / "run.json", std::ios::binary);
+  auto j = nlohmann::json::parse(f, nullptr, false);
+  if (!j.is_object() || !j.contains("run_id") || !j["run_id"].is_string()) return std::nullopt;
+  RunFile r{j["run_id"].get<std::string>(), {}};
+  if (j.contains("warnings") && j["warnings"].is_array())
+    for (const auto& w : j["warnings"])
+      if (w.is_string()) r.warnings.push_back(w.get<std::string>());
+  return r;
+}
+
+RunSealer::RunSealer(std::string dir, std::string run_id, std::string created_at, SealingKeys keys,
+                     const mynumber::Guard* my_numbers)
+    : dir_(std::move(dir)),
+      staging_((fs::path(dir_) / (".staging-" + run_id)).string()),
+      run_id_(std::move(run_id)),
+      created_at_(std::move(created_at)),
+      keys_(std::move(keys)),
+      my_numbers_(my_numbers) {
+  remove();
+  std::error_code ec;
+  fs::remove_all(staging_, ec);
+  fs::create_directories(staging_, ec);
+}
+
+std::string RunSealer::seal(const records::BatchSummary& batch, std::vector<PayloadFile> payload) {
+  BatchSpec spec;
+  spec.batch_id = batch.batch_id;
+  spec.run_id = run_id_;
+  spec.created_at = created_at_;
+  spec.index = batch.index;
+  spec.total = batch.total;
+  spec.counts = batch.counts;
+  spec.payload = std::move(payload);
+  // TODO(merge): spec.my_numbers = my_numbers_;  (BatchSpec gains the guard on the RULES branch)
+  auto res = seal_batch(spec, keys_, staging_);
+  if (!res.ok()) {
+    std::string msg;
+    for (const auto& d : res.problems) msg += (msg.empty() ? "" : "; ") + format(d);
+    return "sealing failed: " + msg;
+  }
+  std::lock_guard lock(m_);
+  sealed_[batch.index] = std::move(res.value);
+  return {};
+}
+
+void RunSealer::abandon() {
+  std::error_code ec;
+  fs::remove_all(staging_, ec);
+}
+
+bool RunSealer::publish(std::vector<records::BatchSummary> batches, const std::string& user,
+                        std::vector<std::string> warnings) {
+  run_ = {run_id_, created_at_, user, std::move(batches), {}, std::move(warnings)};
+  for (const auto& b : run_.batches) {
+    auto it = sealed_.find(b.index);
+    if (it == sealed_.end()) return remove(), false;
+    run_.sealed.push_back(it->second);
+  }
+  std::error_code ec;
+  std::vector<fs::path> manifests, others;
+  for (const auto& entry : fs::directory_iterator(staging_, ec)) {
+    const std::string name = entry.path().filename().string();
+    const bool manifest = name.size() > 14 && name.compare(name.size() - 14, 14, ".manifest.json") == 0;
+    (manifest ? manifests : others).push_back(entry.path());
+  }
+  if (ec) return remove(), false;
+  std::sort(manifests.begin(), manifests.end());
+  std::sort(others.begin(), others.end());
+  for (const auto* list : {&others, &manifests})
+    for (const auto& p : *list) {
+      fs::rename(p, fs::path(dir_) / p.filename(), ec);
+      if (ec) return remove(), false;
+    }
+  fs::remove(staging_, ec);
+  return true;
+}
+
+records::RunRecord RunSealer::record(const std::string& user, const std::string& month_key) const {
+  records::RunRecord rec{run_id_, user, created_at_, month_key, {}, {}, {}};
+  for (std::size_t i = 0; i < run_.batches.size() && i < run_.sealed.size(); ++i) {
+    const auto& s = run_.sealed[i];
+    records::add_sealed(rec, run_.batches[i], s.archive_sha256, s.manifest_sha256, s.tagmanifest_sha256);
+  }
+  return rec;
+}
+
+void RunSealer::remove() const {
+  std::error_code ec;
+  fs::remove(fs::path(dir_) / "run.json", ec);
+  const std::string prefix = run_id_ + "-B";
+  std::vector<fs::path> manifests, others;
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    (name.find(".manifest.json") != std::string::npos && name.find(".sig") == std::string::npos ? manifests : others)
+        .push_back(entry.path());
+  }
+  for (const auto& p : manifests) fs::remove(p, ec);
+  for (const auto& p : others) fs::remove(p, ec);
+}
+
+}  // namespace tsuchi::seal

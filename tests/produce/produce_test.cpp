@@ -1,0 +1,98 @@
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "barcode/barcode.hpp"
+#include "core/mynumber.hpp"
+#include "produce/produce.hpp"
+
+using namespace tsuchi;
+
+namespace {
+
+produce::Inputs demo() {
+  const std::string ex = std::string(TSUCHI_DATA_DIR) + "/examples/";
+  auto in = produce::load({ex + "cases.csv", ex + "fees.toml", ex + "municipality.toml"}, TSUCHI_DATA_DIR);
+  REQUIRE_FALSE(has_errors(in.problems));
+  return in;
+}
+
+// A 5-digit 番地 whose customer-barcode data (postcode + 番地) is 12 digits that pass the My Number
+// check digit: about 1 address in 11 in a rural month.
+std::string address_with_my_number_shaped_code(const std::string& postal, std::string& data) {
+  for (int n = 10000; n < 20000; ++n) {
+    const std::string address = "熊谷市上之" + std::to_string(n);
+    const auto code = barcode::customer_code(postal, address);
+    if (code && code->data.size() == 12 && mynumber::valid(code->data)) {
+      data = code->data;
+      return address;
+    }
+  }
+  FAIL("no address gives such a code");
+  return {};
+}
+
+produce::Result run(produce::Inputs& in, const mynumber::Guard* guard, std::string* insertion = nullptr) {
+  produce::Options opt;
+  opt.data_dir = TSUCHI_DATA_DIR;
+  opt.run_id = "R20250901";
+  opt.pdf_date = "2025-09-01T00:00:00";
+  opt.threads = 2;
+  opt.progress = false;
+  opt.my_numbers = guard;
+  return produce::produce(in, opt, [&](const produce::Batch& b) {
+    if (insertion) *insertion += b.insertion_csv;
+    return std::string();
+  });
+}
+
+}  // namespace
+
+TEST_CASE("a customer-barcode code that passes the check digit by chance does not stop a month; an input My Number does") {
+  std::string data;
+  auto in = demo();
+  const std::string postal = in.cases[0].postal_code;
+  const std::string address = address_with_my_number_shaped_code(postal, data);
+  for (auto& c : in.cases)
+    if (c.guardian_atena_no == in.cases[0].guardian_atena_no) c.address = address;
+
+  mynumber::Guard others;
+  others.add("123456789018");  // a valid My Number (examples/cases.csv) that is printed nowhere
+  std::string insertion;
+  const auto honest = run(in, &others, &insertion);
+  CHECK_FALSE(has_errors(honest.problems));
+  CHECK(insertion.find(data + "/") != std::string::npos);  // the code is in the insertion list
+
+  auto again = demo();
+  for (auto& c : again.cases)
+    if (c.guardian_atena_no == again.cases[0].guardian_atena_no) c.address = address;
+  mynumber::Guard leaked;
+  leaked.add(data);  // as if the input had this number as someone's My Number
+  const auto stopped = run(again, &leaked);
+  REQUIRE(has_errors(stopped.problems));
+  CHECK(stopped.problems.back().reason.find("insertion.csv holds a My Number of the input") != std::string::npos);
+  CHECK(format(stopped.problems.back()).find(data) == std::string::npos);  // never repeated in a message
+}
+
+TEST_CASE("records: one envelope's ids, counts and amounts, no names") {
+  auto in = demo();
+  produce::Options opt;
+  opt.data_dir = TSUCHI_DATA_DIR;
+  opt.run_id = "R20250901";
+  opt.progress = false;
+  const auto r = produce::produce(in, opt, [](const produce::Batch&) { return std::string(); });
+  REQUIRE_FALSE(has_errors(r.problems));
+  int envelopes = 0, slips = 0, notices = 0;
+  for (const auto& b : r.batches) {
+    CHECK(b.summary.counts.envelopes == static_cast<int>(b.summary.envelopes.size()));
+    CHECK(b.summary.counts.slips == static_cast<int>(b.summary.slips.size()));
+    CHECK(b.summary.counts.notices == static_cast<int>(b.summary.notices.size()));
+    for (const auto& s : b.summary.slips) CHECK(s.envelope_id.rfind(b.summary.batch_id + "/", 0) == 0);
+    envelopes += b.summary.counts.envelopes, slips += b.summary.counts.slips, notices += b.summary.counts.notices;
+  }
+  // examples/cases.csv: 14 children (rows) of 9 guardians (distinct guardian_atena_no).
+  CHECK(envelopes == 9);
+  CHECK(notices == 14);
+  CHECK(r.totals.envelopes == 9);
+  CHECK(r.totals.slips == slips);
+}
