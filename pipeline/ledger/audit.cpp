@@ -21,7 +21,7 @@ std::string canonical(const AuditRecord& r, std::int64_t seq) {
 }
 
 std::string hash_with_seq(const AuditRecord& r, std::int64_t seq) {
-  return sha256_hex(r.prev_hash + canonical(r, seq));
+  return digest::sha256_hex(r.prev_hash + canonical(r, seq));
 }
 
 const char* weekday_name(int w) {

@@ -372,7 +372,7 @@ Checked<ImportSummary> Ledger::import_certificate(const CertificateRequest& req,
       return;
     }
     const std::string* bytes = &file.value;
-    std::string sha = sha256_hex(*bytes);
+    std::string sha = digest::sha256_hex(*bytes);
     out.objects.push_back("file:" + sha);
     auto bad = [&](const char* option, const std::string& value, const std::string& why) {
       out.problems.push_back(error_at(req.file, 0, 0, option, value, why));

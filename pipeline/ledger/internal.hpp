@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/digest.hpp"
 #include "ledger/ledger.hpp"
 #include "ledger/sqlite.hpp"
 
@@ -18,7 +19,6 @@ struct Db {
 
 inline constexpr const char* kGenesisHash = "0000000000000000000000000000000000000000000000000000000000000000";
 
-std::string sha256_hex(std::string_view bytes);
 // Whole file into memory; nullopt when it cannot be read.
 std::optional<std::string> read_file(const std::string& path);
 

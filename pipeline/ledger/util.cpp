@@ -1,4 +1,3 @@
-#include <sodium.h>
 
 #include <filesystem>
 #include <fstream>
@@ -7,14 +6,6 @@
 #include "ledger/internal.hpp"
 
 namespace tsuchi::ledger {
-
-std::string sha256_hex(std::string_view bytes) {
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-  char hex[crypto_hash_sha256_BYTES * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-  return hex;
-}
 
 std::optional<std::string> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
