@@ -103,4 +103,19 @@ std::optional<YearMonth> parse_year_month(std::string_view s) {
   return YearMonth{y, m};
 }
 
+std::optional<int> parse_hh_mm(std::string_view s) {
+  int h, m;
+  if (s.size() != 5 || s[2] != ':' || !digits(s, 0, 2, h) || !digits(s, 3, 2, m) || h > 23 || m > 59)
+    return std::nullopt;
+  return h * 60 + m;
+}
+
+std::optional<int> parse_utc_offset(std::string_view s) {
+  if (s == "Z") return 0;
+  if (s.size() != 6 || (s[0] != '+' && s[0] != '-')) return std::nullopt;
+  auto hm = parse_hh_mm(s.substr(1));
+  if (!hm || *hm > 14 * 60) return std::nullopt;
+  return s[0] == '-' ? -*hm : *hm;
+}
+
 }  // namespace tsuchi
