@@ -244,21 +244,19 @@ class CasesParser {
     std::string value(Col k) const { return kSchema[k].personal ? "" : shown(text[k]); }
   };
 
-  // No column may hold a My Number: an exact match of the my_number column (read in full first,
-  // before the rows), or any number passing the check digit.
-  void check_my_numbers(Row& row) {
+  // No column may hold a My Number: an exact match of the my_number column (read in full before
+  // the rows), or any number passing the check digit. False after reporting one.
+  bool my_number_free(Row& row, Col k) {
     const auto& guard = result_.value.my_numbers;
-    for (int k = 0; k < kColumnCount; ++k) {
-      if (k == kMyNumber || !row.present[k]) continue;
-      const std::string& t = row.text[k];
-      const auto found = mynumber::find(t);
-      if (!found && !guard.contains(t)) continue;
-      // Quote the masked value; a personal column only the masked number; nothing if still revealing.
-      std::string quoted = kSchema[k].personal ? (found ? found->digits.substr(0, 4) + "********" : "") : shown(t);
-      if (guard.contains(quoted)) quoted.clear();
-      row.error(static_cast<Col>(k), std::move(quoted), "holds a My Number; a My Number must never be printed or stored");
-      row.present[k] = false;
-    }
+    const std::string& t = row.text[k];
+    const auto found = mynumber::find(t);
+    if (!found && !guard.contains(t)) return true;
+    // Quote the masked value; of a personal column only the masked number; nothing if still revealing.
+    std::string quoted = kSchema[k].personal ? (found ? found->digits.substr(0, 4) + "********" : "") : shown(t);
+    if (guard.contains(quoted)) quoted.clear();
+    row.error(k, std::move(quoted), "holds a My Number; a My Number must never be printed or stored");
+    row.present[k] = false;
+    return false;
   }
 
   void check_row(Row& row) {
@@ -267,13 +265,12 @@ class CasesParser {
     auto& t = row.text;
     auto has = [&](Col k) { return row.present[k]; };
 
-    check_my_numbers(row);
-    // Printed text: nothing a printer cannot show.
-    for (int k = 0; k < kColumnCount; ++k) {
-      if (!kSchema[k].printed || !has(static_cast<Col>(k))) continue;
+    // Never a My Number in any column; in printed text nothing a printer cannot show.
+    for (int i = 0; i < kColumnCount; ++i) {
+      const auto k = static_cast<Col>(i);
+      if (k == kMyNumber || !has(k) || !my_number_free(row, k) || !kSchema[k].printed) continue;
       if (auto cc = control_character(t[k], k == kReason))
-        row.error(static_cast<Col>(k), code_point_label(*cc),
-                  "contains a control character (a tab or line break), which cannot be printed");
+        row.error(k, code_point_label(*cc), "contains a control character (a tab or line break), which cannot be printed");
     }
     for (Col k : {kCaseId, kChildAtenaNo, kGuardianAtenaNo, kHouseholdNo, kBracket})
       if (has(k))

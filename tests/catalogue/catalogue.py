@@ -315,7 +315,7 @@ ROWS = [
         "$TMP/case/in.csv:1: error: missing column status", "tsuchi import worklog: refused"]),
     Row("worklog", "a million columns", {"in.csv": b"batch_id" + b",x" * 999999 + b"\n"},
         ["import", "worklog", "@in.csv", "--as", "tanaka"], 1, [
-        "$TMP/case/in.csv:1: error: the row has more than the limit of 1000 fields",
+        "$TMP/case/in.csv:1: error: the record has 1000000 fields, more than the limit of 1000",
         "tsuchi import worklog: refused"]),
     Row("worklog", "a 2 GB line (sparse file)", {"in.csv": sparse(2 << 30)},
         ["import", "worklog", "@in.csv", "--as", "tanaka"], 1, [
@@ -335,7 +335,7 @@ ROWS = [
         "tsuchi import returns: refused"]),
     imported("returns", "a row with an extra field", "envelope_id,reason,at",
              ["%s,refused,%s,x" % (ENV, T)], [
-        "$TMP/case/in.csv:2: error: the row has 4 fields, the header has 3", "tsuchi import returns: refused"]),
+        "$TMP/case/in.csv:2: error: the record has 4 fields but the header has 3", "tsuchi import returns: refused"]),
     # ---- receipt ----
     imported("receipt", "an archive hash that does not match", "batch_id,archive_sha256,received_at,received_by",
              ["%s,%s,%s,desk-1" % (BATCH, "0" * 64, T)], [
@@ -347,7 +347,7 @@ ROWS = [
         "tsuchi import receipt: refused"]),
     imported("receipt", "a quoted field never closed", "batch_id,archive_sha256,received_at,received_by",
              ['%s,"abc,%s,desk-1' % (BATCH, T)], [
-        "$TMP/case/in.csv:2: error: a quoted field is never closed", "tsuchi import receipt: refused"]),
+        '$TMP/case/in.csv:2:2: error: archive_sha256 "": a quoted field starts here but its closing quote is missing', "tsuchi import receipt: refused"]),
     # ---- certificate import arguments ----
     certificate("a day that does not exist", [
         '$TMP/case/cert.pdf: error: --date "2025-02-30": must be a date YYYY-MM-DD',

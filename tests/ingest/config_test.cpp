@@ -270,7 +270,7 @@ TEST_CASE("a minimal municipality gets the documented defaults; unknown keys are
 TEST_CASE("unreadable configuration files are reported, not thrown") {
   auto f = load_fees(kExamples + "no-such-fees.toml");
   REQUIRE(f.problems.size() == 1);
-  CHECK(f.problems[0].reason.rfind("cannot read the file", 0) == 0);
+  CHECK(f.problems[0].reason == "file not found");
   auto m = load_municipality(kExamples + "no-such-municipality.toml");
   REQUIRE(m.problems.size() == 1);
   CHECK(m.problems[0].line == 0);
