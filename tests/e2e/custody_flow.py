@@ -76,7 +76,9 @@ with tempfile.TemporaryDirectory(prefix="tsuchi-custody-") as tmp:
     p = run("approve", out, "--as", "tanaka", "--municipality", MUNI, env=env, want=1)
     check("user tanaka does not have the approver role" in p.stderr, "staff cannot approve")
     both = tmp / "roles.toml"
-    both.write_text('[roles]\nstaff = ["tanaka"]\napprover = ["sato", "tanaka"]\n')
+    # The whole municipality.toml with other roles: it is read by the one shared reader, every key checked.
+    both.write_text(MUNI.read_text(encoding="utf-8").replace('staff      = ["tanaka", "suzuki"]', 'staff      = ["tanaka"]')
+                    .replace('approver   = ["sato"]', 'approver   = ["sato", "tanaka"]'), encoding="utf-8")
     p = run("approve", out, "--as", "tanaka", "--municipality", both, env=env, want=1)
     check(f"user tanaka made run {run_id}; a second person must approve it" in p.stderr, "the maker cannot approve")
     if not (out / "review.txt").exists():

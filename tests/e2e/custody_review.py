@@ -107,7 +107,9 @@ with tempfile.TemporaryDirectory(prefix="tsuchi-review-") as tmp:
     tmp = Path(tmp)
     out = tmp / "run"
     roles = tmp / "roles.toml"  # sato may approve, and so may the maker: only "never your own run" stops her
-    roles.write_text('[roles]\nstaff = ["tanaka"]\napprover = ["sato", "yamada"]\n')
+    # The whole municipality.toml with other roles: it is read by the one shared reader, every key checked.
+    roles.write_text(MUNI.read_text(encoding="utf-8").replace('staff      = ["tanaka", "suzuki"]', 'staff      = ["tanaka"]')
+                    .replace('approver   = ["sato"]', 'approver   = ["sato", "yamada"]'), encoding="utf-8")
 
     run("keygen", "--out", tmp / "city")
     run("run", "--demo", "--out", out, "--as", "sato", "--month", "2025-09", "--run-id", "R20250901",

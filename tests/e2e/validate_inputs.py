@@ -69,7 +69,7 @@ with tempfile.TemporaryDirectory() as d:
 
     # (name, cases rows or raw bytes, line, column name or None, text that must appear)
     bad = [
-        ("bad encoding", good.encode()[:-40] + b"\xff\xfe\x80" + good.encode()[-40:], 4, None, "not valid UTF-8"),
+        ("bad encoding", good.encode()[:-40] + b"\xff\xfe\x80" + good.encode()[-40:], 4, None, "not UTF-8 or CP932"),
         ("missing column", csv_text([r[:-2] + r[-1:] for r in GOOD],
                                     HEADER[:-2] + HEADER[-1:]).encode(), 1, "period_end", "period_end"),
         ("duplicate case_id", csv_text(GOOD + [row(child_atena_no="500009")]), 5, "case_id", "1001"),
