@@ -2,8 +2,11 @@
 
 #include <cstdio>
 
+#include "core/mynumber.hpp"
+
 namespace tsuchi {
 
+// Defence in depth: whatever a stage put in a message, a My Number in it is shown masked.
 std::string format(const Diagnostic& d) {
   std::string s = d.file;
   if (d.line > 0) s += ":" + std::to_string(d.line);
@@ -11,8 +14,8 @@ std::string format(const Diagnostic& d) {
   s += ": ";
   s += d.severity == Diagnostic::Severity::error ? "error: " : "warning: ";
   if (!d.column_name.empty()) s += d.column_name + " ";
-  if (!d.value.empty() || !d.column_name.empty()) s += "\"" + d.value + "\": ";
-  s += d.reason;
+  if (!d.value.empty() || !d.column_name.empty()) s += "\"" + mynumber::mask(d.value) + "\": ";
+  s += mynumber::mask(d.reason);
   return s;
 }
 
