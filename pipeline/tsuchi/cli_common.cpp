@@ -80,6 +80,7 @@ Inputs load_and_validate(const InputPaths& in, const std::string& data) {
   for (auto* ps : {&cases.problems, &fees.problems, &muni.problems})
     r.problems.insert(r.problems.end(), ps->begin(), ps->end());
   r.cases = std::move(cases.value.cases);
+  r.my_numbers = std::make_shared<const mynumber::Guard>(std::move(cases.value.my_numbers));
   r.fees = std::move(fees.value);
   r.municipality = std::move(muni.value);
   if (fees.ok()) {

@@ -223,6 +223,7 @@ void add_run(CLI::App& app, Action& action) {
         // Moving would be cheaper, but the sink sees the batch as const: the copy lives only in memory.
         spec.payload.push_back({b.pdf_name, b.pdf});
         spec.payload.push_back({"insertion.csv", b.insertion_csv});
+        spec.my_numbers = in.my_numbers.get();
         auto res = seal::seal_batch(spec, sealing.value, staging.string());
         if (!res.ok()) {
           std::string msg;

@@ -3,6 +3,7 @@
 #pragma once
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "ingest/ingest.hpp"
@@ -25,6 +26,7 @@ struct Inputs {
   ingest::FeeSchedules fees;
   ingest::Municipality municipality;
   Diagnostics problems;
+  std::shared_ptr<const mynumber::Guard> my_numbers;  // the input's My Numbers as keyed digests (seal's scan)
 };
 // Reads and validates IN completely (SPEC §6), including font coverage.
 Inputs load_and_validate(const InputPaths& in, const std::string& data_dir);
