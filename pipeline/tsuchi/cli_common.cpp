@@ -99,17 +99,11 @@ Inputs load_and_validate(const InputPaths& in, const std::string& data) {
     auto ts = typeset::Typesetter::create(data, r.municipality);
     r.problems.insert(r.problems.end(), ts.problems.begin(), ts.problems.end());
     if (ts.ok()) {
-      const struct {
-        const char* name;
-        std::string ingest::Case::*field;
-      } fields[] = {
-          {"child_name", &ingest::Case::child_name},       {"guardian_name", &ingest::Case::guardian_name},
-          {"address", &ingest::Case::address},             {"address_building", &ingest::Case::address_building},
-          {"facility_name", &ingest::Case::facility_name}, {"reason", &ingest::Case::reason},
-      };
+      // The printed columns of the Case schema (ingest::case_schema) are the ones fonts must cover.
       for (const auto& c : r.cases)
-        for (const auto& f : fields)
-          for (const auto& m : ts.value->missing(c.*f.field)) {
+        for (const auto& f : ingest::case_schema()) {
+          if (!f.printed) continue;
+          for (const auto& m : ts.value->missing(c.*std::get<std::string ingest::Case::*>(f.member))) {
             Diagnostic d;
             d.file = in.cases;
             d.line = c.line;
@@ -124,6 +118,7 @@ Inputs load_and_validate(const InputPaths& in, const std::string& data) {
                                          : "no configured font can draw this character");
             r.problems.push_back(std::move(d));
           }
+        }
     }
   }
   return r;
