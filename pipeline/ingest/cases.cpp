@@ -29,7 +29,7 @@ enum Col {
 };
 
 using C = Case;
-// In the order of the Col enum above (checked where the schema is first used).
+// In the order of the Col enum above (tests/ingest checks it against the header of SPEC §3).
 const std::vector<CaseField> kSchema{
     //  name                required personal printed exact  member
     {"case_id",             true,  false, false, false, &C::case_id},

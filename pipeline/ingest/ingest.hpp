@@ -2,9 +2,9 @@
 // reported at once. Font coverage is checked by typeset; the command merges both lists.
 #pragma once
 #include <map>
-#include <variant>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "core/config.hpp"
