@@ -2,11 +2,10 @@
 // envelopes, reviewed, approved and handed over, in an in-memory ledger made fresh for every
 // input (so no input depends on what an earlier one stored).
 #pragma once
-#include <sodium.h>
-
 #include <fstream>
 #include <string>
 
+#include "core/digest.hpp"
 #include "fuzz/support.hpp"
 #include "ledger/ledger.hpp"
 
@@ -15,14 +14,6 @@ namespace tsuchi::fuzz {
 inline const std::string kRun = "R20250901";
 inline const std::string kBatch = "R20250901-B001";
 inline const std::string kArchiveSha = "3b0c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f80912";
-
-inline std::string hex_sha256(const std::string& bytes) {
-  unsigned char d[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(d, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-  char hex[sizeof d * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, d, sizeof d);
-  return hex;
-}
 
 class LedgerFixture {
  public:
@@ -39,7 +30,7 @@ class LedgerFixture {
   ledger::Ledger fresh() const {
     auto l = ledger::Ledger::open(":memory:", [] { return std::string("2025-09-01T01:00:00Z"); });
     if (!l.ok()) violated("cannot open an in-memory ledger");
-    ledger::BatchRecord b{kBatch, kArchiveSha, hex_sha256(manifest_), std::string(64, 'a'), {}};
+    ledger::BatchRecord b{kBatch, kArchiveSha, digest::sha256_hex(manifest_), std::string(64, 'a'), {}};
     ledger::RunRecord run{kRun, "tanaka", "2025-09-01T00:30:00Z", "2025-09", {}, {}, {}};
     for (int i = 1; i <= 4; ++i) {
       const std::string id = envelope(i);

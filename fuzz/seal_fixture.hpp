@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "core/digest.hpp"
 #include "fuzz/support.hpp"
 #include "seal/seal.hpp"
 
@@ -22,13 +23,7 @@ inline std::string read_all(const std::string& path) {
   return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
 }
 
-inline std::string sha256_hex(std::string_view bytes) {
-  unsigned char d[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(d, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-  char hex[sizeof d * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, d, sizeof d);
-  return hex;
-}
+using digest::sha256_hex;
 
 class Signer {
  public:

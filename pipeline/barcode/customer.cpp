@@ -4,36 +4,11 @@
 #include <array>
 
 #include "barcode/barcode.hpp"
+#include "core/utf8.hpp"
 
 namespace tsuchi::barcode {
 
 namespace {
-
-// --- UTF-8 ---
-// Hand-written: this stage links only core and zint, and needs no more than code points.
-std::u32string decode_utf8(std::string_view s) {
-  std::u32string out;
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    const int extra = b < 0x80 ? 0 : (b & 0xE0) == 0xC0 ? 1 : (b & 0xF0) == 0xE0 ? 2 : (b & 0xF8) == 0xF0 ? 3 : -1;
-    char32_t c = extra == 0 ? b : extra == 1 ? (b & 0x1F) : extra == 2 ? (b & 0x0F) : (b & 0x07);
-    bool ok = extra >= 0 && i + static_cast<std::size_t>(extra) < s.size();
-    for (int k = 1; ok && k <= extra; ++k) {
-      const auto cb = static_cast<unsigned char>(s[i + k]);
-      ok = (cb & 0xC0) == 0x80;
-      c = (c << 6) | (cb & 0x3F);
-    }
-    if (!ok) {
-      out.push_back(U'\uFFFD');  // stays text, so it separates like any other non-kept character
-      ++i;
-      continue;
-    }
-    out.push_back(c);
-    i += static_cast<std::size_t>(extra) + 1;
-  }
-  return out;
-}
 
 bool is_digit(char32_t c) { return c >= U'0' && c <= U'9'; }
 bool is_letter(char32_t c) { return c >= U'A' && c <= U'Z'; }
@@ -171,7 +146,7 @@ std::vector<Token> tokenize(std::u32string_view s) {
 // The address number (住所表示番号) from the whole address: everything before its first number is
 // taken to be the prefecture, city and town name (町域), as no KEN_ALL data is at hand.
 std::string address_number(std::string_view address) {
-  const auto ts = tokenize(normalise(decode_utf8(address)));
+  const auto ts = tokenize(normalise(utf8::decode(address)));
   auto it = std::find_if(ts.begin(), ts.end(), [](const Token& t) { return t.kind == Token::number && !t.name_part; });
   std::string raw;
   for (; it != ts.end(); ++it) {
@@ -222,7 +197,7 @@ constexpr double kBarWidth = 0.6, kPitch = 1.2, kLong = 3.6, kSemiLong = 2.4, kT
 
 std::optional<std::string> normalize_postal_code(std::string_view postal_code) {
   std::string digits;
-  for (char32_t c : normalise(decode_utf8(postal_code))) {
+  for (char32_t c : normalise(utf8::decode(postal_code))) {
     if (is_digit(c))
       digits += static_cast<char>(c);
     else if (c != U'-' && c != U' ')

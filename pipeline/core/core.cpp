@@ -2,8 +2,11 @@
 
 #include <cstdio>
 
+#include "core/mynumber.hpp"
+
 namespace tsuchi {
 
+// Defence in depth: whatever a stage put in a message, a My Number in it is shown masked.
 std::string format(const Diagnostic& d) {
   std::string s = d.file;
   if (d.line > 0) s += ":" + std::to_string(d.line);
@@ -11,8 +14,8 @@ std::string format(const Diagnostic& d) {
   s += ": ";
   s += d.severity == Diagnostic::Severity::error ? "error: " : "warning: ";
   if (!d.column_name.empty()) s += d.column_name + " ";
-  if (!d.value.empty() || !d.column_name.empty()) s += "\"" + d.value + "\": ";
-  s += d.reason;
+  if (!d.value.empty() || !d.column_name.empty()) s += "\"" + mynumber::mask(d.value) + "\": ";
+  s += mynumber::mask(d.reason);
   return s;
 }
 
@@ -101,6 +104,21 @@ std::optional<YearMonth> parse_year_month(std::string_view s) {
   if (s.size() != 7 || s[4] != '-' || !digits(s, 0, 4, y) || !digits(s, 5, 2, m) || y < 1 || m < 1 || m > 12)
     return std::nullopt;
   return YearMonth{y, m};
+}
+
+std::optional<int> parse_hh_mm(std::string_view s) {
+  int h, m;
+  if (s.size() != 5 || s[2] != ':' || !digits(s, 0, 2, h) || !digits(s, 3, 2, m) || h > 23 || m > 59)
+    return std::nullopt;
+  return h * 60 + m;
+}
+
+std::optional<int> parse_utc_offset(std::string_view s) {
+  if (s == "Z") return 0;
+  if (s.size() != 6 || (s[0] != '+' && s[0] != '-')) return std::nullopt;
+  auto hm = parse_hh_mm(s.substr(1));
+  if (!hm || *hm > 14 * 60) return std::nullopt;
+  return s[0] == '-' ? -*hm : *hm;
 }
 
 }  // namespace tsuchi

@@ -66,6 +66,10 @@ Date last_day(const YearMonth& ym);
 // Strict parsers: nullopt unless the text is exactly YYYY-MM-DD / YYYY-MM and the date exists.
 std::optional<Date> parse_date(std::string_view s);
 std::optional<YearMonth> parse_year_month(std::string_view s);
+// "08:30" -> 510 minutes after midnight (00:00..23:59); nullopt otherwise.
+std::optional<int> parse_hh_mm(std::string_view s);
+// "+09:00" / "-05:30" / "Z" -> minutes east of UTC (at most 14 hours).
+std::optional<int> parse_utc_offset(std::string_view s);
 
 // Japanese fiscal year (年度) runs April..March.
 inline int fiscal_year(const YearMonth& ym) { return ym.month >= 4 ? ym.year : ym.year - 1; }

@@ -86,26 +86,6 @@ std::string case_reference(const std::string& case_id, int width) {
 
 }  // namespace
 
-// ---- Calendar ----
-
-Calendar::Calendar(std::vector<Date> holidays) : holidays_(std::move(holidays)) {
-  std::sort(holidays_.begin(), holidays_.end());
-}
-
-bool Calendar::is_business_day(const Date& d) const {
-  const int wd = weekday(d);
-  if (wd == 0 || wd == 6) return false;
-  // 年末年始: municipal offices are closed 12/29–1/3 by law (地方自治法 §4-2), whatever the holiday list says.
-  if ((d.month == 12 && d.day >= 29) || (d.month == 1 && d.day <= 3)) return false;
-  return !std::binary_search(holidays_.begin(), holidays_.end(), d);
-}
-
-Date Calendar::next_business_day_on_or_after(const Date& d) const {
-  Date x = d;
-  while (!is_business_day(x)) x = add_days(x, 1);
-  return x;
-}
-
 Date due_date(const YearMonth& billed, const ingest::Municipality& m, const Calendar& cal) {
   YearMonth ym = billed;
   for (int i = 0; i < m.due_month_offset; ++i) ym = ym.next();

@@ -3,10 +3,13 @@
 #include <string>
 #include <vector>
 
+#include "core/calendar.hpp"
 #include "core/core.hpp"
 #include "ingest/ingest.hpp"
 
 namespace tsuchi::decide {
+
+using Calendar = tsuchi::Calendar;  // the shared calendar of core/calendar.hpp
 
 struct MonthlyFee {
   YearMonth month;
@@ -44,15 +47,6 @@ struct Decision {
   std::vector<Slip> slips;         // by month; none for account transfer or a 0-yen month
 };
 
-// Business days from the municipality's holiday list; 12/29–1/3 and weekends are always closed.
-class Calendar {
- public:
-  explicit Calendar(std::vector<Date> holidays);
-  bool is_business_day(const Date& d) const;
-  Date next_business_day_on_or_after(const Date& d) const;
- private:
-  std::vector<Date> holidays_;  // sorted
-};
 
 // 納期限: the last day of the billed month + due_month_offset months, moved to the next business day.
 Date due_date(const YearMonth& billed, const ingest::Municipality& m, const Calendar& cal);

@@ -4,17 +4,21 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
+#include "core/config.hpp"
 #include "core/core.hpp"
+#include "core/csv.hpp"
+#include "core/mynumber.hpp"
 
 namespace tsuchi::ingest {
 
 enum class CareNeed { none, standard, short_time };  // 保育標準時間 / 保育短時間
 enum class NoticeKind { decision, change };           // 決定 / 変更
-enum class Encoding { detect, utf8, cp932 };
+using Encoding = csv::Encoding;
 
-// One row of cases.csv. my_number is dropped while reading and never stored anywhere.
+// One row of cases.csv. my_number never lands here: it is kept only as a keyed digest (CasesFile::my_numbers).
 struct Case {
   int line = 0;  // physical line in cases.csv where the record starts (for messages)
   std::string case_id;           // 認定番号
@@ -39,81 +43,45 @@ struct Case {
   Date decision_date;
   YearMonth period_start, period_end;  // inclusive
   std::string reason;            // change reason, optional
+  bool operator==(const Case&) const = default;
 };
 
-struct Bracket {
-  std::string code;
-  std::string label;
-  Yen standard = 0;    // type-3 monthly user charge, 保育標準時間
-  Yen short_time = 0;  // 保育短時間
-};
+// The configuration model lives in core (read once for ingest, ledger and report).
+using Bracket = tsuchi::Bracket;
+using Schedule = tsuchi::Schedule;
+using FeeSchedules = tsuchi::FeeSchedules;
+using Contact = tsuchi::Contact;
+using OfficeHours = tsuchi::OfficeHours;
+using Roles = tsuchi::Roles;
+using Municipality = tsuchi::Municipality;
+using tsuchi::load_fees;
+using tsuchi::load_municipality;
+using tsuchi::parse_fees;
+using tsuchi::parse_municipality;
 
-struct Schedule {
-  YearMonth effective_from;
-  int line = 0;                         // line of its [[schedule]] in fees.toml (for messages)
-  Yen rounding = 10;                    // reduced amounts round down to a multiple of this
-  std::vector<double> child_order_factor{1.0};  // 1st, 2nd, 3rd-and-later; the last repeats
-  Yen side_dish_monthly = 0;            // 副食費
-  std::vector<Bracket> brackets;
-  const Bracket* find(const std::string& code) const;
+// The Case schema, declared once: it drives parsing, the printed-text checks, font coverage and packing.
+struct CaseField {
+  const char* name;  // the cases.csv column
+  bool required;     // must be in the header
+  bool personal;     // its text never appears in a message (only a code point, or nothing)
+  bool printed;      // free text printed on paper: no control characters, the fonts must cover it
+  bool exact;        // kept exactly as given, surrounding spaces included (names)
+  // The member it fills; monostate for my_number, which is never stored.
+  std::variant<std::monostate, std::string Case::*, Date Case::*, YearMonth Case::*, int Case::*, bool Case::*,
+               CareNeed Case::*, NoticeKind Case::*>
+      member;
 };
+const std::vector<CaseField>& case_schema();
 
-struct FeeSchedules {
-  std::vector<Schedule> schedules;  // sorted by effective_from
-  // The schedule in force in `month`, or nullptr if the month precedes every schedule.
-  const Schedule* in_force(const YearMonth& month) const;
-};
-
-struct Contact {
-  std::string department;  // 担当課
-  std::string section;     // 係
-  std::string address;
-  std::string phone;
-  std::string extension;   // 内線
-  std::string hours;       // 受付時間, free text
-};
-
-struct OfficeHours {
-  int start_minute = 8 * 60 + 30;  // minutes after midnight, local time
-  int end_minute = 17 * 60 + 15;
-  std::vector<int> weekdays{1, 2, 3, 4, 5};  // 0 = Sunday
-};
-
-struct Roles {
-  std::vector<std::string> staff, approver, supervisor;
-};
-
-struct Municipality {
-  std::string file;          // path it was read from; relative paths below resolve against its folder
-  std::string city_name;     // 熊谷市
-  std::string mayor_title;   // 熊谷市長
-  std::string mayor_name;    // optional
-  std::string seal_image;    // absolute path to the PNG of the official seal (公印)
-  std::string appeal_text;   // 教示, paragraphs separated by blank lines
-  std::string subject_name = "保育料";  // 科目
-  std::string subject_code = "01";      // 2 digits, opens the payment reference
-  Contact contact;
-  // Convenience-store collection (SPEC §5, barcodes.md §1).
-  std::string gs1_issuer_code;          // 6 digits (company prefix without the leading 4)
-  std::string gs1_free_prefix;          // collection agent sub-code, may be empty
-  Yen store_ceiling = 300000;
-  int store_deadline_days = 0;          // store deadline = due date + this many days (0 = same day)
-  // Due date (納期限): the last day of `due_month_offset` months after the billed month,
-  // moved to the next business day.
-  int due_month_offset = 0;
-  std::vector<Date> holidays;           // national holidays; 12/29–1/3 are always closed
-  bool allow_plain_ivs = false;         // plain glyph allowed where no font has the IVS (warning)
-  int batch_size = 500;
-  OfficeHours office_hours;
-  Roles roles;
-  std::string signing_key;              // path to the city's Ed25519 secret key
-  std::string signing_public_key;
-  std::string contractor_public_key;    // path; empty = no sealed key file
-  int certificate_due_days = 30;
-};
+// A compact, self-delimiting serialisation of a Case (every schema field and the line), for keeping
+// a run's cases in memory; unpack(pack(c)) == c. Not a file format: same build only.
+std::string pack(const Case& c);
+Case unpack(std::string_view packed);
 
 struct CasesFile {
   std::vector<Case> cases;
+  // Every 12-digit value of the my_number column, as keyed digests: the leak scans' exact matches.
+  mynumber::Guard my_numbers;
   std::vector<std::string> header;  // as read, for messages about a field from later stages
   int column_of(std::string_view name) const;  // 1-based, 0 when absent
 };
@@ -125,12 +93,6 @@ Checked<CasesFile> load_cases(const std::string& path, Encoding enc = Encoding::
 // Same, from bytes already in memory (`name` is used in messages).
 Checked<CasesFile> parse_cases(std::string_view bytes, const std::string& name,
                                        Encoding enc = Encoding::detect);
-Checked<FeeSchedules> load_fees(const std::string& path);
-Checked<Municipality> load_municipality(const std::string& path);
-// Same, from text already in memory; `path` names the file in messages (and, for the
-// municipality, is the file whose folder relative paths resolve against).
-Checked<FeeSchedules> parse_fees(std::string_view toml, const std::string& path);
-Checked<Municipality> parse_municipality(std::string_view toml, const std::string& path);
 
 // Rules across files and rows (SPEC §6): unknown brackets, a month with no schedule in force,
 // one guardian with two addresses, care need required for type 2/3, and so on.

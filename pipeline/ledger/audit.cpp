@@ -21,7 +21,7 @@ std::string canonical(const AuditRecord& r, std::int64_t seq) {
 }
 
 std::string hash_with_seq(const AuditRecord& r, std::int64_t seq) {
-  return sha256_hex(r.prev_hash + canonical(r, seq));
+  return digest::sha256_hex(r.prev_hash + canonical(r, seq));
 }
 
 const char* weekday_name(int w) {
@@ -42,10 +42,8 @@ std::string outside_hours(const std::string& utc, const OfficeHours& h) {
   int minute = (((utc[11] - '0') * 10 + (utc[12] - '0')) * 60 + (utc[14] - '0') * 10 + (utc[15] - '0') +
                 h.utc_offset_minutes % 1440 + 1440) % 1440;
   std::string local = day.iso() + " " + hhmm(minute) + " local time";
-  if ((day.month == 12 && day.day >= 29) || (day.month == 1 && day.day <= 3))
-    return local + ": year-end closure (12/29–1/3)";
-  if (std::find(h.holidays.begin(), h.holidays.end(), day) != h.holidays.end())
-    return local + ": a public holiday";
+  if (Calendar::year_end_closure(day)) return local + ": year-end closure (12/29–1/3)";
+  if (h.calendar.is_holiday(day)) return local + ": a public holiday";
   int w = weekday(day);
   if (std::find(h.weekdays.begin(), h.weekdays.end(), w) == h.weekdays.end())
     return local + ": " + weekday_name(w) + " is not an office day";

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <map>
 
+#include "core/csv.hpp"
 #include "ledger/internal.hpp"
 
 namespace tsuchi::ledger {
@@ -46,29 +47,59 @@ std::optional<int> parse_count(const std::string& s) {
   return v;
 }
 
-// One CSV file with its required columns, field access by name, and problems at file:line:column.
-struct Sheet {
-  std::string path;
-  CsvFile csv;
-  Diagnostics& problems;
+// One contractor CSV read through the shared reader (core/csv.hpp), records streamed one at a
+// time, fields by column name, problems at file:line:column.
+class Sheet {
+ public:
+  // Reads the file; unusable (unreadable, too large, no header, a required column missing) sets
+  // the refusal. The file's SHA-256 names exactly the bytes read in the audit record.
+  Sheet(const std::string& path, const std::vector<std::string>& required, Outcome& out)
+      : path_(path), problems_(out.problems) {
+    auto bytes = read_file_limited(path, kMaxContractorFileBytes);
+    if (!bytes.ok()) {
+      problems_.insert(problems_.end(), bytes.problems.begin(), bytes.problems.end());
+      out.refusal = "refused: unreadable file";
+      return;
+    }
+    bytes_ = std::move(bytes.value);
+    sha256_ = digest::sha256_hex(bytes_);
+    reader_.emplace(bytes_, path_, problems_);
+    bool usable = reader_->ok();
+    for (const auto& name : required)
+      if (usable && reader_->column_of(name) < 0) {
+        problems_.push_back(error_at(path_, reader_->header_line(), 0, "", "", "missing column " + name));
+        usable = false;
+      }
+    if (!usable) {
+      reader_.reset();
+      out.refusal = "refused: unreadable file";
+      return;
+    }
+    out.objects.push_back("file:" + sha256_);
+  }
+  Sheet(const Sheet&) = delete;
+  Sheet& operator=(const Sheet&) = delete;
 
-  // Trimmed field `name` of `rec`; empty when the column is absent.
-  std::string get(const CsvRecord& rec, const char* name) const {
-    int c = csv.column(name);
-    return c >= 0 && c < static_cast<int>(rec.fields.size()) ? trim(rec.fields[c]) : std::string();
-  }
-  void bad(const CsvRecord& rec, const char* name, const std::string& value, const std::string& why) const {
-    problems.push_back(error_at(path, rec.line, csv.column(name) + 1, name, value, why));
-  }
-  bool width_ok(const CsvRecord& rec) const {
-    if (rec.fields.size() == csv.header.size()) return true;
-    problems.push_back(error_at(path, rec.line, 0, "", "",
-                                "the row has " + std::to_string(rec.fields.size()) + " fields, the header has " +
-                                    std::to_string(csv.header.size())));
+  bool ok() const { return reader_.has_value(); }
+  const std::string& sha256() const { return sha256_; }
+  bool has_column(const char* name) const { return reader_->column_of(name) >= 0; }
+
+  // The next record whose fields are usable (others are reported by the reader and skipped).
+  bool next(csv::Record& rec) {
+    while (reader_->next(rec))
+      if (rec.whole) return true;
     return false;
   }
+  // Trimmed field `name` of `rec`; empty when the column is absent.
+  std::string get(const csv::Record& rec, const char* name) const {
+    int c = reader_->column_of(name);
+    return c >= 0 && c < static_cast<int>(rec.fields.size()) ? trim(rec.fields[c]) : std::string();
+  }
+  void bad(const csv::Record& rec, const char* name, const std::string& value, const std::string& why) const {
+    problems_.push_back(error_at(path_, rec.line, reader_->column_of(name) + 1, name, value, why));
+  }
   // A required field: reported when empty.
-  std::optional<std::string> need(const CsvRecord& rec, const char* name) const {
+  std::optional<std::string> need(const csv::Record& rec, const char* name) const {
     auto v = get(rec, name);
     if (v.empty()) {
       bad(rec, name, v, "required");
@@ -76,29 +107,21 @@ struct Sheet {
     }
     return v;
   }
-  std::optional<std::string> time(const CsvRecord& rec, const char* name) const {
+  std::optional<std::string> time(const csv::Record& rec, const char* name) const {
     auto v = need(rec, name);
     if (!v) return std::nullopt;
     auto t = normalize_time(*v);
     if (!t) bad(rec, name, *v, "must be an ISO-8601 time with its offset, e.g. 2025-09-03T10:15:00+09:00");
     return t;
   }
-};
 
-// Reads a contractor CSV into `csv`; returns the file's SHA-256 (for the audit record), or
-// nullopt when the file or its header is unusable.
-std::optional<std::string> load(const std::string& path, const std::vector<std::string>& required, Outcome& out,
-                                CsvFile& csv) {
-  auto f = read_csv(path, required);
-  out.problems.insert(out.problems.end(), f.problems.begin(), f.problems.end());
-  if (!f.ok()) {
-    out.refusal = "refused: unreadable file";
-    return std::nullopt;
-  }
-  csv = std::move(f.value);
-  out.objects.push_back("file:" + csv.file_sha256);
-  return csv.file_sha256;
-}
+ private:
+  std::string path_;
+  Diagnostics& problems_;
+  std::string bytes_;  // the reader reads these in place
+  std::string sha256_;
+  std::optional<csv::Reader> reader_;
+};
 
 struct BatchRow {
   std::string archive_sha256;
@@ -198,11 +221,9 @@ Checked<ImportSummary> Ledger::import_receipt(const std::string& path, const Act
   if (!db_) return {{}, {error(path_, "the ledger is not open")}};
   r.problems = audited(*db_, clock_, path_, {who.user, "import receipt", {}, ""}, [&](Outcome& out) {
     if (!check_role(who, out)) return;
-    CsvFile csv;
-    if (!load(path, {"batch_id", "archive_sha256", "received_at", "received_by"}, out, csv)) return;
-    Sheet sh{path, csv, out.problems};
-    for (const auto& rec : csv.records) {
-      if (!sh.width_ok(rec)) continue;
+    Sheet sh(path, {"batch_id", "archive_sha256", "received_at", "received_by"}, out);
+    if (!sh.ok()) return;
+    for (csv::Record rec; sh.next(rec);) {
       auto batch_id = sh.need(rec, "batch_id");
       auto hash = sh.need(rec, "archive_sha256");
       auto at = sh.time(rec, "received_at");
@@ -240,10 +261,9 @@ Checked<ImportSummary> Ledger::import_worklog(const std::string& path, const Act
   if (!db_) return {{}, {error(path_, "the ledger is not open")}};
   r.problems = audited(*db_, clock_, path_, {who.user, "import worklog", {}, ""}, [&](Outcome& out) {
     if (!check_role(who, out)) return;
-    CsvFile csv;
-    auto file_sha = load(path, {"batch_id", "envelope_id", "status", "sheets", "at"}, out, csv);
-    if (!file_sha) return;
-    Sheet sh{path, csv, out.problems};
+    Sheet sh(path, {"batch_id", "envelope_id", "status", "sheets", "at"}, out);
+    if (!sh.ok()) return;
+    const std::string* file_sha = &sh.sha256();
     struct Row {
       int line;
       std::string envelope_id, status;
@@ -251,8 +271,7 @@ Checked<ImportSummary> Ledger::import_worklog(const std::string& path, const Act
       std::string at, postal_category;
     };
     std::map<std::string, std::vector<Row>> by_batch;
-    for (const auto& rec : csv.records) {
-      if (!sh.width_ok(rec)) continue;
+    for (csv::Record rec; sh.next(rec);) {
       auto batch_id = sh.need(rec, "batch_id");
       auto env = sh.need(rec, "envelope_id");
       auto status = sh.need(rec, "status");
@@ -310,19 +329,17 @@ Checked<ImportSummary> Ledger::import_returns(const std::string& path, const Act
   if (!db_) return {{}, {error(path_, "the ledger is not open")}};
   r.problems = audited(*db_, clock_, path_, {who.user, "import returns", {}, ""}, [&](Outcome& out) {
     if (!check_role(who, out)) return;
-    CsvFile csv;
-    if (!load(path, {"envelope_id", "reason", "at"}, out, csv)) return;
-    Sheet sh{path, csv, out.problems};
+    Sheet sh(path, {"envelope_id", "reason", "at"}, out);
+    if (!sh.ok()) return;
     struct Row {
       std::string envelope_id, batch_id, reason, at, action;
     };
     std::vector<Row> rows;
-    for (const auto& rec : csv.records) {
-      if (!sh.width_ok(rec)) continue;
+    for (csv::Record rec; sh.next(rec);) {
       auto env = sh.need(rec, "envelope_id");
       auto reason = sh.need(rec, "reason");
       auto at = sh.time(rec, "at");
-      std::string action = csv.column("action") >= 0 ? sh.get(rec, "action") : "";
+      std::string action = sh.has_column("action") ? sh.get(rec, "action") : "";
       if (action.empty()) action = "open";
       std::optional<std::string> batch;
       if (env && !(batch = envelope_batch(db_->conn, *env))) sh.bad(rec, "envelope_id", *env, "no such envelope in the ledger");
@@ -372,7 +389,7 @@ Checked<ImportSummary> Ledger::import_certificate(const CertificateRequest& req,
       return;
     }
     const std::string* bytes = &file.value;
-    std::string sha = sha256_hex(*bytes);
+    std::string sha = digest::sha256_hex(*bytes);
     out.objects.push_back("file:" + sha);
     auto bad = [&](const char* option, const std::string& value, const std::string& why) {
       out.problems.push_back(error_at(req.file, 0, 0, option, value, why));

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/digest.hpp"
 #include "ledger/ledger.hpp"
 #include "ledger/sqlite.hpp"
 
@@ -18,7 +19,6 @@ struct Db {
 
 inline constexpr const char* kGenesisHash = "0000000000000000000000000000000000000000000000000000000000000000";
 
-std::string sha256_hex(std::string_view bytes);
 // Whole file into memory; nullopt when it cannot be read.
 std::optional<std::string> read_file(const std::string& path);
 
@@ -53,25 +53,9 @@ Diagnostic error_at(const std::string& file, int line, int column, const std::st
 Diagnostic warning(const std::string& file, const std::string& reason);
 Diagnostic sql_failure(const std::string& ledger_path, const std::exception& e);
 
-// RFC 4180 CSV (quotes, CRLF or LF, UTF-8 BOM), each record with the physical line it starts on.
-// Written here because the ledger links only core, and the contractor files are small.
-struct CsvRecord {
-  int line = 0;
-  std::vector<std::string> fields;
-};
-struct CsvFile {
-  std::vector<std::string> header;
-  std::vector<CsvRecord> records;
-  std::string file_sha256;  // of exactly the bytes parsed (for the audit record)
-  int column(std::string_view name) const;  // 0-based index, -1 when absent
-};
 // Limits on contractor files (output_spec/limits.md): far above any real file, below harm.
 inline constexpr std::uint64_t kMaxContractorFileBytes = 128u << 20;
-inline constexpr std::size_t kMaxCsvFields = 1000;
 inline constexpr std::uint64_t kMaxCertificateBytes = 64u << 20;
-Checked<CsvFile> read_csv(const std::string& path, const std::vector<std::string>& required_columns);
-// The same from bytes in memory; `path` names the file in messages.
-Checked<CsvFile> parse_csv(std::string_view bytes, const std::string& path, const std::vector<std::string>& required_columns);
 // Whole file into memory, refused (with a message naming the limit) when larger than `limit`.
 Checked<std::string> read_file_limited(const std::string& path, std::uint64_t limit);
 

@@ -255,7 +255,7 @@ Diagnostics Ledger::approve(const std::string& run_dir, const Actor& who) {
                     "approver made the run");
     auto review = read_file(review_txt);
     if (!review) return refuse(review_txt, "no review sheet: run `tsuchi review " + run_dir + "` first", "no review");
-    std::string review_sha = sha256_hex(*review);
+    std::string review_sha = digest::sha256_hex(*review);
     // When `tsuchi review` recorded its sheet, approve exactly that sheet; else the sheet must name the run.
     sql::Stmt q(db_->conn,
                 "SELECT details FROM custody_events WHERE kind = 'reviewed' AND batch_id = ? ORDER BY id DESC LIMIT 1");
@@ -279,7 +279,7 @@ Diagnostics Ledger::approve(const std::string& run_dir, const Actor& who) {
       const std::string manifest = (fs::path(run_dir) / (b + ".manifest.json")).string();
       auto bytes = read_file(manifest);
       if (!bytes) return refuse(manifest, "missing: the run folder does not hold batch " + b, "batch file missing");
-      if (sha256_hex(*bytes) != m.text(0))
+      if (digest::sha256_hex(*bytes) != m.text(0))
         return refuse(manifest, "differs from the manifest sealed for batch " + b, "manifest differs");
     }
     out.objects.push_back("review:" + review_sha);

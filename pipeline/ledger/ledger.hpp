@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "core/calendar.hpp"
+#include "core/config.hpp"
 #include "core/core.hpp"
 #include "core/records.hpp"
 
@@ -22,13 +24,9 @@ using records::NoticeRecord;
 using records::RunRecord;
 using records::SlipRecord;
 
-// ---- what the ledger reads from municipality.toml ----
-struct OfficeHours {
-  bool configured = false;  // no [office_hours] table: nothing is flagged
-  int start_minute = 8 * 60 + 30, end_minute = 17 * 60 + 15;  // local time, [start, end)
-  std::vector<int> weekdays{1, 2, 3, 4, 5};                   // 0 = Sunday
-  std::vector<Date> holidays;                                 // [holidays] dates; 12/29–1/3 always closed
-  int utc_offset_minutes = 9 * 60;                            // [office_hours] utc_offset, JST by default
+// ---- what the ledger takes from municipality.toml (read once: core/config.hpp) ----
+struct OfficeHours : tsuchi::OfficeHours {
+  Calendar calendar;  // [holidays] dates; 12/29–1/3 always closed
 };
 struct Policy {
   std::vector<std::string> staff, approver, supervisor;  // [roles]
@@ -37,7 +35,8 @@ struct Policy {
   bool has_any_role(const std::string& user) const;
   bool is_approver(const std::string& user) const;
 };
-// Reads only [roles], [office_hours], [holidays] and [batch] certificate_due_days.
+Policy policy_of(const Municipality& m);
+// Reads municipality.toml with the shared reader (every key checked) and keeps the policy.
 Checked<Policy> load_policy(const std::string& municipality_toml);
 
 // The acting user and, when --municipality was given, the roles to check them against.

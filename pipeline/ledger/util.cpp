@@ -1,4 +1,3 @@
-#include <sodium.h>
 
 #include <filesystem>
 #include <fstream>
@@ -7,14 +6,6 @@
 #include "ledger/internal.hpp"
 
 namespace tsuchi::ledger {
-
-std::string sha256_hex(std::string_view bytes) {
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-  char hex[crypto_hash_sha256_BYTES * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-  return hex;
-}
 
 std::optional<std::string> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -64,12 +55,6 @@ Diagnostic sql_failure(const std::string& ledger_path, const std::exception& e) 
   return error(ledger_path, std::string("ledger database error: ") + e.what());
 }
 
-int CsvFile::column(std::string_view name) const {
-  for (std::size_t i = 0; i < header.size(); ++i)
-    if (header[i] == name) return static_cast<int>(i);
-  return -1;
-}
-
 Checked<std::string> read_file_limited(const std::string& path, std::uint64_t limit) {
   Checked<std::string> r;
   std::error_code ec;
@@ -85,91 +70,6 @@ Checked<std::string> read_file_limited(const std::string& path, std::uint64_t li
     return r;
   }
   r.value = std::move(*bytes);
-  return r;
-}
-
-Checked<CsvFile> read_csv(const std::string& path, const std::vector<std::string>& required) {
-  auto bytes = read_file_limited(path, kMaxContractorFileBytes);
-  if (!bytes.ok()) return {{}, bytes.problems};
-  return parse_csv(bytes.value, path, required);
-}
-
-Checked<CsvFile> parse_csv(std::string_view bytes, const std::string& path, const std::vector<std::string>& required) {
-  Checked<CsvFile> r;
-  r.value.file_sha256 = sha256_hex(bytes);
-  std::string_view s = bytes;
-  if (s.substr(0, 3) == "\xEF\xBB\xBF") s.remove_prefix(3);
-
-  std::vector<CsvRecord> rows;
-  CsvRecord cur{1, {}};
-  std::string field;
-  int line = 1;
-  bool quoted = false, any = false;
-  auto end_record = [&] {
-    cur.fields.push_back(std::move(field));
-    field.clear();
-    // A blank line is no record (files often end with one).
-    if (!(cur.fields.size() == 1 && cur.fields[0].empty())) rows.push_back(std::move(cur));
-    cur = CsvRecord{line, {}};
-    any = false;
-  };
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (quoted) {
-      if (c == '"') {
-        if (i + 1 < s.size() && s[i + 1] == '"') {
-          field += '"';
-          ++i;
-        } else {
-          quoted = false;
-        }
-      } else {
-        if (c == '\n') ++line;
-        field += c;
-      }
-      continue;
-    }
-    if (c == '"' && field.empty()) {
-      quoted = any = true;
-    } else if (c == ',') {
-      cur.fields.push_back(std::move(field));
-      field.clear();
-      any = true;
-      // Columns are looked up by name per field, so a million of them would cost minutes.
-      if (cur.fields.size() >= kMaxCsvFields) {
-        r.problems.push_back(error_at(path, cur.line, 0, "", "",
-                                      "the row has more than the limit of " + std::to_string(kMaxCsvFields) + " fields"));
-        return r;
-      }
-    } else if (c == '\r' && i + 1 < s.size() && s[i + 1] == '\n') {
-      continue;
-    } else if (c == '\n') {
-      ++line;
-      end_record();
-    } else {
-      field += c;
-      any = true;
-    }
-  }
-  if (quoted) {
-    r.problems.push_back(error_at(path, cur.line, 0, "", "", "a quoted field is never closed"));
-    return r;
-  }
-  if (any || !field.empty()) end_record();
-
-  if (rows.empty()) {
-    r.problems.push_back(error_at(path, 1, 0, "", "", "empty file: a header row is required"));
-    return r;
-  }
-  r.value.header = rows.front().fields;
-  for (auto& h : r.value.header) {
-    while (!h.empty() && (h.back() == ' ' || h.back() == '\t')) h.pop_back();
-    while (!h.empty() && (h.front() == ' ' || h.front() == '\t')) h.erase(h.begin());
-  }
-  for (const auto& name : required)
-    if (r.value.column(name) < 0)
-      r.problems.push_back(error_at(path, 1, 0, "", "", "missing column " + name));
-  r.value.records.assign(std::make_move_iterator(rows.begin() + 1), std::make_move_iterator(rows.end()));
   return r;
 }
 

@@ -22,17 +22,11 @@ std::string code_points(const std::u32string& s) {
 Diagnostics font_coverage(const Inputs& in, const ingest::CasesFile& file, const std::string& cases_path,
                           const typeset::Typesetter& ts) {
   Diagnostics out;
-  const struct {
-    const char* name;
-    std::string ingest::Case::*field;
-  } fields[] = {
-      {"child_name", &ingest::Case::child_name},       {"guardian_name", &ingest::Case::guardian_name},
-      {"address", &ingest::Case::address},             {"address_building", &ingest::Case::address_building},
-      {"facility_name", &ingest::Case::facility_name}, {"reason", &ingest::Case::reason},
-  };
+  // The printed columns of the Case schema are the ones the fonts must cover.
   for (const auto& c : in.cases)
-    for (const auto& f : fields)
-      for (const auto& m : ts.missing(c.*f.field)) {
+    for (const auto& f : ingest::case_schema()) {
+      if (!f.printed) continue;
+      for (const auto& m : ts.missing(c.*std::get<std::string ingest::Case::*>(f.member))) {
         Diagnostic d;
         d.file = cases_path;
         d.line = c.line;
@@ -47,6 +41,7 @@ Diagnostics font_coverage(const Inputs& in, const ingest::CasesFile& file, const
                                      : "no configured font can draw this character");
         out.push_back(std::move(d));
       }
+    }
   return out;
 }
 
@@ -60,7 +55,7 @@ Inputs load(const InputFiles& files, const std::string& data_dir) {
   for (auto* ps : {&cases.problems, &fees.problems, &muni.problems})
     r.problems.insert(r.problems.end(), ps->begin(), ps->end());
   r.cases = std::move(cases.value.cases);
-  // TODO(merge): r.my_numbers = std::move(cases.value.my_numbers);  (CasesFile gains the guard on the RULES branch)
+  r.my_numbers = std::move(cases.value.my_numbers);
   r.fees = std::move(fees.value);
   r.municipality = std::move(muni.value);
   if (fees.ok()) {

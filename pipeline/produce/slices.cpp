@@ -20,7 +20,7 @@ void check_slice(InFlight& f, int s, int worker, const Options& opt) {
   preflight::Options po;
   po.first_page = s * kSlicePages;
   po.page_count = kSlicePages;
-  // TODO(merge): po.my_numbers = opt.my_numbers;  (preflight::Options gains the guard on the DISPLAY branch)
+  po.my_numbers = opt.my_numbers;
   auto& reader = f.readers[static_cast<std::size_t>(worker)];
   if (!reader) reader = std::make_unique<preflight::Reader>(f.batch.pdf);
   f.slices[static_cast<std::size_t>(s)] = reader->check(f.doc, po);

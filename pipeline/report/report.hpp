@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/config.hpp"
 #include "core/core.hpp"
-#include "ingest/ingest.hpp"
 #include "ledger/ledger.hpp"
 
 namespace tsuchi::text {
@@ -75,7 +75,7 @@ struct ReviewSheet {
 };
 
 struct ReviewOptions {
-  const ingest::FeeSchedules* fees = nullptr;  // nullptr: amounts are not checked against a schedule
+  const FeeSchedules* fees = nullptr;  // nullptr: amounts are not checked against a schedule
   std::string prepared_by, prepared_at;        // who asked for the sheet and when (ISO-8601 UTC)
 };
 inline constexpr std::size_t kTopChanges = 20;  // changes and case lists printed on the sheet
@@ -89,7 +89,7 @@ Checked<std::string> review_pdf(const ReviewSheet& s, const text::TextEngine& te
 // Every amount a slip of `month` may carry under `fees`: each bracket's standard and short
 // charge times each child-order factor (reduced amounts rounded down), or no charge, each with
 // or without the side-dish fee. Empty when no schedule is in force in that month.
-std::vector<Yen> schedule_amounts(const ingest::FeeSchedules& fees, const YearMonth& month);
+std::vector<Yen> schedule_amounts(const FeeSchedules& fees, const YearMonth& month);
 
 // ---- Certificate form (SPEC §9) ----
 

@@ -28,8 +28,8 @@ Yen ReviewSheet::billed_total() const {
   return n;
 }
 
-std::vector<Yen> schedule_amounts(const ingest::FeeSchedules& fees, const YearMonth& month) {
-  const ingest::Schedule* s = fees.in_force(month);
+std::vector<Yen> schedule_amounts(const FeeSchedules& fees, const YearMonth& month) {
+  const Schedule* s = fees.in_force(month);
   if (!s) return {};
   // Recomputed here rather than taken from decide: the check must not share the code it checks.
   // Factors as ten-thousandths, as in the decision, so 0.7 × 41,000 is exactly 28,700.
@@ -113,7 +113,7 @@ Comparison compare(const ledger::Ledger& l, const ledger::RunInfo& self, const l
   return c;
 }
 
-std::vector<Anomaly> anomalies(const std::vector<ledger::SlipRecord>& slips, const ingest::FeeSchedules* fees) {
+std::vector<Anomaly> anomalies(const std::vector<ledger::SlipRecord>& slips, const FeeSchedules* fees) {
   std::vector<Anomaly> out;
   // Slips for account transfer: the guardian pays by direct debit, a slip would bill twice.
   for (const auto& s : slips)
@@ -138,7 +138,7 @@ std::vector<Anomaly> anomalies(const std::vector<ledger::SlipRecord>& slips, con
       why = "0 yen or less";
     } else if (fees) {
       auto ym = parse_year_month(s.month);
-      const ingest::Schedule* sched = ym ? fees->in_force(*ym) : nullptr;
+      const Schedule* sched = ym ? fees->in_force(*ym) : nullptr;
       if (!sched) {
         why = "no schedule in force";
       } else {

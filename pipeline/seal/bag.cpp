@@ -14,7 +14,7 @@ struct Algorithm {
   std::size_t hex_len;
   std::string (*digest)(std::string_view);
 };
-constexpr Algorithm kAlgorithms[] = {{"sha256", 64, detail::sha256_hex}, {"sha512", 128, detail::sha512_hex}};
+constexpr Algorithm kAlgorithms[] = {{"sha256", 64, digest::sha256_hex}, {"sha512", 128, digest::sha512_hex}};
 
 std::vector<std::string_view> lines_of(std::string_view text) {
   std::vector<std::string_view> out;

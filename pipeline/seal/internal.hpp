@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/digest.hpp"
 #include "seal/seal.hpp"
 
 namespace tsuchi::seal::detail {
@@ -19,12 +20,6 @@ inline Diagnostic error(std::string file, std::string reason, std::string value 
   d.reason = std::move(reason);
   return d;
 }
-
-std::string hex(std::string_view bytes);
-std::string sha256(std::string_view bytes);  // raw 32 bytes
-std::string sha256_hex(std::string_view bytes);
-std::string sha512_hex(std::string_view bytes);
-std::string random_hex(std::size_t bytes);
 
 // Owns a file descriptor.
 class Fd {
@@ -58,9 +53,6 @@ enum class KeyFile { signing_public, signing_secret, contractor_public, contract
 std::string key_file_text(KeyFile kind, std::string_view raw32);
 // The raw 32-byte key (public key, Ed25519 seed, or X25519 scalar).
 Checked<std::string> read_key_file(const std::string& path, KeyFile kind);
-
-// Position of a stand-alone 12-digit number passing the My Number (個人番号) check digit.
-std::optional<std::size_t> find_my_number(std::string_view text);
 
 // ISO-8601 "YYYY-MM-DDTHH:MM:SSZ" -> seconds since the epoch.
 std::optional<std::int64_t> parse_utc(std::string_view s);

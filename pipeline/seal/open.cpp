@@ -138,7 +138,7 @@ Checked<std::string> read_passphrase(const OpenRequest& req, const std::string& 
     r.problems.push_back(error(req.archive, "this batch was sealed without a contractor key: use its B.key file"));
     return r;
   }
-  if (!m.contractor_key_sha256.empty() && m.contractor_key_sha256 != detail::sha256_hex(pk)) {
+  if (!m.contractor_key_sha256.empty() && m.contractor_key_sha256 != digest::sha256_hex(pk)) {
     r.problems.push_back(error(req.secret_key, "this batch was sealed to a different contractor key"));
     return r;
   }
@@ -269,7 +269,7 @@ Checked<Manifest> read_manifest(const std::string& manifest_path, const std::str
     // A hint only: the claimed key id is read from the unverified manifest.
     auto j = nlohmann::json::parse(text.value, nullptr, false);
     if (j.is_object() && j.contains("signing_key_sha256") && j["signing_key_sha256"].is_string() &&
-        j["signing_key_sha256"].get<std::string>() != detail::sha256_hex(pk.value))
+        j["signing_key_sha256"].get<std::string>() != digest::sha256_hex(pk.value))
       why += " (the manifest names another signing key)";
     else
       why += ": the manifest or its signature was changed";
@@ -277,7 +277,7 @@ Checked<Manifest> read_manifest(const std::string& manifest_path, const std::str
     return r;
   }
   r = parse_manifest(text.value, manifest_path);
-  if (r.ok() && r.value.signing_key_sha256 != detail::sha256_hex(pk.value))
+  if (r.ok() && r.value.signing_key_sha256 != digest::sha256_hex(pk.value))
     r.problems.push_back(error(manifest_path, "signing_key_sha256 does not name the key that signed it"));
   return r;
 }
@@ -314,7 +314,7 @@ Checked<VerifiedBatch> verify_batch(const OpenRequest& req) {
   if (std::error_code size_ec; fs::file_size(archive, size_ec) != man.archive_bytes && !size_ec) return fail(archive, changed);
   auto zip = detail::read_file(archive, req.limits.max_archive_bytes);
   if (!zip.ok()) return {{}, zip.problems};
-  if (zip.value.size() != man.archive_bytes || detail::sha256_hex(zip.value) != man.archive_sha256)
+  if (zip.value.size() != man.archive_bytes || digest::sha256_hex(zip.value) != man.archive_sha256)
     return fail(archive, changed);
 
   auto pass = read_passphrase(req, stem + ".key.sealed", man);
@@ -336,7 +336,7 @@ Checked<VerifiedBatch> verify_batch(const OpenRequest& req) {
   auto problems = check_bag(entries.value, man.batch_id);
   r.problems.insert(r.problems.end(), problems.begin(), problems.end());
   for (const auto& f : entries.value)
-    if (f.name == "tagmanifest-sha256.txt" && detail::sha256_hex(f.bytes) != man.tagmanifest_sha256)
+    if (f.name == "tagmanifest-sha256.txt" && digest::sha256_hex(f.bytes) != man.tagmanifest_sha256)
       fail(archive, "tagmanifest-sha256.txt does not match the signed manifest's tagmanifest_sha256");
   // bag-info.txt must tell the same story as the signed manifest.
   auto info = bag_info(entries.value);
@@ -380,7 +380,7 @@ Checked<OpenedBatch> open_batch(const OpenRequest& req, const std::string& out_d
     return r;
   }
   // Written to a hidden temp folder and renamed, so the bag appears whole or not at all.
-  std::string tmp = (fs::path(out_dir) / ("." + res.manifest.batch_id + ".open-" + detail::random_hex(8))).string();
+  std::string tmp = (fs::path(out_dir) / ("." + res.manifest.batch_id + ".open-" + digest::random_hex(8))).string();
   if (::mkdir(tmp.c_str(), 0700) != 0) {
     r.problems.push_back(error(tmp, "cannot create: " + detail::strerror_now()));
     return r;

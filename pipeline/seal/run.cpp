@@ -74,7 +74,7 @@ std::string RunSealer::seal(const records::BatchSummary& batch, std::vector<Payl
   spec.total = batch.total;
   spec.counts = batch.counts;
   spec.payload = std::move(payload);
-  // TODO(merge): spec.my_numbers = my_numbers_;  (BatchSpec gains the guard on the RULES branch)
+  spec.my_numbers = my_numbers_;
   auto res = seal_batch(spec, keys_, staging_);
   if (!res.ok()) {
     std::string msg;

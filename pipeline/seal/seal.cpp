@@ -78,7 +78,7 @@ Checked<KeyPairFiles> keygen(const std::string& prefix, KeyKind kind) {
   std::string pub_text = detail::key_file_text(sign ? detail::KeyFile::signing_public : detail::KeyFile::contractor_public, pk);
   std::string sec_text = detail::key_file_text(sign ? detail::KeyFile::signing_secret : detail::KeyFile::contractor_secret, secret32);
   sodium_memzero(secret32.data(), secret32.size());
-  r.value.fingerprint = detail::sha256_hex(pk);
+  r.value.fingerprint = digest::sha256_hex(pk);
 
   // O_EXCL with the final mode: an existing key is never overwritten, and the secret is never
   // readable by others, not even for the moment between creating and a chmod.
@@ -136,8 +136,8 @@ Diagnostics check_spec(const BatchSpec& s) {
   // Checked first, and never echoed: these ids go into file names and the manifest. The manifest's
   // other fields are digests and counts made here (hex digests may hold digit runs by chance).
   for (const auto* id : {&s.batch_id, &s.run_id, &s.tool_version})
-    if (detail::find_my_number(*id))
-      out.push_back(error("batch", "batch id, run id or tool version holds a 12-digit number that passes the My Number check digit"));
+    if (s.my_numbers && s.my_numbers->contains(*id))
+      out.push_back(error("batch", "batch id, run id or tool version holds a My Number of the input"));
   if (!out.empty()) return out;
   const std::string where = "batch " + s.batch_id;
   if (!valid_id(s.batch_id, "_-"))
@@ -245,7 +245,7 @@ class Staging {
       if (!f.renamed) ::unlink(f.tmp.c_str());
   }
   bool add(const std::string& final_path, std::string_view bytes, mode_t mode, Diagnostics& out) {
-    std::string tmp = final_path + ".tmp-" + detail::random_hex(8);
+    std::string tmp = final_path + ".tmp-" + digest::random_hex(8);
     detail::Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
     if (fd.get() < 0) {
       out.push_back(error(tmp, "cannot create: " + detail::strerror_now()));
@@ -314,21 +314,25 @@ Checked<BatchResult> seal_batch(const BatchSpec& spec, const SealingKeys& keys, 
     r.problems.push_back(error("contractor key", "not a 32-byte X25519 public key"));
   if (!r.ok()) return r;
 
-  // SPEC §6: a 12-digit number passing the My Number check is a hard error in any output.
-  for (const auto& p : spec.payload) {
-    bool text = is_text(p.name);
-    if (detail::find_my_number(p.name) || (text && detail::find_my_number(p.bytes)))
-      r.problems.push_back(error("batch " + spec.batch_id + ": data/" + p.name,
-                                 "holds a 12-digit number that passes the My Number check digit"));
-  }
+  // SPEC §6: an input My Number is a hard error in any output (exact match against the run's digests).
+  const mynumber::Guard* guard = spec.my_numbers;
+  if (guard)
+    for (const auto& p : spec.payload)
+      if (guard->contains(p.name) || (is_text(p.name) && guard->contains(p.bytes)))
+        r.problems.push_back(error("batch " + spec.batch_id + ": data/" + p.name, "holds a My Number of the input"));
   if (!r.ok()) return r;
 
   auto bag = detail::make_bag(spec);
+  if (guard)
+    for (const auto& f : bag)
+      if (f.name.rfind("data/", 0) != 0 && guard->contains(f.bytes))
+        r.problems.push_back(error("batch " + spec.batch_id + ": " + f.name, "holds a My Number of the input"));
+  if (!r.ok()) return r;
   std::uint64_t payload_bytes = 0;
   for (const auto& p : spec.payload) payload_bytes += p.bytes.size();
 
   // 256 random bits as lowercase hex: survives shells, 7-Zip's -p and retyping.
-  std::string pass = detail::random_hex(32);
+  std::string pass = digest::random_hex(32);
   auto zip = build_zip(spec.batch_id, bag, pass, static_cast<time_t>(*detail::parse_utc(spec.created_at)));
   if (!zip.ok()) {
     sodium_memzero(pass.data(), pass.size());
@@ -349,11 +353,11 @@ Checked<BatchResult> seal_batch(const BatchSpec& spec, const SealingKeys& keys, 
   res.paths = batch_paths(out_dir, spec.batch_id);
   if (sealed.empty()) res.paths.sealed_key.clear();
   res.city_public_key = (fs::path(out_dir) / "city.pub").string();
-  res.archive_sha256 = detail::sha256_hex(zip.value);
+  res.archive_sha256 = digest::sha256_hex(zip.value);
   res.archive_bytes = zip.value.size();
   res.payload_bytes = payload_bytes;
   for (const auto& f : bag)
-    if (f.name == "tagmanifest-sha256.txt") res.tagmanifest_sha256 = detail::sha256_hex(f.bytes);
+    if (f.name == "tagmanifest-sha256.txt") res.tagmanifest_sha256 = digest::sha256_hex(f.bytes);
 
   const auto& c = spec.counts;
   nlohmann::ordered_json m;
@@ -378,12 +382,16 @@ Checked<BatchResult> seal_batch(const BatchSpec& spec, const SealingKeys& keys, 
   m["tagmanifest_sha256"] = res.tagmanifest_sha256;
   m["encryption"] = "zip-winzip-aes256";
   m["key_sealed"] = !sealed.empty();
-  m["signing_key_sha256"] = detail::sha256_hex(keys.signing_public);
-  if (!sealed.empty()) m["contractor_key_sha256"] = detail::sha256_hex(keys.contractor_public);
+  m["signing_key_sha256"] = digest::sha256_hex(keys.signing_public);
+  if (!sealed.empty()) m["contractor_key_sha256"] = digest::sha256_hex(keys.contractor_public);
   m["tool"] = "tsuchi";
   m["tool_version"] = spec.tool_version;
   std::string manifest = m.dump(2) + "\n";
-  res.manifest_sha256 = detail::sha256_hex(manifest);
+  if (guard && guard->contains(manifest)) {
+    r.problems.push_back(error("batch " + spec.batch_id + ": manifest", "holds a My Number of the input"));
+    return r;
+  }
+  res.manifest_sha256 = digest::sha256_hex(manifest);
   std::string sig(crypto_sign_BYTES, '\0');
   crypto_sign_detached(reinterpret_cast<unsigned char*>(sig.data()), nullptr,
                        reinterpret_cast<const unsigned char*>(manifest.data()), manifest.size(),

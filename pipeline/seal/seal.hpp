@@ -33,6 +33,10 @@ struct BatchSpec {
   BatchCounts counts;
   std::vector<PayloadFile> payload;
   std::string tool_version = TSUCHI_VERSION;
+  // The run's input My Numbers (keyed digests). Everything sealed (ids, file names, text payload,
+  // bag tag files, manifest) is scanned for an exact match; no check-digit heuristic here, since
+  // structured data (customer-barcode strings, ids) passes the check digit by chance (issue 10).
+  const mynumber::Guard* my_numbers = nullptr;
 };
 
 // Paths of key files as configured (municipality.toml [keys] or --signing-key/--contractor-key).

@@ -9,35 +9,6 @@
 
 namespace tsuchi::seal::detail {
 
-std::string hex(std::string_view bytes) {
-  std::string out(bytes.size() * 2 + 1, '\0');
-  sodium_bin2hex(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-  out.pop_back();
-  return out;
-}
-
-std::string sha256(std::string_view bytes) {
-  std::string out(crypto_hash_sha256_BYTES, '\0');
-  crypto_hash_sha256(reinterpret_cast<unsigned char*>(out.data()),
-                     reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-  return out;
-}
-
-std::string sha256_hex(std::string_view bytes) { return hex(sha256(bytes)); }
-
-std::string sha512_hex(std::string_view bytes) {
-  std::string out(crypto_hash_sha512_BYTES, '\0');
-  crypto_hash_sha512(reinterpret_cast<unsigned char*>(out.data()),
-                     reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-  return hex(out);
-}
-
-std::string random_hex(std::size_t n) {
-  std::string raw(n, '\0');
-  randombytes_buf(raw.data(), raw.size());
-  return hex(raw);
-}
-
 std::string strerror_now() { return std::strerror(errno); }
 
 Checked<std::string> read_file(const std::string& path, std::uint64_t limit) {
@@ -166,25 +137,6 @@ Checked<std::string> read_key_file(const std::string& path, KeyFile kind) {
   }
   sodium_memzero(der.data(), der.size());
   return r;
-}
-
-// ---- My Number ----
-// Duplicated from preflight's check: seal must not link the rendering stages, and the rule is tiny.
-std::optional<std::size_t> find_my_number(std::string_view s) {
-  auto digit = [&](std::size_t i) { return i < s.size() && s[i] >= '0' && s[i] <= '9'; };
-  for (std::size_t i = 0; i + 12 <= s.size(); ++i) {
-    if (!digit(i) || (i > 0 && digit(i - 1))) continue;
-    std::size_t n = 0;
-    while (digit(i + n)) ++n;
-    if (n == 12) {
-      int sum = 0;
-      for (int k = 1; k <= 11; ++k) sum += (s[i + 11 - k] - '0') * (k <= 6 ? k + 1 : k - 5);
-      int rem = sum % 11;
-      if (s[i + 11] - '0' == (rem <= 1 ? 0 : 11 - rem)) return i;
-    }
-    i += n;
-  }
-  return std::nullopt;
 }
 
 std::optional<std::int64_t> parse_utc(std::string_view s) {

@@ -1,11 +1,11 @@
 // `tsuchi review RUN_DIR` (SPEC §8) and `tsuchi certificate form BATCH` (SPEC §9): supervisor
 // documents from the ledger. Both write their files atomically and append an audit record.
-#include <sodium.h>
 
 #include <filesystem>
 #include <iostream>
 #include <memory>
 
+#include "core/digest.hpp"
 #include "ledger/ledger.hpp"
 #include "report/report.hpp"
 #include "seal/seal.hpp"
@@ -31,14 +31,6 @@ bool allowed(const std::string& command, const Common& c, ledger::Ledger& l, con
   std::cerr << "tsuchi " << command << ": user " << user << " has no role in " << c.municipality << "\n";
   print(command, l.append_audit({user, command, objects, "refused: no role"}));
   return false;
-}
-
-std::string sha256_hex(std::string_view bytes) {
-  unsigned char d[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(d, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-  char hex[sizeof d * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, d, sizeof d);
-  return hex;
 }
 
 }  // namespace
@@ -99,7 +91,7 @@ void add_review(CLI::App& app, Action& action) {
         std::cerr << "tsuchi review: cannot write review.txt / review.pdf in " << o->run_dir << "\n";
         return 1;
       }
-      const std::string sha = sha256_hex(text);
+      const std::string sha = digest::sha256_hex(text);
       if (auto ds = l->record_review(run_id, sha, user); has_errors(ds)) {
         print(name, ds);
         return 1;
@@ -157,7 +149,7 @@ void add_certificate(CLI::App& app, Action& action) {
         std::cerr << "tsuchi certificate form: cannot write " << o->out << "\n";
         return 1;
       }
-      if (auto ds = l->append_audit({user, name, {"batch:" + o->batch, "file:" + sha256_hex(pdf.value)}, "ok"});
+      if (auto ds = l->append_audit({user, name, {"batch:" + o->batch, "file:" + digest::sha256_hex(pdf.value)}, "ok"});
           has_errors(ds)) {
         print(name, ds);
         return 1;

@@ -26,7 +26,9 @@ with Test() as t:
     p = t.run("approve", out, "--as", "tanaka", "--municipality", t.municipality, want=1)
     t.check("user tanaka does not have the approver role" in p.stderr, "staff cannot approve", p.stderr)
     both = tmp / "roles.toml"
-    both.write_text('[roles]\nstaff = ["tanaka"]\napprover = ["sato", "tanaka"]\n')
+    # The whole municipality.toml with other roles: it is read by the one shared reader, every key checked.
+    both.write_text(t.municipality_here().replace('staff      = ["tanaka", "suzuki"]', 'staff      = ["tanaka"]')
+                    .replace('approver   = ["sato"]', 'approver   = ["sato", "tanaka"]'), encoding="utf-8")
     p = t.run("approve", out, "--as", "tanaka", "--municipality", both, want=1)
     t.check(f"user tanaka made run {run_id}; a second person must approve it" in p.stderr, "the maker cannot approve",
             p.stderr)

@@ -21,7 +21,9 @@ with Test() as t:
     tmp, out, MUNI, FEES = t.tmp, t.tmp / "run", t.municipality, t.fees
     run, check = t.run, t.check
     roles = tmp / "roles.toml"  # sato may approve, and so may the maker: only "never your own run" stops her
-    roles.write_text('[roles]\nstaff = ["tanaka"]\napprover = ["sato", "yamada"]\n')
+    # The whole municipality.toml with other roles: it is read by the one shared reader, every key checked.
+    roles.write_text(t.municipality_here().replace('staff      = ["tanaka", "suzuki"]', 'staff      = ["tanaka"]')
+                     .replace('approver   = ["sato"]', 'approver   = ["sato", "yamada"]'), encoding="utf-8")
 
     r = t.demo_run(out, "--month", "2025-09", "--run-id", "R20250901", user="sato")
     run_id, batches, envelopes, slips = r.run_id, r.batches, r.envelopes, r.slips

@@ -47,7 +47,7 @@ with Test() as t:
 
     # (name, cases rows or raw bytes, line, column name or None, text that must appear)
     bad = [
-        ("bad encoding", good.encode()[:-40] + b"\xff\xfe\x80" + good.encode()[-40:], 4, None, "not valid UTF-8"),
+        ("bad encoding", good.encode()[:-40] + b"\xff\xfe\x80" + good.encode()[-40:], 4, None, "not UTF-8 or CP932"),
         ("missing column", csv([r[:-2] + r[-1:] for r in GOOD],
                                     CASE_HEADER[:-2] + CASE_HEADER[-1:]).encode(), 1, "period_end", "period_end"),
         ("duplicate case_id", csv(GOOD + [case_row(child_atena_no="500009")]), 5, "case_id", "1001"),

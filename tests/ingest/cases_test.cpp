@@ -272,8 +272,7 @@ TEST_CASE("each kind of bad field gets one precise message") {
       {"guardian_name", " ", "", "is required"},
       {"guardian_atena_no", "", "", "is required"},
       {"address", "", "", "is required"},
-      {"address", "熊谷市宮町1-1 123456789018", "",
-       "holds a 12-digit number that passes the My Number check digit; a My Number must never be printed"},
+      {"address", "熊谷市宮町1-1 123456789018", "1234********", "holds a My Number; a My Number must never be printed or stored"},
       {"facility_name", "", "", "is required"},
       {"bracket", "", "", "is required"},
       {"child_atena_no", "", "", "is required"},
@@ -370,13 +369,13 @@ TEST_CASE("problems of the file's shape and encoding name line, column and bytes
       {"invalid UTF-8", header + "\n" + with("child_name", "山\xE7\x94田") + "\n", Encoding::utf8, 2, 3, "child_name",
        "0xE7 0x94", "these bytes are not valid UTF-8; if the file is Shift_JIS, read it as CP932"},
       {"invalid UTF-8, detected", header + "\n" + with("address", "熊谷市\xFF") + "\n", Encoding::detect, 2, 8,
-       "address", "0xFF", "these bytes are not valid UTF-8 (and the file is not valid CP932 either)"},
+       "address", "0xFF", "these bytes are not UTF-8 or CP932 text"},
       {"invalid CP932", replace_all(to_cp932(header + "\n" + with("guardian_name", "\x01") + "\n"), "\x01", "\x8E\x52\x85\x40"), Encoding::cp932, 2, 6,
        "guardian_name", "0x85 0x40", "these bytes are not valid CP932 (Windows Shift_JIS) text"},
       {"CP932 with a bad code, detected",
        replace_all(to_cp932(header + "\n" + with("guardian_name", "\x01") + "\n"), "\x01", "\x8E\x52\x85\x40"),
        Encoding::detect, 2, 6, "guardian_name", "0x85 0x40",
-       "these bytes are not valid CP932 (Windows Shift_JIS) text (and the file is not valid UTF-8 either)"},
+       "these bytes are not UTF-8 or CP932 text"},
       {"truncated CP932", replace_all(to_cp932(header + "\n" + with("facility_name", "\x01") + "\n"), "\x01", "\x8E\x52\x82"), Encoding::cp932, 2, 14,
        "facility_name", "0x82", "these bytes are not valid CP932 (Windows Shift_JIS) text"},
       {"UTF-8 BOM read as CP932", "\xEF\xBB\xBF" + header + "\n" + good + "\n", Encoding::cp932, 1, 0, "", "",
@@ -536,4 +535,116 @@ TEST_CASE("header-only files warn, unknown columns are ignored, column_of finds 
   CHECK(r.value.column_of("bracket") == 16);
   CHECK(r.value.column_of("extra") == 25);
   CHECK(r.value.column_of("nope") == 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// My Numbers at ingest (issue 10). Valid numbers from outside this code (tests/core/mynumber_test.cpp
+// names their sources): 621498320257, 614106526000, 123456789018. Near misses change one digit.
+
+TEST_CASE("a My Number in any column is refused, its value masked; near misses are accepted") {
+  struct Row {
+    const char* what;
+    std::map<std::string, std::string> change;  // column -> value, over base_row()
+    const char* column;                          // nullptr: accepted
+    const char* value;                           // as quoted in the message
+  };
+  const Row rows[] = {
+      {"valid My Number as case_id", {{"case_id", "621498320257"}}, "case_id", "6214********"},
+      {"grouped, in the address", {{"address", "熊谷市宮町1-1 6214 9832 0257"}}, "address", "6214********"},
+      {"in the reason", {{"reason", "申請 614106526000 による"}}, "reason", "6141********"},
+      {"full-width, in the building", {{"address_building", "６１４１０６５２６０００号室"}}, "address_building", "6141********"},
+      {"as child_atena_no", {{"child_atena_no", "614106526000"}}, "child_atena_no", "6141********"},
+      {"in the facility name", {{"facility_name", "ひまわり621498320257"}}, "facility_name", "ひまわり6214********"},
+      {"the row's own my_number swapped into household_no", {{"my_number", "621498320257"}, {"household_no", "621498320257"}},
+       "household_no", "6214********"},
+      // An input my_number that fails the check digit is still caught by the exact match, and not quoted.
+      {"an input number failing the check digit, swapped into household_no",
+       {{"my_number", "123456789010"}, {"household_no", "123456789010"}}, "household_no", ""},
+      {"near miss as case_id", {{"case_id", "621498320258"}}, nullptr, ""},
+      {"near miss in the address", {{"address", "熊谷市宮町1-1 614106526001"}}, nullptr, ""},
+      {"near miss in the reason", {{"reason", "123456789010"}}, nullptr, ""},
+      {"near miss as household_no", {{"household_no", "123456789118"}}, nullptr, ""},
+      {"13 digits", {{"household_no", "1621498320257"}}, nullptr, ""},
+  };
+  for (const auto& row : rows) {
+    CAPTURE(std::string(row.what));
+    auto v = base_row();
+    v["my_number"] = "";
+    for (const auto& [k, x] : row.change) v[k] = x;
+    auto r = parse_cases(join(kHeader) + "\n" + join_row(kHeader, v) + "\n", "cases.csv");
+    INFO(formatted(r.problems));
+    if (!row.column) {
+      CHECK(r.problems.empty());
+      continue;
+    }
+    REQUIRE(r.problems.size() == 1);
+    const Diagnostic& d = r.problems[0];
+    CHECK(d.line == 2);
+    CHECK(d.column == column_of(row.column));
+    CHECK(d.column_name == row.column);
+    CHECK(d.value == row.value);
+    CHECK(d.reason == "holds a My Number; a My Number must never be printed or stored");
+    for (const char* full : {"621498320257", "614106526000", "123456789010"}) CHECK(format(d).find(full) == std::string::npos);
+    for (const auto& c : r.value.cases)
+      for (const auto& s : strings_of(c)) CHECK(s.find(row.change.begin()->second) == std::string::npos);
+  }
+}
+
+TEST_CASE("a my_number swapped into another row is caught, before or after its own row") {
+  std::string bytes = join(kHeader) + "\n";
+  for (int i = 1; i <= 3; ++i) {
+    auto v = base_row();
+    v["case_id"] = "C" + std::to_string(i);
+    v["child_atena_no"] = "A" + std::to_string(i);
+    v["my_number"] = i == 3 ? "614106526000" : "";
+    if (i == 1) v["household_no"] = "6141-0652-6000";  // row 3's number, grouped
+    bytes += join_row(kHeader, v) + "\n";
+  }
+  auto r = parse_cases(bytes, "cases.csv");
+  REQUIRE(r.problems.size() == 1);
+  CHECK(format(r.problems[0]) == "cases.csv:2:10: error: household_no \"6141********\": holds a My Number; a My Number "
+                                 "must never be printed or stored");
+  // The input's numbers are kept only as digests: the guard knows them, no Case holds them.
+  CHECK(r.value.my_numbers.size() == 1);
+  CHECK(r.value.my_numbers.contains("614106526000"));
+  CHECK_FALSE(r.value.my_numbers.contains("614106526001"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Case schema and packing.
+
+TEST_CASE("the Case schema names every column of SPEC §3 once, in the header's order") {
+  std::vector<std::string> names;
+  for (const auto& f : case_schema()) names.emplace_back(f.name);
+  CHECK(names == kHeader);
+  for (const auto& f : case_schema()) {
+    CAPTURE(f.name);
+    // my_number alone has no member: it is never stored.
+    CHECK(std::holds_alternative<std::monostate>(f.member) == (std::string(f.name) == "my_number"));
+    if (f.printed) CHECK(std::holds_alternative<std::string Case::*>(f.member));
+  }
+}
+
+TEST_CASE("pack/unpack round-trips every case, defaults included") {
+  auto r = load_cases(kData + "good.csv");
+  REQUIRE(r.ok());
+  std::vector<Case> all = r.value.cases;
+  all.push_back(Case{});  // default dates {0,0,0} and period {0,0}
+  Case odd;
+  odd.line = 1'000'000;
+  odd.child_order = 7;
+  odd.care_need = CareNeed::short_time;
+  odd.notice_kind = NoticeKind::change;
+  odd.period_start = {2025, 12};
+  odd.period_end = {2026, 1};
+  odd.reason = std::string("a\0b", 3);
+  all.push_back(odd);
+  for (const auto& c : all) {
+    CAPTURE(c.case_id);
+    const std::string packed = pack(c);
+    CHECK(unpack(packed) == c);
+  }
+  // Compact: no bigger than the fields' own text plus a few bytes each.
+  const Case& first = r.value.cases.front();
+  CHECK(pack(first).size() < first.child_name.size() + first.address.size() + first.facility_name.size() + 120);
 }

@@ -63,7 +63,7 @@ Values with(Values v, const Values& changes) {
   return v;
 }
 
-std::string csv(const std::vector<Values>& rows) {
+std::string cases_csv(const std::vector<Values>& rows) {
   std::string s;
   for (std::size_t i = 0; i < kHeader.size(); ++i) s += (i ? "," : "") + kHeader[i];
   s += "\n";
@@ -123,7 +123,7 @@ TEST_CASE("rules across rows and files each give one precise message on the righ
   };
   for (const auto& row : rows) {
     CAPTURE(std::string(row.what));
-    auto cases = parse_cases(csv(row.rows), "cases.csv");
+    auto cases = parse_cases(cases_csv(row.rows), "cases.csv");
     INFO(formatted(cases.problems));
     REQUIRE(cases.ok());
     auto ds = check_consistency(cases.value.cases, "cases.csv", fees.value, "fees.toml", cases.value.header);
@@ -149,7 +149,7 @@ TEST_CASE("consistent rows pass: one guardian's children, one child in consecuti
       with(base("3"), {{"bracket", "D9"}, {"period_end", "2025-03"}}),                           // D9 only while it exists
       with(base("4"), {{"child_atena_no", "A3"}, {"period_start", "2025-04"}, {"bracket", "D4"}}),  // same child, next period
   };
-  auto cases = parse_cases(csv(rows), "cases.csv");
+  auto cases = parse_cases(cases_csv(rows), "cases.csv");
   REQUIRE(cases.ok());
   auto ds = check_consistency(cases.value.cases, "cases.csv", fees.value, "fees.toml", cases.value.header);
   INFO(formatted(ds));
@@ -158,7 +158,7 @@ TEST_CASE("consistent rows pass: one guardian's children, one child in consecuti
 
 TEST_CASE("without the header, messages still name the column, with column 0") {
   auto fees = parse_fees(kFees, "fees.toml");
-  auto cases = parse_cases(csv({with(base("1"), {{"bracket", "Z1"}})}), "cases.csv");
+  auto cases = parse_cases(cases_csv({with(base("1"), {{"bracket", "Z1"}})}), "cases.csv");
   auto ds = check_consistency(cases.value.cases, "cases.csv", fees.value, "fees.toml");
   REQUIRE(ds.size() == 2);  // absent from both schedules of the period
   CHECK(format(ds[0]) ==
@@ -170,7 +170,7 @@ TEST_CASE("without the header, messages still name the column, with column 0") {
 TEST_CASE("rows already refused for a bad field raise no second, misleading error") {
   auto fees = parse_fees(kFees, "fees.toml");
   // Bad postal code and bad period on the guardian's second row: reported once by parse_cases, not again here.
-  auto cases = parse_cases(csv({base("1"), with(base("2"), {{"guardian_atena_no", "G1"}, {"postal_code", "12"},
+  auto cases = parse_cases(cases_csv({base("1"), with(base("2"), {{"guardian_atena_no", "G1"}, {"postal_code", "12"},
                                                            {"child_atena_no", "A1"}, {"period_end", "2023-01"}})}),
                            "cases.csv");
   CHECK(cases.problems.size() == 2);

@@ -40,7 +40,7 @@ TEST_CASE("schedule amounts: every bracket × care need × child order, with and
   CHECK(schedule_amounts(fees, {2024, 3}).empty());  // before every schedule
 
   // A factor of 0.7 is exact (28,700, not 28,699), and reduced amounts round down to `rounding`.
-  auto custom = ingest::parse_fees(
+  auto custom = parse_fees(
       "[[schedule]]\neffective_from = \"2024-04\"\nrounding = 100\nchild_order_factor = [1.0, 0.7]\n"
       "side_dish_monthly = 0\n[[schedule.bracket]]\ncode = \"X\"\nlabel = \"x\"\nstandard = 41000\nshort = 29990\n",
       "custom.toml");

@@ -18,8 +18,8 @@ inline const text::TextEngine& engine() {
   return *loaded.value;
 }
 
-inline ingest::FeeSchedules example_fees() {
-  auto f = ingest::load_fees(TSUCHI_DATA_DIR "/examples/fees.toml");
+inline FeeSchedules example_fees() {
+  auto f = load_fees(TSUCHI_DATA_DIR "/examples/fees.toml");
   REQUIRE(f.ok());
   return f.value;
 }

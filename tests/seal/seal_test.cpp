@@ -571,16 +571,22 @@ TEST_CASE("bad batch specs are refused with a reason and write nothing") {
       {"duplicate name", [](auto& s) { s.payload[1].name = s.payload[0].name; }, "payload name appears twice"},
       {"no payload", [](auto& s) { s.payload.clear(); }, "at least one payload file"},
       {"My Number in the insertion list", [&](auto& s) { s.payload[2].bytes += my_number + "\n"; },
-       "passes the My Number check digit"},
-      {"My Number as run id", [&](auto& s) { s.run_id = my_number; }, "passes the My Number check digit"},
-      {"My Number as batch id", [&](auto& s) { s.batch_id = my_number; }, "passes the My Number check digit"},
+       "holds a My Number of the input"},
+      {"grouped My Number in the insertion list", [&](auto& s) {
+         s.payload[2].bytes += my_number.substr(0, 4) + " " + my_number.substr(4, 4) + " " + my_number.substr(8) + "\n";
+       }, "holds a My Number of the input"},
+      {"My Number as run id", [&](auto& s) { s.run_id = my_number; }, "holds a My Number of the input"},
+      {"My Number as batch id", [&](auto& s) { s.batch_id = my_number; }, "holds a My Number of the input"},
   };
+  mynumber::Guard guard;
+  guard.add(my_number);
   TempDir t;
   auto city = keygen((t.path / "city").string(), KeyKind::signing);
   REQUIRE(city.ok());
   for (const auto& row : rows) {
     CAPTURE(row.what);
     auto spec = sample_spec();
+    spec.my_numbers = &guard;
     row.change(spec);
     auto out = t.path / "out";
     auto r = seal_batch(spec, Keys{city.value.secret_path, ""}, out.string());
@@ -589,6 +595,23 @@ TEST_CASE("bad batch specs are refused with a reason and write nothing") {
     CHECK(messages(r.problems).find(my_number) == std::string::npos);  // never echoed
     CHECK(empty_or_missing(out));
   }
+}
+
+TEST_CASE("a 12-digit code that passes the check digit but is no input My Number is sealed (issue 10)") {
+  // Customer-barcode data: postal code 3600012 + address digits 12342, which passes the check
+  // digit by chance (1 in 11 do); only the exact-match scan applies to what seal writes.
+  const std::string code = "360001212342";
+  REQUIRE(mynumber::valid(code));
+  mynumber::Guard guard;
+  guard.add("123456789018");  // the input's My Number, absent from the output
+  TempDir t;
+  auto city = keygen((t.path / "city").string(), KeyKind::signing);
+  REQUIRE(city.ok());
+  auto spec = sample_spec();
+  spec.my_numbers = &guard;
+  spec.payload[2].bytes += code + "\n";
+  auto r = seal_batch(spec, Keys{city.value.secret_path, ""}, (t.path / "out").string());
+  CHECK_MESSAGE(r.ok(), messages(r.problems));
 }
 
 TEST_CASE("resealing cleans this batch's leftovers only, and a failed seal leaves no temp file") {

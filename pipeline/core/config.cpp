@@ -1,16 +1,14 @@
 // fees.toml and municipality.toml (SPEC §3): toml++ parses, this file checks every key and type.
+#include "core/config.hpp"
+
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
-#include <toml++/toml.h>
 
-#include "ingest/ingest.hpp"
+#include "core/toml.hpp"
 
-namespace tsuchi::ingest {
+namespace tsuchi {
 namespace {
-
-constexpr std::uintmax_t kMaxConfigBytes = 16u << 20;  // far above any real table; refuses a wrong file early
 
 // Reads keys of one TOML document, turning each wrong or missing key into a Diagnostic that carries
 // the source line/column and the key path.
@@ -120,45 +118,6 @@ class TomlChecker {
   const std::string& file_;
   Diagnostics& out_;
 };
-
-// toml++ nests tables recursively and overflows the stack on about 35,000 levels ([a.a.a…] or
-// a.a.a… = 1); its own guard (TOML_MAX_NESTED_VALUES) covers only inline values. Each level needs
-// a '.', '[' or '{', so counting them (in strings too: over-counting is safe) bounds the depth.
-constexpr std::size_t kMaxNestingChars = 4096;
-
-// Parses the document or reports toml++'s own message at its position.
-std::optional<toml::table> parse_toml(std::string_view text, const std::string& path, Diagnostics& out) {
-  if (std::count_if(text.begin(), text.end(), [](char c) { return c == '.' || c == '[' || c == '{'; }) >
-      static_cast<std::ptrdiff_t>(kMaxNestingChars)) {
-    out.push_back(Diagnostic{Diagnostic::Severity::error, path, 0, 0, "", "",
-                             "more than 4096 of the characters . [ { : a configuration file is far smaller, and "
-                             "tables nested that deep would crash the TOML reader"});
-    return std::nullopt;
-  }
-  try {
-    return toml::parse(text, path);
-  } catch (const toml::parse_error& e) {
-    out.push_back(Diagnostic{Diagnostic::Severity::error, path, static_cast<int>(e.source().begin.line),
-                             static_cast<int>(e.source().begin.column), "", "",
-                             "not valid TOML: " + std::string(e.description())});
-    return std::nullopt;
-  }
-}
-
-std::optional<std::string> read_small_file(const std::string& path, Diagnostics& out) {
-  auto fail = [&](std::string reason) {
-    out.push_back(Diagnostic{Diagnostic::Severity::error, path, 0, 0, "", "", std::move(reason)});
-    return std::nullopt;
-  };
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(path, ec);
-  if (ec) return fail("cannot read the file: " + ec.message());
-  if (size > kMaxConfigBytes) return fail("the file is larger than 16 MiB; this is not a configuration file");
-  std::ifstream in(path, std::ios::binary);
-  std::string text(size, '\0');
-  if (!in || !in.read(text.data(), static_cast<std::streamsize>(size))) return fail("cannot read the file");
-  return text;
-}
 
 bool all_digits(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -270,13 +229,6 @@ std::optional<Schedule> read_schedule(TomlChecker& chk, const toml::table& t, co
 // ---------------------------------------------------------------------------------------------
 // municipality.toml
 
-std::optional<int> hh_mm(std::string_view s) {
-  if (s.size() != 5 || s[2] != ':' || !all_digits(s.substr(0, 2)) || !all_digits(s.substr(3))) return std::nullopt;
-  const int h = (s[0] - '0') * 10 + (s[1] - '0'), m = (s[3] - '0') * 10 + (s[4] - '0');
-  if (h > 23 || m > 59) return std::nullopt;
-  return h * 60 + m;
-}
-
 std::string resolve(const std::filesystem::path& folder, const std::string& p) {
   std::filesystem::path path(p);
   return (path.is_absolute() ? path : folder / path).lexically_normal().string();
@@ -307,7 +259,7 @@ const Schedule* FeeSchedules::in_force(const YearMonth& month) const {
 
 Checked<FeeSchedules> parse_fees(std::string_view text, const std::string& path) {
   Checked<FeeSchedules> r;
-  auto doc = parse_toml(text, path, r.problems);
+  auto doc = tomlfile::parse(text, path, r.problems);
   if (!doc) return r;
   TomlChecker chk(path, r.problems);
   const toml::node* sn = doc->get("schedule");
@@ -340,7 +292,7 @@ Checked<FeeSchedules> parse_fees(std::string_view text, const std::string& path)
 
 Checked<FeeSchedules> load_fees(const std::string& path) {
   Checked<FeeSchedules> r;
-  if (auto text = read_small_file(path, r.problems)) return parse_fees(*text, path);
+  if (auto text = tomlfile::read(path, r.problems)) return parse_fees(*text, path);
   return r;
 }
 
@@ -348,7 +300,7 @@ Checked<Municipality> parse_municipality(std::string_view text, const std::strin
   Checked<Municipality> r;
   Municipality& m = r.value;
   m.file = path;
-  auto doc = parse_toml(text, path, r.problems);
+  auto doc = tomlfile::parse(text, path, r.problems);
   if (!doc) return r;
   TomlChecker chk(path, r.problems);
   const toml::table& root = *doc;
@@ -413,11 +365,12 @@ Checked<Municipality> parse_municipality(std::string_view text, const std::strin
   }
 
   if (const toml::table* t = chk.table(root, "office_hours", false)) {
+    m.office_hours.configured = true;
     const std::string what = "a time written HH:MM, like \"08:30\"";
     std::optional<int> start, end;
     for (auto [key, out] : {std::pair{"start", &start}, std::pair{"end", &end}}) {
       if (auto s = chk.string(*t, key, "office_hours", false, false, what)) {
-        *out = hh_mm(*s);
+        *out = parse_hh_mm(*s);
         if (!*out) chk.error(t->get(key)->source(), std::string("office_hours.") + key, *s, "must be " + what);
       }
     }
@@ -426,6 +379,10 @@ Checked<Municipality> parse_municipality(std::string_view text, const std::strin
     if ((start || end) && m.office_hours.end_minute <= m.office_hours.start_minute)
       chk.error(t->get(end ? "end" : "start")->source(), end ? "office_hours.end" : "office_hours.start",
                 TomlChecker::text_of(*t->get(end ? "end" : "start")), "office hours must end after they start");
+    if (auto s = chk.string(*t, "utc_offset", "office_hours", false, false, "an offset from UTC, like \"+09:00\"")) {
+      if (auto v = parse_utc_offset(*s)) m.office_hours.utc_offset_minutes = *v;
+      else chk.error(t->get("utc_offset")->source(), "office_hours.utc_offset", *s, "must be an offset from UTC, like \"+09:00\"");
+    }
     if (auto a = chk.array(*t, "weekdays", "office_hours", "a list of weekday numbers, 0 = Sunday … 6 = Saturday")) {
       m.office_hours.weekdays.clear();
       for (std::size_t i = 0; i < a->size(); ++i)
@@ -484,8 +441,8 @@ Checked<Municipality> parse_municipality(std::string_view text, const std::strin
 Checked<Municipality> load_municipality(const std::string& path) {
   Checked<Municipality> r;
   r.value.file = path;
-  if (auto text = read_small_file(path, r.problems)) return parse_municipality(*text, path);
+  if (auto text = tomlfile::read(path, r.problems)) return parse_municipality(*text, path);
   return r;
 }
 
-}  // namespace tsuchi::ingest
+}  // namespace tsuchi

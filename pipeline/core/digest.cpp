@@ -1,0 +1,44 @@
+#include "core/digest.hpp"
+
+#include <sodium.h>
+
+#include <stdexcept>
+
+namespace tsuchi::digest {
+namespace {
+void init() {
+  if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
+}
+}  // namespace
+
+std::string hex(std::string_view bytes) {
+  std::string out(bytes.size() * 2 + 1, '\0');
+  sodium_bin2hex(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+  out.pop_back();
+  return out;
+}
+
+std::string sha256(std::string_view bytes) {
+  std::string out(crypto_hash_sha256_BYTES, '\0');
+  crypto_hash_sha256(reinterpret_cast<unsigned char*>(out.data()),
+                     reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+  return out;
+}
+
+std::string sha256_hex(std::string_view bytes) { return hex(sha256(bytes)); }
+
+std::string sha512_hex(std::string_view bytes) {
+  std::string out(crypto_hash_sha512_BYTES, '\0');
+  crypto_hash_sha512(reinterpret_cast<unsigned char*>(out.data()),
+                     reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+  return hex(out);
+}
+
+std::string random_hex(std::size_t n) {
+  init();
+  std::string raw(n, '\0');
+  randombytes_buf(raw.data(), raw.size());
+  return hex(raw);
+}
+
+}  // namespace tsuchi::digest

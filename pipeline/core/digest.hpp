@@ -1,0 +1,16 @@
+// Digests and hex, once for every stage: the file hashes of audit records, manifests and bags.
+#pragma once
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace tsuchi::digest {
+
+std::string hex(std::string_view bytes);  // lower case
+std::string sha256(std::string_view bytes);  // raw 32 bytes
+std::string sha256_hex(std::string_view bytes);
+std::string sha512_hex(std::string_view bytes);
+// `bytes` random bytes from the system's CSPRNG, as hex (ids, nonces).
+std::string random_hex(std::size_t bytes);
+
+}  // namespace tsuchi::digest
