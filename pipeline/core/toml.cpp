@@ -1,8 +1,9 @@
 #include "core/toml.hpp"
 
+#include "core/file.hpp"
+
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 
 namespace tsuchi::tomlfile {
 namespace {
@@ -11,6 +12,7 @@ namespace {
 // a.a.a… = 1); its own guard (TOML_MAX_NESTED_VALUES) covers only inline values. Each level needs
 // a '.', '[' or '{', so counting them (in strings too: over-counting is safe) bounds the depth.
 constexpr std::ptrdiff_t kMaxNestingChars = 4096;
+constexpr const char* kNotConfiguration = "this is not a configuration file";
 
 Diagnostic whole_file(const std::string& path, std::string reason) {
   return Diagnostic{Diagnostic::Severity::error, path, 0, 0, "", "", std::move(reason)};
@@ -20,7 +22,8 @@ Diagnostic whole_file(const std::string& path, std::string reason) {
 
 std::optional<toml::table> parse(std::string_view text, const std::string& path, Diagnostics& out) {
   if (text.size() > kMaxBytes) {
-    out.push_back(whole_file(path, "the file is larger than 16 MiB; this is not a configuration file"));
+    out.push_back(whole_file(path, "the file is larger than the limit of " + file::size_text(kMaxBytes) + "; " +
+                                       kNotConfiguration));
     return std::nullopt;
   }
   if (std::count_if(text.begin(), text.end(), [](char c) { return c == '.' || c == '[' || c == '{'; }) >
@@ -45,22 +48,7 @@ std::optional<std::string> read(const std::string& path, Diagnostics& out) {
     out.push_back(whole_file(path, "file not found"));
     return std::nullopt;
   }
-  const auto size = std::filesystem::file_size(path, ec);
-  if (ec) {
-    out.push_back(whole_file(path, "cannot read the file: " + ec.message()));
-    return std::nullopt;
-  }
-  if (size > kMaxBytes) {
-    out.push_back(whole_file(path, "the file is larger than 16 MiB; this is not a configuration file"));
-    return std::nullopt;
-  }
-  std::ifstream in(path, std::ios::binary);
-  std::string text(size, '\0');
-  if (!in || !in.read(text.data(), static_cast<std::streamsize>(size))) {
-    out.push_back(whole_file(path, "cannot read the file"));
-    return std::nullopt;
-  }
-  return text;
+  return file::read(path, kMaxBytes, out, kNotConfiguration);
 }
 
 std::optional<toml::table> load(const std::string& path, Diagnostics& out) {

@@ -1,11 +1,11 @@
 #include "decide/decide.hpp"
 
-#include <sodium.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>
+
+#include "core/digest.hpp"
 
 namespace tsuchi::decide {
 
@@ -73,12 +73,9 @@ std::string case_reference(const std::string& case_id, int width) {
   if (all_ascii_digits(case_id) && static_cast<int>(case_id.size()) <= width)
     return std::string(static_cast<std::size_t>(width) - case_id.size(), '0') + case_id;
   // Non-numeric (or too long) ids: a deterministic digest, so reissues carry the same reference.
-  // 'X' is refused by store_payload, so a failed library start can never print a wrong reference.
-  if (sodium_init() < 0) return std::string(static_cast<std::size_t>(width), 'X');
-  unsigned char h[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(h, reinterpret_cast<const unsigned char*>(case_id.data()), case_id.size());
+  const std::string h = digest::sha256(case_id);
   std::uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | h[i];
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(h[static_cast<std::size_t>(i)]);
   v %= 10000000000000ULL;  // 13 decimal digits; 2^64 / 10^13 makes the bias negligible
   std::string r = zero_pad(v, 13);
   return r.substr(r.size() - static_cast<std::size_t>(std::min(width, 13)));

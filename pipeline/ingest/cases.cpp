@@ -9,6 +9,7 @@
 #include <fstream>
 #include <unordered_map>
 
+#include "core/file.hpp"
 #include "core/utf8.hpp"
 #include "ingest/ingest.hpp"
 
@@ -16,6 +17,7 @@ namespace tsuchi::ingest {
 namespace {
 
 constexpr std::uintmax_t kMaxFileBytes = std::uintmax_t{1} << 30;
+constexpr const char* kTooLargeAdvice = "split the extract into smaller files";
 constexpr std::size_t kMaxShownCodePoints = 40;  // longer values are cut in messages
 
 // ---------------------------------------------------------------------------------------------
@@ -145,7 +147,7 @@ class CasesParser {
 
   Checked<CasesFile> run() {
     if (bytes_.size() > kMaxFileBytes) {
-      whole_file("the file is larger than 1 GiB; split the extract into smaller files");
+      whole_file("the file is larger than the limit of " + file::size_text(kMaxFileBytes) + "; " + kTooLargeAdvice);
       return std::move(result_);
     }
     // my_number is read only by its own pass below: never decoded here, so never quoted.
@@ -499,19 +501,10 @@ Checked<CasesFile> parse_cases(std::string_view bytes, const std::string& name, 
 }
 
 Checked<CasesFile> load_cases(const std::string& path, Encoding enc) {
-  auto fail = [&](std::string reason) {
-    Checked<CasesFile> r;
-    r.problems.push_back(Diagnostic{Diagnostic::Severity::error, path, 0, 0, "", "", std::move(reason)});
-    return r;
-  };
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(path, ec);
-  if (ec) return fail("cannot read the file: " + ec.message());
-  if (size > kMaxFileBytes) return fail("the file is larger than 1 GiB; split the extract into smaller files");
-  std::ifstream in(path, std::ios::binary);
-  std::string bytes(size, '\0');
-  if (!in || !in.read(bytes.data(), static_cast<std::streamsize>(size))) return fail("cannot read the file");
-  return parse_cases(bytes, path, enc);
+  Diagnostics problems;
+  auto bytes = file::read(path, kMaxFileBytes, problems, kTooLargeAdvice);
+  if (!bytes) return {{}, std::move(problems)};
+  return parse_cases(*bytes, path, enc);
 }
 
 }  // namespace tsuchi::ingest

@@ -8,6 +8,7 @@
 #include <map>
 
 #include "core/csv.hpp"
+#include "core/file.hpp"
 #include "ledger/internal.hpp"
 
 namespace tsuchi::ledger {
@@ -55,13 +56,12 @@ class Sheet {
   // the refusal. The file's SHA-256 names exactly the bytes read in the audit record.
   Sheet(const std::string& path, const std::vector<std::string>& required, Outcome& out)
       : path_(path), problems_(out.problems) {
-    auto bytes = read_file_limited(path, kMaxContractorFileBytes);
-    if (!bytes.ok()) {
-      problems_.insert(problems_.end(), bytes.problems.begin(), bytes.problems.end());
+    auto bytes = file::read(path, kMaxContractorFileBytes, problems_);
+    if (!bytes) {
       out.refusal = "refused: unreadable file";
       return;
     }
-    bytes_ = std::move(bytes.value);
+    bytes_ = std::move(*bytes);
     sha256_ = digest::sha256_hex(bytes_);
     reader_.emplace(bytes_, path_, problems_);
     bool usable = reader_->ok();
@@ -381,14 +381,13 @@ Checked<ImportSummary> Ledger::import_certificate(const CertificateRequest& req,
   if (!db_) return {{}, {error(path_, "the ledger is not open")}};
   r.problems = audited(*db_, clock_, path_, {who.user, "import certificate", {}, ""}, [&](Outcome& out) {
     if (!check_role(who, out)) return;
-    auto file = read_file_limited(req.file, kMaxCertificateBytes);
-    if (!file.ok() || file.value.empty()) {
-      out.problems.push_back(file.ok() ? error(req.file, "the certificate file is empty")
-                                       : file.problems.front());
+    auto form = file::read(req.file, kMaxCertificateBytes, out.problems);
+    if (!form || form->empty()) {
+      if (form) out.problems.push_back(error(req.file, "the certificate file is empty"));
       out.refusal = "refused: unreadable file";
       return;
     }
-    const std::string* bytes = &file.value;
+    const std::string* bytes = &*form;
     std::string sha = digest::sha256_hex(*bytes);
     out.objects.push_back("file:" + sha);
     auto bad = [&](const char* option, const std::string& value, const std::string& why) {

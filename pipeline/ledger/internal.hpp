@@ -56,8 +56,6 @@ Diagnostic sql_failure(const std::string& ledger_path, const std::exception& e);
 // Limits on contractor files (output_spec/limits.md): far above any real file, below harm.
 inline constexpr std::uint64_t kMaxContractorFileBytes = 128u << 20;
 inline constexpr std::uint64_t kMaxCertificateBytes = 64u << 20;
-// Whole file into memory, refused (with a message naming the limit) when larger than `limit`.
-Checked<std::string> read_file_limited(const std::string& path, std::uint64_t limit);
 
 std::string join(const std::vector<std::string>& v, const char* sep);
 bool has_event(const sql::Db& db, const std::string& batch_id, const char* kind);

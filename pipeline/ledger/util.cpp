@@ -55,22 +55,4 @@ Diagnostic sql_failure(const std::string& ledger_path, const std::exception& e) 
   return error(ledger_path, std::string("ledger database error: ") + e.what());
 }
 
-Checked<std::string> read_file_limited(const std::string& path, std::uint64_t limit) {
-  Checked<std::string> r;
-  std::error_code ec;
-  // Refused by size before a byte is read, so a 2 GB file costs nothing.
-  const auto size = std::filesystem::file_size(path, ec);
-  if (!ec && size > limit) {
-    r.problems.push_back(error(path, "the file is larger than the limit of " + std::to_string(limit >> 20) + " MiB"));
-    return r;
-  }
-  auto bytes = ec ? std::nullopt : read_file(path);
-  if (!bytes || bytes->size() > limit) {
-    r.problems.push_back(error(path, bytes ? "the file grew past the limit while being read" : "cannot read the file"));
-    return r;
-  }
-  r.value = std::move(*bytes);
-  return r;
-}
-
 }  // namespace tsuchi::ledger

@@ -1,6 +1,7 @@
 // Poppler's private API (libpoppler-private-dev, pinned with Debian): poppler-cpp can only render
 // whole pages with every font loaded, which made preflight the slowest stage by far.
 #include "preflight/readback.hpp"
+#include "core/handle.hpp"
 
 #include <Gfx.h>
 #include <GfxFont.h>
@@ -244,12 +245,8 @@ class RegionSplash final : public SplashOutputDev {
   Box bitmap_;  // device space is the region's pixels
 };
 
-template <class T, void (*F)(T*)>
-struct Deleter {
-  void operator()(T* p) const { F(p); }
-};
-using Surface = std::unique_ptr<cairo_surface_t, Deleter<cairo_surface_t, cairo_surface_destroy>>;
-using Context = std::unique_ptr<cairo_t, Deleter<cairo_t, cairo_destroy>>;
+using Surface = Handle<cairo_surface_t, cairo_surface_destroy>;
+using Context = Handle<cairo_t, cairo_destroy>;
 
 struct Grid {
   int x0 = 0, y0 = 0, w = 0, h = 0;

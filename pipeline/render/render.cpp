@@ -12,18 +12,16 @@
 #include <memory>
 #include <vector>
 
+#include "core/handle.hpp"
+
 namespace tsuchi::render {
 
 namespace {
 
-template <class T, void (*F)(T*)>
-struct Deleter {
-  void operator()(T* p) const { F(p); }
-};
-using Surface = std::unique_ptr<cairo_surface_t, Deleter<cairo_surface_t, cairo_surface_destroy>>;
-using Context = std::unique_ptr<cairo_t, Deleter<cairo_t, cairo_destroy>>;
-using FontFace = std::unique_ptr<cairo_font_face_t, Deleter<cairo_font_face_t, cairo_font_face_destroy>>;
-using FontOptions = std::unique_ptr<cairo_font_options_t, Deleter<cairo_font_options_t, cairo_font_options_destroy>>;
+using Surface = Handle<cairo_surface_t, cairo_surface_destroy>;
+using Context = Handle<cairo_t, cairo_destroy>;
+using FontFace = Handle<cairo_font_face_t, cairo_font_face_destroy>;
+using FontOptions = Handle<cairo_font_options_t, cairo_font_options_destroy>;
 
 // The FT_Face behind a cairo font face, released when Cairo drops the face. Cairo may keep a
 // font face cached after this document is finished, so each face owns its FreeType library

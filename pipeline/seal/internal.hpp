@@ -2,6 +2,7 @@
 #pragma once
 #include <sodium.h>
 #include <unistd.h>
+#include <zip.h>
 
 #include <cstdint>
 #include <optional>
@@ -9,9 +10,15 @@
 #include <string_view>
 
 #include "core/digest.hpp"
+#include "core/handle.hpp"
 #include "seal/seal.hpp"
 
 namespace tsuchi::seal::detail {
+
+// libzip's objects, owned once for sealing and opening.
+using ZipArchive = Handle<zip_t, zip_discard>;
+using ZipSource = Handle<zip_source_t, zip_source_free>;
+using ZipFile = Handle<zip_file_t, zip_fclose>;
 
 inline Diagnostic error(std::string file, std::string reason, std::string value = {}) {
   Diagnostic d;

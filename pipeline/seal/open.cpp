@@ -17,15 +17,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct ZipDiscard {
-  void operator()(zip_t* z) const { zip_discard(z); }
-};
-struct SourceFree {
-  void operator()(zip_source_t* s) const { zip_source_free(s); }
-};
-struct FileClose {
-  void operator()(zip_file_t* f) const { zip_fclose(f); }
-};
 
 // Wipes a secret string when leaving scope, whatever the path out.
 struct Wipe {
@@ -170,8 +161,8 @@ Checked<std::vector<PayloadFile>> read_entries(const std::string& archive_path, 
   };
   zip_error_t err;
   zip_error_init(&err);
-  std::unique_ptr<zip_source_t, SourceFree> src(zip_source_buffer_create(bytes.data(), bytes.size(), 0, &err));
-  std::unique_ptr<zip_t, ZipDiscard> za;
+  detail::ZipSource src(zip_source_buffer_create(bytes.data(), bytes.size(), 0, &err));
+  detail::ZipArchive za;
   if (src) {
     za.reset(zip_open_from_source(src.get(), ZIP_RDONLY | ZIP_CHECKCONS, &err));
     if (za) zip_source_keep(src.get());  // both the archive and `src` now hold a reference
@@ -205,7 +196,7 @@ Checked<std::vector<PayloadFile>> read_entries(const std::string& archive_path, 
       return fail("entry is not AES-256 encrypted", name);
     if (st.size > limits.max_unpacked_bytes - total)
       return fail("entries unpack to more than " + size_limit);
-    std::unique_ptr<zip_file_t, FileClose> f(zip_fopen_index_encrypted(za.get(), idx, 0, pass.c_str()));
+    detail::ZipFile f(zip_fopen_index_encrypted(za.get(), idx, 0, pass.c_str()));
     if (!f) {
       int code = zip_error_code_zip(zip_get_error(za.get()));
       if (code == ZIP_ER_WRONGPASSWD) return fail("wrong passphrase");

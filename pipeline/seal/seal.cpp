@@ -103,12 +103,6 @@ Checked<KeyPairFiles> keygen(const std::string& prefix, KeyKind kind) {
 
 namespace {
 
-struct ZipDiscard {
-  void operator()(zip_t* z) const { zip_discard(z); }
-};
-struct SourceFree {
-  void operator()(zip_source_t* s) const { zip_source_free(s); }
-};
 
 bool valid_id(const std::string& s, const char* extra) {
   if (s.empty() || s.size() > 100) return false;
@@ -194,13 +188,13 @@ Checked<std::string> build_zip(const std::string& top, const std::vector<Payload
   if (!zip_encryption_method_supported(ZIP_EM_AES_256, 1)) return fail("libzip lacks AES-256 encryption support");
   zip_error_t err;
   zip_error_init(&err);
-  std::unique_ptr<zip_source_t, SourceFree> src(zip_source_buffer_create(nullptr, 0, 0, &err));
+  detail::ZipSource src(zip_source_buffer_create(nullptr, 0, 0, &err));
   if (!src) {
     std::string why = zip_error_strerror(&err);
     zip_error_fini(&err);
     return fail(why);
   }
-  std::unique_ptr<zip_t, ZipDiscard> za(zip_open_from_source(src.get(), ZIP_TRUNCATE, &err));
+  detail::ZipArchive za(zip_open_from_source(src.get(), ZIP_TRUNCATE, &err));
   if (!za) {
     std::string why = zip_error_strerror(&err);
     zip_error_fini(&err);

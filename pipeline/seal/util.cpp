@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/core.hpp"
+#include "core/file.hpp"
 #include "seal/internal.hpp"
 
 namespace tsuchi::seal::detail {
@@ -13,31 +14,7 @@ std::string strerror_now() { return std::strerror(errno); }
 
 Checked<std::string> read_file(const std::string& path, std::uint64_t limit) {
   Checked<std::string> r;
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  struct stat st {};
-  if (fd.get() < 0 || ::fstat(fd.get(), &st) != 0) {
-    r.problems.push_back(error(path, "cannot read: " + strerror_now()));
-    return r;
-  }
-  if (!S_ISREG(st.st_mode)) {
-    r.problems.push_back(error(path, "not a regular file"));
-    return r;
-  }
-  if (static_cast<std::uint64_t>(st.st_size) > limit) {
-    r.problems.push_back(error(path, "larger than the limit of " + std::to_string(limit) + " bytes"));
-    return r;
-  }
-  r.value.resize(static_cast<std::size_t>(st.st_size));
-  std::size_t got = 0;
-  while (got < r.value.size()) {
-    ssize_t n = ::read(fd.get(), r.value.data() + got, r.value.size() - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      r.problems.push_back(error(path, n < 0 ? "cannot read: " + strerror_now() : "file shrank while reading"));
-      return r;
-    }
-    got += static_cast<std::size_t>(n);
-  }
+  if (auto bytes = file::read(path, limit, r.problems)) r.value = std::move(*bytes);
   return r;
 }
 

@@ -12,6 +12,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/handle.hpp"
+
 #include "text/text.hpp"
 
 namespace tsuchi::text {
@@ -20,14 +22,10 @@ using display::Face;
 using display::Glyph;
 using display::GlyphRun;
 
-template <class T, void (*F)(T*)>
-struct Deleter {
-  void operator()(T* p) const { F(p); }
-};
-using HbBlob = std::unique_ptr<hb_blob_t, Deleter<hb_blob_t, hb_blob_destroy>>;
-using HbFace = std::unique_ptr<hb_face_t, Deleter<hb_face_t, hb_face_destroy>>;
-using HbFont = std::unique_ptr<hb_font_t, Deleter<hb_font_t, hb_font_destroy>>;
-using HbBuffer = std::unique_ptr<hb_buffer_t, Deleter<hb_buffer_t, hb_buffer_destroy>>;
+using HbBlob = Handle<hb_blob_t, hb_blob_destroy>;
+using HbFace = Handle<hb_face_t, hb_face_destroy>;
+using HbFont = Handle<hb_font_t, hb_font_destroy>;
+using HbBuffer = Handle<hb_buffer_t, hb_buffer_destroy>;
 
 // Text shaped on one line at size `size`, origin 0: a flat list of clusters in logical order.
 // A cluster is what HarfBuzz keeps together (a character with its variation selector, a

@@ -177,7 +177,7 @@ ROWS = [
         '$TMP/case/cases.csv:2:24: error: reason "": the field is longer than the limit of 64 KiB', V],
         cases=cases_csv(case(reason="あ" * 30000))),
     validate("cases.csv", "a 2 GB line (sparse file, refused by its size)", [
-        "$TMP/case/cases.csv: error: the file is larger than 1 GiB; split the extract into smaller files", V],
+        "$TMP/case/cases.csv: error: the file is larger than the limit of 1 GiB; split the extract into smaller files", V],
         cases=sparse(2 << 30)),
     # ---- cases.csv: values ----
     validate("cases.csv", "duplicate case_id", [
@@ -247,7 +247,7 @@ ROWS = [
         "and tables nested that deep would crash the TOML reader", V],
         fees=("[a" + ".a" * 50000 + "]\n").encode()),
     validate("fees.toml", "a 2 GB file (sparse)", [
-        "$TMP/case/fees.toml: error: the file is larger than 16 MiB; this is not a configuration file", V],
+        "$TMP/case/fees.toml: error: the file is larger than the limit of 16 MiB; this is not a configuration file", V],
         fees=sparse(2 << 30)),
     # ---- municipality.toml ----
     validate("municipality.toml", "GS1 issuer code of 5 digits", [
@@ -276,7 +276,7 @@ ROWS = [
         "smaller, and tables nested that deep would crash the TOML reader"]),
     Row("municipality.toml", "a 2 GB file (sparse), given to the ledger", {"municipality.toml": sparse(2 << 30)},
         ["approve", "@.", "--as", "sato", "--municipality", "@municipality.toml"], 1, [
-        "$TMP/case/municipality.toml: error: the file is larger than 16 MiB; this is not a configuration file"]),
+        "$TMP/case/municipality.toml: error: the file is larger than the limit of 16 MiB; this is not a configuration file"]),
     # ---- work log ----
     imported("worklog", "unknown status and negative sheets", "batch_id,envelope_id,status,sheets,at",
              ["%s,%s,lost,-1,%s" % (BATCH, ENV, T)], [
@@ -367,7 +367,7 @@ ROWS = [
         "tsuchi open: refused; nothing was extracted"]),
     Row("archive", "no signature beside the manifest",
         batch_files(lambda f: f.pop(BATCH + ".manifest.json.sig")), open_args(), 1, [
-        "$TMP/case/%s.manifest.json.sig: error: cannot read: No such file or directory" % BATCH,
+        "$TMP/case/%s.manifest.json.sig: error: cannot read the file: No such file or directory" % BATCH,
         "tsuchi open: refused; nothing was extracted"]),
     Row("archive", "a wrong passphrase", batch_files(replace(BATCH + ".key", b"A" * 43 + b"\n")), open_args(), 1, [
         "$TMP/case/%s.zip: error: wrong passphrase" % BATCH, "tsuchi open: refused; nothing was extracted"]),

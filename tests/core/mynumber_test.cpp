@@ -75,6 +75,11 @@ TEST_CASE("find: the free-text heuristic sees what a reader would take for a My 
       {"1621498320257", nullptr},          // 13 digits: not a My Number
       {"62149832025", nullptr},            // 11 digits
       {"360-0012 熊谷市宮町1-1", nullptr},
+      // Three consecutive groups of 4 anywhere in a grouped number count, so a number written after
+      // a 番地 ("1-1 6214 9832 0257") is caught; the price is that a longer 4-4-4-4 chain counts too.
+      {"宮町1-1 6214 9832 0257", "621498320257"},
+      {"6214-9832-0257-0000", "621498320257"},
+      {"0000-6214-9832-0257", "621498320257"},
   };
   for (const auto& r : rows) {
     CAPTURE(r.text);

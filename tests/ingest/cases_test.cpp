@@ -518,7 +518,7 @@ TEST_CASE("absurd input is refused with a message, not a crash") {
     std::filesystem::remove(path);
     REQUIRE(r.problems.size() == 1);
     CHECK(r.problems[0].line == 0);
-    CHECK(r.problems[0].reason == "the file is larger than 1 GiB; split the extract into smaller files");
+    CHECK(r.problems[0].reason == "the file is larger than the limit of 1 GiB; split the extract into smaller files");
   }
   SUBCASE("a missing file") {
     auto r = load_cases(kData + "no-such-file.csv");
