@@ -2,8 +2,8 @@
 accepted, a number planted in a template's wording caught by preflight, and a month whose customer-barcode
 data strings are 12 digits that pass the check digit runs to the end.
 
-Reference: the check digit is computed here from the formula of the law (番号法施行規則 第5条 /
-総務省令: weights Qn = n+1 for 1<=n<=6 and n-5 for 7<=n<=11, counted from the right of the first 11
+Reference: the check digit is computed here from the formula of the ordinance (総務省令「通知カード
+及び個人番号カード並びに情報提供ネットワークシステムによる特定個人情報の提供等に関する省令」第5条: weights Qn = n+1 for 1<=n<=6 and n-5 for 7<=n<=11, counted from the right of the first 11
 digits; 11 - (sum mod 11), and 0 when the remainder is 0 or 1), written independently of pipeline/core.
 123456789018 is checked by hand in tests/core/mynumber_test.cpp."""
 import csv
