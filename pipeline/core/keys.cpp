@@ -61,21 +61,17 @@ constexpr auto kEd25519Secret = "\x30\x2e\x02\x01\x00\x30\x05\x06\x03\x2b\x65\x7
 constexpr auto kX25519Public = "\x30\x2a\x30\x05\x06\x03\x2b\x65\x6e\x03\x21\x00"sv;
 constexpr auto kX25519Secret = "\x30\x2e\x02\x01\x00\x30\x05\x06\x03\x2b\x65\x6e\x04\x22\x04\x20"sv;
 
-const PemFormat& public_format(Kind k) {
-  static const PemFormat f[] = {
-      {"signing-public", "PUBLIC KEY", kEd25519Public, "a city signing public key (Ed25519)"},
-      {"user-public", "PUBLIC KEY", kEd25519Public, "a user public key (Ed25519)"},
-      {"contractor-public", "PUBLIC KEY", kX25519Public, "a contractor public key (X25519)"},
+// By kind, then public (0) or secret (1).
+const PemFormat& pem_format(Kind k, bool secret) {
+  static const PemFormat f[3][2] = {
+      {{"signing-public", "PUBLIC KEY", kEd25519Public, "a city signing public key (Ed25519)"},
+       {"signing-secret", "PRIVATE KEY", kEd25519Secret, "a city signing secret key (Ed25519)"}},
+      {{"user-public", "PUBLIC KEY", kEd25519Public, "a user public key (Ed25519)"},
+       {"user-secret-unprotected", "PRIVATE KEY", kEd25519Secret, "a user secret key (Ed25519)"}},
+      {{"contractor-public", "PUBLIC KEY", kX25519Public, "a contractor public key (X25519)"},
+       {"contractor-secret", "PRIVATE KEY", kX25519Secret, "a contractor secret key (X25519)"}},
   };
-  return f[static_cast<int>(k)];
-}
-const PemFormat& secret_format(Kind k) {
-  static const PemFormat f[] = {
-      {"signing-secret", "PRIVATE KEY", kEd25519Secret, "a city signing secret key (Ed25519)"},
-      {"user-secret-unprotected", "PRIVATE KEY", kEd25519Secret, "a user secret key (Ed25519)"},
-      {"contractor-secret", "PRIVATE KEY", kX25519Secret, "a contractor secret key (X25519)"},
-  };
-  return f[static_cast<int>(k)];
+  return f[static_cast<int>(k)][secret ? 1 : 0];
 }
 constexpr auto kEncryptedKind = "user-secret-encrypted"sv;
 
@@ -357,7 +353,7 @@ bool verify(const PublicKey& key, std::string_view message, std::string_view sig
 }
 
 // ---- key files ----
-std::string public_key_file(const PublicKey& key) { return pem_text(public_format(key.kind), key.bytes); }
+std::string public_key_file(const PublicKey& key) { return pem_text(pem_format(key.kind, false), key.bytes); }
 
 Checked<std::string> secret_key_file(const SecretKey& key, const Passphrase* passphrase, KdfCost cost) {
   init();
@@ -369,7 +365,7 @@ Checked<std::string> secret_key_file(const SecretKey& key, const Passphrase* pas
                                                  std::string(kind_name(key.kind())) +
                                                  " secret key is a plain file kept at mode 0600"));
   } else if (!passphrase) {
-    r.value = pem_text(secret_format(key.kind()), key.seed());
+    r.value = pem_text(pem_format(key.kind(), true), key.seed());
   } else if (auto weak = weak_passphrase(*passphrase)) {
     r.problems.push_back(error("passphrase", *weak + ": a user key needs at least 8 characters"));
   } else {
@@ -380,7 +376,7 @@ Checked<std::string> secret_key_file(const SecretKey& key, const Passphrase* pas
 
 Checked<PublicKey> parse_public(std::string_view text, Kind kind, const std::string& source) {
   Checked<PublicKey> r;
-  auto raw = read_pem(text, public_format(kind), source);
+  auto raw = read_pem(text, pem_format(kind, false), source);
   r.problems = std::move(raw.problems);
   if (r.ok()) r.value = {kind, raw.value};
   return r;
@@ -392,7 +388,7 @@ Checked<SecretKey> parse_secret(std::string_view text, Kind kind, const std::str
   Checked<SecretKey> r;
   auto named = kind_line(text);
   if (!named || *named != kEncryptedKind || kind != Kind::user) {
-    auto seed = read_pem(text, secret_format(kind), source);
+    auto seed = read_pem(text, pem_format(kind, true), source);
     Wipe wipe_seed{seed.value};
     r.problems = std::move(seed.problems);
     if (r.ok()) r.value = SecretKey::from_seed(kind, seed.value);
