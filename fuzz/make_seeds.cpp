@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "core/keys.hpp"
 #include "seal/seal.hpp"
 
 using namespace tsuchi;
@@ -33,8 +34,8 @@ int main(int argc, char** argv) {
   }
   const fs::path root = fs::path(argv[1]) / "fuzz", fixtures = fs::path(argv[1]) / "tests/fixtures/sealed";
   fs::create_directories(fixtures);
-  auto city = seal::keygen((fixtures / "city").string(), seal::KeyKind::signing);
-  auto contractor = seal::keygen((fixtures / "contractor").string(), seal::KeyKind::contractor);
+  auto city = keys::generate((fixtures / "city").string(), keys::Kind::city);
+  auto contractor = keys::generate((fixtures / "contractor").string(), keys::Kind::contractor);
   if (!city.ok()) return fail(city.problems);
   if (!contractor.ok()) return fail(contractor.problems);
 

@@ -10,6 +10,7 @@
 
 #include "core/digest.hpp"
 #include "fuzz/support.hpp"
+#include "core/keys.hpp"
 #include "seal/seal.hpp"
 
 namespace tsuchi::fuzz {
@@ -29,7 +30,7 @@ class Signer {
  public:
   explicit Signer(const Scratch& scratch) : scratch_(scratch) {
     if (sodium_init() < 0) violated("libsodium");
-    auto files = seal::keygen(scratch.path("city"), seal::KeyKind::signing);
+    auto files = keys::generate(scratch.path("city"), keys::Kind::city);
     if (!files.ok()) violated("keygen");
     public_key_ = files.value.public_path;
     auto keys = seal::load_keys({files.value.secret_path, ""});

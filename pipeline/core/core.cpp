@@ -121,4 +121,17 @@ std::optional<int> parse_utc_offset(std::string_view s) {
   return s[0] == '-' ? -*hm : *hm;
 }
 
+std::optional<std::int64_t> parse_utc(std::string_view s) {
+  // "YYYY-MM-DDTHH:MM:SSZ"
+  if (s.size() != 20 || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z') return std::nullopt;
+  auto d = parse_date(s.substr(0, 10));
+  auto num = [&](std::size_t at) -> int {
+    if (s[at] < '0' || s[at] > '9' || s[at + 1] < '0' || s[at + 1] > '9') return -1;
+    return (s[at] - '0') * 10 + (s[at + 1] - '0');
+  };
+  int h = num(11), m = num(14), sec = num(17);
+  if (!d || h < 0 || h > 23 || m < 0 || m > 59 || sec < 0 || sec > 59) return std::nullopt;
+  return days_from_civil(*d) * 86400 + h * 3600 + m * 60 + sec;
+}
+
 }  // namespace tsuchi

@@ -70,6 +70,8 @@ std::optional<YearMonth> parse_year_month(std::string_view s);
 std::optional<int> parse_hh_mm(std::string_view s);
 // "+09:00" / "-05:30" / "Z" -> minutes east of UTC (at most 14 hours).
 std::optional<int> parse_utc_offset(std::string_view s);
+// "2025-09-01T01:00:00Z" (UTC, seconds, nothing else) -> seconds since the epoch.
+std::optional<std::int64_t> parse_utc(std::string_view s);
 
 // Japanese fiscal year (年度) runs April..March.
 inline int fiscal_year(const YearMonth& ym) { return ym.month >= 4 ? ym.year : ym.year - 1; }

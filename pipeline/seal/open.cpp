@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "core/keys.hpp"
 #include "seal/internal.hpp"
 
 namespace tsuchi::seal {
@@ -120,11 +121,9 @@ Checked<std::string> read_passphrase(const OpenRequest& req, const std::string& 
     }
     return f;
   }
-  auto sk = detail::read_key_file(req.secret_key, detail::KeyFile::contractor_secret);
+  auto sk = keys::read_secret(req.secret_key, keys::Kind::contractor);
   if (!sk.ok()) return {{}, sk.problems};
-  Wipe wipe_sk{sk.value};
-  std::string pk(crypto_box_PUBLICKEYBYTES, '\0');
-  crypto_scalarmult_base(reinterpret_cast<unsigned char*>(pk.data()), reinterpret_cast<const unsigned char*>(sk.value.data()));
+  const std::string& pk = sk.value.public_key().bytes;
   if (!m.key_sealed) {
     r.problems.push_back(error(req.archive, "this batch was sealed without a contractor key: use its B.key file"));
     return r;
@@ -143,7 +142,7 @@ Checked<std::string> read_passphrase(const OpenRequest& req, const std::string& 
   if (crypto_box_seal_open(reinterpret_cast<unsigned char*>(r.value.data()),
                            reinterpret_cast<const unsigned char*>(c.value.data()), c.value.size(),
                            reinterpret_cast<const unsigned char*>(pk.data()),
-                           reinterpret_cast<const unsigned char*>(sk.value.data())) != 0) {
+                           reinterpret_cast<const unsigned char*>(sk.value.seed().data())) != 0) {
     r.value.clear();
     r.problems.push_back(error(sealed_path, "cannot be opened with this secret key (damaged, or sealed to another key)"));
   }
@@ -246,7 +245,7 @@ Checked<Manifest> read_manifest(const std::string& manifest_path, const std::str
   }
   auto text = detail::read_file(manifest_path, 1 << 20);
   auto sig = detail::read_file(manifest_path + ".sig", 4096);
-  auto pk = detail::read_key_file(key_path, detail::KeyFile::signing_public);
+  auto pk = keys::read_public(key_path, keys::Kind::city);
   for (auto* p : {&text.problems, &sig.problems, &pk.problems}) r.problems.insert(r.problems.end(), p->begin(), p->end());
   if (!r.ok()) return r;
   if (sig.value.size() != crypto_sign_BYTES) {
@@ -255,12 +254,12 @@ Checked<Manifest> read_manifest(const std::string& manifest_path, const std::str
   }
   if (crypto_sign_verify_detached(reinterpret_cast<const unsigned char*>(sig.value.data()),
                                   reinterpret_cast<const unsigned char*>(text.value.data()), text.value.size(),
-                                  reinterpret_cast<const unsigned char*>(pk.value.data())) != 0) {
+                                  reinterpret_cast<const unsigned char*>(pk.value.bytes.data())) != 0) {
     std::string why = "signature does not verify with the city key " + key_path;
     // A hint only: the claimed key id is read from the unverified manifest.
     auto j = nlohmann::json::parse(text.value, nullptr, false);
     if (j.is_object() && j.contains("signing_key_sha256") && j["signing_key_sha256"].is_string() &&
-        j["signing_key_sha256"].get<std::string>() != digest::sha256_hex(pk.value))
+        j["signing_key_sha256"].get<std::string>() != pk.value.fingerprint())
       why += " (the manifest names another signing key)";
     else
       why += ": the manifest or its signature was changed";
@@ -268,7 +267,7 @@ Checked<Manifest> read_manifest(const std::string& manifest_path, const std::str
     return r;
   }
   r = parse_manifest(text.value, manifest_path);
-  if (r.ok() && r.value.signing_key_sha256 != digest::sha256_hex(pk.value))
+  if (r.ok() && r.value.signing_key_sha256 != pk.value.fingerprint())
     r.problems.push_back(error(manifest_path, "signing_key_sha256 does not name the key that signed it"));
   return r;
 }

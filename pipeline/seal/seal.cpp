@@ -14,6 +14,7 @@
 #include <set>
 #include <nlohmann/json.hpp>
 
+#include "core/keys.hpp"
 #include "seal/internal.hpp"
 
 namespace tsuchi::seal {
@@ -38,66 +39,20 @@ Checked<SealingKeys> load_keys(const Keys& keys) {
     r.problems.push_back(error("signing key", "no signing key configured ([keys] signing_key or --signing-key)"));
     return r;
   }
-  auto seed = detail::read_key_file(keys.signing_secret_path, detail::KeyFile::signing_secret);
-  if (seed.ok()) {
-    r.value.signing_public.resize(crypto_sign_PUBLICKEYBYTES);
+  auto city = tsuchi::keys::read_secret(keys.signing_secret_path, tsuchi::keys::Kind::city);
+  if (city.ok()) {
+    r.value.signing_public = city.value.public_key().bytes;
     r.value.signing_secret.resize(crypto_sign_SECRETKEYBYTES);
     crypto_sign_seed_keypair(reinterpret_cast<unsigned char*>(r.value.signing_public.data()),
                              reinterpret_cast<unsigned char*>(r.value.signing_secret.data()),
-                             reinterpret_cast<const unsigned char*>(seed.value.data()));
-    sodium_memzero(seed.value.data(), seed.value.size());
+                             reinterpret_cast<const unsigned char*>(city.value.seed().data()));
   }
-  r.problems.insert(r.problems.end(), seed.problems.begin(), seed.problems.end());
+  r.problems.insert(r.problems.end(), city.problems.begin(), city.problems.end());
   if (!keys.contractor_public_path.empty()) {
-    auto pk = detail::read_key_file(keys.contractor_public_path, detail::KeyFile::contractor_public);
-    r.value.contractor_public = pk.value;
+    auto pk = tsuchi::keys::read_public(keys.contractor_public_path, tsuchi::keys::Kind::contractor);
+    r.value.contractor_public = pk.value.bytes;
     r.problems.insert(r.problems.end(), pk.problems.begin(), pk.problems.end());
   }
-  return r;
-}
-
-Checked<KeyPairFiles> keygen(const std::string& prefix, KeyKind kind) {
-  Checked<KeyPairFiles> r;
-  r.value.public_path = prefix + ".pub";
-  r.value.secret_path = prefix + ".secret";
-  if (sodium_init() < 0) {
-    r.problems.push_back(error("libsodium", "cannot initialise"));
-    return r;
-  }
-  std::string pk(32, '\0'), secret32(32, '\0');
-  auto* p = reinterpret_cast<unsigned char*>(pk.data());
-  if (kind == KeyKind::signing) {
-    unsigned char sk[crypto_sign_SECRETKEYBYTES];
-    crypto_sign_keypair(p, sk);
-    crypto_sign_ed25519_sk_to_seed(reinterpret_cast<unsigned char*>(secret32.data()), sk);
-    sodium_memzero(sk, sizeof sk);
-  } else {
-    crypto_box_keypair(p, reinterpret_cast<unsigned char*>(secret32.data()));
-  }
-  bool sign = kind == KeyKind::signing;
-  std::string pub_text = detail::key_file_text(sign ? detail::KeyFile::signing_public : detail::KeyFile::contractor_public, pk);
-  std::string sec_text = detail::key_file_text(sign ? detail::KeyFile::signing_secret : detail::KeyFile::contractor_secret, secret32);
-  sodium_memzero(secret32.data(), secret32.size());
-  r.value.fingerprint = digest::sha256_hex(pk);
-
-  // O_EXCL with the final mode: an existing key is never overwritten, and the secret is never
-  // readable by others, not even for the moment between creating and a chmod.
-  detail::Fd sec(::open(r.value.secret_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-  if (sec.get() < 0) {
-    r.problems.push_back(error(r.value.secret_path, "cannot create: " + detail::strerror_now()));
-    sodium_memzero(sec_text.data(), sec_text.size());
-    return r;
-  }
-  detail::Fd pub(::open(r.value.public_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-  if (pub.get() < 0) {
-    r.problems.push_back(error(r.value.public_path, "cannot create: " + detail::strerror_now()));
-    ::unlink(r.value.secret_path.c_str());
-  } else if (!detail::write_all(sec.get(), sec_text) || !detail::write_all(pub.get(), pub_text)) {
-    r.problems.push_back(error(prefix, "cannot write the key files: " + detail::strerror_now()));
-    ::unlink(r.value.secret_path.c_str());
-    ::unlink(r.value.public_path.c_str());
-  }
-  sodium_memzero(sec_text.data(), sec_text.size());
   return r;
 }
 
@@ -390,7 +345,7 @@ Checked<BatchResult> seal_batch(const BatchSpec& spec, const SealingKeys& keys, 
   crypto_sign_detached(reinterpret_cast<unsigned char*>(sig.data()), nullptr,
                        reinterpret_cast<const unsigned char*>(manifest.data()), manifest.size(),
                        reinterpret_cast<const unsigned char*>(keys.signing_secret.data()));
-  std::string city_pub = detail::key_file_text(detail::KeyFile::signing_public, keys.signing_public);
+  std::string city_pub = tsuchi::keys::public_key_file({tsuchi::keys::Kind::city, keys.signing_public});
 
   std::error_code ec;
   fs::create_directories(out_dir, ec);

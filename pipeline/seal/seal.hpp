@@ -127,18 +127,6 @@ class RunSealer {
   SealedRun run_;
 };
 
-// ---- keys (鍵) ----
-enum class KeyKind {
-  signing,     // Ed25519, the city signs manifests
-  contractor,  // X25519, the city seals passphrases to the contractor
-};
-struct KeyPairFiles {
-  std::string public_path, secret_path;
-  std::string fingerprint;  // SHA-256 of the raw public key, hex: compare it by phone, not by mail
-};
-// Writes PREFIX.pub and PREFIX.secret (mode 0600, never pre-existing). PEM with a kind line.
-Checked<KeyPairFiles> keygen(const std::string& prefix, KeyKind kind);
-
 // ---- the manifest (plaintext, signed, no personal data) ----
 struct Manifest {
   int format_version = 0;

@@ -2,31 +2,57 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "seal/seal.hpp"
+#include "core/keys.hpp"
 #include "tsuchi/commands.hpp"
+#include "tsuchi/passphrase.hpp"
 
 namespace tsuchi::cli {
 
-// `tsuchi keygen --out PREFIX [--kind signing|contractor] [--json]` (SPEC §12; formats in
-// output_spec/batch.md).
+// `tsuchi keygen --out PREFIX [--kind user|city|contractor] [--no-passphrase] [--passphrase-file F]
+// [--json]` (SPEC §12, §13; formats in output_spec/keys.md).
 void add_keygen(CLI::App& app, Action& action) {
   struct Options {
     std::string out;
-    std::string kind = "signing";
+    std::string kind = "signing";  // the city's key, under the name existing scripts use
+    bool no_passphrase = false;
+    std::string passphrase_file;
     bool json = false;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand(
-      "keygen", "Make a key pair: the city's Ed25519 signing key, or a contractor's X25519 key (--kind contractor)");
+      "keygen", "Make a key pair: a person's Ed25519 key (--kind user), the city's Ed25519 root key, or a "
+                "contractor's X25519 key (--kind contractor)");
   cmd->add_option("--out", o->out, "PREFIX: writes PREFIX.pub and PREFIX.secret (mode 0600); never overwrites")
       ->required();
-  cmd->add_option("--kind", o->kind, "signing (city, Ed25519; default) or contractor (X25519)")
-      ->check(CLI::IsMember({"signing", "contractor"}));
+  cmd->add_option("--kind", o->kind,
+                  "user (a person, Ed25519, passphrase-encrypted), city (Ed25519; also called signing, the "
+                  "default) or contractor (X25519)")
+      ->check(CLI::IsMember({"user", "city", "signing", "contractor"}));
+  auto* none = cmd->add_flag("--no-passphrase", o->no_passphrase,
+                             "user keys: write the secret unencrypted (service and test keys only)");
+  cmd->add_option("--passphrase-file", o->passphrase_file,
+                  "user keys: the passphrase is the first line of F (else $TSUCHI_PASSPHRASE_FILE, else the terminal)")
+      ->excludes(none);
   cmd->add_flag("--json", o->json, "print the written paths and the key fingerprint as JSON on stdout");
   cmd->callback([&action, o] {
     action = [o] {
-      auto kind = o->kind == "contractor" ? seal::KeyKind::contractor : seal::KeyKind::signing;
-      auto r = seal::keygen(o->out, kind);
+      const keys::Kind kind = *keys::kind_from(o->kind);
+      const bool user = kind == keys::Kind::user;
+      if (!user && (o->no_passphrase || !o->passphrase_file.empty())) {
+        std::cerr << "tsuchi keygen: --no-passphrase and --passphrase-file apply to --kind user only; city and "
+                     "contractor secret keys are plain files kept at mode 0600\n";
+        return 2;
+      }
+      std::optional<keys::Passphrase> pass;
+      if (user && !o->no_passphrase) {
+        auto p = obtain_passphrase(o->passphrase_file, o->out + ".secret", true);
+        if (!p.ok()) {
+          print_problems(p.problems);
+          return 1;
+        }
+        pass = std::move(p.value);
+      }
+      auto r = keys::generate(o->out, kind, pass ? &*pass : nullptr);
       if (!r.ok()) {
         print_problems(r.problems);
         return 1;
@@ -35,14 +61,20 @@ void add_keygen(CLI::App& app, Action& action) {
         std::cout << nlohmann::ordered_json{{"kind", o->kind},
                                             {"public", r.value.public_path},
                                             {"secret", r.value.secret_path},
-                                            {"fingerprint_sha256", r.value.fingerprint}}
+                                            {"fingerprint_sha256", r.value.fingerprint},
+                                            {"passphrase_protected", r.value.passphrase_protected}}
                          .dump()
                   << "\n";
       }
-      std::cerr << "tsuchi: wrote " << r.value.public_path << " and " << r.value.secret_path << " ("
-                << (kind == seal::KeyKind::signing ? "city signing key, Ed25519" : "contractor key, X25519")
+      const char* what = kind == keys::Kind::city   ? "city signing key, Ed25519"
+                         : kind == keys::Kind::user ? "user key, Ed25519"
+                                                    : "contractor key, X25519";
+      std::cerr << "tsuchi: wrote " << r.value.public_path << " and " << r.value.secret_path << " (" << what
                 << ")\n  fingerprint (SHA-256 of the public key): " << r.value.fingerprint
                 << "\n  keep the .secret file private; give the .pub file to the other side\n";
+      if (user && o->no_passphrase)
+        std::cerr << "tsuchi: WARNING: " << r.value.secret_path
+                  << ": this key is NOT protected by a passphrase: for service and test keys only\n";
       return 0;
     };
   });

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/keys.hpp"
 #include "seal/seal.hpp"
 
 using namespace tsuchi;
@@ -109,17 +110,17 @@ BatchSpec sample_spec() {
   return s;
 }
 
-// Keys for the city and the contractor, made by keygen, plus one sealed batch in `out`.
+// Keys for the city and the contractor, made by keys::generate, plus one sealed batch in `out`.
 struct Sealed {
   TempDir tmp;
-  KeyPairFiles city, contractor;
+  keys::KeyPairFiles city, contractor;
   BatchSpec spec = sample_spec();
   BatchResult result;
   fs::path out;
   explicit Sealed(bool with_contractor = true) {
-    auto c = keygen((tmp.path / "city").string(), KeyKind::signing);
+    auto c = keys::generate((tmp.path / "city").string(), keys::Kind::city);
     REQUIRE_MESSAGE(c.ok(), messages(c.problems));
-    auto k = keygen((tmp.path / "contractor").string(), KeyKind::contractor);
+    auto k = keys::generate((tmp.path / "contractor").string(), keys::Kind::contractor);
     REQUIRE_MESSAGE(k.ok(), messages(k.problems));
     city = c.value;
     contractor = k.value;
@@ -374,14 +375,14 @@ TEST_CASE("one flipped byte anywhere, a wrong key or a wrong city key: open refu
   }
 
   Sealed s;
-  auto other = keygen((s.tmp.path / "other-city").string(), KeyKind::signing);
+  auto other = keys::generate((s.tmp.path / "other-city").string(), keys::Kind::city);
   REQUIRE(other.ok());
   auto req = s.with_key();
   req.public_key = other.value.public_path;
   auto v = verify_batch(req);
   CHECK(messages(v.problems).find("names another signing key") != std::string::npos);
 
-  auto other_contractor = keygen((s.tmp.path / "other-contractor").string(), KeyKind::contractor);
+  auto other_contractor = keys::generate((s.tmp.path / "other-contractor").string(), keys::Kind::contractor);
   REQUIRE(other_contractor.ok());
   req = s.with_secret();
   req.secret_key = other_contractor.value.secret_path;
@@ -492,10 +493,10 @@ TEST_CASE("a signed archive with unsafe names, plaintext entries or a broken bag
 
 TEST_CASE("keygen writes PEM key pairs, the secret 0600, and never overwrites") {
   TempDir t;
-  for (auto kind : {KeyKind::signing, KeyKind::contractor}) {
-    bool sign = kind == KeyKind::signing;
+  for (auto kind : {keys::Kind::city, keys::Kind::contractor}) {
+    bool sign = kind == keys::Kind::city;
     auto prefix = (t.path / (sign ? "city" : "contractor")).string();
-    auto k = keygen(prefix, kind);
+    auto k = keys::generate(prefix, kind);
     REQUIRE_MESSAGE(k.ok(), messages(k.problems));
     CHECK((fs::status(k.value.secret_path).permissions() & fs::perms::all) ==
           (fs::perms::owner_read | fs::perms::owner_write));
@@ -514,7 +515,7 @@ TEST_CASE("keygen writes PEM key pairs, the secret 0600, and never overwrites") 
     CHECK(run("openssl pkey -pubin -in '" + k.value.public_path + "' -noout -text", &rc).find(sign ? "ED25519" : "X25519") !=
           std::string::npos);
 
-    auto again = keygen(prefix, kind);
+    auto again = keys::generate(prefix, kind);
     CHECK(messages(again.problems).find("File exists") != std::string::npos);
     CHECK(slurp(k.value.public_path) == pub);
   }
@@ -581,7 +582,7 @@ TEST_CASE("bad batch specs are refused with a reason and write nothing") {
   mynumber::Guard guard;
   guard.add(my_number);
   TempDir t;
-  auto city = keygen((t.path / "city").string(), KeyKind::signing);
+  auto city = keys::generate((t.path / "city").string(), keys::Kind::city);
   REQUIRE(city.ok());
   for (const auto& row : rows) {
     CAPTURE(row.what);
@@ -605,7 +606,7 @@ TEST_CASE("a 12-digit code that passes the check digit but is no input My Number
   mynumber::Guard guard;
   guard.add("123456789018");  // the input's My Number, absent from the output
   TempDir t;
-  auto city = keygen((t.path / "city").string(), KeyKind::signing);
+  auto city = keys::generate((t.path / "city").string(), keys::Kind::city);
   REQUIRE(city.ok());
   auto spec = sample_spec();
   spec.my_numbers = &guard;
