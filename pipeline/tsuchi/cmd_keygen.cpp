@@ -1,6 +1,5 @@
 #include <iostream>
 #include <memory>
-#include <nlohmann/json.hpp>
 
 #include "seal/seal.hpp"
 #include "tsuchi/commands.hpp"
@@ -31,14 +30,7 @@ void add_keygen(CLI::App& app, Action& action) {
         print_problems(r.problems);
         return 1;
       }
-      if (o->json) {
-        std::cout << nlohmann::ordered_json{{"kind", o->kind},
-                                            {"public", r.value.public_path},
-                                            {"secret", r.value.secret_path},
-                                            {"fingerprint_sha256", r.value.fingerprint}}
-                         .dump()
-                  << "\n";
-      }
+      if (o->json) std::cout << seal::to_json(r.value, kind);
       std::cerr << "tsuchi: wrote " << r.value.public_path << " and " << r.value.secret_path << " ("
                 << (kind == seal::KeyKind::signing ? "city signing key, Ed25519" : "contractor key, X25519")
                 << ")\n  fingerprint (SHA-256 of the public key): " << r.value.fingerprint
