@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/digest.hpp"
+
 namespace tsuchi::file {
 namespace {
 
@@ -28,6 +30,23 @@ bool write_all(int fd, std::string_view bytes) {
     bytes.remove_prefix(static_cast<std::size_t>(n));
   }
   return ::fsync(fd) == 0;
+}
+
+bool write_atomically(const std::string& path, std::string_view bytes) {
+  const std::string tmp = path + ".partial-" + digest::random_hex(8);
+  {
+    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (fd.get() < 0) return false;
+    if (!write_all(fd.get(), bytes)) {
+      ::unlink(tmp.c_str());
+      return false;
+    }
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return false;
+  }
+  return true;
 }
 
 std::string size_text(std::uint64_t b) {

@@ -1,5 +1,6 @@
-// Reading a whole input file under a size cap, once for every reader (cases, configuration,
-// contractor files, keys, manifests, archives): refused by size before a byte is read.
+// Files, once for every stage: reading a whole input under a size cap (cases, configuration,
+// contractor files, keys, manifests, archives), refused by size before a byte is read; and
+// writing an output whole or not at all.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -30,6 +31,12 @@ class Fd {
 
 // Writes all bytes and fsyncs; false with errno set on failure.
 bool write_all(int fd, std::string_view bytes);
+
+// Writes `path` whole or not at all (previews, run.json, review sheets, forms, reports): the bytes
+// go to a new file under a random temporary name beside it, created with O_EXCL|O_NOFOLLOW and
+// mode 0600 (a planted link is never followed, nobody else can read a plaintext output), are
+// fsynced, then renamed over `path`.
+bool write_atomically(const std::string& path, std::string_view bytes);
 
 // "1 GiB", "16 MiB", "4096 bytes": a limit as messages name it.
 std::string size_text(std::uint64_t bytes);

@@ -227,6 +227,23 @@ Diagnostics Ledger::record_review(const std::string& run_id, const std::string& 
   });
 }
 
+Diagnostics Ledger::record_preview(const std::string& user, const records::BatchCounts& totals) {
+  return append_audit({user, "preview", {},
+                       "ok: " + std::to_string(totals.envelopes) + " envelopes, " + std::to_string(totals.pages) +
+                           " pages in plaintext"});
+}
+
+Checked<bool> Ledger::admit(const Actor& who, const std::string& command, const std::vector<std::string>& objects) {
+  if (!who.policy || who.policy->has_any_role(who.user)) return {true, {}};
+  return {false, append_audit({who.user, command, objects, "refused: no role"})};
+}
+
+Diagnostics Ledger::record_audit_check(const AuditReport& r, const std::string& user) {
+  const std::string result = r.ok() ? "ok: chain intact, " + std::to_string(r.records) + " records"
+                                    : "ok: chain broken at seq " + std::to_string(r.breaks.front().seq);
+  return append_audit({user, "audit verify", {}, result});
+}
+
 Diagnostics Ledger::approve(const std::string& run_dir, const Actor& who) {
   if (!db_) return {error(path_, "the ledger is not open")};
   namespace fs = std::filesystem;

@@ -44,6 +44,8 @@ struct Actor {
   std::string user;
   std::optional<Policy> policy;
 };
+// The actor, with the roles of municipality_toml when one is given (empty: no role check).
+Checked<Actor> load_actor(const std::string& user, const std::string& municipality_toml);
 
 // Current time as ISO-8601 UTC ("2025-09-01T01:02:03Z"). Injected so tests control time.
 using Clock = std::function<std::string()>;
@@ -183,6 +185,11 @@ class Ledger {
   Diagnostics record_run(const RunRecord& run);
   // For commands with nothing else to store (preview, review, audit verify, …).
   Diagnostics append_audit(const AuditEntry& e);
+  // Supervisor documents need a role too when a policy is given: false, after a "refused: no role"
+  // record of `command` on `objects`, when the user holds none.
+  Checked<bool> admit(const Actor& who, const std::string& command, const std::vector<std::string>& objects);
+  // `tsuchi preview`: plaintext leaves the building only through a preview, so each one is on record.
+  Diagnostics record_preview(const std::string& user, const records::BatchCounts& totals);
   // `tsuchi review`: the review sheet's SHA-256, which approve then insists on.
   Diagnostics record_review(const std::string& run_id, const std::string& review_sha256, const std::string& user);
 
@@ -203,6 +210,8 @@ class Ledger {
 
   // Walks the whole chain; read-only (the command appends its own record afterwards).
   Checked<AuditReport> verify_audit(const OfficeHours& hours) const;
+  // `tsuchi audit verify` records its check after the walk, so it never reports on its own record.
+  Diagnostics record_audit_check(const AuditReport& r, const std::string& user);
   std::vector<AuditRecord> audit_records() const;
 
   // For the review sheet: the run, and the previous run of the same month (else the last

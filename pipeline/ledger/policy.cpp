@@ -38,6 +38,12 @@ Checked<Policy> load_policy(const std::string& path) {
   return {policy_of(m.value), std::move(m.problems)};
 }
 
+Checked<Actor> load_actor(const std::string& user, const std::string& municipality_toml) {
+  if (municipality_toml.empty()) return {{user, std::nullopt}, {}};
+  auto p = load_policy(municipality_toml);
+  return {{user, std::move(p.value)}, std::move(p.problems)};
+}
+
 std::string utc_now() {
   std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   std::tm tm{};

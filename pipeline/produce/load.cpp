@@ -1,5 +1,6 @@
 // Reading and validating the inputs of a production (SPEC §6), font coverage included (SPEC §4).
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "produce/internal.hpp"
 
@@ -73,6 +74,22 @@ Inputs load(const InputFiles& files, const std::string& data_dir) {
     r.problems.insert(r.problems.end(), missing.begin(), missing.end());
   }
   return r;
+}
+
+std::string to_json(const Inputs& in) {
+  nlohmann::json j;
+  j["ok"] = !has_errors(in.problems);
+  j["cases"] = in.cases.size();
+  j["problems"] = nlohmann::json::array();
+  for (const auto& d : in.problems)
+    j["problems"].push_back({{"severity", d.severity == Diagnostic::Severity::error ? "error" : "warning"},
+                             {"file", d.file},
+                             {"line", d.line},
+                             {"column", d.column},
+                             {"column_name", d.column_name},
+                             {"value", d.value},
+                             {"reason", d.reason}});
+  return j.dump(2) + "\n";
 }
 
 }  // namespace tsuchi::produce

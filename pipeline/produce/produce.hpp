@@ -33,6 +33,8 @@ struct Inputs {
 // Reads and validates the inputs completely (SPEC §6): schema, consistency, payment-reference
 // collisions and font coverage of every printed field (fonts from data_dir).
 Inputs load(const InputFiles& files, const std::string& data_dir);
+// `tsuchi validate --json` (output_spec/inputs.md): ok, the number of cases, every problem's fields.
+std::string to_json(const Inputs& in);
 
 // ---- production ----
 struct Options {
@@ -49,6 +51,10 @@ struct Options {
 bool valid_run_id(const std::string& id);
 // The fixed PDF date of a run, from its id (R20250901 -> 2025-09-01T00:00:00): same input, same bytes.
 std::string pdf_date_of(const std::string& run_id);
+// A run id is used once: R + today's local date, then -2, -3, … past those `taken` already has.
+std::string default_run_id(const std::function<bool(const std::string&)>& taken);
+// The month a run is for unless told: this month, local time, YYYY-MM.
+std::string this_month();
 
 // One rendered and preflighted batch, in memory only.
 struct Batch {
@@ -63,6 +69,7 @@ struct Result {
   std::vector<Batch> batches;  // pdf and insertion_csv emptied after the sink took them
   Diagnostics problems;        // preflight findings and stage errors; empty = success
   records::BatchCounts totals;
+  std::vector<records::BatchSummary> summaries() const;  // in batch order
 };
 
 // The sink runs on worker threads, once per batch, possibly concurrently; it returns an error
@@ -72,6 +79,16 @@ using BatchSink = std::function<std::string(const Batch&)>;
 // Consumes in.cases (empty on return, as they are decided): a run's memory must not grow with its
 // size (issue 6), so the cases live on packed, a batch at a time, and the Case objects are released.
 Result produce(Inputs& in, const Options& opt, const BatchSink& sink);
+
+// ---- the staff proof (`tsuchi preview`) ----
+// Plaintext PDFs, one per batch, and one insertion.csv in mailing order, written into out_dir.
+struct Preview {
+  Result result;
+  bool listed = false;  // false: insertion.csv could not be written
+};
+Preview preview(Inputs& in, const std::string& data_dir, int threads, const std::string& out_dir);
+// Removes what a preview wrote, as one that cannot be put on record must not stay.
+void remove_preview(const Result& r, const std::string& out_dir);
 
 // ---- records and insertion lists ----
 // The one mapping from a produced envelope to what is kept on record (ids and amounts, no names).

@@ -1,6 +1,7 @@
 // What production puts on record, in the insertion list and in its names, beside their formats
 // (output_spec/ledger.md, output_spec/insertion.md).
 #include <cctype>
+#include <ctime>
 
 #include "produce/internal.hpp"
 
@@ -56,6 +57,33 @@ bool valid_run_id(const std::string& id) {
   for (char c : id)
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')) return false;
   return true;
+}
+
+namespace {
+// Today (or this month) in local time, as strftime `format` gives it.
+std::string local_now(const char* format) {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char b[16];
+  std::strftime(b, sizeof b, format, &tm);
+  return b;
+}
+}  // namespace
+
+std::string default_run_id(const std::function<bool(const std::string&)>& taken) {
+  const std::string base = "R" + local_now("%Y%m%d");
+  std::string id = base;
+  for (int n = 2; taken(id); ++n) id = base + "-" + std::to_string(n);
+  return id;
+}
+
+std::string this_month() { return local_now("%Y-%m"); }
+
+std::vector<records::BatchSummary> Result::summaries() const {
+  std::vector<records::BatchSummary> out;
+  for (const auto& b : batches) out.push_back(b.summary);
+  return out;
 }
 
 std::string pdf_date_of(const std::string& run_id) {

@@ -12,6 +12,7 @@
 #include "core/config.hpp"
 #include "core/core.hpp"
 #include "ledger/ledger.hpp"
+#include "seal/seal.hpp"
 
 namespace tsuchi::text {
 class TextEngine;
@@ -122,5 +123,33 @@ Checked<ledger::CertificateMatcher> file_matcher(const std::string& file_name, c
 // ---- Reconcile report as PDF (SPEC §9, §12 `--pdf`) ----
 Checked<std::string> reconcile_pdf(const ledger::ReconcileReport& r, const text::TextEngine& te,
                                    const std::string& printed_at);
+
+// ---- the documents on file and on record (what the commands do; they print the outcome) ----
+
+// `tsuchi review`: the sheet of `run` written into its folder (review.pdf, then review.txt, the sheet
+// approve checks) and the SHA-256 of review.txt recorded for approval. Amounts are checked against
+// fees_toml when given (empty: not checked). An unknown run is refused on record.
+struct RecordedReview {
+  ReviewSheet sheet;
+  std::string text, sha256;  // review.txt, also printed on stdout, and its digest
+  bool written = false;      // false (with no problem listed): review.txt or review.pdf could not be written
+};
+Checked<RecordedReview> write_review(ledger::Ledger& l, const seal::RunFile& run, const std::string& user,
+                                     const std::string& fees_toml, const text::TextEngine& te);
+
+// `tsuchi certificate form`: the batch's form, addressed from municipality_toml (empty: lines to fill
+// in), written to `out` and audited with its digest; false (no problem listed): `out` could not be written.
+Checked<bool> write_certificate_form(ledger::Ledger& l, const std::string& batch_id, const std::string& municipality_toml,
+                                     const std::string& user, const text::TextEngine& te, const std::string& out);
+
+// `tsuchi import certificate`: the form matched to its batch by its QR code (without a batch id the
+// file's codes decide, and a file of several batches' forms is refused on record), then recorded.
+Checked<ledger::ImportSummary> import_certificate(ledger::Ledger& l, ledger::CertificateRequest req,
+                                                  const ledger::Actor& who);
+
+// `tsuchi reconcile --csv --pdf`: the per-batch table and the report as PDF (`te` needed for it);
+// an empty path is skipped. The value is the path that could not be written, or empty.
+Checked<std::string> write_reconcile(const ledger::ReconcileReport& r, const std::string& csv_path,
+                                     const std::string& pdf_path, const text::TextEngine* te);
 
 }  // namespace tsuchi::report

@@ -1,8 +1,10 @@
+// The seal stage's JSON (output_spec/batch.md): run.json, the keygen and open reports; and the run sealer.
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "core/file.hpp"
 #include "seal/seal.hpp"
 
 namespace tsuchi::seal {
@@ -44,11 +46,30 @@ std::optional<RunFile> read_run_json(const std::string& run_dir) {
   std::ifstream f(fs::path(run_dir) / "run.json", std::ios::binary);
   auto j = nlohmann::json::parse(f, nullptr, false);
   if (!j.is_object() || !j.contains("run_id") || !j["run_id"].is_string()) return std::nullopt;
-  RunFile r{j["run_id"].get<std::string>(), {}};
+  RunFile r{run_dir, j["run_id"].get<std::string>(), {}};
   if (j.contains("warnings") && j["warnings"].is_array())
     for (const auto& w : j["warnings"])
       if (w.is_string()) r.warnings.push_back(w.get<std::string>());
   return r;
+}
+
+std::string to_json(const OpenedBatch& b) {
+  const auto& m = b.manifest;
+  return nlohmann::ordered_json{{"batch_id", m.batch_id},
+                                {"run_id", m.run_id},
+                                {"bag_count", m.bag_count},
+                                {"bag_dir", b.bag_dir},
+                                {"files", b.files},
+                                {"envelopes", m.counts.envelopes},
+                                {"notices", m.counts.notices},
+                                {"slips", m.counts.slips},
+                                {"pages", m.counts.pages},
+                                {"sheets", m.counts.sheets},
+                                {"archive_sha256", m.archive_sha256},
+                                {"tagmanifest_sha256", m.tagmanifest_sha256},
+                                {"public_key", b.public_key_used}}
+             .dump() +
+         "\n";
 }
 
 RunSealer::RunSealer(std::string dir, std::string run_id, std::string created_at, SealingKeys keys,
@@ -92,8 +113,10 @@ void RunSealer::abandon() {
 }
 
 bool RunSealer::publish(std::vector<records::BatchSummary> batches, const std::string& user,
-                        std::vector<std::string> warnings) {
-  run_ = {run_id_, created_at_, user, std::move(batches), {}, std::move(warnings)};
+                        const Diagnostics& input_problems) {
+  run_ = {run_id_, created_at_, user, std::move(batches), {}, {}};
+  for (const auto& d : input_problems)  // case ids and code points only
+    if (d.severity == Diagnostic::Severity::warning) run_.warnings.push_back(format(d));
   for (const auto& b : run_.batches) {
     auto it = sealed_.find(b.index);
     if (it == sealed_.end()) return remove(), false;
@@ -115,6 +138,7 @@ bool RunSealer::publish(std::vector<records::BatchSummary> batches, const std::s
       if (ec) return remove(), false;
     }
   fs::remove(staging_, ec);
+  if (!file::write_atomically((fs::path(dir_) / "run.json").string(), run_json(run_))) return remove(), false;
   return true;
 }
 

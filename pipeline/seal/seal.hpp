@@ -91,6 +91,7 @@ struct SealedRun {
 std::string run_json(const SealedRun& run);
 // What the custody commands read back from DIR/run.json; nullopt when it has no run_id.
 struct RunFile {
+  std::string dir;  // the run folder it was read from
   std::string run_id;
   std::vector<std::string> warnings;
 };
@@ -109,9 +110,9 @@ class RunSealer {
   // Drops the staging folder and everything sealed so far.
   void abandon();
   // Moves the sealed batches into `dir`, each manifest (a batch's commit point) after its other
-  // files; false, with nothing of the run left, when that fails. Then write run_json() into `dir`.
-  bool publish(std::vector<records::BatchSummary> batches, const std::string& user, std::vector<std::string> warnings);
-  std::string run_json() const { return seal::run_json(run_); }
+  // files, then writes run.json with the input's warnings, which the approver must see; false, with
+  // nothing of the run left, when that fails.
+  bool publish(std::vector<records::BatchSummary> batches, const std::string& user, const Diagnostics& input_problems);
   // The run's record for the ledger (after publish).
   records::RunRecord record(const std::string& user, const std::string& month_key) const;
   // Removes every file of the run from `dir`: run.json first (the run's commit point), then the
@@ -177,6 +178,8 @@ struct OpenedBatch {
 // verify_batch, then writes the bag to out_dir/<batch_id> (via a temp dir renamed into place; an
 // existing bag is never overwritten). On any failure nothing is left in out_dir.
 Checked<OpenedBatch> open_batch(const OpenRequest& req, const std::string& out_dir);
+// `tsuchi open --json` (batch.md): what was verified and extracted, on one line.
+std::string to_json(const OpenedBatch& b);
 
 // Validates a BagIt bag (RFC 8493) held in memory: bagit.txt, bag-info.txt (Payload-Oxum), both
 // SHA-256 and SHA-512 payload and tag manifests, no file missing, none unlisted. `where` prefixes

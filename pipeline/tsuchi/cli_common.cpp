@@ -1,6 +1,5 @@
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include "tsuchi/commands.hpp"
@@ -37,14 +36,10 @@ std::string data_dir() {
   return TSUCHI_DATA_DIR;
 }
 
-bool write_atomically(const std::string& path, std::string_view bytes) {
-  const std::string tmp = path + ".partial";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f.write(bytes.data(), static_cast<std::streamsize>(bytes.size())) || !f.flush()) return false;
-  }
+bool make_folder(const std::string& command, const std::string& path) {
   std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
+  std::filesystem::create_directories(path, ec);
+  if (ec) std::cerr << "tsuchi " << command << ": cannot create " << path << ": " << ec.message() << "\n";
   return !ec;
 }
 

@@ -1,10 +1,8 @@
 // Custody commands (SPEC §8, §9, §12): approve, handover, import receipt|worklog|returns|certificate,
 // reconcile, audit verify. Each opens the ledger, acts in one transaction with its audit record,
 // and turns problems into messages on stderr and exit codes; reports go to stdout.
-#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <memory>
 
@@ -56,21 +54,13 @@ std::unique_ptr<text::TextEngine> text_engine(const std::string& command) {
   return std::move(te.value);
 }
 
-namespace {
-
-// The actor, with roles when --municipality was given; nullopt after printing a problem.
 std::optional<ledger::Actor> actor(const std::string& command, const Common& c) {
-  ledger::Actor who{c.as.empty() ? login_name() : c.as, std::nullopt};
-  if (!c.municipality.empty()) {
-    auto p = ledger::load_policy(c.municipality);
-    if (!p.ok()) {
-      print(command, p.problems);
-      return std::nullopt;
-    }
-    who.policy = std::move(p.value);
-  }
-  return who;
+  auto who = ledger::load_actor(c.as.empty() ? login_name() : c.as, c.municipality);
+  if (!who.ok()) print(command, who.problems);
+  return who.ok() ? std::optional(std::move(who.value)) : std::nullopt;
 }
+
+namespace {
 
 int finish(const std::string& command, const Diagnostics& ds, const std::string& done) {
   print(command, ds);
@@ -139,21 +129,7 @@ void add_import_certificate(CLI::App& parent, Action& action) {
       auto who = actor(name, o->c);
       if (!l || !who) return 1;
       if (o->quantity >= 0) o->req.quantity = o->quantity;
-      // The form's QR code names its batch (output_spec/certificate-form.md). With --batch the code,
-      // when the file has one, must agree; without it the code decides, so it must be unambiguous.
-      o->req.matcher = report::certificate_matcher();
-      if (o->req.batch_id.empty()) {
-        std::ifstream f(o->req.file, std::ios::binary);
-        auto m = report::file_matcher(o->req.file, {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()});
-        if (!m.ok()) {
-          print(name, m.problems);
-          print(name, l->append_audit({who->user, name, {}, "refused: several forms"}));
-          std::cerr << "tsuchi " << name << ": refused\n";
-          return 1;
-        }
-        o->req.matcher = std::move(m.value);
-      }
-      auto r = l->import_certificate(o->req, *who);
+      auto r = report::import_certificate(*l, o->req, *who);
       return finish(name, r.problems,
                     "certificate recorded for batch " + (r.value.batches.empty() ? std::string() : r.value.batches[0]) +
                         (o->req.batch_id.empty() ? " (matched by the form's QR code)" : ""));
@@ -246,25 +222,14 @@ void add_reconcile(CLI::App& app, Action& action) {
       auto r = l->reconcile(q, *who);
       print("reconcile", r.problems);
       if (!r.ok()) return 1;
-      if (!o->csv.empty()) {
-        std::ofstream f(o->csv, std::ios::binary);
-        f << ledger::to_csv(r.value);
-        if (!f.flush()) {
-          std::cerr << "tsuchi reconcile: cannot write " << o->csv << "\n";
-          return 1;
-        }
-      }
-      if (!o->pdf.empty()) {
-        auto te = text_engine("reconcile");
-        if (!te) return 1;
-        auto pdf = report::reconcile_pdf(r.value, *te, ledger::utc_now());
-        print("reconcile", pdf.problems);
-        if (!pdf.ok()) return 1;
-        std::ofstream f(o->pdf, std::ios::binary | std::ios::trunc);
-        if (!f.write(pdf.value.data(), static_cast<std::streamsize>(pdf.value.size())) || !f.flush()) {
-          std::cerr << "tsuchi reconcile: cannot write " << o->pdf << "\n";
-          return 1;
-        }
+      auto te = o->pdf.empty() ? nullptr : text_engine("reconcile");
+      if (!o->pdf.empty() && !te) return 1;
+      auto w = report::write_reconcile(r.value, o->csv, o->pdf, te.get());
+      print("reconcile", w.problems);
+      if (!w.ok()) return 1;
+      if (!w.value.empty()) {
+        std::cerr << "tsuchi reconcile: cannot write " << w.value << "\n";
+        return 1;
       }
       std::cout << (o->json ? ledger::to_json(r.value) : ledger::to_text(r.value));
       return 0;
@@ -292,10 +257,7 @@ void add_audit(CLI::App& app, Action& action) {
       print("audit verify", r.problems);
       if (!r.ok()) return 1;
       std::cout << (o->json ? ledger::to_json(r.value) : ledger::to_text(r.value));
-      // The check itself is recorded too, after the walk, so it never reports on its own record.
-      std::string result = r.value.ok() ? "ok: chain intact, " + std::to_string(r.value.records) + " records"
-                                        : "ok: chain broken at seq " + std::to_string(r.value.breaks.front().seq);
-      print("audit verify", l->append_audit({who->user, "audit verify", {}, result}));
+      print("audit verify", l->record_audit_check(r.value, who->user));
       return r.value.ok() ? 0 : 1;
     };
   });

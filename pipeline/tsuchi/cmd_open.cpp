@@ -1,6 +1,5 @@
 #include <iostream>
 #include <memory>
-#include <nlohmann/json.hpp>
 
 #include "seal/seal.hpp"
 #include "tsuchi/commands.hpp"
@@ -52,17 +51,7 @@ void add_open(CLI::App& app, Action& action) {
       std::cerr << "tsuchi open: " << m.batch_id << " (" << m.bag_count << "): signature, archive SHA-256 and bag "
                 << "verified; " << m.counts.envelopes << " envelopes, " << m.counts.pages << " pages, "
                 << m.counts.sheets << " sheets\n  extracted to " << r.value.bag_dir << "\n";
-      if (o->json) {
-        nlohmann::ordered_json j{{"batch_id", m.batch_id},         {"run_id", m.run_id},
-                                 {"bag_count", m.bag_count},       {"bag_dir", r.value.bag_dir},
-                                 {"files", r.value.files},         {"envelopes", m.counts.envelopes},
-                                 {"notices", m.counts.notices},    {"slips", m.counts.slips},
-                                 {"pages", m.counts.pages},        {"sheets", m.counts.sheets},
-                                 {"archive_sha256", m.archive_sha256},
-                                 {"tagmanifest_sha256", m.tagmanifest_sha256},
-                                 {"public_key", r.value.public_key_used}};
-        std::cout << j.dump() << "\n";
-      }
+      if (o->json) std::cout << seal::to_json(r.value);
       return 0;
     };
   });

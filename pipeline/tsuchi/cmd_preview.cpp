@@ -1,7 +1,4 @@
-#include <filesystem>
 #include <iostream>
-#include <map>
-#include <mutex>
 
 #include "ledger/ledger.hpp"
 #include "tsuchi/commands.hpp"
@@ -30,51 +27,23 @@ void add_preview(CLI::App& app, Action& action) {
         std::cerr << "tsuchi preview: the inputs have errors; nothing was rendered\n";
         return 1;
       }
-      std::filesystem::path out(o->out);
-      std::error_code ec;
-      std::filesystem::create_directories(out, ec);
-      if (ec) {
-        std::cerr << "tsuchi preview: cannot create " << o->out << ": " << ec.message() << "\n";
-        return 1;
-      }
-      std::mutex m;
-      std::map<int, std::string> lists;  // batch index → its insertion list, so the file is in mailing order
-      produce::Options po;
-      po.data_dir = data_dir();
-      po.run_id = "PREVIEW";
-      po.preview = true;
-      po.pdf_date = "2000-01-01T00:00:00";
-      po.threads = o->threads;
-      po.my_numbers = &in.my_numbers;
-      auto r = produce::produce(in, po, [&](const produce::Batch& b) -> std::string {
-        if (!write_atomically((out / b.pdf_name).string(), b.pdf)) return "cannot write " + (out / b.pdf_name).string();
-        std::lock_guard lock(m);
-        lists[b.summary.index] = b.insertion_csv;
-        return {};
-      });
+      if (!make_folder("preview", o->out)) return 1;
+      auto [r, listed] = produce::preview(in, data_dir(), o->threads, o->out);
       print_problems(r.problems);
       if (has_errors(r.problems)) {
         std::cerr << "tsuchi preview: stopped; the files in " << o->out << " are incomplete\n";
         return 1;
       }
-      std::vector<std::string> in_order;
-      for (auto& [i, list] : lists) in_order.push_back(std::move(list));
-      if (!write_atomically((out / "insertion.csv").string(), produce::merged_insertion_csv(in_order))) {
+      if (!listed) {
         std::cerr << "tsuchi preview: cannot write insertion.csv\n";
         return 1;
       }
-      // Plaintext leaves the building only through a preview, so each one is on the record.
       auto ledger = ledger::Ledger::open(ledger_path(o->ledger));
-      Diagnostics audit = ledger.problems;
-      if (ledger.ok())
-        audit = ledger.value.append_audit({o->user.empty() ? login_name() : o->user, "preview", {},
-                                           "ok: " + std::to_string(r.totals.envelopes) + " envelopes, " +
-                                               std::to_string(r.totals.pages) + " pages in plaintext"});
+      const Diagnostics audit =
+          ledger.ok() ? ledger.value.record_preview(o->user.empty() ? login_name() : o->user, r.totals) : ledger.problems;
       if (has_errors(audit)) {
         print_problems(audit);
-        std::error_code ec2;
-        for (const auto& b : r.batches) std::filesystem::remove(out / b.pdf_name, ec2);
-        std::filesystem::remove(out / "insertion.csv", ec2);
+        produce::remove_preview(r, o->out);
         std::cerr << "tsuchi preview: the preview could not be audited, so its files were removed\n";
         return 1;
       }

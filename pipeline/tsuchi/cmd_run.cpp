@@ -1,8 +1,6 @@
 #include <pwd.h>
 #include <unistd.h>
 
-#include <ctime>
-#include <filesystem>
 #include <iostream>
 
 #include "ledger/ledger.hpp"
@@ -16,21 +14,6 @@ std::string login_name() {
   if (const passwd* pw = getpwuid(getuid())) return pw->pw_name;
   return "unknown";
 }
-
-namespace {
-
-namespace fs = std::filesystem;
-
-std::string local_date_compact() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  char b[16];
-  std::strftime(b, sizeof b, "%Y%m%d", &tm);
-  return b;
-}
-
-}  // namespace
 
 void add_run(CLI::App& app, Action& action) {
   struct Opts {
@@ -52,8 +35,7 @@ void add_run(CLI::App& app, Action& action) {
   cmd->callback([o, &action] {
     action = [o] {
       if (!resolve_inputs(o->in, "run")) return 2;
-      const std::string month = o->month.empty() ? local_date_compact().substr(0, 4) + "-" + local_date_compact().substr(4, 2)
-                                                 : o->month;
+      const std::string month = o->month.empty() ? produce::this_month() : o->month;
       if (!parse_year_month(month)) {
         std::cerr << "tsuchi run: --month \"" << month << "\": use YYYY-MM\n";
         return 2;
@@ -74,21 +56,16 @@ void add_run(CLI::App& app, Action& action) {
         print_problems(ledger.problems);
         return 1;
       }
-      // A run id is used once in the ledger; the default takes the day's next free one (R20250901, R20250901-2, …).
-      std::string run_id = o->run_id;
-      if (run_id.empty()) {
-        const std::string base = "R" + local_date_compact();
-        run_id = base;
-        for (int n = 2; ledger.value.run(run_id); ++n) run_id = base + "-" + std::to_string(n);
-      } else if (ledger.value.run(run_id)) {
+      const auto taken = [&](const std::string& id) { return ledger.value.run(id).has_value(); };
+      const std::string run_id = o->run_id.empty() ? produce::default_run_id(taken) : o->run_id;
+      if (!o->run_id.empty() && taken(run_id)) {
         std::cerr << "tsuchi run: run " << run_id << " is already in the ledger " << ledger.value.path()
                   << "; choose another --run-id\n";
         return 1;
       }
 
-      seal::Keys keys;
-      keys.signing_secret_path = o->signing_key.empty() ? in.municipality.signing_key : o->signing_key;
-      keys.contractor_public_path = o->contractor_key.empty() ? in.municipality.contractor_public_key : o->contractor_key;
+      const seal::Keys keys{o->signing_key.empty() ? in.municipality.signing_key : o->signing_key,
+                            o->contractor_key.empty() ? in.municipality.contractor_public_key : o->contractor_key};
       if (keys.signing_secret_path.empty()) {
         std::cerr << "tsuchi run: no signing key: set [keys] signing_key in " << o->in.municipality
                   << " or pass --signing-key (make one with `tsuchi keygen`)\n";
@@ -100,20 +77,10 @@ void add_run(CLI::App& app, Action& action) {
         return 1;
       }
 
-      const fs::path out(o->out);
-      std::error_code ec;
-      fs::create_directories(out, ec);
-      if (ec) {
-        std::cerr << "tsuchi run: cannot create " << o->out << ": " << ec.message() << "\n";
-        return 1;
-      }
-      seal::RunSealer sealer(out.string(), run_id, ledger::utc_now(), std::move(sealing.value), &in.my_numbers);
-      produce::Options po;
-      po.data_dir = data_dir();
-      po.run_id = run_id;
-      po.pdf_date = produce::pdf_date_of(run_id);
-      po.threads = o->threads;
-      po.my_numbers = &in.my_numbers;
+      if (!make_folder("run", o->out)) return 1;
+      seal::RunSealer sealer(o->out, run_id, ledger::utc_now(), std::move(sealing.value), &in.my_numbers);
+      const produce::Options po{.data_dir = data_dir(), .run_id = run_id, .pdf_date = produce::pdf_date_of(run_id),
+                                .threads = o->threads, .my_numbers = &in.my_numbers};
       auto r = produce::produce(in, po, [&](const produce::Batch& b) {
         // Copies, as the sink sees the batch as const: they live only in memory.
         return sealer.seal(b.summary, {{b.pdf_name, b.pdf}, {"insertion.csv", b.insertion_csv}});
@@ -124,15 +91,7 @@ void add_run(CLI::App& app, Action& action) {
         std::cerr << "tsuchi run: stopped; no batch of run " << run_id << " was left in " << o->out << "\n";
         return 1;
       }
-      std::vector<records::BatchSummary> batches;
-      for (const auto& b : r.batches) batches.push_back(b.summary);
-      // Warnings the approver must see on the review sheet (case ids and code points only).
-      std::vector<std::string> warnings;
-      for (const auto& d : in.problems)
-        if (d.severity == Diagnostic::Severity::warning) warnings.push_back(format(d));
-      if (!sealer.publish(std::move(batches), user, std::move(warnings)) ||
-          !write_atomically((out / "run.json").string(), sealer.run_json())) {
-        sealer.remove();
+      if (!sealer.publish(r.summaries(), user, in.problems)) {
         std::cerr << "tsuchi run: cannot write run.json in " << o->out << "\n";
         return 1;
       }

@@ -1,5 +1,4 @@
 #include <iostream>
-#include <nlohmann/json.hpp>
 
 #include "tsuchi/commands.hpp"
 
@@ -19,21 +18,7 @@ void add_validate(CLI::App& app, Action& action) {
       if (!resolve_inputs(o->in, "validate")) return 2;
       auto in = load_inputs(o->in);
       const bool bad = has_errors(in.problems);
-      if (o->json) {
-        nlohmann::json j;
-        j["ok"] = !bad;
-        j["cases"] = in.cases.size();
-        j["problems"] = nlohmann::json::array();
-        for (const auto& d : in.problems)
-          j["problems"].push_back({{"severity", d.severity == Diagnostic::Severity::error ? "error" : "warning"},
-                                   {"file", d.file},
-                                   {"line", d.line},
-                                   {"column", d.column},
-                                   {"column_name", d.column_name},
-                                   {"value", d.value},
-                                   {"reason", d.reason}});
-        std::cout << j.dump(2) << "\n";
-      }
+      if (o->json) std::cout << produce::to_json(in);
       print_problems(in.problems);
       size_t errors = 0;
       for (const auto& d : in.problems) errors += d.severity == Diagnostic::Severity::error;

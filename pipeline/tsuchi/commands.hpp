@@ -26,8 +26,8 @@ bool resolve_inputs(InputPaths& in, const std::string& command);
 // Reads and validates IN completely (SPEC §6), including font coverage.
 produce::Inputs load_inputs(const InputPaths& in);
 
-// Writes under a temporary name and renames, so no reader ever sees half a file.
-bool write_atomically(const std::string& path, std::string_view bytes);
+// Creates an output folder; false after printing why not.
+bool make_folder(const std::string& command, const std::string& path);
 
 // Prints diagnostics to stderr, one per line.
 void print_problems(const Diagnostics& ds);
@@ -69,6 +69,9 @@ void add_common(CLI::App& cmd, Common& c, bool with_municipality = true,
 
 // Diagnostics on stderr; those without a file are prefixed with "tsuchi COMMAND".
 void print(const std::string& command, const Diagnostics& ds);
+
+// The acting user (--as, else the login name) with the roles of --municipality; nullopt after printing why not.
+std::optional<ledger::Actor> actor(const std::string& command, const Common& c);
 
 // The ledger must already exist: only `tsuchi run` creates one, so a mistyped path is caught.
 std::optional<ledger::Ledger> open_existing(const std::string& command, const Common& c);

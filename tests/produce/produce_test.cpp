@@ -1,5 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 
 #include "barcode/barcode.hpp"
@@ -95,4 +99,59 @@ TEST_CASE("records: one envelope's ids, counts and amounts, no names") {
   CHECK(notices == 14);
   CHECK(r.totals.envelopes == 9);
   CHECK(r.totals.slips == slips);
+}
+
+TEST_CASE("a default run id is today's, then the next one the ledger does not hold yet") {
+  const std::string month = produce::this_month();  // YYYY-MM
+  REQUIRE(month.size() == 7);
+  CHECK(parse_year_month(month));
+  std::set<std::string> taken;
+  const auto is_taken = [&](const std::string& id) { return taken.count(id) > 0; };
+  const std::string first = produce::default_run_id(is_taken);
+  CHECK(first.size() == 9);
+  CHECK(first.substr(1, 6) == month.substr(0, 4) + month.substr(5, 2));  // R + YYYYMMDD
+  CHECK(produce::valid_run_id(first));
+  taken = {first, first + "-2"};
+  CHECK(produce::default_run_id(is_taken) == first + "-3");
+}
+
+TEST_CASE("a preview writes each batch's PDF and one insertion.csv in mailing order, and can be taken back") {
+  auto in = demo();
+  char tmpl[] = "/tmp/tsuchi-preview-XXXXXX";
+  const std::filesystem::path out = mkdtemp(tmpl);
+  auto [r, listed] = produce::preview(in, TSUCHI_DATA_DIR, 2, out.string());
+  REQUIRE_FALSE(has_errors(r.problems));
+  CHECK(listed);
+  REQUIRE_FALSE(r.batches.empty());
+  std::ifstream list(out / "insertion.csv");
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(list, l);) lines.push_back(l);
+  CHECK(lines.front() == produce::kInsertionHeader);
+  CHECK(lines.size() == static_cast<std::size_t>(r.totals.envelopes) + 1);
+  CHECK(lines[1].rfind("PREVIEW/", 0) == 0);  // every envelope id uses the batch id PREVIEW
+  for (const auto& b : r.batches) CHECK(std::filesystem::file_size(out / b.pdf_name) > 1000);
+  CHECK(r.summaries().size() == r.batches.size());
+  CHECK(r.summaries().front().batch_id == r.batches.front().summary.batch_id);
+
+  produce::remove_preview(r, out.string());
+  CHECK(std::filesystem::is_empty(out));
+  std::filesystem::remove(out);
+
+  auto again = demo();
+  auto nowhere = produce::preview(again, TSUCHI_DATA_DIR, 2, (out / "gone").string());
+  CHECK(has_errors(nowhere.result.problems));
+  CHECK_FALSE(nowhere.listed);
+}
+
+TEST_CASE("validate --json: ok, the number of cases, and every problem's fields (output_spec/inputs.md)") {
+  auto in = demo();
+  in.problems = {{Diagnostic::Severity::warning, "cases.csv", 7, 7, "postal_code", "360-001", "must be 7 digits"}};
+  const auto j = nlohmann::json::parse(produce::to_json(in));
+  CHECK(j["ok"] == true);
+  CHECK(j["cases"] == 14);  // examples/cases.csv
+  CHECK(j["problems"][0] == nlohmann::json{{"severity", "warning"}, {"file", "cases.csv"}, {"line", 7}, {"column", 7},
+                                           {"column_name", "postal_code"}, {"value", "360-001"},
+                                           {"reason", "must be 7 digits"}});
+  in.problems[0].severity = Diagnostic::Severity::error;
+  CHECK(nlohmann::json::parse(produce::to_json(in))["ok"] == false);
 }

@@ -217,3 +217,27 @@ TEST_CASE("files with no form code, or the forms of two batches, are not matched
   CHECK(messages(s.l.import_certificate(req, {"tanaka", test_policy()}).problems) ==
         req.file + ": error: no certificate-form QR code found in the file: pass --batch\n");
 }
+
+TEST_CASE("import certificate: the form's code decides without --batch; several batches' forms are refused on record") {
+  Sealed s;
+  const Actor staff{"tanaka", test_policy()};
+  CertificateForm a = s.form(), b = s.form();
+  b.batch.batch_id = "R20250901-B002";
+  auto pa = certificate_form_pdf(a, engine()), pb = certificate_form_pdf(b, engine());
+  REQUIRE((pa.ok() && pb.ok()));
+
+  auto req = s.request(s.tmp.write("two-forms.pdf", scanned(s.tmp, {pa.value, pb.value}, 150)));
+  req.matcher = nullptr;  // import_certificate chooses the matcher
+  auto two = import_certificate(s.l, req, staff);
+  CHECK(messages(two.problems) ==
+        req.file + ": error: the file holds the forms of 2 different batches or manifests: import each batch's "
+                   "form on its own, or pass --batch\n");
+  const auto refused = s.l.audit_records().back();
+  CHECK((refused.command == "import certificate" && refused.result == "refused: several forms"));
+
+  req = s.request(s.tmp.write("one-form.pdf", scanned(s.tmp, {pa.value}, 150)));
+  req.matcher = nullptr;
+  auto one = import_certificate(s.l, req, staff);
+  REQUIRE_MESSAGE(one.ok(), messages(one.problems));
+  CHECK(one.value.batches == std::vector<std::string>{s.batch});
+}

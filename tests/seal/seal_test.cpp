@@ -650,3 +650,41 @@ TEST_CASE("a blank continuation line in a tag file is reported as a bag problem,
   CHECK_NOTHROW(ds = check_bag(as_payload(bag), "bag"));
   CHECK(has_errors(ds));  // no manifests: the bag is refused with a message
 }
+
+TEST_CASE("a published run: its batches and run.json in place, with the input's warnings and no errors") {
+  Sealed s;
+  auto keys = load_keys({s.city.secret_path, ""});
+  REQUIRE(keys.ok());
+  const std::string dir = (s.tmp.path / "run").string();
+  fs::create_directories(dir);
+  RunSealer sealer(dir, "R20250902", "2025-09-02T00:00:00Z", keys.value, nullptr);
+  records::BatchSummary b{"R20250902-B001", 1, 1, s.spec.counts, {}, {}, {}};
+  REQUIRE(sealer.seal(b, s.spec.payload) == "");
+  Diagnostic warning{Diagnostic::Severity::warning, "cases.csv", 3, 5, "name", "U+2000B", "printed with a variant"};
+  Diagnostic error{Diagnostic::Severity::error, "cases.csv", 4, 1, "", "", "not a warning"};
+  REQUIRE(sealer.publish({b}, "tanaka", {warning, error}));
+  auto run = nlohmann::json::parse(slurp(fs::path(dir) / "run.json"));
+  CHECK(run["run_id"] == "R20250902");
+  CHECK(run["user"] == "tanaka");
+  CHECK(run["warnings"] == nlohmann::json::array({format(warning)}));
+  CHECK(run["batches"][0]["batch_id"] == "R20250902-B001");
+  CHECK(fs::exists(fs::path(dir) / "R20250902-B001.manifest.json"));
+  CHECK_FALSE(fs::exists(fs::path(dir) / ".staging-R20250902"));
+  CHECK(read_run_json(dir)->warnings == std::vector<std::string>{format(warning)});
+  CHECK(read_run_json(dir)->dir == dir);
+}
+
+TEST_CASE("open prints what it did as one line of JSON (output_spec/batch.md)") {
+  Sealed s;
+  TempDir dest;
+  auto r = open_batch(s.with_key(), (dest.path / "in").string());
+  REQUIRE(r.ok());
+  const std::string line = to_json(r.value);
+  CHECK(line.find('\n') == line.size() - 1);
+  CHECK(line.rfind("{\"batch_id\":\"" + s.spec.batch_id + "\",\"run_id\":", 0) == 0);  // in the documented order
+  const auto j = nlohmann::json::parse(line);
+  CHECK(j["bag_dir"] == r.value.bag_dir);
+  CHECK(j["files"].size() == r.value.files.size());
+  CHECK(j["envelopes"] == s.spec.counts.envelopes);
+  CHECK(j["public_key"] == s.city.public_path);
+}

@@ -1,0 +1,101 @@
+// The supervisor documents as the commands leave them: written beside the run or where asked,
+// atomically, and put on the ledger's record; the commands only print the outcome.
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "core/digest.hpp"
+#include "core/file.hpp"
+#include "report/report.hpp"
+
+namespace tsuchi::report {
+
+namespace {
+void append(Diagnostics& to, Diagnostics more) {
+  to.insert(to.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+}
+}  // namespace
+
+Checked<RecordedReview> write_review(ledger::Ledger& l, const seal::RunFile& run, const std::string& user,
+                                     const std::string& fees_toml, const text::TextEngine& te) {
+  Checked<RecordedReview> out;
+  Checked<FeeSchedules> fees;
+  if (!fees_toml.empty()) fees = load_fees(fees_toml);
+  out.problems = std::move(fees.problems);
+  if (!out.ok()) return out;
+  auto sheet = review_sheet(l, run.run_id, {fees_toml.empty() ? nullptr : &fees.value, user, ledger::utc_now()});
+  if (!sheet.ok()) {
+    append(out.problems, std::move(sheet.problems));
+    append(out.problems, l.append_audit({user, "review", {"run:" + run.run_id}, "refused: unknown run"}));
+    return out;
+  }
+  auto& r = out.value;
+  r.sheet = std::move(sheet.value);
+  r.sheet.input_warnings = run.warnings;
+  r.text = to_text(r.sheet);
+  auto pdf = review_pdf(r.sheet, te);
+  if (!pdf.ok()) return append(out.problems, std::move(pdf.problems)), out;
+  // review.txt last: it is the sheet approve checks, so it appears only with its PDF beside it.
+  const std::filesystem::path dir(run.dir);
+  r.written = file::write_atomically((dir / "review.pdf").string(), pdf.value) &&
+              file::write_atomically((dir / "review.txt").string(), r.text);
+  if (!r.written) return out;
+  r.sha256 = digest::sha256_hex(r.text);
+  if (auto ds = l.record_review(run.run_id, r.sha256, user); has_errors(ds)) append(out.problems, std::move(ds));
+  return out;
+}
+
+Checked<bool> write_certificate_form(ledger::Ledger& l, const std::string& batch_id, const std::string& municipality_toml,
+                                     const std::string& user, const text::TextEngine& te, const std::string& out) {
+  const std::string command = "certificate form";
+  auto batch = l.batch(batch_id);
+  if (!batch) {
+    Diagnostics ds{{Diagnostic::Severity::error, l.path(), 0, 0, "", "", "no batch " + batch_id + " in the ledger"}};
+    append(ds, l.append_audit({user, command, {"batch:" + batch_id}, "refused: unknown batch"}));
+    return {false, std::move(ds)};
+  }
+  CertificateForm form{*batch, "", "", ledger::utc_now()};
+  Diagnostics ds;
+  if (!municipality_toml.empty()) {
+    auto m = load_municipality(municipality_toml);
+    ds = std::move(m.problems);
+    if (has_errors(ds)) return {false, std::move(ds)};
+    form.addressee = m.value.mayor_title;
+    form.return_to = m.value.city_name + " " + m.value.contact.department;
+  }
+  auto pdf = certificate_form_pdf(form, te);
+  if (!pdf.ok()) append(ds, std::move(pdf.problems));
+  if (has_errors(ds) || !file::write_atomically(out, pdf.value)) return {false, std::move(ds)};
+  if (auto a = l.append_audit({user, command, {"batch:" + batch_id, "file:" + digest::sha256_hex(pdf.value)}, "ok"});
+      has_errors(a))
+    append(ds, std::move(a));
+  return {true, std::move(ds)};
+}
+
+Checked<ledger::ImportSummary> import_certificate(ledger::Ledger& l, ledger::CertificateRequest req,
+                                                  const ledger::Actor& who) {
+  // With --batch the form's code, when the file has one, must agree; without it the code decides,
+  // so it must be unambiguous (output_spec/certificate-form.md).
+  req.matcher = certificate_matcher();
+  if (req.batch_id.empty()) {
+    std::ifstream f(req.file, std::ios::binary);
+    auto m = file_matcher(req.file, {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()});
+    if (!m.ok()) {
+      append(m.problems, l.append_audit({who.user, "import certificate", {}, "refused: several forms"}));
+      return {{}, std::move(m.problems)};
+    }
+    req.matcher = std::move(m.value);
+  }
+  return l.import_certificate(req, who);
+}
+
+Checked<std::string> write_reconcile(const ledger::ReconcileReport& r, const std::string& csv_path,
+                                     const std::string& pdf_path, const text::TextEngine* te) {
+  if (!csv_path.empty() && !file::write_atomically(csv_path, ledger::to_csv(r))) return {csv_path, {}};
+  if (pdf_path.empty() || !te) return {};
+  auto pdf = reconcile_pdf(r, *te, ledger::utc_now());
+  if (!pdf.ok()) return {{}, std::move(pdf.problems)};
+  return {file::write_atomically(pdf_path, pdf.value) ? "" : pdf_path, std::move(pdf.problems)};
+}
+
+}  // namespace tsuchi::report
