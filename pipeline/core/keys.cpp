@@ -281,6 +281,21 @@ std::optional<std::string> weak_passphrase(const Passphrase& p) {
   return std::nullopt;
 }
 
+Checked<Passphrase> read_passphrase_file(const std::string& path) {
+  Checked<Passphrase> r;
+  auto text = file::read(path, 64 * 1024, r.problems);
+  if (!text) return r;
+  auto end = text->find('\n');
+  if (end == std::string::npos) end = text->size();
+  if (end > 0 && (*text)[end - 1] == '\r') --end;
+  if (end == 0)
+    r.problems.push_back(Diagnostic{Diagnostic::Severity::error, path, 0, 0, "", "", "the first line is empty: no passphrase"});
+  else
+    r.value = Passphrase(std::string_view(*text).substr(0, end));
+  sodium_memzero(text->data(), text->size());
+  return r;
+}
+
 KdfCost KdfCost::moderate() { return {crypto_pwhash_OPSLIMIT_MODERATE, crypto_pwhash_MEMLIMIT_MODERATE}; }
 KdfCost KdfCost::minimum() { return {crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN}; }
 
@@ -602,6 +617,15 @@ Checked<Certificate> check(std::string_view json, const PublicKey& pinned_city, 
   if (!sig || !verify(pinned_city, signed_bytes(c), *sig))
     return refuse("the city's signature does not verify: the certificate was changed or not made by the city key");
   return r;
+}
+
+std::string to_json(const KeyPairFiles& f, std::string_view kind) {
+  return nlohmann::ordered_json{{"kind", kind},
+                                {"public", f.public_path},
+                                {"secret", f.secret_path},
+                                {"fingerprint_sha256", f.fingerprint},
+                                {"passphrase_protected", f.passphrase_protected}}
+      .dump();
 }
 
 }  // namespace tsuchi::keys

@@ -39,6 +39,9 @@ class Passphrase {
 };
 // Why `p` may not protect a new key (empty, or fewer than 8 characters), or nullopt.
 std::optional<std::string> weak_passphrase(const Passphrase& p);
+// The first line of a passphrase file (--passphrase-file, $TSUCHI_PASSPHRASE_FILE), its line
+// ending stripped; an empty first line is an error naming the file.
+Checked<Passphrase> read_passphrase_file(const std::string& path);
 
 // Argon2id cost, stored in each encrypted file so that new keys can be made dearer later.
 struct KdfCost {
@@ -117,6 +120,9 @@ struct KeyPairFiles {
   std::string fingerprint;
   bool passphrase_protected = false;
 };
+// `tsuchi keygen --json`: {"kind", "public", "secret", "fingerprint_sha256", "passphrase_protected"}
+// on one line, `kind` as the user named it.
+std::string to_json(const KeyPairFiles& files, std::string_view kind);
 // Writes PREFIX.pub (0644) and PREFIX.secret (0600), neither pre-existing (O_EXCL).
 Checked<KeyPairFiles> write_pair(const std::string& prefix, const SecretKey& key, const Passphrase* passphrase,
                                  KdfCost cost = KdfCost::moderate());

@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "terminal/terminal.hpp"
 #include "tsuchi/commands.hpp"
 
 namespace tsuchi::cli {
@@ -52,6 +53,33 @@ produce::Inputs load_inputs(const InputPaths& in) {
                    : in.encoding == "cp932" ? ingest::Encoding::cp932
                                             : ingest::Encoding::detect;
   return produce::load({in.cases, in.fees, in.municipality, enc}, data_dir());
+}
+
+Checked<keys::Passphrase> obtain_passphrase(const std::string& file_flag, const std::string& key_path, bool new_key) {
+  auto problem = [&](std::string reason) {
+    return Checked<keys::Passphrase>{{}, {Diagnostic{Diagnostic::Severity::error, key_path, 0, 0, "", "", std::move(reason)}}};
+  };
+  Checked<keys::Passphrase> r;
+  const char* env = std::getenv("TSUCHI_PASSPHRASE_FILE");
+  if (!file_flag.empty() || (env && *env)) {
+    r = keys::read_passphrase_file(file_flag.empty() ? std::string(env) : file_flag);
+  } else {
+    if (!terminal::available())
+      return problem("no passphrase: there is no terminal to ask on; pass --passphrase-file F or set $TSUCHI_PASSPHRASE_FILE");
+    auto first = terminal::ask_hidden("Passphrase for " + key_path + ": ");
+    if (first && new_key) {
+      auto again = terminal::ask_hidden("The same passphrase again: ");
+      if (again && again->view() != first->view()) return problem("the two passphrases differ; nothing was written");
+      if (!again) first.reset();
+    }
+    if (!first) return problem("no passphrase was read from the terminal");
+    r.value = std::move(*first);
+  }
+  if (!r.ok()) return r;
+  if (new_key)
+    if (auto weak = keys::weak_passphrase(r.value)) return problem(*weak + "; nothing was written");
+  if (r.value.empty()) return problem("the passphrase is empty");
+  return r;
 }
 
 }  // namespace tsuchi::cli

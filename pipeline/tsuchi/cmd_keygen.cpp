@@ -1,10 +1,8 @@
 #include <iostream>
 #include <memory>
-#include <nlohmann/json.hpp>
 
 #include "core/keys.hpp"
 #include "tsuchi/commands.hpp"
-#include "tsuchi/passphrase.hpp"
 
 namespace tsuchi::cli {
 
@@ -57,15 +55,7 @@ void add_keygen(CLI::App& app, Action& action) {
         print_problems(r.problems);
         return 1;
       }
-      if (o->json) {
-        std::cout << nlohmann::ordered_json{{"kind", o->kind},
-                                            {"public", r.value.public_path},
-                                            {"secret", r.value.secret_path},
-                                            {"fingerprint_sha256", r.value.fingerprint},
-                                            {"passphrase_protected", r.value.passphrase_protected}}
-                         .dump()
-                  << "\n";
-      }
+      if (o->json) std::cout << keys::to_json(r.value, o->kind) << "\n";
       const char* what = kind == keys::Kind::city   ? "city signing key, Ed25519"
                          : kind == keys::Kind::user ? "user key, Ed25519"
                                                     : "contractor key, X25519";

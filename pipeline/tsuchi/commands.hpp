@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "core/keys.hpp"
 #include "ledger/ledger.hpp"
 #include "produce/produce.hpp"
 #include "text/text.hpp"
@@ -58,6 +59,10 @@ void add_certificate(CLI::App& app, Action& action);
 std::string ledger_path(const std::string& flag);
 // The login name, the acting user when --as is not given (defined in cmd_run.cpp).
 std::string login_name();
+
+// A key file's passphrase: --passphrase-file F, else $TSUCHI_PASSPHRASE_FILE, else asked on the
+// terminal with echo off (twice for a new key, which must be at least 8 characters).
+Checked<keys::Passphrase> obtain_passphrase(const std::string& file_flag, const std::string& key_path, bool new_key);
 
 // ---- the plumbing every custody command shares (cmd_ledger.cpp), so they read the same ----
 // Options every custody command shares: --ledger, --as, and (optionally) --municipality.
