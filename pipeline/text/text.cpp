@@ -6,6 +6,7 @@
 #include <map>
 #include <toml++/toml.h>
 
+#include "core/toml.hpp"
 #include "text/engine.hpp"
 
 namespace tsuchi::text {
@@ -80,16 +81,9 @@ const std::vector<Face>& TextEngine::faces() const { return impl_->faces; }
 
 Checked<std::unique_ptr<TextEngine>> TextEngine::load(const std::string& fonts_toml) {
   Checked<std::unique_ptr<TextEngine>> out;
-  toml::table cfg;
-  try {
-    cfg = toml::parse_file(fonts_toml);
-  } catch (const toml::parse_error& e) {
-    Diagnostic d = problem(fonts_toml, "", "", std::string(e.description()));
-    d.line = static_cast<int>(e.source().begin.line);
-    d.column = static_cast<int>(e.source().begin.column);
-    out.problems.push_back(d);
-    return out;
-  }
+  auto loaded = tomlfile::load(fonts_toml, out.problems);
+  if (!loaded) return out;
+  const toml::table& cfg = *loaded;
   const std::filesystem::path base = std::filesystem::path(fonts_toml).parent_path();
   auto impl = std::make_unique<Impl>();
   std::map<std::string, int> by_key;

@@ -164,3 +164,16 @@ with Test() as t:
     sealed = [f for f in os.listdir(out) if f.endswith(".zip")] if os.path.isdir(out) else []
     expect("... and seals nothing", not sealed, str(sealed))
 
+    # ---- ... and in wording printed in the same run as an id (the notice number), which preflight reads
+    # as a code: the template is refused when it is loaded, naming the key, the number masked ----
+    open(notice, "w", encoding="utf-8").write(text.replace(
+        'number    = "第{case_id}-{decision_ymd}号"', 'number    = "第{case_id}-{decision_ymd}号 ' + V_TEMPLATE + '"'))
+    expect("the notice-number template was planted", V_TEMPLATE in open(notice, encoding="utf-8").read())
+    out = str(t.tmp / "planted-number-run")
+    r = t.run("run", "--demo", "--out", out, "--as", "tanaka", want=None, env=t.env_with(t.ledger, TSUCHI_DATA=data))
+    expect("a My Number in the notice-number wording stops the run", r.returncode != 0, r.stderr[-2000:])
+    expect("... naming the template key", "header.number" in r.stderr and "My Number" in r.stderr, r.stderr[-2000:])
+    expect("... masked", masked(V_TEMPLATE) in r.stderr and V_TEMPLATE not in r.stderr + r.stdout, r.stderr[-2000:])
+    sealed = [f for f in os.listdir(out) if f.endswith(".zip")] if os.path.isdir(out) else []
+    expect("... and seals nothing", not sealed, str(sealed))
+
