@@ -1,5 +1,7 @@
 #include "core/utf8.hpp"
 
+#include <cstdio>
+
 namespace tsuchi::utf8 {
 
 char32_t next(std::string_view s, std::size_t& i) {
@@ -73,6 +75,18 @@ std::string encode(std::u32string_view s) {
   o.reserve(s.size() * 3);
   for (char32_t c : s) o += encode(c);
   return o;
+}
+
+std::string label(char32_t c) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned>(c));
+  return buf;
+}
+
+std::string label(std::u32string_view s) {
+  std::string out;
+  for (char32_t c : s) out += (out.empty() ? "" : " ") + label(c);
+  return out;
 }
 
 }  // namespace tsuchi::utf8

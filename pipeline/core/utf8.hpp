@@ -21,4 +21,8 @@ std::u32string decode(std::string_view s);
 std::string encode(char32_t c);
 std::string encode(std::u32string_view s);
 
+// "U+8FBB", or "U+8FBB U+E0105" for a sequence: how messages name characters, never the text itself.
+std::string label(char32_t c);
+std::string label(std::u32string_view s);
+
 }  // namespace tsuchi::utf8

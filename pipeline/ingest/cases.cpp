@@ -69,12 +69,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-std::string code_point_label(char32_t c) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned>(c));
-  return buf;
-}
-
 // A value as shown in a message: cut after a few dozen code points so one bad field cannot flood the log.
 // A My Number in it is masked first, so a cut never leaves most of one readable.
 std::string shown(std::string_view raw) {
@@ -272,11 +266,11 @@ class CasesParser {
       const auto k = static_cast<Col>(i);
       if (k == kMyNumber || !has(k) || !my_number_free(row, k) || !kSchema[k].printed) continue;
       if (auto cc = control_character(t[k], k == kReason))
-        row.error(k, code_point_label(*cc), "contains a control character (a tab or line break), which cannot be printed");
+        row.error(k, utf8::label(*cc), "contains a control character (a tab or line break), which cannot be printed");
     }
     for (Col k : {kCaseId, kChildAtenaNo, kGuardianAtenaNo, kHouseholdNo, kBracket})
       if (has(k))
-        if (auto cc = control_character(t[k], false)) row.error(k, code_point_label(*cc), "contains a control character");
+        if (auto cc = control_character(t[k], false)) row.error(k, utf8::label(*cc), "contains a control character");
 
     for (Col k : {kCaseId, kChildAtenaNo, kChildName, kGuardianAtenaNo, kGuardianName, kAddress, kHouseholdNo,
                   kFacilityName, kBracket})

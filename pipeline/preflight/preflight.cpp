@@ -33,12 +33,6 @@ std::u32string without_spaces(std::u32string s) {
   return s;
 }
 
-std::string code_point(char32_t c) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned>(c));
-  return buf;
-}
-
 const char* kind_name(CodeKind k) {
   switch (k) {
     case CodeKind::store_gs1_128: return "GS1-128";
@@ -220,9 +214,9 @@ class Checker {
  private:
   // My Numbers (core/mynumber.hpp): the check-digit heuristic reads only free text, whose runs are
   // verified against the page just below; the exact-match scan reads everything the page shows.
+  bool scanning() const { return opt_.my_numbers && !opt_.my_numbers->empty(); }
   void my_numbers(std::string_view read_back, int index, const std::string& where) {
-    if (opt_.my_numbers && opt_.my_numbers->contains(read_back))
-      add(index, "one of this run's input My Numbers " + where);
+    if (scanning() && opt_.my_numbers->contains(read_back)) add(index, "one of this run's input My Numbers " + where);
   }
 
   void text(std::u32string page_text, int index) {
@@ -231,7 +225,7 @@ class Checker {
           return r.origin == display::TextOrigin::free && mynumber::find(r.text);
         }))
       add(index, "a 12-digit number with a valid My Number check digit is printed");
-    my_numbers(utf8::encode(page_text), index, "is printed");
+    if (scanning()) my_numbers(utf8::encode(page_text), index, "is printed");
     std::u32string flat = without_spaces(std::move(page_text));
     for (std::size_t r = 0; r < runs.size(); ++r) {
       std::u32string want = without_spaces(utf8::decode(runs[r].text));
@@ -240,7 +234,7 @@ class Checker {
       std::size_t len = 0;
       while (len < want.size() && flat.find(want.substr(0, len + 1)) != std::u32string::npos) ++len;
       add(index, "text run " + std::to_string(r) + " not found in the page text (first missing code point " +
-                     code_point(want[len]) + ")");
+                     utf8::label(want[len]) + ")");
     }
   }
 

@@ -2,22 +2,12 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "core/utf8.hpp"
 #include "produce/internal.hpp"
 
 namespace tsuchi::produce {
 
 namespace {
-
-// Unknown characters are named as U+XXXX in messages, never as the personal field they came from.
-std::string code_points(const std::u32string& s) {
-  std::string out;
-  char buf[16];
-  for (char32_t c : s) {
-    std::snprintf(buf, sizeof buf, "%sU+%04X", out.empty() ? "" : " ", static_cast<unsigned>(c));
-    out += buf;
-  }
-  return out;
-}
 
 // Every printed text field must be drawable, IVS included.
 Diagnostics font_coverage(const Inputs& in, const ingest::CasesFile& file, const std::string& cases_path,
@@ -33,7 +23,7 @@ Diagnostics font_coverage(const Inputs& in, const ingest::CasesFile& file, const
         d.line = c.line;
         d.column = file.column_of(f.name);
         d.column_name = f.name;
-        d.value = code_points(m.sequence);
+        d.value = utf8::label(m.sequence);
         const bool warn = m.variation_only && in.municipality.allow_plain_ivs;
         d.severity = warn ? Diagnostic::Severity::warning : Diagnostic::Severity::error;
         d.reason = "case " + c.case_id + ": " +
