@@ -6,7 +6,7 @@
 using namespace tsuchi;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const auto fees = ingest::load_fees(std::string(TSUCHI_DATA_DIR) + "/examples/fees.toml");
+  static const auto fees = tsuchi::load_fees(std::string(TSUCHI_DATA_DIR) + "/examples/fees.toml");
   const auto bytes = fuzz::as_view(data, size);
   for (auto enc : {ingest::Encoding::detect, ingest::Encoding::cp932, ingest::Encoding::utf8}) {
     auto r = ingest::parse_cases(bytes, "cases.csv", enc);

@@ -7,7 +7,7 @@ using namespace tsuchi;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const auto cases = ingest::load_cases(std::string(TSUCHI_DATA_DIR) + "/examples/cases.csv");
-  auto r = ingest::parse_fees(fuzz::as_view(data, size), "fees.toml");
+  auto r = tsuchi::parse_fees(fuzz::as_view(data, size), "fees.toml");
   for (const auto& d : r.problems) (void)format(d);
   const auto& s = r.value.schedules;
   for (std::size_t i = 1; i < s.size(); ++i)

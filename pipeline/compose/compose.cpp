@@ -23,7 +23,7 @@ Recipient recipient_of(const ingest::Case& c) {
   return r;
 }
 
-Checked<SlipWithCode> with_store_code(decide::Slip slip, const ingest::Municipality& m) {
+Checked<SlipWithCode> with_store_code(decide::Slip slip, const tsuchi::Municipality& m) {
   Checked<SlipWithCode> out;
   out.value.slip = std::move(slip);
   const auto& s = out.value.slip;
@@ -77,7 +77,7 @@ std::string envelope_id(const std::string& batch_id, int sequence) {
 }
 
 Checked<std::vector<Envelope>> compose_checked(const std::vector<decide::Decision>& decisions,
-                                               const ingest::Municipality& m) {
+                                               const tsuchi::Municipality& m) {
   Checked<std::vector<Envelope>> out;
   std::vector<std::vector<SlipWithCode>> coded(decisions.size());  // in input order, as problems are reported
   for (std::size_t i = 0; i < decisions.size(); ++i)
@@ -101,7 +101,7 @@ Checked<std::vector<Envelope>> compose_checked(const std::vector<decide::Decisio
   return out;
 }
 
-std::vector<Envelope> compose(const std::vector<decide::Decision>& decisions, const ingest::Municipality& m) {
+std::vector<Envelope> compose(const std::vector<decide::Decision>& decisions, const tsuchi::Municipality& m) {
   return compose_checked(decisions, m).value;
 }
 

@@ -42,8 +42,8 @@ std::string envelope_id(const std::string& batch_id, int sequence);
 // compose_checked also reports a store barcode that could not be built (bad issuer code or
 // reference in the configuration): such a slip keeps an empty store_barcode, so never print it.
 Checked<std::vector<Envelope>> compose_checked(const std::vector<decide::Decision>& decisions,
-                                               const ingest::Municipality& m);
-std::vector<Envelope> compose(const std::vector<decide::Decision>& decisions, const ingest::Municipality& m);
+                                               const tsuchi::Municipality& m);
+std::vector<Envelope> compose(const std::vector<decide::Decision>& decisions, const tsuchi::Municipality& m);
 // Consecutive runs of `batch_size` envelopes; ids "<run_id>-B001" (a 4th digit from batch 1000);
 // envelopes keep their run-wide sequence numbers.
 std::vector<Batch> cut_batches(std::vector<Envelope> envelopes, const std::string& run_id, int batch_size);

@@ -15,7 +15,7 @@ namespace {
 // with a yen amount is exact integer arithmetic (0.7 * 41000 must give 28700, not 28699.99…).
 constexpr std::int64_t kFactorScale = 10000;
 
-std::int64_t factor_e4(const ingest::Schedule& s, int child_order) {
+std::int64_t factor_e4(const tsuchi::Schedule& s, int child_order) {
   if (s.child_order_factor.empty()) return kFactorScale;
   const std::size_t n = s.child_order_factor.size();
   const std::size_t i = child_order < 1 ? 0 : std::min<std::size_t>(static_cast<std::size_t>(child_order), n) - 1;
@@ -35,7 +35,7 @@ Yen user_charge(Yen base, std::int64_t factor, Yen rounding) {
 // meal cost for side dishes is no longer inside the (now zero) user charge, so the facility
 // bills it: the city only for its own (public) facilities, private facilities collect it
 // themselves. A type-3 child's meals remain part of the user charge, so nothing extra is billed.
-Yen side_dish(const ingest::Case& c, const ingest::Schedule& s) {
+Yen side_dish(const ingest::Case& c, const tsuchi::Schedule& s) {
   if (c.certification_type != 1 && c.certification_type != 2) return 0;
   if (!c.facility_public || c.side_dish_exempt) return 0;
   return s.side_dish_monthly;
@@ -83,21 +83,21 @@ std::string case_reference(const std::string& case_id, int width) {
 
 }  // namespace
 
-Date due_date(const YearMonth& billed, const ingest::Municipality& m, const Calendar& cal) {
+Date due_date(const YearMonth& billed, const tsuchi::Municipality& m, const Calendar& cal) {
   YearMonth ym = billed;
   for (int i = 0; i < m.due_month_offset; ++i) ym = ym.next();
   return cal.next_business_day_on_or_after(last_day(ym));
 }
 
 // Not moved to a business day: convenience stores take payments every day of the year.
-Date store_deadline(const Date& due, const ingest::Municipality& m) {
+Date store_deadline(const Date& due, const tsuchi::Municipality& m) {
   const Date d = add_days(due, m.store_deadline_days);
   return d < due ? due : d;
 }
 
 // ---- Payment reference ----
 
-std::string payment_reference(const ingest::Municipality& m, const std::string& case_id, const YearMonth& month) {
+std::string payment_reference(const tsuchi::Municipality& m, const std::string& case_id, const YearMonth& month) {
   // The agent sub-code opens the free field and shortens the case reference from the left.
   const int width = 13 - static_cast<int>(m.gs1_free_prefix.size());
   char ym[8];
@@ -105,7 +105,7 @@ std::string payment_reference(const ingest::Municipality& m, const std::string& 
   return m.gs1_free_prefix + m.subject_code + case_reference(case_id, width) + ym;
 }
 
-Diagnostics reference_collisions(const std::vector<ingest::Case>& cases, const ingest::Municipality& m) {
+Diagnostics reference_collisions(const std::vector<ingest::Case>& cases, const tsuchi::Municipality& m) {
   Diagnostics out;
   std::map<std::string, const ingest::Case*> seen;
   const YearMonth any{2000, 1};  // the month part cannot make two cases collide or differ
@@ -127,7 +127,7 @@ Diagnostics reference_collisions(const std::vector<ingest::Case>& cases, const i
 namespace {
 
 // Account transfer: the bank debits, so a slip would invite double payment.
-std::vector<Slip> slips_for(const Decision& d, const ingest::Municipality& m, const Calendar& cal) {
+std::vector<Slip> slips_for(const Decision& d, const tsuchi::Municipality& m, const Calendar& cal) {
   std::vector<Slip> slips;
   if (!d.c.cash_payment) return slips;
   for (const auto& f : d.months) {
@@ -150,8 +150,8 @@ std::vector<Slip> slips_for(const Decision& d, const ingest::Municipality& m, co
 
 // ---- Decisions ----
 
-Checked<std::vector<Decision>> decide(const std::vector<ingest::Case>& cases, const ingest::FeeSchedules& fees,
-                                      const ingest::Municipality& m, const Calendar& cal) {
+Checked<std::vector<Decision>> decide(const std::vector<ingest::Case>& cases, const tsuchi::FeeSchedules& fees,
+                                      const tsuchi::Municipality& m, const Calendar& cal) {
   Checked<std::vector<Decision>> out;
   out.value.reserve(cases.size());
   for (const auto& c : cases) {
@@ -162,12 +162,12 @@ Checked<std::vector<Decision>> decide(const std::vector<ingest::Case>& cases, co
       problems.push_back({ym, ym, std::move(column), std::move(value), std::move(reason)});
     };
     for (YearMonth ym = c.period_start; ym <= c.period_end; ym = ym.next()) {
-      const ingest::Schedule* s = fees.in_force(ym);
+      const tsuchi::Schedule* s = fees.in_force(ym);
       if (!s) {
         report(ym, "month", "", "no fee schedule in force");
         continue;
       }
-      const ingest::Bracket* b = s->find(c.bracket);
+      const tsuchi::Bracket* b = s->find(c.bracket);
       if (!b) {
         report(ym, "bracket", c.bracket, "not in the schedule in force from " + s->effective_from.iso());
         continue;

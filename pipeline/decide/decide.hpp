@@ -9,7 +9,6 @@
 
 namespace tsuchi::decide {
 
-using Calendar = tsuchi::Calendar;  // the shared calendar of core/calendar.hpp
 
 struct MonthlyFee {
   YearMonth month;
@@ -49,22 +48,22 @@ struct Decision {
 
 
 // 納期限: the last day of the billed month + due_month_offset months, moved to the next business day.
-Date due_date(const YearMonth& billed, const ingest::Municipality& m, const Calendar& cal);
+Date due_date(const YearMonth& billed, const tsuchi::Municipality& m, const Calendar& cal);
 // コンビニ納付期限: due date + store_deadline_days as a calendar date (not moved), never before the due date.
-Date store_deadline(const Date& due, const ingest::Municipality& m);
+Date store_deadline(const Date& due, const tsuchi::Municipality& m);
 
 // The 21-digit payment reference: subject code (2) + reference of the case (13) + billed YYYYMM (6);
 // with an agent sub-code (gs1_free_prefix) first, the case reference shrinks to keep 21 digits.
 // Layout and the rule for non-numeric case ids: output_spec/payment-reference.md.
-std::string payment_reference(const ingest::Municipality& m, const std::string& case_id, const YearMonth& month);
+std::string payment_reference(const tsuchi::Municipality& m, const std::string& case_id, const YearMonth& month);
 
 // Cases whose payment references would coincide (ids differing only in leading zeros, a digest
 // collision, or a case id too long for the agent-shortened reference): one error per later case.
-Diagnostics reference_collisions(const std::vector<ingest::Case>& cases, const ingest::Municipality& m);
+Diagnostics reference_collisions(const std::vector<ingest::Case>& cases, const tsuchi::Municipality& m);
 
 // Decides every case with the slips it is owed (due dates from the municipality and its calendar).
 // Problems that only show here (a month before any schedule) come back as diagnostics.
-Checked<std::vector<Decision>> decide(const std::vector<ingest::Case>& cases, const ingest::FeeSchedules& fees,
-                                      const ingest::Municipality& m, const Calendar& cal);
+Checked<std::vector<Decision>> decide(const std::vector<ingest::Case>& cases, const tsuchi::FeeSchedules& fees,
+                                      const tsuchi::Municipality& m, const Calendar& cal);
 
 }  // namespace tsuchi::decide

@@ -46,19 +46,6 @@ struct Case {
   bool operator==(const Case&) const = default;
 };
 
-// The configuration model lives in core (read once for ingest, ledger and report).
-using Bracket = tsuchi::Bracket;
-using Schedule = tsuchi::Schedule;
-using FeeSchedules = tsuchi::FeeSchedules;
-using Contact = tsuchi::Contact;
-using OfficeHours = tsuchi::OfficeHours;
-using Roles = tsuchi::Roles;
-using Municipality = tsuchi::Municipality;
-using tsuchi::load_fees;
-using tsuchi::load_municipality;
-using tsuchi::parse_fees;
-using tsuchi::parse_municipality;
-
 // The Case schema, declared once: it drives parsing, the printed-text checks, font coverage and packing.
 struct CaseField {
   const char* name;  // the cases.csv column

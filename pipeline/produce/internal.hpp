@@ -64,10 +64,10 @@ struct PlannedBatch {
 };
 // Every decision and envelope of the run made once, a slice of the cases at a time, only for
 // their problems: nothing is typeset from a run that would stop later for a bad slip.
-Diagnostics check_all(const Inputs& in, const decide::Calendar& cal);
+Diagnostics check_all(const Inputs& in, const tsuchi::Calendar& cal);
 // The run's envelopes in mailing order cut into batches, each batch's cases packed; the run's
 // Case objects are released (cases is empty on return).
-std::vector<PlannedBatch> plan_batches(std::vector<ingest::Case>& cases, const ingest::Municipality& m,
+std::vector<PlannedBatch> plan_batches(std::vector<ingest::Case>& cases, const tsuchi::Municipality& m,
                                        const Options& opt);
 
 // ---- batch worker (batch.cpp) ----
@@ -82,7 +82,7 @@ struct InFlight {
 };
 struct BatchContext {
   const Inputs& in;
-  const decide::Calendar& cal;
+  const tsuchi::Calendar& cal;
   const Options& opt;
   int total = 0;  // batches in the run
 };

@@ -41,8 +41,8 @@ Diagnostics font_coverage(const Inputs& in, const ingest::CasesFile& file, const
 Inputs load(const InputFiles& files, const std::string& data_dir) {
   Inputs r;
   auto cases = ingest::load_cases(files.cases, files.encoding);
-  auto fees = ingest::load_fees(files.fees);
-  auto muni = ingest::load_municipality(files.municipality);
+  auto fees = tsuchi::load_fees(files.fees);
+  auto muni = tsuchi::load_municipality(files.municipality);
   for (auto* ps : {&cases.problems, &fees.problems, &muni.problems})
     r.problems.insert(r.problems.end(), ps->begin(), ps->end());
   r.cases = std::move(cases.value.cases);

@@ -4,7 +4,7 @@
 
 namespace tsuchi::produce::detail {
 
-Diagnostics check_all(const Inputs& in, const decide::Calendar& cal) {
+Diagnostics check_all(const Inputs& in, const tsuchi::Calendar& cal) {
   constexpr std::size_t kChunk = 2000;
   Diagnostics decide_problems, compose_problems;
   for (std::size_t at = 0; at < in.cases.size(); at += kChunk) {
@@ -22,7 +22,7 @@ Diagnostics check_all(const Inputs& in, const decide::Calendar& cal) {
   return {};
 }
 
-std::vector<PlannedBatch> plan_batches(std::vector<ingest::Case>& cases, const ingest::Municipality& m,
+std::vector<PlannedBatch> plan_batches(std::vector<ingest::Case>& cases, const tsuchi::Municipality& m,
                                        const Options& opt) {
   std::vector<PlannedBatch> batches;
   const auto plans = compose::plan(cases);

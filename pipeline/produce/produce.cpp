@@ -27,7 +27,7 @@ Result produce(Inputs& in, const Options& opt, const BatchSink& sink) {
   if (timings_on) rss["at_start"] = rss_mb(false);
 
   Result result;
-  const decide::Calendar cal(in.municipality.holidays);
+  const tsuchi::Calendar cal(in.municipality.holidays);
   {
     const double t0 = wall();
     result.problems = check_all(in, cal);

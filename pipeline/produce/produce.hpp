@@ -25,8 +25,8 @@ struct InputFiles {
 // Everything read and validated from the input files; `problems` lists every error and warning.
 struct Inputs {
   std::vector<ingest::Case> cases;
-  ingest::FeeSchedules fees;
-  ingest::Municipality municipality;
+  tsuchi::FeeSchedules fees;
+  tsuchi::Municipality municipality;
   mynumber::Guard my_numbers;  // the input's My Numbers, as keyed digests only
   Diagnostics problems;
 };

@@ -170,11 +170,11 @@ struct NoticeInput {
   std::string envelope_id;
   bool customer_barcode = false;  // only the envelope's first page faces the window
 };
-std::vector<Page> notice_pages(const Forms& f, const TextEngine& te, const ingest::Municipality& m,
+std::vector<Page> notice_pages(const Forms& f, const TextEngine& te, const tsuchi::Municipality& m,
                                const NoticeInput& in);
 
 // `child` is the notice of the slip's child (for its name); may be null.
-Page slip_page(const Forms& f, const TextEngine& te, const ingest::Municipality& m,
+Page slip_page(const Forms& f, const TextEngine& te, const tsuchi::Municipality& m,
                const compose::SlipWithCode& s, const decide::Decision* child, const compose::Recipient& to);
 
 // The insertion-check QR "<envelope_id>/<page>-<pages>" at the form's place.

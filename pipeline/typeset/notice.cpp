@@ -71,7 +71,7 @@ void shift(std::vector<GlyphRun>& runs, double dy_pt) {
 
 class NoticeBuilder {
  public:
-  NoticeBuilder(const Forms& f, const TextEngine& te, const ingest::Municipality& m, const NoticeInput& in)
+  NoticeBuilder(const Forms& f, const TextEngine& te, const tsuchi::Municipality& m, const NoticeInput& in)
       : t_(f.notice_text), l_(f.notice), te_(te), m_(m), in_(in), c_(in.decision.c) {}
 
   std::vector<Page> build() {
@@ -351,7 +351,7 @@ class NoticeBuilder {
   const NoticeText& t_;
   const NoticeLayout& l_;
   const TextEngine& te_;
-  const ingest::Municipality& m_;
+  const tsuchi::Municipality& m_;
   const NoticeInput& in_;
   const ingest::Case& c_;
   std::vector<Page> pages_;
@@ -360,7 +360,7 @@ class NoticeBuilder {
 
 }  // namespace
 
-std::vector<Page> notice_pages(const Forms& f, const TextEngine& te, const ingest::Municipality& m,
+std::vector<Page> notice_pages(const Forms& f, const TextEngine& te, const tsuchi::Municipality& m,
                                const NoticeInput& in) {
   return NoticeBuilder(f, te, m, in).build();
 }

@@ -9,7 +9,7 @@ namespace {
 
 class SlipBuilder {
  public:
-  SlipBuilder(const Forms& f, const TextEngine& te, const ingest::Municipality& m, const compose::SlipWithCode& s,
+  SlipBuilder(const Forms& f, const TextEngine& te, const tsuchi::Municipality& m, const compose::SlipWithCode& s,
               const decide::Decision* child, const compose::Recipient& to)
       : t_(f.slip_text), l_(f.slip), te_(te), m_(m), s_(s), child_(child), to_(to) {
     page_.kind = PageKind::slip;
@@ -124,7 +124,7 @@ class SlipBuilder {
   const SlipText& t_;
   const SlipLayout& l_;
   const TextEngine& te_;
-  const ingest::Municipality& m_;
+  const tsuchi::Municipality& m_;
   const compose::SlipWithCode& s_;
   const decide::Decision* child_;
   const compose::Recipient& to_;
@@ -133,7 +133,7 @@ class SlipBuilder {
 
 }  // namespace
 
-Page slip_page(const Forms& f, const TextEngine& te, const ingest::Municipality& m, const compose::SlipWithCode& s,
+Page slip_page(const Forms& f, const TextEngine& te, const tsuchi::Municipality& m, const compose::SlipWithCode& s,
                const decide::Decision* child, const compose::Recipient& to) {
   return SlipBuilder(f, te, m, s, child, to).build();
 }

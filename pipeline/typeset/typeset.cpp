@@ -10,13 +10,13 @@ namespace tsuchi::typeset {
 struct Typesetter::Impl {
   std::unique_ptr<text::TextEngine> text;
   forms::Forms forms;
-  ingest::Municipality municipality;
+  tsuchi::Municipality municipality;
 };
 
 Typesetter::Typesetter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Typesetter::~Typesetter() = default;
 
-Checked<std::unique_ptr<Typesetter>> Typesetter::create(const std::string& data_dir, const ingest::Municipality& m) {
+Checked<std::unique_ptr<Typesetter>> Typesetter::create(const std::string& data_dir, const tsuchi::Municipality& m) {
   Checked<std::unique_ptr<Typesetter>> out;
   auto impl = std::make_unique<Impl>();
   auto engine = text::TextEngine::load(data_dir + "/fonts/fonts.toml");

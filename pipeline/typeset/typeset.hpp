@@ -19,7 +19,7 @@ class Typesetter {
  public:
   // `data_dir` holds fonts/, templates/ and layouts/.
   static Checked<std::unique_ptr<Typesetter>> create(const std::string& data_dir,
-                                                     const ingest::Municipality& m);
+                                                     const tsuchi::Municipality& m);
   ~Typesetter();
 
   // Which parts of `utf8` no font of `role` can draw (for validation, SPEC §4/§6).

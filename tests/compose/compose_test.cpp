@@ -11,8 +11,8 @@ namespace {
 YearMonth ym(const char* s) { return *parse_year_month(s); }
 Date day(const char* s) { return *parse_date(s); }
 
-ingest::FeeSchedules fees() {
-  ingest::Schedule s;
+tsuchi::FeeSchedules fees() {
+  tsuchi::Schedule s;
   s.effective_from = ym("2024-04");
   s.rounding = 10;
   s.child_order_factor = {1.0, 0.5, 0.0};
@@ -21,13 +21,13 @@ ingest::FeeSchedules fees() {
                 {"D4", "市町村民税所得割額 48,600円以上 97,000円未満", 30000, 29600},
                 // Not a real bracket: amounts at the convenience-store ceiling.
                 {"CEIL", "上限試験", 300000, 300001}};
-  ingest::FeeSchedules f;
+  tsuchi::FeeSchedules f;
   f.schedules.push_back(s);
   return f;
 }
 
-ingest::Municipality city() {
-  ingest::Municipality m;
+tsuchi::Municipality city() {
+  tsuchi::Municipality m;
   m.subject_code = "01";
   m.gs1_issuer_code = "912345";
   m.store_ceiling = 300000;
@@ -57,9 +57,9 @@ ingest::Case row(const char* case_id, const char* guardian, const char* postal, 
   return c;
 }
 
-std::vector<compose::Envelope> run(const std::vector<ingest::Case>& cases, const ingest::Municipality& m = city(),
-                                   const ingest::FeeSchedules& f = fees()) {
-  auto d = decide::decide(cases, f, m, decide::Calendar(m.holidays));
+std::vector<compose::Envelope> run(const std::vector<ingest::Case>& cases, const tsuchi::Municipality& m = city(),
+                                   const tsuchi::FeeSchedules& f = fees()) {
+  auto d = decide::decide(cases, f, m, tsuchi::Calendar(m.holidays));
   REQUIRE(d.ok());
   auto e = compose::compose_checked(d.value, m);
   REQUIRE(e.ok());
@@ -171,7 +171,7 @@ TEST_CASE("store barcode only up to the ceiling; account transfer gets the notic
 TEST_CASE("a store barcode that cannot be built is reported, not silently dropped") {
   auto m = city();
   m.gs1_issuer_code = "12345";  // 5 digits
-  auto d = decide::decide({row("20", "G1", "3600012", "熊谷市上之1")}, fees(), m, decide::Calendar(m.holidays));
+  auto d = decide::decide({row("20", "G1", "3600012", "熊谷市上之1")}, fees(), m, tsuchi::Calendar(m.holidays));
   REQUIRE(d.ok());
   auto e = compose::compose_checked(d.value, m);
   CHECK_FALSE(e.ok());
@@ -259,12 +259,12 @@ TEST_CASE("batches: runs of the configured size, ids B001.., run-wide envelope n
 
 TEST_CASE("the worked example of output_spec/payment-reference.md") {
   // examples/fees.toml from 2025-04: D9 standard 58,000, second child x 0.5.
-  ingest::Schedule s;
+  tsuchi::Schedule s;
   s.effective_from = ym("2025-04");
   s.child_order_factor = {1.0, 0.5, 0.0};
   s.side_dish_monthly = 4800;
   s.brackets = {{"D9", "市町村民税所得割額 397,000円以上", 58000, 57000}};
-  ingest::FeeSchedules f;
+  tsuchi::FeeSchedules f;
   f.schedules.push_back(s);
   auto c = row("2025090002", "2000100011", "3600012", "熊谷市上之1234-5", "D9", 2);
   c.period_start = c.period_end = ym("2025-09");

@@ -5,7 +5,7 @@
 #include "decide/decide.hpp"
 
 using namespace tsuchi;
-using decide::Calendar;
+using tsuchi::Calendar;
 using ingest::CareNeed;
 
 namespace {
@@ -13,9 +13,9 @@ namespace {
 YearMonth ym(const char* s) { return *parse_year_month(s); }
 Date day(const char* s) { return *parse_date(s); }
 
-ingest::Schedule schedule(const char* from, Yen rounding, std::vector<double> factors, Yen side_dish,
-                          std::vector<ingest::Bracket> brackets) {
-  ingest::Schedule s;
+tsuchi::Schedule schedule(const char* from, Yen rounding, std::vector<double> factors, Yen side_dish,
+                          std::vector<tsuchi::Bracket> brackets) {
+  tsuchi::Schedule s;
   s.effective_from = ym(from);
   s.rounding = rounding;
   s.child_order_factor = std::move(factors);
@@ -26,8 +26,8 @@ ingest::Schedule schedule(const char* from, Yen rounding, std::vector<double> fa
 
 // Modelled on examples/fees.toml: 0–2 fees drop to zero up to D4 from 2025-04, and a made-up
 // 2026 schedule with other factors and rounding to exercise the arithmetic.
-ingest::FeeSchedules fees() {
-  ingest::FeeSchedules f;
+tsuchi::FeeSchedules fees() {
+  tsuchi::FeeSchedules f;
   f.schedules.push_back(schedule("2024-04", 10, {1.0, 0.5, 0.0}, 4500,
                                  {{"A", "生活保護世帯", 0, 0},
                                   {"D4", "市町村民税所得割額 48,600円以上 97,000円未満", 30000, 29600},
@@ -62,8 +62,8 @@ ingest::Case child(const char* id, int type, CareNeed need, const char* bracket,
   return c;
 }
 
-ingest::Municipality city() {
-  ingest::Municipality m;
+tsuchi::Municipality city() {
+  tsuchi::Municipality m;
   m.subject_code = "01";
   m.gs1_issuer_code = "912345";
   for (const char* h : {"2025-01-01", "2025-01-13", "2025-05-03", "2025-05-04", "2025-05-05", "2025-05-06",
@@ -73,11 +73,11 @@ ingest::Municipality city() {
 }
 
 Checked<std::vector<decide::Decision>> decide_all(const std::vector<ingest::Case>& cs,
-                                                  const ingest::Municipality& m = city()) {
+                                                  const tsuchi::Municipality& m = city()) {
   return decide::decide(cs, fees(), m, Calendar(m.holidays));
 }
 
-decide::Decision decide_one(const ingest::Case& c, const ingest::Municipality& m = city()) {
+decide::Decision decide_one(const ingest::Case& c, const tsuchi::Municipality& m = city()) {
   auto r = decide_all({c}, m);
   REQUIRE(r.ok());
   REQUIRE(r.value.size() == 1);

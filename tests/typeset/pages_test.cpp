@@ -22,8 +22,8 @@ namespace {
 constexpr double kPt = 72.0 / 25.4;
 const std::string kData = TSUCHI_DATA_DIR;
 
-ingest::Municipality municipality() {
-  auto m = ingest::load_municipality(kData + "/examples/municipality.toml");
+tsuchi::Municipality municipality() {
+  auto m = tsuchi::load_municipality(kData + "/examples/municipality.toml");
   REQUIRE(m.ok());
   return m.value;
 }
@@ -70,7 +70,7 @@ decide::Decision decision(ingest::Case c, std::vector<decide::FeePeriod> periods
   return d;
 }
 
-compose::SlipWithCode slip(const std::string& case_id, YearMonth month, Yen amount, const ingest::Municipality& m) {
+compose::SlipWithCode slip(const std::string& case_id, YearMonth month, Yen amount, const tsuchi::Municipality& m) {
   compose::SlipWithCode s;
   s.slip.case_id = case_id;
   s.slip.guardian_atena_no = "G000123";
@@ -91,7 +91,7 @@ compose::SlipWithCode slip(const std::string& case_id, YearMonth month, Yen amou
 }
 
 // Three siblings in one envelope: three notices, three slips of which the second is over the ceiling.
-compose::Envelope household(const ingest::Municipality& m) {
+compose::Envelope household(const tsuchi::Municipality& m) {
   compose::Envelope e;
   e.sequence = 3;
   e.guardian_atena_no = "G000123";
