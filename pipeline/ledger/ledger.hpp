@@ -13,7 +13,9 @@
 #include "core/calendar.hpp"
 #include "core/config.hpp"
 #include "core/core.hpp"
+#include "core/keys.hpp"
 #include "core/records.hpp"
+#include "core/release.hpp"
 
 namespace tsuchi::ledger {
 
@@ -24,28 +26,57 @@ using records::NoticeRecord;
 using records::RunRecord;
 using records::SlipRecord;
 
-// ---- what the ledger takes from municipality.toml (read once: core/config.hpp) ----
+// ---- what the ledger takes from the pinned municipality configuration (core/config.hpp) ----
 struct OfficeHours : tsuchi::OfficeHours {
   Calendar calendar;  // [holidays] dates; 12/29–1/3 always closed
 };
+// Roles are not here: they live in the ledger (SPEC §13), never in a file named on the command line.
 struct Policy {
-  std::vector<std::string> staff, approver, supervisor;  // [roles]
   OfficeHours office_hours;
   int certificate_due_days = 30;  // [batch] certificate_due_days
-  bool has_any_role(const std::string& user) const;
-  bool is_approver(const std::string& user) const;
 };
 Policy policy_of(const Municipality& m);
-// Reads municipality.toml with the shared reader (every key checked) and keeps the policy.
-Checked<Policy> load_policy(const std::string& municipality_toml);
 
-// The acting user and, when --municipality was given, the roles to check them against.
+// ---- identity (SPEC §13) ----
+// The acting user: the registered, unrevoked owner of the key that signs their audit records.
 struct Actor {
-  std::string user;
-  std::optional<Policy> policy;
+  std::string user;                  // the registered name
+  keys::Role role = keys::Role::staff;
+  std::string os_user;               // the OS account, recorded beside the user
+  std::string fingerprint;           // of the user's public key
+  std::string certificate;           // keys::to_json of the user's certificate (city-signed)
+  const keys::SecretKey* key = nullptr;  // signs every record of this actor; the caller keeps it alive
 };
-// The actor, with the roles of municipality_toml when one is given (empty: no role check).
-Checked<Actor> load_actor(const std::string& user, const std::string& municipality_toml);
+
+// A registered user as `tsuchi user list` shows them.
+struct UserInfo {
+  std::string name;
+  keys::Role role = keys::Role::staff;
+  std::string public_key_hex, fingerprint;
+  std::string added_at, added_by;      // added_by: the supervisor ("" for the first, pinned by the city key)
+  std::string revoked_at, revoked_by;  // empty while active
+  std::int64_t added_seq = 0, revoked_seq = 0;
+  bool active() const { return revoked_seq == 0; }
+};
+std::string to_json(const std::vector<UserInfo>& users);
+std::string to_text(const std::vector<UserInfo>& users);
+
+// The municipality configuration pinned in the ledger (ledger init, config set).
+struct PinnedConfig {
+  std::string text;     // municipality.toml as pinned
+  std::string sha256;   // of `text`
+  std::string source;   // the path it was read from when pinned (relative key paths resolve there)
+  std::int64_t seq = 0; // the audit record that pinned it
+};
+
+// The newest audit record: "SEQ:HASH" on releases, review sheets and reconcile reports.
+struct Head {
+  std::int64_t seq = 0;
+  std::string hash;
+  std::string text() const;  // "12:ab…"
+  bool operator==(const Head&) const = default;
+};
+std::optional<Head> parse_head(std::string_view text);
 
 // Current time as ISO-8601 UTC ("2025-09-01T01:02:03Z"). Injected so tests control time.
 using Clock = std::function<std::string()>;
@@ -53,24 +84,31 @@ std::string utc_now();
 // "2025-09-03T10:15:00+09:00" (or Z) -> "2025-09-03T01:15:00Z"; nullopt unless exact and valid.
 std::optional<std::string> normalize_time(const std::string& iso);
 
-// ---- audit log (監査ログ) ----
+// ---- audit log (監査ログ): signed by its actor, chained, and the source of every custody row ----
 struct AuditEntry {
-  std::string user, command;
+  std::string command;
   std::vector<std::string> objects;  // ids such as "run:R…", "batch:R…-B001", "file:<sha256>"
   std::string result;                // "ok", "ok: …" or "refused: …"; never personal data
 };
 struct AuditRecord {
   std::int64_t seq = 0;
-  std::string at, user, command;
+  std::string at, user, os_user;
+  std::string signer;  // hex Ed25519 public key that signed it (the city key for ledger init)
+  std::string command;
   std::vector<std::string> objects;
-  std::string result, prev_hash, hash;
+  std::string result;
+  std::string effects;  // hex SHA-256 of the custody rows this record wrote (output_spec/ledger.md)
+  std::string prev_hash, hash, signature;
 };
-// Hex SHA-256 of prev_hash + canonical JSON of {at, command, objects, result, seq, user}.
+// Hex SHA-256 of prev_hash + canonical JSON of every field but hash and signature.
 std::string audit_hash(const AuditRecord& r);
 
 struct AuditBreak {
   std::int64_t seq = 0;  // the record at fault (for "deleted": the seq that is gone)
-  std::string kind;      // edited, deleted, inserted, reordered
+  // edited, deleted, inserted, reordered (the chain); forged (signature), unauthorized (signer not
+  // registered, revoked, or without the role), unrecorded (a custody row no record wrote, or a
+  // record whose rows were changed), truncated (records after an expected head are gone).
+  std::string kind;
   std::string detail;
 };
 struct HoursFlag {  // reported, not a break
@@ -79,8 +117,9 @@ struct HoursFlag {  // reported, not a break
 };
 struct AuditReport {
   std::int64_t records = 0;
-  std::int64_t head_seq = 0;
-  std::string head_hash;  // note it elsewhere: appending valid records after it is undetectable
+  Head head;
+  std::string city_key_fingerprint;  // the key the ledger was initialised with
+  std::optional<Head> expected_head;  // checked when given
   std::vector<AuditBreak> breaks;  // in seq order; breaks.front() is the first
   std::vector<HoursFlag> flags;
   bool ok() const { return breaks.empty(); }
@@ -88,9 +127,14 @@ struct AuditReport {
 std::string to_json(const AuditReport& r);
 std::string to_text(const AuditReport& r);
 
+struct VerifyOptions {
+  std::optional<Head> expect_head;             // no truncation before it, and it is this record
+  std::optional<keys::PublicKey> city_key;     // the city key the ledger must be rooted in
+};
+
 // ---- queries the review sheet needs ----
 struct RunInfo {
-  std::string run_id, user, created_at, month_key;
+  std::string run_id, user, created_at, month_key;  // user: the maker
   std::vector<std::string> batch_ids;
 };
 // A sealed batch as recorded (for the certificate form and the review sheet's counts).
@@ -158,6 +202,7 @@ struct MonthStatus {
 };
 struct ReconcileReport {
   std::string as_of;  // YYYY-MM-DD
+  Head head;          // the audit head the report was made at
   std::vector<BatchStatus> batches;
   std::vector<MonthStatus> months;
 };
@@ -167,8 +212,8 @@ std::string to_csv(const ReconcileReport& r);
 
 struct Db;
 
-// One open ledger file. Every mutating call is one BEGIN IMMEDIATE transaction that also
-// appends its audit record; a refused call stores nothing except a "refused" audit record.
+// One ledger file. Every mutating call is one BEGIN IMMEDIATE transaction that also appends its
+// audit record, signed by the actor; a refused call stores nothing except a "refused" record.
 class Ledger {
  public:
   Ledger();
@@ -176,25 +221,64 @@ class Ledger {
   Ledger(Ledger&&) noexcept;
   Ledger& operator=(Ledger&&) noexcept;
 
-  // Opens or creates the file and brings its schema up to date (ordered migrations).
-  static Checked<Ledger> open(const std::string& path, Clock clock = utc_now);
-  int schema_version() const;
+  enum class Access { read_write, read_only };
+
+  // `tsuchi ledger init`: a new file (an existing one is refused) whose first record, signed by the
+  // city key, pins the city public key, the configuration and the first supervisor's certificate.
+  struct Init {
+    std::string path;
+    const keys::SecretKey* city = nullptr;
+    std::string municipality_text, municipality_source;  // the file's bytes, and its path
+    std::string supervisor;
+    keys::PublicKey supervisor_key;
+    std::string os_user;
+  };
+  static Checked<Ledger> init(const Init& init, Clock clock = utc_now);
+
+  // An existing, initialised ledger. A missing file, `:memory:` and a file without an init record
+  // are refused. read_only opens the file without any write (the auditor's evidence copy).
+  static Checked<Ledger> open(const std::string& path, Access access = Access::read_write, Clock clock = utc_now);
   const std::string& path() const { return path_; }
+  bool read_only() const { return read_only_; }
 
-  // `tsuchi run`: the run, its batches, envelopes, slips and notices, a "sealed" event per batch.
-  Diagnostics record_run(const RunRecord& run);
-  // For commands with nothing else to store (preview, review, audit verify, …).
-  Diagnostics append_audit(const AuditEntry& e);
-  // Supervisor documents need a role too when a policy is given: false, after a "refused: no role"
-  // record of `command` on `objects`, when the user holds none.
-  Checked<bool> admit(const Actor& who, const std::string& command, const std::vector<std::string>& objects);
-  // `tsuchi preview`: plaintext leaves the building only through a preview, so each one is on record.
-  Diagnostics record_preview(const std::string& user, const records::BatchCounts& totals);
+  keys::PublicKey city_key() const;
+  PinnedConfig config() const;
+  Policy policy() const;  // from the pinned configuration
+  std::vector<UserInfo> users() const;
+  Head head() const;
+
+  // The registered, unrevoked owner of `key`, holding one of `roles` (empty: any role). A refusal
+  // names what is missing and, unless read-only, is recorded signed by the presented key.
+  Checked<Actor> identify(const keys::SecretKey& key, const std::string& os_user, const std::string& command,
+                          const std::vector<keys::Role>& roles = {}, const std::vector<std::string>& objects = {});
+
+  // `tsuchi user add|revoke`, `tsuchi config set`: a supervisor's records. add_user certifies the
+  // key with the city key, which must be the one the ledger was initialised with.
+  Diagnostics add_user(const Actor& supervisor, const keys::SecretKey& city, const std::string& name, keys::Role role,
+                       const keys::PublicKey& key);
+  Diagnostics revoke_user(const Actor& supervisor, const std::string& name);
+  Diagnostics set_config(const Actor& supervisor, const std::string& municipality_text, const std::string& source);
+
+  // `tsuchi run` (staff): the run, its batches, envelopes, slips and notices, a "sealed" event per
+  // batch, and the maker's signature of the release request (release::Request).
+  Diagnostics record_run(const RunRecord& run, const Actor& maker);
+  // `tsuchi preview` (staff) is an export: recorded before the first file is written (target folder,
+  // input digest) and again after with the files' digests (or that it stopped).
+  struct PreviewFile {
+    std::string name, sha256;
+  };
+  Checked<std::int64_t> record_preview_start(const Actor& who, const std::string& out_dir, const std::string& inputs_sha256);
+  Diagnostics record_preview_done(const Actor& who, std::int64_t start_seq, const std::vector<PreviewFile>& files,
+                                  const records::BatchCounts& totals, bool completed);
   // `tsuchi review`: the review sheet's SHA-256, which approve then insists on.
-  Diagnostics record_review(const std::string& run_id, const std::string& review_sha256, const std::string& user);
+  Diagnostics record_review(const std::string& run_id, const std::string& review_sha256, const Actor& who);
+  // For commands with nothing else to store (certificate form, reconcile, audit verify, …).
+  Diagnostics append_audit(const AuditEntry& e, const Actor& who);
 
-  // `tsuchi approve RUN_DIR`: approver role, never the run's maker, after the review sheet.
-  Diagnostics approve(const std::string& run_dir, const Actor& who);
+  // `tsuchi approve` (approver): after the recorded review of exactly `review_sha256`, never by the
+  // run's maker. The release, signed by the maker (at run) and the approver, with the head before
+  // this record and the approval's seq as its sequence. Approving again issues a superseding release.
+  Checked<release::Release> approve(const std::string& run_id, const std::string& review_sha256, const Actor& who);
   // `tsuchi handover BATCH`: only after approval. Empty media = the archive itself.
   Diagnostics handover(const std::string& batch_id, const Actor& who, const std::string& route,
                        const std::string& media);
@@ -206,12 +290,14 @@ class Ledger {
   Checked<ImportSummary> import_returns(const std::string& path, const Actor& who);
   Checked<ImportSummary> import_certificate(const CertificateRequest& req, const Actor& who);
 
-  Checked<ReconcileReport> reconcile(const ReconcileQuery& q, const Actor& who);
+  // Recorded when `who` is given (a read-write ledger); on a read-only copy nothing is written.
+  Checked<ReconcileReport> reconcile(const ReconcileQuery& q, const Actor* who);
 
-  // Walks the whole chain; read-only (the command appends its own record afterwards).
-  Checked<AuditReport> verify_audit(const OfficeHours& hours) const;
-  // `tsuchi audit verify` records its check after the walk, so it never reports on its own record.
-  Diagnostics record_audit_check(const AuditReport& r, const std::string& user);
+  // Signatures, chain, identities and roles, custody rows against the records, and the expected
+  // head. Read-only.
+  Checked<AuditReport> verify_audit(const VerifyOptions& opt = {}) const;
+  // `tsuchi audit verify --key` on a writable ledger records its check after the walk.
+  Diagnostics record_audit_check(const AuditReport& r, const Actor& who);
   std::vector<AuditRecord> audit_records() const;
 
   // For the review sheet: the run, and the previous run of the same month (else the last
@@ -226,6 +312,7 @@ class Ledger {
   std::unique_ptr<Db> db_;
   std::string path_;
   Clock clock_;
+  bool read_only_ = false;
 };
 
 }  // namespace tsuchi::ledger
