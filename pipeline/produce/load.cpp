@@ -42,7 +42,8 @@ Inputs load(const InputFiles& files, const std::string& data_dir) {
   Inputs r;
   auto cases = ingest::load_cases(files.cases, files.encoding);
   auto fees = tsuchi::load_fees(files.fees);
-  auto muni = tsuchi::load_municipality(files.municipality);
+  auto muni = files.municipality_text ? tsuchi::parse_municipality(*files.municipality_text, files.municipality)
+                                     : tsuchi::load_municipality(files.municipality);
   for (auto* ps : {&cases.problems, &fees.problems, &muni.problems})
     r.problems.insert(r.problems.end(), ps->begin(), ps->end());
   r.cases = std::move(cases.value.cases);

@@ -6,6 +6,7 @@
 // TSUCHI_TIMINGS=1 prints the time and memory of each stage on stderr (for bench/run.py).
 #pragma once
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,9 @@ namespace tsuchi::produce {
 struct InputFiles {
   std::string cases, fees, municipality;
   ingest::Encoding encoding = ingest::Encoding::detect;
+  // The configuration pinned in the ledger: parsed from this text instead of reading `municipality`,
+  // which then names its source (relative paths resolve against its folder).
+  std::optional<std::string> municipality_text;
 };
 
 // Everything read and validated from the input files; `problems` lists every error and warning.

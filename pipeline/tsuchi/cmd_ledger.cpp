@@ -1,10 +1,16 @@
-// Custody commands (SPEC §8, §9, §12): approve, handover, import receipt|worklog|returns|certificate,
-// reconcile, audit verify. Each opens the ledger, acts in one transaction with its audit record,
-// and turns problems into messages on stderr and exit codes; reports go to stdout.
-#include <cstdlib>
+// Custody commands (SPEC §8, §9, §13): approve, handover, import receipt|worklog|returns|certificate,
+// reconcile, audit verify|head. Each opens the ledger as the owner of --key, acts in one transaction
+// with its signed audit record, and turns problems into messages on stderr and exit codes.
+#include <unistd.h>
+
 #include <filesystem>
 #include <iostream>
 #include <memory>
+
+#include "core/digest.hpp"
+#include "core/file.hpp"
+#include "core/release.hpp"
+#include "seal/seal.hpp"
 
 #include "ledger/ledger.hpp"
 #include "report/report.hpp"
@@ -12,53 +18,6 @@
 #include "text/text.hpp"
 
 namespace tsuchi::cli {
-
-std::string ledger_path(const std::string& flag) {
-  if (!flag.empty()) return flag;
-  if (const char* env = std::getenv("TSUCHI_LEDGER"); env && *env) return env;
-  return "tsuchi-ledger.sqlite";
-}
-
-void add_common(CLI::App& cmd, Common& c, bool with_municipality, const std::string& municipality_help) {
-  cmd.add_option("--ledger", c.ledger, "ledger file (default: $TSUCHI_LEDGER or ./tsuchi-ledger.sqlite)");
-  cmd.add_option("--as", c.as, "acting user id (default: the login name)");
-  if (with_municipality) cmd.add_option("--municipality", c.municipality, municipality_help)->check(CLI::ExistingFile);
-}
-
-void print(const std::string& command, const Diagnostics& ds) {
-  for (const auto& d : ds)
-    std::cerr << (d.file.empty() ? "tsuchi " + command + format(d) : format(d)) << "\n";
-}
-
-std::optional<ledger::Ledger> open_existing(const std::string& command, const Common& c) {
-  std::string path = ledger_path(c.ledger);
-  if (!std::filesystem::exists(path)) {
-    std::cerr << "tsuchi " << command << ": no ledger at " << path
-              << " (give --ledger PATH or set TSUCHI_LEDGER; `tsuchi run` creates it)\n";
-    return std::nullopt;
-  }
-  auto l = ledger::Ledger::open(path);
-  if (!l.ok()) {
-    print(command, l.problems);
-    return std::nullopt;
-  }
-  return std::move(l.value);
-}
-
-std::unique_ptr<text::TextEngine> text_engine(const std::string& command) {
-  auto te = text::TextEngine::load(data_dir() + "/fonts/fonts.toml");
-  if (!te.ok()) {
-    print(command, te.problems);
-    return nullptr;
-  }
-  return std::move(te.value);
-}
-
-std::optional<ledger::Actor> actor(const std::string& command, const Common& c) {
-  auto who = ledger::load_actor(c.as.empty() ? login_name() : c.as, c.municipality);
-  if (!who.ok()) print(command, who.problems);
-  return who.ok() ? std::optional(std::move(who.value)) : std::nullopt;
-}
 
 namespace {
 
@@ -86,12 +45,12 @@ void add_import_file(CLI::App& parent, Action& action, const char* kind, const c
   std::string name = std::string("import ") + kind;
   cmd->callback([o, &action, name, kind = std::string(kind)] {
     action = [o, name, kind] {
-      auto l = open_existing(name, o->c);
-      auto who = actor(name, o->c);
-      if (!l || !who) return 1;
-      auto r = kind == "receipt"   ? l->import_receipt(o->file, *who)
-               : kind == "worklog" ? l->import_worklog(o->file, *who)
-                                   : l->import_returns(o->file, *who);
+      auto s = open_session(name, o->c, {}, {"file:" + o->file});
+      if (!s) return 1;
+      auto& l = s->ledger;
+      auto r = kind == "receipt"   ? l.import_receipt(o->file, s->actor)
+               : kind == "worklog" ? l.import_worklog(o->file, s->actor)
+                                   : l.import_returns(o->file, s->actor);
       return finish(name, r.problems, std::to_string(r.value.rows) + " row(s) recorded");
     };
   });
@@ -125,11 +84,10 @@ void add_import_certificate(CLI::App& parent, Action& action) {
   cmd->callback([o, &action] {
     action = [o] {
       const std::string name = "import certificate";
-      auto l = open_existing(name, o->c);
-      auto who = actor(name, o->c);
-      if (!l || !who) return 1;
+      auto s = open_session(name, o->c);
+      if (!s) return 1;
       if (o->quantity >= 0) o->req.quantity = o->quantity;
-      auto r = report::import_certificate(*l, o->req, *who);
+      auto r = report::import_certificate(s->ledger, o->req, s->actor);
       return finish(name, r.problems,
                     "certificate recorded for batch " + (r.value.batches.empty() ? std::string() : r.value.batches[0]) +
                         (o->req.batch_id.empty() ? " (matched by the form's QR code)" : ""));
@@ -145,17 +103,49 @@ void add_approve(CLI::App& app, Action& action) {
     std::string run_dir;
   };
   auto o = std::make_shared<Opts>();
-  auto* cmd = app.add_subcommand("approve", "Release a run after its review sheet (a second person, approver role)");
+  auto* cmd = app.add_subcommand("approve", "Release a run after its review sheet: an approver other than the maker "
+                                            "countersigns RUN_DIR/release.json");
   cmd->add_option("RUN_DIR", o->run_dir, "the run's output folder (run.json, review.txt, manifests)")
       ->required()
       ->check(CLI::ExistingDirectory);
   add_common(*cmd, o->c);
   cmd->callback([o, &action] {
     action = [o] {
-      auto l = open_existing("approve", o->c);
-      auto who = actor("approve", o->c);
-      if (!l || !who) return 1;
-      return finish("approve", l->approve(o->run_dir, *who), "run approved by " + who->user);
+      const std::string name = "approve";
+      if (auto code = refuse_removed(name, o->c)) return *code;
+      const auto run = seal::read_run_json(o->run_dir);
+      const auto dir = std::filesystem::path(o->run_dir);
+      if (!run) {
+        std::cerr << (dir / "run.json").string() << ": error: cannot read run_id (is this a run folder?)\n";
+        return 1;
+      }
+      const std::string review = (dir / "review.txt").string();
+      if (!std::filesystem::exists(review)) {
+        std::cerr << review << ": error: no review sheet: run `tsuchi review " << o->run_dir
+                  << "` first, then approve what it shows\n";
+        return 1;
+      }
+      Diagnostics problems;
+      const auto sheet = file::read(review, 64u << 20, problems, "this is not a review sheet");
+      print(name, problems);
+      if (!sheet) return 1;
+      auto s = open_session(name, o->c, {keys::Role::approver}, {"run:" + run->run_id});
+      if (!s) return 1;
+      auto r = s->ledger.approve(run->run_id, digest::sha256_hex(*sheet), s->actor);
+      print(name, r.problems);
+      if (!r.ok()) {
+        std::cerr << "tsuchi approve: refused; no release was written\n";
+        return 1;
+      }
+      const std::string out = (dir / "release.json").string();
+      if (!file::write_atomically(out, release::to_json(r.value))) {
+        std::cerr << "tsuchi approve: cannot write " << out << "; approve again to issue a new release\n";
+        return 1;
+      }
+      std::cerr << "tsuchi approve: run " << run->run_id << " approved by " << s->actor.user << " (approver); release "
+                << "sequence " << r.value.approval.sequence << ", audit head " << r.value.approval.audit_head << "\n  "
+                << out << ": give it to the contractor with the batches\n";
+      return 0;
     };
   });
 }
@@ -173,10 +163,10 @@ void add_handover(CLI::App& app, Action& action) {
   cmd->add_option("--media", o->media, "id of the medium it travelled on (to be certified destroyed)");
   cmd->callback([o, &action] {
     action = [o] {
-      auto l = open_existing("handover", o->c);
-      auto who = actor("handover", o->c);
-      if (!l || !who) return 1;
-      return finish("handover", l->handover(o->batch, *who, o->route, o->media), "batch " + o->batch + " handed over");
+      auto s = open_session("handover", o->c, {}, {"batch:" + o->batch});
+      if (!s) return 1;
+      return finish("handover", s->ledger.handover(o->batch, s->actor, o->route, o->media),
+                    "batch " + o->batch + " handed over by " + s->actor.user);
     };
   });
 }
@@ -194,7 +184,7 @@ void add_reconcile(CLI::App& app, Action& action) {
   struct Opts {
     Common c;
     std::string month, batch, csv, pdf, as_of;
-    bool json = false;
+    bool json = false, read_only = false;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("reconcile", "Sealed vs mailed vs returned, spoilage vs destroyed, what is overdue");
@@ -205,8 +195,12 @@ void add_reconcile(CLI::App& app, Action& action) {
   cmd->add_option("--pdf", o->pdf, "also write the report as a PDF for the file");
   cmd->add_option("--as-of", o->as_of, "judge overdue items at this day, YYYY-MM-DD (default today)");
   cmd->add_flag("--json", o->json, "print the report as JSON on stdout");
+  cmd->add_flag("--read-only", o->read_only,
+                "an evidence copy: open the ledger without writing (no --key; nothing is recorded); also "
+                "chosen when the file is not writable");
   cmd->callback([o, &action] {
     action = [o] {
+      const std::string name = "reconcile";
       ledger::ReconcileQuery q{o->month, o->batch, std::nullopt};
       if (!o->month.empty() && !parse_year_month(o->month)) {
         std::cerr << "tsuchi reconcile: --month \"" << o->month << "\": must be YYYY-MM\n";
@@ -216,22 +210,31 @@ void add_reconcile(CLI::App& app, Action& action) {
         std::cerr << "tsuchi reconcile: --as-of \"" << o->as_of << "\": must be YYYY-MM-DD\n";
         return 2;
       }
-      auto l = open_existing("reconcile", o->c);
-      auto who = actor("reconcile", o->c);
-      if (!l || !who) return 1;
-      auto r = l->reconcile(q, *who);
-      print("reconcile", r.problems);
+      if (auto code = refuse_removed(name, o->c)) return *code;
+      const std::string path = ledger_path(o->c.ledger);
+      const bool read_only = o->read_only || (std::filesystem::exists(path) && ::access(path.c_str(), W_OK) != 0);
+      std::unique_ptr<Session> s;
+      std::optional<ledger::Ledger> copy;
+      if (read_only) {
+        if (!(copy = open_read_only(name, o->c.ledger))) return 1;
+      } else if (!(s = open_session(name, o->c))) {
+        return 1;
+      }
+      auto& l = read_only ? *copy : s->ledger;
+      auto r = l.reconcile(q, read_only ? nullptr : &s->actor);
+      print(name, r.problems);
       if (!r.ok()) return 1;
-      auto te = o->pdf.empty() ? nullptr : text_engine("reconcile");
+      auto te = o->pdf.empty() ? nullptr : text_engine(name);
       if (!o->pdf.empty() && !te) return 1;
       auto w = report::write_reconcile(r.value, o->csv, o->pdf, te.get());
-      print("reconcile", w.problems);
+      print(name, w.problems);
       if (!w.ok()) return 1;
       if (!w.value.empty()) {
         std::cerr << "tsuchi reconcile: cannot write " << w.value << "\n";
         return 1;
       }
       std::cout << (o->json ? ledger::to_json(r.value) : ledger::to_text(r.value));
+      if (read_only) std::cerr << "tsuchi reconcile: read-only copy: not recorded (audit head " << r.value.head.text() << ")\n";
       return 0;
     };
   });
@@ -240,25 +243,67 @@ void add_reconcile(CLI::App& app, Action& action) {
 void add_audit(CLI::App& app, Action& action) {
   struct Opts {
     Common c;
-    bool json = false;
+    std::string expect_head, city_key;
+    bool json = false, head_json = false;
+    std::string head_ledger;
   };
   auto o = std::make_shared<Opts>();
-  auto* audit = app.add_subcommand("audit", "The hash-chained audit log");
+  auto* audit = app.add_subcommand("audit", "The signed, chained audit log");
   audit->require_subcommand(1);
-  auto* cmd = audit->add_subcommand("verify", "Check the chain; name every edited, deleted, inserted or reordered record");
+  auto* cmd = audit->add_subcommand(
+      "verify", "Check signatures, chain, roles and custody rows; name every break (works on a read-only copy)");
   add_common(*cmd, o->c);
+  cmd->add_option("--expect-head", o->expect_head, "SEQ:HASH (from a release, review sheet or reconcile report): "
+                                                   "that record must exist with that hash, so nothing after it was cut");
+  cmd->add_option("--city-key", o->city_key, "city.pub: the ledger must be rooted in this city key");
   cmd->add_flag("--json", o->json, "print the report as JSON on stdout");
   cmd->callback([o, &action] {
     action = [o] {
-      auto l = open_existing("audit verify", o->c);
-      auto who = actor("audit verify", o->c);
-      if (!l || !who) return 1;
-      auto r = l->verify_audit(who->policy ? who->policy->office_hours : ledger::OfficeHours{});
-      print("audit verify", r.problems);
+      const std::string name = "audit verify";
+      if (auto code = refuse_removed(name, o->c)) return *code;
+      ledger::VerifyOptions opt;
+      if (!o->expect_head.empty() && !(opt.expect_head = ledger::parse_head(o->expect_head))) {
+        std::cerr << "tsuchi audit verify: --expect-head \"" << o->expect_head << "\": must be SEQ:HASH (64 hex digits)\n";
+        return 2;
+      }
+      if (!o->city_key.empty()) {
+        auto city = keys::read_public(o->city_key, keys::Kind::city);
+        print(name, city.problems);
+        if (!city.ok()) return 1;
+        opt.city_key = city.value;
+      }
+      // With --key on a writable ledger the check is recorded; otherwise it only reads.
+      const std::string path = ledger_path(o->c.ledger);
+      const bool record = !o->c.key.empty() && ::access(path.c_str(), W_OK) == 0;
+      std::unique_ptr<Session> s;
+      std::optional<ledger::Ledger> copy;
+      if (record) {
+        if (!(s = open_session(name, o->c))) return 1;
+      } else if (!(copy = open_read_only(name, o->c.ledger))) {
+        return 1;
+      }
+      const auto& l = record ? s->ledger : *copy;
+      auto r = l.verify_audit(opt);
+      print(name, r.problems);
       if (!r.ok()) return 1;
       std::cout << (o->json ? ledger::to_json(r.value) : ledger::to_text(r.value));
-      print("audit verify", l->record_audit_check(r.value, who->user));
+      if (record) print(name, s->ledger.record_audit_check(r.value, s->actor));
       return r.value.ok() ? 0 : 1;
+    };
+  });
+  auto* head = audit->add_subcommand("head", "Print SEQ:HASH of the newest audit record (read-only)");
+  head->add_option("--ledger", o->head_ledger, "ledger file (default: $TSUCHI_LEDGER or ./tsuchi-ledger.sqlite)");
+  head->add_flag("--json", o->head_json, "print {\"seq\", \"hash\", \"head\"} as JSON");
+  head->callback([o, &action] {
+    action = [o] {
+      auto l = open_read_only("audit head", o->head_ledger);
+      if (!l) return 1;
+      const auto h = l->head();
+      if (o->head_json)
+        std::cout << "{\"seq\":" << h.seq << ",\"hash\":\"" << h.hash << "\",\"head\":\"" << h.text() << "\"}\n";
+      else
+        std::cout << h.text() << "\n";
+      return 0;
     };
   });
 }

@@ -1,5 +1,5 @@
-// `tsuchi review RUN_DIR` (SPEC §8) and `tsuchi certificate form BATCH` (SPEC §9): supervisor
-// documents from the ledger, written and put on record by report; here, what is printed.
+// `tsuchi review RUN_DIR` (SPEC §8) and `tsuchi certificate form BATCH` (SPEC §9): documents from
+// the ledger, written and put on record by report as the owner of --key; here, what is printed.
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -9,19 +9,6 @@
 #include "tsuchi/commands.hpp"
 
 namespace tsuchi::cli {
-
-namespace {
-
-// Supervisor documents need a role too; the ledger audits a refusal like its own.
-bool allowed(const std::string& command, const Common& c, ledger::Ledger& l, const ledger::Actor& who,
-             const std::vector<std::string>& objects) {
-  auto admitted = l.admit(who, command, objects);
-  if (!admitted.value) std::cerr << "tsuchi " << command << ": user " << who.user << " has no role in " << c.municipality << "\n";
-  print(command, admitted.problems);
-  return admitted.value;
-}
-
-}  // namespace
 
 void add_review(CLI::App& app, Action& action) {
   struct Opts {
@@ -33,24 +20,23 @@ void add_review(CLI::App& app, Action& action) {
   cmd->add_option("RUN_DIR", o->run_dir, "the run's output folder (run.json); review.txt and review.pdf go there")
       ->required()
       ->check(CLI::ExistingDirectory);
-  add_common(*cmd, o->c, true, "municipality.toml: [roles] (and the office printed on forms)");
+  add_common(*cmd, o->c);
   cmd->add_option("--fees", o->fees, "fees.toml: also check every amount against the schedule in force")
       ->check(CLI::ExistingFile);
   cmd->callback([o, &action] {
     action = [o] {
       const std::string name = "review";
+      if (auto code = refuse_removed(name, o->c)) return *code;
       const auto run = seal::read_run_json(o->run_dir);
       if (!run) {
         std::cerr << (std::filesystem::path(o->run_dir) / "run.json").string() << ": error: cannot read run_id (is this a run folder?)\n";
         return 1;
       }
-      auto l = open_existing(name, o->c);
-      if (!l) return 1;
-      auto who = actor(name, o->c);
-      if (!who || !allowed(name, o->c, *l, *who, {"run:" + run->run_id})) return 1;
+      auto s = open_session(name, o->c, {}, {"run:" + run->run_id});
+      if (!s) return 1;
       auto te = text_engine(name);
       if (!te) return 1;
-      auto r = report::write_review(*l, *run, who->user, o->fees, *te);
+      auto r = report::write_review(s->ledger, *run, s->actor, o->fees, *te);
       print(name, r.problems);
       if (!r.ok()) return 1;
       if (!r.value.written) {
@@ -60,7 +46,7 @@ void add_review(CLI::App& app, Action& action) {
       const auto anomalies = r.value.sheet.anomalies.size();
       std::cout << r.value.text;
       std::cerr << "tsuchi review: run " << run->run_id << ": " << anomalies << " anomal" << (anomalies == 1 ? "y" : "ies")
-                << "; review.txt SHA-256 " << r.value.sha256 << " recorded for approval\n";
+                << "; review.txt SHA-256 " << r.value.sha256 << " recorded for approval by " << s->actor.user << "\n";
       return 0;
     };
   });
@@ -77,17 +63,15 @@ void add_certificate(CLI::App& app, Action& action) {
   auto* cmd = cert->add_subcommand("form", "Print a batch's certificate form with its QR code");
   cmd->add_option("BATCH", o->batch, "batch id")->required();
   cmd->add_option("--out", o->out, "the form, a PDF")->required();
-  add_common(*cmd, o->c, true, "municipality.toml: [roles] (and the office printed on forms)");
+  add_common(*cmd, o->c);
   cmd->callback([o, &action] {
     action = [o] {
       const std::string name = "certificate form";
-      auto l = open_existing(name, o->c);
-      if (!l) return 1;
-      auto who = actor(name, o->c);
-      if (!who || !allowed(name, o->c, *l, *who, {"batch:" + o->batch})) return 1;
+      auto s = open_session(name, o->c, {}, {"batch:" + o->batch});
+      if (!s) return 1;
       auto te = text_engine(name);
       if (!te) return 1;
-      auto r = report::write_certificate_form(*l, o->batch, o->c.municipality, who->user, *te, o->out);
+      auto r = report::write_certificate_form(s->ledger, o->batch, s->actor, *te, o->out);
       print(name, r.problems);
       if (!r.ok()) return 1;
       if (!r.value) {

@@ -1,6 +1,3 @@
-#include <pwd.h>
-#include <unistd.h>
-
 #include <iostream>
 
 #include "ledger/ledger.hpp"
@@ -9,74 +6,70 @@
 
 namespace tsuchi::cli {
 
-std::string login_name() {
-  if (const char* u = std::getenv("USER"); u && *u) return u;
-  if (const passwd* pw = getpwuid(getuid())) return pw->pw_name;
-  return "unknown";
-}
-
+// `tsuchi run IN --out DIR --key ME.secret [--contractor-key F]` (SPEC §12, §13): the configuration
+// is the ledger's pinned one, the maker (staff) signs each manifest and the run's release request.
 void add_run(CLI::App& app, Action& action) {
   struct Opts {
     InputPaths in;
-    std::string out, user, signing_key, contractor_key, run_id, ledger, month;
+    Common c;
+    std::string out, signing_key, contractor_key, run_id, month;
     int threads = 0;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("run", "Validate, decide, typeset, render, preflight and seal the batches");
   add_input_options(*cmd, o->in);
+  add_common(*cmd, o->c, false);
   cmd->add_option("--out", o->out, "output folder for the sealed batches")->required();
-  cmd->add_option("--as", o->user, "acting user (default: the login name)");
-  cmd->add_option("--signing-key", o->signing_key, "city's signing secret key (overrides municipality.toml)");
-  cmd->add_option("--contractor-key", o->contractor_key, "contractor's public key (overrides municipality.toml)");
+  cmd->add_option("--signing-key", o->signing_key)->group("");  // removed: refused below
+  cmd->add_option("--contractor-key", o->contractor_key,
+                  "contractor's public key (default: [keys] contractor_public_key of the pinned configuration)");
   cmd->add_option("--run-id", o->run_id, "run id (default: R + today's date, e.g. R20250901)");
   cmd->add_option("--threads", o->threads, "worker threads (default: all cores)");
-  cmd->add_option("--ledger", o->ledger, "ledger file (default: $TSUCHI_LEDGER or ./tsuchi-ledger.sqlite)");
   cmd->add_option("--month", o->month, "the month this run is for, YYYY-MM (default: this month)");
   cmd->callback([o, &action] {
     action = [o] {
-      if (!resolve_inputs(o->in, "run")) return 2;
+      if (!resolve_inputs(o->in, "run", true)) return 2;
       const std::string month = o->month.empty() ? produce::this_month() : o->month;
       if (!parse_year_month(month)) {
         std::cerr << "tsuchi run: --month \"" << month << "\": use YYYY-MM\n";
         return 2;
       }
-      const std::string user = o->user.empty() ? login_name() : o->user;
       if (!o->run_id.empty() && !produce::valid_run_id(o->run_id)) {
         std::cerr << "tsuchi run: --run-id \"" << o->run_id << "\": use letters, digits, '-' and '_' only\n";
         return 2;
       }
-      auto in = load_inputs(o->in);
+      if (auto code = refuse_removed("run", o->c)) return *code;
+      if (!o->signing_key.empty()) {
+        std::cerr << "tsuchi run: --signing-key is gone: the maker's --key signs the manifests\n";
+        return 1;
+      }
+      auto s = open_session("run", o->c, {keys::Role::staff});
+      if (!s) return 1;
+      const auto pinned = s->ledger.config();
+      if (!matches_pinned("run", o->in, pinned)) return 1;
+      auto in = load_inputs(o->in, &pinned);
       print_problems(in.problems);
       if (has_errors(in.problems)) {
         std::cerr << "tsuchi run: the inputs have errors; nothing was rendered or sealed\n";
         return 1;
       }
-      auto ledger = ledger::Ledger::open(ledger_path(o->ledger));
-      if (!ledger.ok()) {
-        print_problems(ledger.problems);
-        return 1;
-      }
-      const auto taken = [&](const std::string& id) { return ledger.value.run(id).has_value(); };
+      auto& ledger = s->ledger;
+      const auto taken = [&](const std::string& id) { return ledger.run(id).has_value(); };
       const std::string run_id = o->run_id.empty() ? produce::default_run_id(taken) : o->run_id;
       if (!o->run_id.empty() && taken(run_id)) {
-        std::cerr << "tsuchi run: run " << run_id << " is already in the ledger " << ledger.value.path()
+        std::cerr << "tsuchi run: run " << run_id << " is already in the ledger " << ledger.path()
                   << "; choose another --run-id\n";
         return 1;
       }
-
-      const seal::Keys keys{o->signing_key.empty() ? in.municipality.signing_key : o->signing_key,
-                            o->contractor_key.empty() ? in.municipality.contractor_public_key : o->contractor_key};
-      if (keys.signing_secret_path.empty()) {
-        std::cerr << "tsuchi run: no signing key: set [keys] signing_key in " << o->in.municipality
-                  << " or pass --signing-key (make one with `tsuchi keygen`)\n";
-        return 1;
-      }
-      auto sealing = seal::load_keys(keys);
+      // The sealer keeps its own copy of the maker's key; the session's signs the ledger records.
+      auto sealing = seal::load_keys(keys::SecretKey::from_seed(keys::Kind::user, s->key.seed()),
+                                     o->contractor_key.empty() ? in.municipality.contractor_public_key : o->contractor_key);
       if (!sealing.ok()) {
         print_problems(sealing.problems);
         return 1;
       }
 
+      const std::string user = s->actor.user;
       if (!make_folder("run", o->out)) return 1;
       seal::RunSealer sealer(o->out, run_id, ledger::utc_now(), std::move(sealing.value), &in.my_numbers);
       const produce::Options po{.data_dir = data_dir(), .run_id = run_id, .pdf_date = produce::pdf_date_of(run_id),
@@ -96,7 +89,7 @@ void add_run(CLI::App& app, Action& action) {
         return 1;
       }
       // Recorded last: a run the ledger knows is one whose files are all in place.
-      if (auto problems = ledger.value.record_run(sealer.record(user, month)); has_errors(problems)) {
+      if (auto problems = ledger.record_run(sealer.record(user, month), s->actor); has_errors(problems)) {
         print_problems(problems);
         sealer.remove();
         std::cerr << "tsuchi run: the ledger refused the run; its batches were removed\n";
@@ -104,7 +97,8 @@ void add_run(CLI::App& app, Action& action) {
       }
       const auto& t = r.totals;
       std::cerr << "tsuchi run: " << run_id << ": " << r.batches.size() << " batch(es), " << t.envelopes
-                << " envelopes, " << t.notices << " notices, " << t.slips << " slips, " << t.pages << " pages\n";
+                << " envelopes, " << t.notices << " notices, " << t.slips << " slips, " << t.pages << " pages; "
+                << "made and signed by " << user << ", to be reviewed and approved by an approver\n";
       return 0;
     };
   });

@@ -18,14 +18,18 @@ namespace tsuchi::cli {
 struct InputPaths {
   std::string cases, fees, municipality;
   std::string encoding = "auto";
-  bool demo = false;  // --demo: the sample data in examples/
+  bool demo = false;  // --demo: the sample cases and fees in examples/
 };
 void add_input_options(CLI::App& cmd, InputPaths& in);
 // Fills --demo paths; false (after printing the usage problem) when an input is still missing.
-bool resolve_inputs(InputPaths& in, const std::string& command);
+// With `pinned` (run, preview) the configuration comes from the ledger, so --municipality is optional.
+bool resolve_inputs(InputPaths& in, const std::string& command, bool pinned = false);
 
-// Reads and validates IN completely (SPEC §6), including font coverage.
-produce::Inputs load_inputs(const InputPaths& in);
+// Reads and validates IN completely (SPEC §6), including font coverage. With `pinned`, the
+// municipality is the ledger's pinned configuration (resolve_pinned checks --municipality against it).
+produce::Inputs load_inputs(const InputPaths& in, const ledger::PinnedConfig* pinned = nullptr);
+// False after printing why: --municipality was given and differs from the pinned configuration.
+bool matches_pinned(const std::string& command, const InputPaths& in, const ledger::PinnedConfig& pinned);
 
 // Creates an output folder; false after printing why not.
 bool make_folder(const std::string& command, const std::string& path);
@@ -46,40 +50,60 @@ void add_run(CLI::App& app, Action& action);
 void add_keygen(CLI::App& app, Action& action);
 void add_open(CLI::App& app, Action& action);
 
-// Custody (cmd_ledger.cpp): approve, handover, import receipt|worklog|returns|certificate, reconcile, audit verify.
+// Custody (cmd_ledger.cpp): approve, handover, import receipt|worklog|returns|certificate, reconcile, audit.
 void add_approve(CLI::App& app, Action& action);
 void add_handover(CLI::App& app, Action& action);
 void add_import(CLI::App& app, Action& action);
 void add_reconcile(CLI::App& app, Action& action);
 void add_audit(CLI::App& app, Action& action);
+// Identity (cmd_users.cpp): ledger init, user add|revoke|list, config set.
+void add_ledger(CLI::App& app, Action& action);
+void add_user(CLI::App& app, Action& action);
+void add_config(CLI::App& app, Action& action);
 // Supervisor documents (cmd_review.cpp): review RUN_DIR, certificate form BATCH.
 void add_review(CLI::App& app, Action& action);
 void add_certificate(CLI::App& app, Action& action);
 // Ledger file: --ledger, else $TSUCHI_LEDGER, else ./tsuchi-ledger.sqlite (SPEC §12).
 std::string ledger_path(const std::string& flag);
-// The login name, the acting user when --as is not given (defined in cmd_run.cpp).
+// The OS account, recorded beside the acting user in every audit record.
 std::string login_name();
 
 // A key file's passphrase: --passphrase-file F, else $TSUCHI_PASSPHRASE_FILE, else asked on the
 // terminal with echo off (twice for a new key, which must be at least 8 characters).
 Checked<keys::Passphrase> obtain_passphrase(const std::string& file_flag, const std::string& key_path, bool new_key);
 
-// ---- the plumbing every custody command shares (cmd_ledger.cpp), so they read the same ----
-// Options every custody command shares: --ledger, --as, and (optionally) --municipality.
+// ---- the plumbing every custody command shares (cli_common.cpp), so they read the same ----
+// --ledger, --key ME.secret, --passphrase-file F, and the removed --as / --municipality, kept hidden
+// only to be refused with a message naming what replaced them.
 struct Common {
-  std::string ledger, as, municipality;
+  std::string ledger, key, passphrase_file;
+  std::string as, municipality;  // removed: refused when given
 };
-void add_common(CLI::App& cmd, Common& c, bool with_municipality = true,
-                const std::string& municipality_help = "municipality.toml: [roles], [office_hours], due days");
+void add_common(CLI::App& cmd, Common& c, bool removed_municipality = true);
+// Exit 1 with the replacement named when a removed option was given; nullopt otherwise.
+std::optional<int> refuse_removed(const std::string& command, const Common& c);
 
 // Diagnostics on stderr; those without a file are prefixed with "tsuchi COMMAND".
 void print(const std::string& command, const Diagnostics& ds);
 
-// The acting user (--as, else the login name) with the roles of --municipality; nullopt after printing why not.
-std::optional<ledger::Actor> actor(const std::string& command, const Common& c);
-
-// The ledger must already exist: only `tsuchi run` creates one, so a mistyped path is caught.
-std::optional<ledger::Ledger> open_existing(const std::string& command, const Common& c);
+// One command's ledger and acting user. Not movable: actor.key points at key.
+struct Session {
+  ledger::Ledger ledger;
+  keys::SecretKey key;
+  ledger::Actor actor;
+  Session() = default;
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+};
+// Opens the ledger (missing, `:memory:` and uninitialised ones refused), reads --key (or $TSUCHI_KEY)
+// and identifies its registered owner holding one of `roles` (empty: any). nullptr after printing why not.
+std::unique_ptr<Session> open_session(const std::string& command, const Common& c,
+                                      const std::vector<keys::Role>& roles = {},
+                                      const std::vector<std::string>& objects = {});
+// The ledger opened for reading only (audit, user list, reconcile of an evidence copy).
+std::optional<ledger::Ledger> open_read_only(const std::string& command, const std::string& ledger_flag);
+// The key of --key or $TSUCHI_KEY, a user key, its passphrase asked only when it is encrypted.
+Checked<keys::SecretKey> read_user_key(const std::string& command, const Common& c);
 
 // The fonts of fonts/fonts.toml for supervisor documents; nullptr after printing the problem.
 std::unique_ptr<text::TextEngine> text_engine(const std::string& command);

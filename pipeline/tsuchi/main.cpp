@@ -13,6 +13,9 @@ int main(int argc, char** argv) {
   tsuchi::cli::add_run(app, action);
   tsuchi::cli::add_keygen(app, action);
   tsuchi::cli::add_open(app, action);
+  tsuchi::cli::add_ledger(app, action);
+  tsuchi::cli::add_user(app, action);
+  tsuchi::cli::add_config(app, action);
   tsuchi::cli::add_review(app, action);
   tsuchi::cli::add_approve(app, action);
   tsuchi::cli::add_handover(app, action);
