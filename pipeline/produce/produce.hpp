@@ -23,7 +23,7 @@ struct InputFiles {
   ingest::Encoding encoding = ingest::Encoding::detect;
   // The configuration pinned in the ledger: parsed from this text instead of reading `municipality`,
   // which then names its source (relative paths resolve against its folder).
-  std::optional<std::string> municipality_text;
+  std::optional<std::string> municipality_text = std::nullopt;
 };
 
 // Everything read and validated from the input files; `problems` lists every error and warning.
