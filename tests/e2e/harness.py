@@ -7,7 +7,9 @@ through it. Standard library only.
         t.check("x" in p.stderr, "what must hold", p.stderr)
 
 Each test gets a ledger of its own ($TSUCHI_LEDGER from CTest, emptied first; a temporary one
-otherwise) and a scratch folder t.tmp removed at the end. Each check prints "ok" or "FAIL"; the
+otherwise) and a scratch folder t.tmp removed at the end. t.city() sets up the city on that ledger
+(SPEC §13): its key, `ledger init` with the pinned examples/municipality.toml and the supervisor,
+then staff and approvers, each with a key of their own; t.key(USER) is ["--key", USER.secret]. Each check prints "ok" or "FAIL"; the
 test ends with "N checks, M failed" and exits 1 on any failure (2 when it stopped early).
 """
 import csv
@@ -36,6 +38,7 @@ BASE_CASE = dict(case_id="1001", child_atena_no="500001", child_name="熊谷　�
                  notice_kind="decision", decision_date="2025-04-01", period_start="2025-04", period_end="2025-06",
                  reason="")
 BATCH_SUFFIXES = (".zip", ".manifest.json", ".manifest.json.sig", ".key", ".key.sealed")
+RETURNS_HEADER = ["envelope_id", "reason", "at", "action"]
 WORKLOG_HEADER = ["batch_id", "envelope_id", "status", "sheets", "at"]
 RECEIPT_HEADER = ["batch_id", "archive_sha256", "received_at", "received_by"]
 
@@ -155,6 +158,25 @@ def image_only_pdf(form, out, scratch, dpi=150):
     return Path(out)
 
 
+def find_key(obj, key):
+    """The first value of `key` anywhere in parsed JSON (release.json's audit_head, sequence, ...)."""
+    if isinstance(obj, dict):
+        if key in obj:
+            return obj[key]
+        obj = list(obj.values())
+    if isinstance(obj, list):
+        for v in obj:
+            found = find_key(v, key)
+            if found is not None:
+                return found
+    return None
+
+
+def release_field(run_dir, key):
+    """A field of RUN_DIR/release.json (audit_head, sequence, run_id, ...)."""
+    return find_key(json.loads((Path(run_dir) / "release.json").read_text()), key)
+
+
 class Stop(Exception):
     """Raised by require() and by a run() whose exit code is wrong: later steps depend on this one."""
 
@@ -194,6 +216,58 @@ class RunRecord:
         return [[b, sha256(Path(folder) / f"{b}.zip"), "2025-09-02T10:00:00+09:00", "desk-1"] for b in self.batches]
 
 
+# The demo office (SPEC §13): one role per user. Keys are written with --no-passphrase (Argon2id is
+# deliberately slow); test_identity.py opens a passphrase-protected one.
+USERS = (("takahashi", "supervisor"), ("tanaka", "staff"), ("suzuki", "staff"), ("sato", "approver"),
+         ("yamada", "approver"))
+
+
+class City:
+    """A city: its root key, a ledger initialised with the pinned configuration and the first
+    supervisor, and the other USERS added and certified by that supervisor."""
+
+    def __init__(self, t, name, ledger, municipality=None, users=USERS):
+        self.t, self.name, self.ledger = t, name, Path(ledger)
+        self.dir = t.tmp / name
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.env = t.env_with(self.ledger)
+        self.pub, self.secret = self.dir / "city.pub", self.dir / "city.secret"
+        t.run("keygen", "--kind", "city", "--out", self.dir / "city")
+        self.keys = {}
+        (supervisor, _), rest = users[0], users[1:]
+        self.supervisor = supervisor
+        self.municipality = municipality or t.municipality
+        t.run("ledger", "init", "--ledger", self.ledger, "--city-key", self.secret, "--municipality",
+              self.municipality, "--supervisor", supervisor, "--supervisor-key", self.user_key(supervisor)[0],
+              env=self.env)
+        for user, role in rest:
+            self.add(user, role)
+
+    def user_key(self, user, passphrase_file=None):
+        """USER's key pair in the city's folder (made on first use): (public, secret)."""
+        prefix = self.dir / user
+        if user not in self.keys:
+            flags = ["--passphrase-file", passphrase_file] if passphrase_file else ["--no-passphrase"]
+            self.t.run("keygen", "--kind", "user", "--out", prefix, *flags)
+            self.keys[user] = (Path(str(prefix) + ".pub"), Path(str(prefix) + ".secret"))
+        return self.keys[user]
+
+    def key(self, user):
+        return ["--key", self.user_key(user)[1]]
+
+    def add(self, user, role, want=0, by=None):
+        return self.t.run("user", "add", user, "--role", role, "--public-key", self.user_key(user)[0],
+                          *self.key(by or self.supervisor), "--city-key", self.secret, env=self.env, want=want)
+
+    def run(self, user, *args, **kw):
+        """tsuchi ARGS as USER (their --key), on this city's ledger."""
+        kw.setdefault("env", self.env)
+        return self.t.run(*args, *self.key(user), **kw)
+
+    def head(self):
+        return self.t.run("audit", "head", env=self.env).stdout.strip()
+
+
 class Test:
     def __init__(self, argv=None, name=None):
         argv = sys.argv if argv is None else argv
@@ -205,7 +279,7 @@ class Test:
         self.args = argv[3:]
         self.examples = self.src / "examples"
         self.fees = self.examples / "fees.toml"
-        self.municipality = self.examples / "municipality.toml"  # roles: staff tanaka, suzuki; approver sato
+        self.municipality = self.examples / "municipality.toml"  # pinned in the ledger by t.city()
         self.fixtures = self.src / "tests" / "fixtures"
         self.tmp = Path(tempfile.mkdtemp(prefix="tsuchi-%s-" % self.name))
         self.ledger = Path(os.environ.get("TSUCHI_LEDGER") or self.tmp / "ledger.sqlite")
@@ -215,6 +289,7 @@ class Test:
         self.env = self.env_with(self.ledger)
         self.checks, self.failures = 0, []
         self.quiet = False  # True: print only failures (tables of hundreds of cases)
+        self._city = None
 
     # ---- running things ----
     def env_with(self, ledger, **extra):
@@ -260,6 +335,18 @@ class Test:
             raise Stop()
 
     # ---- set-up shared by tests ----
+    def city(self, name=None, ledger=None, **kw):
+        """The city on t.ledger (set up on first use), or with a name, another city on a ledger of its own."""
+        if name is None:
+            if self._city is None:
+                self._city = City(self, "city", self.ledger, **kw)
+            return self._city
+        return City(self, name, ledger or self.tmp / name / "ledger.sqlite", **kw)
+
+    def key(self, user):
+        """["--key", USER.secret] of the city on t.ledger."""
+        return self.city().key(user)
+
     def keygen(self, prefix, kind=None):
         """A key pair in t.tmp: returns (public, secret) paths."""
         prefix = self.tmp / prefix
@@ -267,29 +354,40 @@ class Test:
             self.run("keygen", "--out", prefix, *(["--kind", kind] if kind else []))
         return Path(str(prefix) + ".pub"), Path(str(prefix) + ".secret")
 
-    def demo_run(self, out, *extra, user="tanaka", contractor=False, env=None):
-        """`tsuchi run --demo` signed with t.tmp/city (made on first use), optionally sealed to t.tmp/contractor;
-        returns what the ledger holds about the run."""
+    def demo_run(self, out, *extra, user="tanaka", contractor=False, env=None, city=None):
+        """`tsuchi run --demo` made and signed by USER of the city (t.city() unless given), optionally sealed
+        to t.tmp/contractor; returns what the ledger holds about the run."""
+        city = city or self.city()
         out = Path(out)
-        args = ["run", "--demo", "--out", out, "--as", user, "--signing-key", self.keygen("city")[1]]
+        args = ["run", "--demo", "--out", out, *city.key(user)]
         if contractor:
             args += ["--contractor-key", self.keygen("contractor", "contractor")[0]]
-        env = env or self.env
+        env = env or city.env
         self.run(*args, *extra, env=env)
         run_id = json.loads((out / "run.json").read_text())["run_id"]
         return RunRecord(env["TSUCHI_LEDGER"], run_id)
 
-    def approved(self, out, record, handed_over=(), user="sato"):
-        """Reviews and approves the run in `out`, then hands over the given batches by courier."""
-        self.run("review", out, "--as", user)
-        self.run("approve", out, "--as", user, "--municipality", self.municipality)
+    def approved(self, out, record, handed_over=(), user="sato", reviewer="suzuki", city=None):
+        """Reviews the run in `out` (REVIEWER) and approves it (USER), then hands over the given batches by
+        courier; RUN_DIR/release.json is then the release."""
+        city = city or self.city()
+        city.run(reviewer, "review", out)
+        city.run(user, "approve", out)
         for b in handed_over:
-            self.run("handover", b, "--as", "tanaka", "--route", "courier")
+            city.run("tanaka", "handover", b, "--route", "courier")
         return record
 
-    def certify(self, scan, medium, method, *extra, want=0, env=None):
+    def open_args(self, folder, batch, out, *cred, release=None, city_key=None, city=None):
+        """`tsuchi open` of BATCH in FOLDER into OUT with its release (FOLDER/release.json) and the city key
+        the contractor pinned; cred defaults to --key B.key."""
+        folder = Path(folder)
+        return ["open", "--archive", folder / (batch + ".zip"), "--release", release or folder / "release.json",
+                "--city-key", city_key or (city or self.city()).pub,
+                *(cred or ["--key", folder / (batch + ".key")]), "--out", out]
+
+    def certify(self, scan, medium, method, *extra, want=0, env=None, user="tanaka"):
         """`tsuchi import certificate` with a full set of destruction details."""
-        return self.run("import", "certificate", scan, "--as", "tanaka", "--medium", medium, "--method", method,
+        return self.run("import", "certificate", scan, *self.key(user), "--medium", medium, "--method", method,
                         "--tool", "nwipe", "--tool-version", "0.34", "--verification", "read-back",
                         "--date", "2025-09-20", "--place", "plant", "--operator", "op-17", "--witness", "w-03",
                         *extra, want=want, env=env)
