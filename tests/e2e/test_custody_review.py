@@ -20,64 +20,61 @@ def pdftext(path):
 with Test() as t:
     tmp, out, MUNI, FEES = t.tmp, t.tmp / "run", t.municipality, t.fees
     run, check = t.run, t.check
-    roles = tmp / "roles.toml"  # sato may approve, and so may the maker: only "never your own run" stops her
-    # The whole municipality.toml with other roles: it is read by the one shared reader, every key checked.
-    roles.write_text(t.municipality_here().replace('staff      = ["tanaka", "suzuki"]', 'staff      = ["tanaka"]')
-                     .replace('approver   = ["sato"]', 'approver   = ["sato", "yamada"]'), encoding="utf-8")
-
-    r = t.demo_run(out, "--month", "2025-09", "--run-id", "R20250901", user="sato")
+    r = t.demo_run(out, "--month", "2025-09", "--run-id", "R20250901", user="tanaka")
     run_id, batches, envelopes, slips = r.run_id, r.batches, r.envelopes, r.slips
     first = batches[0]
 
     # Review: the same sheet on stdout and in review.txt, a PDF beside it, recorded for approval.
-    p = run("approve", out, "--as", "yamada", "--municipality", roles, want=1)
+    p = run("approve", out, *t.key("yamada"), want=1)
     check(f"run `tsuchi review {out}` first" in p.stderr, f"approve needs the review sheet", p.stderr)
-    p = run("review", out, "--as", "tanaka", "--fees", FEES)
+    p = run("review", out, *t.key("tanaka"), "--fees", FEES)
     sheet = (out / "review.txt").read_text()
     check(p.stdout == sheet, "review prints exactly review.txt")
     def value(text, key):  # a "key  value" line of the sheet
         found = [line.strip()[len(key):].strip() for line in text.splitlines() if line.strip().startswith(key + " ")]
         return found[0] if found else None
 
-    check(value(sheet, "run id") == run_id and value(sheet, "made by") == "sato", f"the sheet names the run", sheet)
+    check(value(sheet, "run id") == run_id and value(sheet, "made by") == "tanaka", f"the sheet names the run", sheet)
     check(value(sheet, "slips (納付書)") == str(slips[0]), f"the sheet counts {slips[0]} slips", sheet)
     check(f"{slips[1]:,}" in sheet, f"the sheet totals {slips[1]:,} yen")
     check("no earlier run in the ledger" in sheet and "Anomalies (0)" in sheet, "first run, no anomalies")
     pdf = pdftext(out / "review.pdf")
     check(run_id in pdf and f"{slips[1]:,}" in pdf, "review.pdf holds the run id and the total")
 
-    # Approval: never the maker; then an approver, for exactly that sheet.
-    p = run("approve", out, "--as", "sato", "--municipality", roles, want=1)
-    check(f"user sato made run {run_id}; a second person must approve it" in p.stderr, f"the maker is refused", p.stderr)
-    run("approve", out, "--as", "yamada", "--municipality", roles)
+    # Approval: never the maker (staff hold no approver role); then an approver, for exactly that sheet.
+    p = run("approve", out, *t.key("tanaka"), want=1)
+    check("approver" in p.stderr, f"the maker is refused", p.stderr)
+    run("approve", out, *t.key("yamada"))
+    check(json.loads((out / "release.json").read_text()) and run_id in (out / "release.json").read_text(),
+          "approve writes release.json for the run")
 
-    run("handover", first, "--as", "tanaka", "--municipality", MUNI, "--route", "courier", "--media", "USB-0001")
+    run("handover", first, *t.key("tanaka"), "--route", "courier", "--media", "USB-0001")
     for b in batches[1:]:
-        run("handover", b, "--as", "tanaka", "--route", "sftp")
+        run("handover", b, *t.key("tanaka"), "--route", "sftp")
 
     # Receipt: a wrong archive hash refuses the file; the right one is stored.
     rows = r.receipt(out)
     bad = [r[:] for r in rows]
     bad[0][1] = "f" * 64
     receipt = write_csv(tmp / "receipt-bad.csv", RECEIPT_HEADER, bad)
-    p = run("import", "receipt", receipt, "--as", "tanaka", want=1)
+    p = run("import", "receipt", receipt, *t.key("tanaka"), want=1)
     check(f"does not match the sealed archive of batch {first}" in p.stderr, f"wrong hash refused", p.stderr)
-    run("import", "receipt", write_csv(tmp / "receipt.csv", RECEIPT_HEADER, rows), "--as", "tanaka")
+    run("import", "receipt", write_csv(tmp / "receipt.csv", RECEIPT_HEADER, rows), *t.key("tanaka"))
 
     # Work log: the first batch's last envelope is not mailed; its first is spoiled and reprinted.
     missing = envelopes[first][-1]
     spoiled = envelopes[first][0]
 
     run("import", "worklog", write_csv(tmp / "worklog.csv", WORKLOG_HEADER, r.worklog(spoiled, not_mailed=missing)),
-        "--as", "tanaka")
+        *t.key("tanaka"))
 
     # Returned mail for two envelopes: one still open, one resent.
     e_open, e_resent = envelopes[first][0], envelopes[first][1]
     run("import", "returns", write_csv(tmp / "returns.csv", ["envelope_id", "reason", "at", "action"], [
         [e_open, "転居先不明", "2025-09-10T11:00:00+09:00", "open"],
-        [e_resent, "受取拒絶", "2025-09-10T11:05:00+09:00", "resent"]]), "--as", "suzuki")
+        [e_resent, "受取拒絶", "2025-09-10T11:05:00+09:00", "resent"]]), *t.key("suzuki"))
 
-    report = json.loads(run("reconcile", "--json", "--pdf", tmp / "reconcile.pdf").stdout)
+    report = json.loads(run("reconcile", "--json", "--pdf", tmp / "reconcile.pdf", *t.key("sato")).stdout)
     listed_missing = [e for b in report["batches"] for e in b["missing"]]
     listed_open = [e for b in report["batches"] for e in b["open_returns"]]
     check(listed_missing == [missing], "reconcile lists exactly the missing envelope", listed_missing)
@@ -95,15 +92,15 @@ with Test() as t:
     scans = {}
     for b in batches:
         form = tmp / f"{b}-form.pdf"
-        run("certificate", "form", b, "--out", form, "--as", "tanaka", "--municipality", MUNI)
+        run("certificate", "form", b, "--out", form, *t.key("tanaka"))
         check(b in pdftext(form), f"the form names batch {b}")
         scans[b] = image_only_pdf(form, tmp / f"{b}-scanned.pdf", tmp)
         check(pdftext(scans[b]).strip() == "", f"the scan of {b}'s form is image-only")
 
     # A form printed from another ledger for the same batch id but another manifest is refused.
-    other_env = t.env_with(tmp / "other-ledger.sqlite")
-    t.demo_run(tmp / "other", "--month", "2025-09", "--run-id", "R20250901", user="sato", env=other_env)
-    run("certificate", "form", first, "--out", tmp / "foreign-form.pdf", "--as", "tanaka", env=other_env)
+    other = t.city("other")
+    t.demo_run(tmp / "other-run", "--month", "2025-09", "--run-id", "R20250901", city=other)
+    other.run("tanaka", "certificate", "form", first, "--out", tmp / "foreign-form.pdf")
     foreign = image_only_pdf(tmp / "foreign-form.pdf", tmp / "foreign-scanned.pdf", tmp)
     check(pdftext(foreign).strip() == "", "the scan of the foreign form is image-only")
     p = certify(foreign, "USB-0001", "Purge", want=1)
@@ -116,14 +113,14 @@ with Test() as t:
     certify(scans[first], "spoilage", "Destroy", "--quantity", "1")
     for b in batches[1:]:
         certify(scans[b], "archive", "Purge")
-    report = json.loads(run("reconcile", "--json").stdout)
+    report = json.loads(run("reconcile", "--json", *t.key("sato")).stdout)
     check([b["closed"] for b in report["batches"]] == [False] + [True] * (len(batches) - 1),
           "only the batch with a missing envelope stays open", report['batches'][0])
     check(report["batches"][0]["certified"], "every medium of the first batch is certified")
 
     # The rest comes in: the corrected work log mails the missing envelope.
-    run("import", "worklog", write_csv(tmp / "worklog-2.csv", WORKLOG_HEADER, r.worklog(spoiled)), "--as", "tanaka")
-    report = json.loads(run("reconcile", "--json", "--batch", first).stdout)
+    run("import", "worklog", write_csv(tmp / "worklog-2.csv", WORKLOG_HEADER, r.worklog(spoiled)), *t.key("tanaka"))
+    report = json.loads(run("reconcile", "--json", "--batch", first, *t.key("sato")).stdout)
     check(report["batches"][0]["closed"] and report["batches"][0]["open_returns"] == [e_open],
           "the batch closes; the open return stays listed", report['batches'][0])
 
@@ -134,9 +131,9 @@ with Test() as t:
             for line in kept]
     (tmp / "cases-2.csv").write_text("\n".join(kept) + "\n", encoding="utf-8")
     out2 = tmp / "run-2"
-    run("run", "--cases", tmp / "cases-2.csv", "--fees", FEES, "--municipality", MUNI, "--out", out2, "--as", "tanaka",
-        "--month", "2025-09", "--run-id", "R20250915", "--signing-key", tmp / "city.secret")
-    sheet2 = run("review", out2, "--as", "suzuki").stdout
+    run("run", "--cases", tmp / "cases-2.csv", "--fees", FEES, "--out", out2, *t.key("tanaka"),
+        "--month", "2025-09", "--run-id", "R20250915")
+    sheet2 = run("review", out2, *t.key("suzuki")).stdout
     check(f"compared with run {run_id}" in sheet2 and "the previous run of the same month" in sheet2,
           f"the second run is compared with the first", sheet2)
     check("dropped: 2025090081" in sheet2, f"the dropped case is listed", sheet2)

@@ -5,20 +5,17 @@ and insertion.csv) compared byte for byte. The archives themselves differ (fresh
 from harness import Test
 
 with Test() as t:
-    city_pub, city_secret = t.keygen("city")
     payloads = {}
     for name, extra in (("a", []), ("b", ["--threads", "1"])):
-        # Each run has its own ledger: one ledger refuses the same run id twice.
-        env = t.env_with(t.tmp / (name + ".sqlite"))
-        t.run("run", "--demo", "--out", t.tmp / name, "--as", "tanaka", "--run-id", "R20250901",
-              "--signing-key", city_secret, *extra, env=env)
+        # Each run has its own city and ledger: one ledger refuses the same run id twice.
+        city = t.city("city-" + name)
+        t.demo_run(t.tmp / name, "--run-id", "R20250901", *extra, city=city)
+        t.approved(t.tmp / name, None, city=city)
         zips = sorted((t.tmp / name).glob("*.zip"))
         t.check(len(zips) >= 2, "%s: several batches" % name, [z.name for z in zips])
         opened = t.tmp / (name + "-open")
         for z in zips:
-            key = z.with_suffix(".key")
-            t.run("open", "--archive", z, "--key", key, "--public-key", city_pub, "--out", opened, env=env,
-                  stop=False)
+            t.run(*t.open_args(t.tmp / name, z.stem, opened, city=city), stop=False)
         payloads[name] = {str(f.relative_to(opened)): f.read_bytes()
                           for f in sorted(opened.rglob("*")) if f.is_file() and "data" in f.relative_to(opened).parts}
 

