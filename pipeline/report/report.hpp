@@ -134,13 +134,13 @@ struct RecordedReview {
   std::string text, sha256;  // review.txt, also printed on stdout, and its digest
   bool written = false;      // false (with no problem listed): review.txt or review.pdf could not be written
 };
-Checked<RecordedReview> write_review(ledger::Ledger& l, const seal::RunFile& run, const ledger::Actor& who,
+Checked<RecordedReview> write_review(ledger::Ledger& l, const seal::RunFile& run, const std::string& user,
                                      const std::string& fees_toml, const text::TextEngine& te);
 
 // `tsuchi certificate form`: the batch's form, addressed from municipality_toml (empty: lines to fill
 // in), written to `out` and audited with its digest; false (no problem listed): `out` could not be written.
-Checked<bool> write_certificate_form(ledger::Ledger& l, const std::string& batch_id, const ledger::Actor& who,
-                                     const text::TextEngine& te, const std::string& out);
+Checked<bool> write_certificate_form(ledger::Ledger& l, const std::string& batch_id, const std::string& municipality_toml,
+                                     const std::string& user, const text::TextEngine& te, const std::string& out);
 
 // `tsuchi import certificate`: the form matched to its batch by its QR code (without a batch id the
 // file's codes decide, and a file of several batches' forms is refused on record), then recorded.

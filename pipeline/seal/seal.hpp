@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "core/core.hpp"
-#include "core/keys.hpp"
 #include "core/mynumber.hpp"
 #include "core/records.hpp"
 
@@ -48,10 +47,15 @@ struct Keys {
 
 // Key material read once for a whole run; the secret is wiped when this goes out of scope.
 struct SealingKeys {
-  keys::SecretKey maker;
+  std::string signing_secret;     // 64 bytes, libsodium layout (seed || public)
+  std::string signing_public;     // 32 bytes
   std::string contractor_public;  // 32 bytes or empty
+  SealingKeys() = default;
+  SealingKeys(const SealingKeys&) = default;
+  SealingKeys& operator=(const SealingKeys&) = default;
+  ~SealingKeys();
 };
-Checked<SealingKeys> load_keys(keys::SecretKey&& maker, const std::string& contractor_public_path);
+Checked<SealingKeys> load_keys(const Keys& keys);
 
 // The files of one sealed batch B: B.zip, B.key, B.key.sealed, B.manifest.json, B.manifest.json.sig.
 struct BatchPaths {
