@@ -495,7 +495,9 @@ std::string to_json(const AuditReport& r) {
     flags.push_back({{"seq", f.seq}, {"at", f.at}, {"user", f.user}, {"command", f.command}, {"reason", f.reason}});
   json j = {{"ok", r.ok()},
             {"records", r.records},
-            {"head", {{"seq", r.head_seq}, {"hash", r.head_hash}}},
+            {"head", {{"seq", r.head.seq}, {"hash", r.head.hash}, {"text", r.head.text()}}},
+            {"city_key_sha256", r.city_key_fingerprint},
+            {"expected_head", r.expected_head ? json(r.expected_head->text()) : json(nullptr)},
             {"first_break", r.breaks.empty() ? json(nullptr) : breaks.front()},
             {"breaks", breaks},
             {"outside_office_hours", flags}};
@@ -504,10 +506,12 @@ std::string to_json(const AuditReport& r) {
 
 std::string to_text(const AuditReport& r) {
   std::string s = "audit log: " + std::to_string(r.records) + " record(s)";
-  if (r.records > 0) s += ", head seq " + std::to_string(r.head_seq) + " " + r.head_hash;
+  if (r.records > 0) s += ", head " + r.head.text();
   s += "\n";
+  if (!r.city_key_fingerprint.empty()) s += "rooted in city key " + r.city_key_fingerprint + "\n";
   if (r.ok()) {
-    s += "chain intact\n";
+    s += "chain intact: every record signed by its registered actor, every custody row recorded\n";
+    if (r.expected_head) s += "checkpoint " + r.expected_head->text() + " found: nothing before it was removed\n";
   } else {
     s += "BROKEN: first at seq " + std::to_string(r.breaks.front().seq) + "\n";
     for (const auto& b : r.breaks) s += "  seq " + std::to_string(b.seq) + ": " + b.kind + ": " + b.detail + "\n";

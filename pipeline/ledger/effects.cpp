@@ -47,17 +47,6 @@ const std::vector<CustodyTable>& custody_tables() {
   return t;
 }
 
-// The command that writes custody events of `kind`.
-const char* event_writer(const std::string& kind) {
-  static const std::pair<const char*, const char*> m[] = {
-      {"sealed", "run"},          {"reviewed", "review"},          {"approved", "approve"},
-      {"handed_over", "handover"}, {"received", "import receipt"}, {"worklog", "import worklog"},
-      {"returned", "import returns"}, {"certified", "import certificate"}};
-  for (const auto& [k, c] : m)
-    if (kind == k) return c;
-  return nullptr;
-}
-
 // One row as canonical JSON: values by type, so 1 and "1" differ.
 std::string row_json(const sql::Stmt& q, int first) {
   json row = json::array();
@@ -88,6 +77,16 @@ struct Hasher {
 };
 
 }  // namespace
+
+const char* event_writer(const std::string& kind) {
+  static const std::pair<const char*, const char*> m[] = {
+      {"sealed", "run"},          {"reviewed", "review"},          {"approved", "approve"},
+      {"handed_over", "handover"}, {"received", "import receipt"}, {"worklog", "import worklog"},
+      {"returned", "import returns"}, {"certified", "import certificate"}};
+  for (const auto& [k, c] : m)
+    if (kind == k) return c;
+  return nullptr;
+}
 
 const std::string& no_effects() {
   static const std::string empty = digest::sha256_hex("");

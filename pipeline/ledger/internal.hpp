@@ -97,7 +97,14 @@ inline constexpr std::uint64_t kMaxContractorFileBytes = 128u << 20;
 inline constexpr std::uint64_t kMaxCertificateBytes = 64u << 20;
 
 std::string join(const std::vector<std::string>& v, const char* sep);
+// A custody event of `kind` for the batch that a genuine record wrote (see genuine_record): a row
+// put in by SQL does not count.
 bool has_event(const sql::Db& db, const std::string& batch_id, const char* kind);
+// Record `seq` is a signed, intact `command` record by a registered, unrevoked holder of a role that
+// may run it, and its custody rows are the ones it wrote.
+bool genuine_record(const sql::Db& db, std::int64_t seq, const std::string& command);
+// The command whose records write custody events of `kind`; nullptr for an unknown kind.
+const char* event_writer(const std::string& kind);
 
 // Refuses unless `who` is an identified actor holding a role that may run `command`.
 bool check_role(const Actor& who, const std::string& command, Outcome& out);
