@@ -1,12 +1,15 @@
 // Digests and hex, once for every stage: the file hashes of audit records, manifests and bags.
 #pragma once
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace tsuchi::digest {
 
 std::string hex(std::string_view bytes);  // lower case
+// The bytes of lower-case hex digits; nullopt for anything else (odd length, upper case, …).
+std::optional<std::string> unhex(std::string_view hex);
 std::string sha256(std::string_view bytes);  // raw 32 bytes
 std::string sha256_hex(std::string_view bytes);
 std::string sha512_hex(std::string_view bytes);

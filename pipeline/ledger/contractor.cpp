@@ -219,8 +219,9 @@ WorklogState worklog_state(const sql::Db& db, const std::string& batch_id) {
 Checked<ImportSummary> Ledger::import_receipt(const std::string& path, const Actor& who) {
   Checked<ImportSummary> r;
   if (!db_) return {{}, {error(path_, "the ledger is not open")}};
-  r.problems = audited(*db_, clock_, path_, {who.user, "import receipt", {}, ""}, [&](Outcome& out) {
-    if (!check_role(who, out)) return;
+  if (read_only_) return {{}, read_only_refusal(path_)};
+  r.problems = audited(*db_, clock_, path_, signer_of(who), {"import receipt", {}, ""}, [&](Outcome& out) {
+    if (!check_role(who, "import receipt", out)) return;
     Sheet sh(path, {"batch_id", "archive_sha256", "received_at", "received_by"}, out);
     if (!sh.ok()) return;
     for (csv::Record rec; sh.next(rec);) {
@@ -259,8 +260,9 @@ Checked<ImportSummary> Ledger::import_receipt(const std::string& path, const Act
 Checked<ImportSummary> Ledger::import_worklog(const std::string& path, const Actor& who) {
   Checked<ImportSummary> r;
   if (!db_) return {{}, {error(path_, "the ledger is not open")}};
-  r.problems = audited(*db_, clock_, path_, {who.user, "import worklog", {}, ""}, [&](Outcome& out) {
-    if (!check_role(who, out)) return;
+  if (read_only_) return {{}, read_only_refusal(path_)};
+  r.problems = audited(*db_, clock_, path_, signer_of(who), {"import worklog", {}, ""}, [&](Outcome& out) {
+    if (!check_role(who, "import worklog", out)) return;
     Sheet sh(path, {"batch_id", "envelope_id", "status", "sheets", "at"}, out);
     if (!sh.ok()) return;
     const std::string* file_sha = &sh.sha256();
@@ -296,18 +298,19 @@ Checked<ImportSummary> Ledger::import_worklog(const std::string& path, const Act
         by_batch[*batch_id].push_back({rec.line, *env, *status, *sheets, *at, sh.get(rec, "postal_category")});
     }
     if (has_errors(out.problems)) return;
-    std::string now = clock_();
-    sql::Stmt report(db_->conn, "INSERT INTO worklogs(batch_id, file_sha256, imported_at, user) VALUES (?,?,?,?)");
+    const std::string& now = out.now;
+    sql::Stmt report(db_->conn,
+                     "INSERT INTO worklogs(batch_id, file_sha256, imported_at, user, audit_seq) VALUES (?,?,?,?,?)");
     sql::Stmt row(db_->conn,
-                  "INSERT INTO worklog_rows(report_id, line, envelope_id, status, sheets, at, postal_category) "
-                  "VALUES (?,?,?,?,?,?,?)");
+                  "INSERT INTO worklog_rows(report_id, line, envelope_id, status, sheets, at, postal_category, audit_seq) "
+                  "VALUES (?,?,?,?,?,?,?,?)");
     for (const auto& [batch_id, rows] : by_batch) {
       // The latest report for a batch is its completion report; earlier ones remain as history.
-      report.args(batch_id, *file_sha, now, who.user).run();
+      report.args(batch_id, *file_sha, now, who.user, out.seq).run();
       report.reset();
       std::int64_t id = sqlite3_last_insert_rowid(db_->conn.get());
       for (const auto& x : rows) {
-        row.args(id, x.line, x.envelope_id, x.status, x.sheets, x.at, x.postal_category).run();
+        row.args(id, x.line, x.envelope_id, x.status, x.sheets, x.at, x.postal_category, out.seq).run();
         row.reset();
       }
       out.events.push_back({"", "worklog", batch_id, "",
@@ -327,8 +330,9 @@ Checked<ImportSummary> Ledger::import_worklog(const std::string& path, const Act
 Checked<ImportSummary> Ledger::import_returns(const std::string& path, const Actor& who) {
   Checked<ImportSummary> r;
   if (!db_) return {{}, {error(path_, "the ledger is not open")}};
-  r.problems = audited(*db_, clock_, path_, {who.user, "import returns", {}, ""}, [&](Outcome& out) {
-    if (!check_role(who, out)) return;
+  if (read_only_) return {{}, read_only_refusal(path_)};
+  r.problems = audited(*db_, clock_, path_, signer_of(who), {"import returns", {}, ""}, [&](Outcome& out) {
+    if (!check_role(who, "import returns", out)) return;
     Sheet sh(path, {"envelope_id", "reason", "at"}, out);
     if (!sh.ok()) return;
     struct Row {
@@ -356,15 +360,12 @@ Checked<ImportSummary> Ledger::import_returns(const std::string& path, const Act
       if (batch && code && at) rows.push_back({*env, *batch, *code, *at, action});
     }
     if (has_errors(out.problems)) return;
-    std::string now = clock_();
-    // A later row (by its time; in file order when equal) updates the envelope's follow-up.
-    sql::Stmt upsert(db_->conn,
-                     "INSERT INTO returns(envelope_id, reason, at, action, updated_at) VALUES (?,?,?,?,?) "
-                     "ON CONFLICT(envelope_id) DO UPDATE SET reason = excluded.reason, at = excluded.at, "
-                     "action = excluded.action, updated_at = excluded.updated_at WHERE excluded.at >= returns.at");
+    // Append-only: the envelope's follow-up is its latest row (by time, then as recorded).
+    sql::Stmt ins(db_->conn,
+                  "INSERT INTO returns(envelope_id, reason, at, action, recorded_at, audit_seq) VALUES (?,?,?,?,?,?)");
     for (const auto& x : rows) {
-      upsert.args(x.envelope_id, x.reason, x.at, x.action, now).run();
-      upsert.reset();
+      ins.args(x.envelope_id, x.reason, x.at, x.action, out.now, out.seq).run();
+      ins.reset();
       out.events.push_back({x.at, "returned", x.batch_id, x.envelope_id, json{{"reason", x.reason}, {"action", x.action}}.dump()});
       add_unique(r.value.batches, x.batch_id);
     }
@@ -379,8 +380,9 @@ Checked<ImportSummary> Ledger::import_returns(const std::string& path, const Act
 Checked<ImportSummary> Ledger::import_certificate(const CertificateRequest& req, const Actor& who) {
   Checked<ImportSummary> r;
   if (!db_) return {{}, {error(path_, "the ledger is not open")}};
-  r.problems = audited(*db_, clock_, path_, {who.user, "import certificate", {}, ""}, [&](Outcome& out) {
-    if (!check_role(who, out)) return;
+  if (read_only_) return {{}, read_only_refusal(path_)};
+  r.problems = audited(*db_, clock_, path_, signer_of(who), {"import certificate", {}, ""}, [&](Outcome& out) {
+    if (!check_role(who, "import certificate", out)) return;
     auto form = file::read(req.file, kMaxCertificateBytes, out.problems);
     if (!form || form->empty()) {
       if (form) out.problems.push_back(error(req.file, "the certificate file is empty"));
@@ -428,17 +430,20 @@ Checked<ImportSummary> Ledger::import_certificate(const CertificateRequest& req,
       out.refusal = "refused: invalid certificate";
       return;
     }
-    std::string now = clock_();
-    sql::Stmt(db_->conn, "INSERT OR IGNORE INTO certificate_files(sha256, size, bytes) VALUES (?,?,?)")
+    // The same file imported again is stored once, with the record that first brought it.
+    sql::Stmt(db_->conn, "INSERT OR IGNORE INTO certificate_files(sha256, size, bytes, audit_seq) VALUES (?,?,?,?)")
         .bind(1, sha)
         .bind(2, static_cast<std::int64_t>(bytes->size()))
         .bind_blob(3, *bytes)
+        .bind(4, out.seq)
         .run();
     sql::Stmt ins(db_->conn,
                   "INSERT INTO certificates(batch_id, medium, method, tool, tool_version, verification, date, place, "
-                  "operator, witness, quantity, file_sha256, recorded_at, user) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                  "operator, witness, quantity, file_sha256, recorded_at, user, audit_seq) "
+                  "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     ins.args(batch_id, req.medium, req.method, req.tool, req.tool_version, req.verification, req.date, req.place,
-             req.operator_name, req.witness, static_cast<std::int64_t>(req.quantity.value_or(0)), sha, now, who.user);
+             req.operator_name, req.witness, static_cast<std::int64_t>(req.quantity.value_or(0)), sha, out.now, who.user,
+             out.seq);
     if (!req.quantity) ins.bind_null(11);
     ins.run();
     out.events.push_back({"", "certified", batch_id, "",

@@ -1,6 +1,7 @@
 // Internal to the ledger: shared helpers of its .cpp files (not part of the interface).
 #pragma once
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -22,8 +23,22 @@ inline constexpr const char* kGenesisHash = "00000000000000000000000000000000000
 // Whole file into memory; nullopt when it cannot be read.
 std::optional<std::string> read_file(const std::string& path);
 
-// The audit record for `e`, appended inside the caller's transaction.
-AuditRecord append_audit_record(sql::Db& db, const std::string& at, const AuditEntry& e);
+// Who signs a record: a registered actor, the city key (ledger init), or an unregistered key whose
+// refused attempt is still put on record.
+struct Signer {
+  std::string user, os_user;
+  const keys::SecretKey* key = nullptr;
+};
+inline Signer signer_of(const Actor& a) { return {a.user, a.os_user, a.key}; }
+
+// The signed record for `e`, appended inside the caller's transaction at `seq` after `prev_hash`,
+// with the digest of the custody rows it wrote.
+AuditRecord append_audit_record(sql::Db& db, std::int64_t seq, const std::string& prev_hash, const std::string& at,
+                                const Signer& signer, const AuditEntry& e, const std::string& effects);
+// The message an audit record's signature covers.
+std::string audit_signed_bytes(const std::string& hash);
+// The next record's seq and prev_hash.
+std::pair<std::int64_t, std::string> next_link(const sql::Db& db);
 
 // One row of custody_events, written by `audited` with the seq of its audit record.
 struct CustodyEvent {
@@ -35,16 +50,40 @@ struct CustodyEvent {
 
 // What a mutating operation reports back to `audited`.
 struct Outcome {
+  std::int64_t seq = 0;  // the seq the record will have: every custody row written carries it
+  std::string now;       // the record's time
   Diagnostics problems;
   std::vector<CustodyEvent> events;
   std::vector<std::string> objects;  // added to the audit record
   std::string result = "ok";         // audit result on success
   std::string refusal;               // audit result text on refusal (no values, no personal data)
 };
-// Runs `work` in one BEGIN IMMEDIATE transaction and appends the audit record in it. On errors
-// the transaction is rolled back and a "refused: …" record is appended on its own instead.
-Diagnostics audited(Db& db, const Clock& clock, const std::string& ledger_path, AuditEntry entry,
-                    const std::function<void(Outcome&)>& work);
+// Runs `work` in one BEGIN IMMEDIATE transaction and appends the signed audit record in it. On
+// errors the transaction is rolled back and a "refused: …" record is appended on its own instead.
+Diagnostics audited(Db& db, const Clock& clock, const std::string& ledger_path, const Signer& signer,
+                    AuditEntry entry, const std::function<void(Outcome&)>& work);
+
+// ---- custody rows and the records that wrote them (effects.cpp) ----
+// Hex SHA-256 over the custody rows carrying audit_seq = seq, table by table in a fixed order.
+std::string effects_digest(const sql::Db& db, std::int64_t seq);
+// The digest of a record that wrote nothing.
+const std::string& no_effects();
+struct RowsFinding {
+  std::int64_t seq = 0;
+  std::string kind, detail;
+};
+// Compares every custody row with the records: rows of a seq no record has, records whose rows
+// differ from their digest, rows a record's command may not write, certificate files whose bytes
+// do not match their digest. `records` by seq: command and effects digest.
+struct RecordEffects {
+  std::string command, effects;
+};
+std::vector<RowsFinding> check_rows(const sql::Db& db, const std::map<std::int64_t, RecordEffects>& records);
+
+// ---- who may do what (policy.cpp): one table for identify() and for audit verify ----
+// The roles that may run `command` (empty: any role); nullopt for a command no user may run.
+std::optional<std::vector<keys::Role>> roles_for(const std::string& command);
+std::string roles_text(const std::vector<keys::Role>& roles);
 
 // Diagnostic helpers.
 Diagnostic error(const std::string& file, const std::string& reason);
@@ -58,10 +97,19 @@ inline constexpr std::uint64_t kMaxContractorFileBytes = 128u << 20;
 inline constexpr std::uint64_t kMaxCertificateBytes = 64u << 20;
 
 std::string join(const std::vector<std::string>& v, const char* sep);
+// A custody event of `kind` for the batch that a genuine record wrote (see genuine_record): a row
+// put in by SQL does not count.
 bool has_event(const sql::Db& db, const std::string& batch_id, const char* kind);
+// Record `seq` is a signed, intact `command` record by a registered, unrevoked holder of a role that
+// may run it, and its custody rows are the ones it wrote.
+bool genuine_record(const sql::Db& db, std::int64_t seq, const std::string& command);
+// The command whose records write custody events of `kind`; nullptr for an unknown kind.
+const char* event_writer(const std::string& kind);
 
-// Refuses unless `who` may act: with a policy, the user must hold some role in [roles].
-bool check_role(const Actor& who, Outcome& out);
+// Refuses unless `who` is an identified actor holding a role that may run `command`.
+bool check_role(const Actor& who, const std::string& command, Outcome& out);
+// Refuses work on a read-only ledger.
+Diagnostics read_only_refusal(const std::string& path);
 
 // The latest work log of a batch and what it says (flags are derived, never stored).
 struct WorklogState {

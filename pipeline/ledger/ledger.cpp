@@ -1,4 +1,4 @@
-// Opening and migrating the ledger; recording runs, reviews, approvals and handovers; queries.
+// Opening and creating the ledger; recording runs, reviews, previews, approvals and handovers; queries.
 #include "ledger/ledger.hpp"
 
 #include <nlohmann/json.hpp>
@@ -15,62 +15,83 @@ using nlohmann::json;
 
 namespace {
 
-// Ordered migrations: entry k brings user_version k to k+1. Append, never edit a shipped one.
-const char* const kMigrations[] = {
-    // 1: the custody schema (output_spec/ledger.md).
-    R"sql(
+// The schema of a signed ledger (output_spec/ledger.md). Every custody table is append-only and
+// carries the seq of the audit record that wrote each row.
+constexpr int kSchemaVersion = 2;
+const char* const kSchema = R"sql(
+CREATE TABLE audit(
+  seq INTEGER PRIMARY KEY, at TEXT NOT NULL, user TEXT NOT NULL, os_user TEXT NOT NULL, signer TEXT NOT NULL,
+  command TEXT NOT NULL, objects TEXT NOT NULL, result TEXT NOT NULL, effects TEXT NOT NULL,
+  prev_hash TEXT NOT NULL, hash TEXT NOT NULL, signature TEXT NOT NULL);
+CREATE TABLE ledger_meta(city_public_key TEXT NOT NULL, audit_seq INTEGER NOT NULL);
+CREATE TABLE configs(
+  id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL, source TEXT NOT NULL, text TEXT NOT NULL, audit_seq INTEGER NOT NULL);
+CREATE TABLE users(
+  id INTEGER PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, public_key TEXT NOT NULL UNIQUE,
+  certificate TEXT NOT NULL, audit_seq INTEGER NOT NULL);
+CREATE TABLE revocations(
+  id INTEGER PRIMARY KEY, name TEXT NOT NULL, public_key TEXT NOT NULL, audit_seq INTEGER NOT NULL);
 CREATE TABLE runs(
-  run_id TEXT PRIMARY KEY, user TEXT NOT NULL, created_at TEXT NOT NULL,
-  month_key TEXT NOT NULL, recorded_at TEXT NOT NULL);
+  run_id TEXT PRIMARY KEY, user TEXT NOT NULL, created_at TEXT NOT NULL, month_key TEXT NOT NULL,
+  recorded_at TEXT NOT NULL, maker_certificate TEXT NOT NULL, request_signature TEXT NOT NULL,
+  audit_seq INTEGER NOT NULL);
 CREATE INDEX runs_month ON runs(month_key, created_at);
 CREATE TABLE batches(
   batch_id TEXT PRIMARY KEY, run_id TEXT NOT NULL REFERENCES runs(run_id), position INTEGER NOT NULL,
-  archive_sha256 TEXT NOT NULL, manifest_sha256 TEXT NOT NULL, tagmanifest_sha256 TEXT NOT NULL);
+  archive_sha256 TEXT NOT NULL, manifest_sha256 TEXT NOT NULL, tagmanifest_sha256 TEXT NOT NULL,
+  audit_seq INTEGER NOT NULL);
 CREATE INDEX batches_run ON batches(run_id, position);
 CREATE TABLE envelopes(
   envelope_id TEXT PRIMARY KEY, batch_id TEXT NOT NULL REFERENCES batches(batch_id),
   position INTEGER NOT NULL, postal_area TEXT NOT NULL,
-  pages INTEGER NOT NULL, sheets INTEGER NOT NULL, notices INTEGER NOT NULL, slips INTEGER NOT NULL);
+  pages INTEGER NOT NULL, sheets INTEGER NOT NULL, notices INTEGER NOT NULL, slips INTEGER NOT NULL,
+  audit_seq INTEGER NOT NULL);
 CREATE INDEX envelopes_batch ON envelopes(batch_id, position);
 CREATE TABLE slips(
   run_id TEXT NOT NULL REFERENCES runs(run_id), envelope_id TEXT NOT NULL REFERENCES envelopes(envelope_id),
-  case_id TEXT NOT NULL, month TEXT NOT NULL, amount INTEGER NOT NULL, cash_payment INTEGER NOT NULL);
+  case_id TEXT NOT NULL, month TEXT NOT NULL, amount INTEGER NOT NULL, cash_payment INTEGER NOT NULL,
+  audit_seq INTEGER NOT NULL);
 CREATE INDEX slips_run ON slips(run_id);
 CREATE TABLE notices(
   run_id TEXT NOT NULL REFERENCES runs(run_id), envelope_id TEXT NOT NULL REFERENCES envelopes(envelope_id),
-  case_id TEXT NOT NULL, kind TEXT NOT NULL);
+  case_id TEXT NOT NULL, kind TEXT NOT NULL, audit_seq INTEGER NOT NULL);
 CREATE INDEX notices_run ON notices(run_id);
 CREATE TABLE custody_events(
   id INTEGER PRIMARY KEY, at TEXT NOT NULL, recorded_at TEXT NOT NULL, user TEXT NOT NULL,
   kind TEXT NOT NULL, batch_id TEXT NOT NULL REFERENCES batches(batch_id),
   envelope_id TEXT REFERENCES envelopes(envelope_id), details TEXT NOT NULL, audit_seq INTEGER NOT NULL);
 CREATE INDEX custody_batch ON custody_events(batch_id, kind);
+CREATE TABLE releases(
+  id INTEGER PRIMARY KEY, run_id TEXT NOT NULL REFERENCES runs(run_id), sequence INTEGER NOT NULL,
+  release_sha256 TEXT NOT NULL, release_json TEXT NOT NULL, audit_seq INTEGER NOT NULL);
 CREATE TABLE worklogs(
   report_id INTEGER PRIMARY KEY, batch_id TEXT NOT NULL REFERENCES batches(batch_id),
-  file_sha256 TEXT NOT NULL, imported_at TEXT NOT NULL, user TEXT NOT NULL);
+  file_sha256 TEXT NOT NULL, imported_at TEXT NOT NULL, user TEXT NOT NULL, audit_seq INTEGER NOT NULL);
 CREATE INDEX worklogs_batch ON worklogs(batch_id, report_id);
 CREATE TABLE worklog_rows(
   report_id INTEGER NOT NULL REFERENCES worklogs(report_id), line INTEGER NOT NULL,
   envelope_id TEXT NOT NULL, status TEXT NOT NULL, sheets INTEGER NOT NULL, at TEXT NOT NULL,
-  postal_category TEXT NOT NULL);
+  postal_category TEXT NOT NULL, audit_seq INTEGER NOT NULL);
 CREATE INDEX worklog_rows_report ON worklog_rows(report_id);
 CREATE TABLE returns(
-  envelope_id TEXT PRIMARY KEY REFERENCES envelopes(envelope_id), reason TEXT NOT NULL,
-  at TEXT NOT NULL, action TEXT NOT NULL, updated_at TEXT NOT NULL);
-CREATE TABLE certificate_files(sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, bytes BLOB NOT NULL);
+  id INTEGER PRIMARY KEY, envelope_id TEXT NOT NULL REFERENCES envelopes(envelope_id), reason TEXT NOT NULL,
+  at TEXT NOT NULL, action TEXT NOT NULL, recorded_at TEXT NOT NULL, audit_seq INTEGER NOT NULL);
+CREATE INDEX returns_envelope ON returns(envelope_id, at);
+CREATE TABLE certificate_files(
+  sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, bytes BLOB NOT NULL, audit_seq INTEGER NOT NULL);
 CREATE TABLE certificates(
   id INTEGER PRIMARY KEY, batch_id TEXT NOT NULL REFERENCES batches(batch_id), medium TEXT NOT NULL,
   method TEXT NOT NULL CHECK (method IN ('Clear', 'Purge', 'Destroy')),
   tool TEXT NOT NULL, tool_version TEXT NOT NULL, verification TEXT NOT NULL, date TEXT NOT NULL,
   place TEXT NOT NULL, operator TEXT NOT NULL, witness TEXT NOT NULL, quantity INTEGER,
-  file_sha256 TEXT NOT NULL REFERENCES certificate_files(sha256), recorded_at TEXT NOT NULL, user TEXT NOT NULL);
+  file_sha256 TEXT NOT NULL REFERENCES certificate_files(sha256), recorded_at TEXT NOT NULL, user TEXT NOT NULL,
+  audit_seq INTEGER NOT NULL);
 CREATE INDEX certificates_batch ON certificates(batch_id);
-CREATE TABLE audit(
-  seq INTEGER PRIMARY KEY, at TEXT NOT NULL, user TEXT NOT NULL, command TEXT NOT NULL,
-  objects TEXT NOT NULL, result TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
-)sql",
-};
-constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
+)sql";
+// Each custody table is read by audit_seq when a record's digest is made and checked.
+const char* const kSeqIndexes[] = {"ledger_meta", "configs", "users", "revocations", "runs", "batches", "envelopes",
+                                   "slips", "notices", "custody_events", "releases", "worklogs", "worklog_rows",
+                                   "returns", "certificate_files", "certificates"};
 
 int user_version(const sql::Db& db) {
   sql::Stmt q(db, "PRAGMA user_version");
@@ -88,56 +109,438 @@ std::optional<std::string> batch_run(const sql::Db& db, const std::string& batch
   return q.text(0);
 }
 
+// Paths SQLite would not treat as one file on disk (an in-memory or URI database).
+bool not_a_file(const std::string& path) {
+  return path.empty() || path == ":memory:" || path.rfind("file:", 0) == 0;
+}
+
+const char* kCreateHint = "create one with `tsuchi ledger init`";
+
+// A user name as registered: printable, no spaces or separators that would blur an audit line.
+bool valid_user_name(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (unsigned char c : name)
+    if (c <= ' ' || c == 0x7f || c == ',' || c == ':' || c == '"' || c == '\\') return false;
+  return true;
+}
+
 }  // namespace
+
+std::string Head::text() const { return std::to_string(seq) + ":" + hash; }
+
+std::optional<Head> parse_head(std::string_view text) {
+  auto colon = text.find(':');
+  if (colon == std::string_view::npos || colon == 0) return std::nullopt;
+  Head h;
+  for (char c : text.substr(0, colon)) {
+    if (c < '0' || c > '9' || h.seq > 1'000'000'000'000) return std::nullopt;
+    h.seq = h.seq * 10 + (c - '0');
+  }
+  h.hash = std::string(text.substr(colon + 1));
+  if (h.seq < 1 || !is_hex64(h.hash)) return std::nullopt;
+  return h;
+}
+
+// Record `seq` is a signed `command` record by a registered holder of a role that may run it, and its
+// custody rows are the ones it wrote. Custody decisions lean on this, not on a row being present.
+bool genuine_record(const sql::Db& db, std::int64_t seq, const std::string& command) {
+  sql::Stmt q(db,
+              "SELECT seq, at, user, os_user, signer, command, objects, result, effects, prev_hash, hash, signature "
+              "FROM audit WHERE seq = ?");
+  q.args(seq);
+  if (!q.step()) return false;
+  AuditRecord r;
+  r.seq = q.integer(0);
+  r.at = q.text(1);
+  r.user = q.text(2);
+  r.os_user = q.text(3);
+  r.signer = q.text(4);
+  r.command = q.text(5);
+  auto objects = json::parse(q.text(6), nullptr, false);
+  if (!objects.is_array()) return false;
+  for (auto& o : objects)
+    if (o.is_string()) r.objects.push_back(o.get<std::string>());
+    else return false;
+  r.result = q.text(7);
+  r.effects = q.text(8);
+  r.prev_hash = q.text(9);
+  r.hash = q.text(10);
+  r.signature = q.text(11);
+  if (r.command != command || r.result.rfind("ok", 0) != 0 || audit_hash(r) != r.hash) return false;
+  auto key = keys::public_key_from_hex(keys::Kind::user, r.signer);
+  auto sig = digest::unhex(r.signature);
+  if (!key || !sig || !keys::verify(*key, audit_signed_bytes(r.hash), *sig)) return false;
+  sql::Stmt u(db, "SELECT role FROM users u WHERE u.public_key = ? AND u.name = ? AND u.audit_seq < ? AND NOT EXISTS "
+                  "(SELECT 1 FROM revocations v WHERE v.public_key = u.public_key AND v.audit_seq < ?)");
+  u.args(r.signer, r.user, seq, seq);
+  if (!u.step()) return false;
+  auto roles = roles_for(command);
+  auto role = keys::role_from(u.text(0));
+  if (!roles || !role || (!roles->empty() && std::find(roles->begin(), roles->end(), *role) == roles->end()))
+    return false;
+  return effects_digest(db, seq) == r.effects;
+}
 
 Ledger::Ledger() = default;
 Ledger::~Ledger() = default;
 Ledger::Ledger(Ledger&&) noexcept = default;
 Ledger& Ledger::operator=(Ledger&&) noexcept = default;
 
-Checked<Ledger> Ledger::open(const std::string& path, Clock clock) {
+Checked<Ledger> Ledger::init(const Init& in, Clock clock) {
   Checked<Ledger> r;
-  if (sodium_init() < 0) {
-    r.problems.push_back(error(path, "libsodium failed to initialise"));
-    return r;
+  namespace fs = std::filesystem;
+  auto fail = [&](const std::string& why) {
+    r.problems.push_back(error(in.path, why));
+    return std::move(r);
+  };
+  if (sodium_init() < 0) return fail("libsodium failed to initialise");
+  if (not_a_file(in.path)) return fail("a ledger is a file on disk; an in-memory or URI database keeps no evidence");
+  std::error_code ec;
+  if (fs::exists(fs::symlink_status(in.path, ec)))
+    return fail("already exists: a ledger is initialised once (move it away to start a new one)");
+  if (!in.city || in.city->kind() != keys::Kind::city || in.city->empty())
+    return fail("ledger init needs the city's secret key (tsuchi keygen --kind city)");
+  if (!valid_user_name(in.supervisor)) return fail("supervisor name \"" + in.supervisor + "\": use printable characters without spaces");
+  auto config = parse_municipality(in.municipality_text, in.municipality_source);
+  if (!config.ok()) {
+    r.problems = std::move(config.problems);
+    return std::move(r);
   }
+  if (!clock) clock = utc_now;
+  bool created = false;
   try {
-    auto db = std::make_unique<Db>(Db{sql::Db::open(path)});
-    int v = user_version(db->conn);
-    if (v > kSchemaVersion) {
-      r.problems.push_back(error(path, "ledger schema version " + std::to_string(v) +
-                                           " is newer than this tsuchi understands (" +
-                                           std::to_string(kSchemaVersion) + "); use a newer tsuchi"));
-      return r;
-    }
-    for (; v < kSchemaVersion; ++v) {
+    auto db = std::make_unique<Db>(Db{sql::Db::open(in.path, sql::Db::Mode::create)});
+    created = true;
+    {
       sql::Tx tx(db->conn);
-      // Re-read inside the write lock: another process may have migrated meanwhile.
-      if (user_version(db->conn) != v) continue;
-      db->conn.exec(kMigrations[v]);
-      db->conn.exec(("PRAGMA user_version = " + std::to_string(v + 1)).c_str());
+      db->conn.exec(kSchema);
+      for (const char* t : kSeqIndexes)
+        db->conn.exec((std::string("CREATE INDEX ") + t + "_seq ON " + t + "(audit_seq)").c_str());
+      db->conn.exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
       tx.commit();
     }
+    const std::string now = clock();
+    keys::Certificate cert{in.supervisor, keys::Role::supervisor, in.supervisor_key.hex(), "", now, "1", ""};
+    auto certified = keys::certify(*in.city, cert);
+    if (!certified.ok()) {
+      r.problems = std::move(certified.problems);
+      throw sql::SqlError("certificate");
+    }
+    const Signer city{"city", in.os_user, in.city};
+    Diagnostics ds = audited(*db, [&] { return now; }, in.path, city,
+                             {"ledger init", {"user:" + in.supervisor}, ""}, [&](Outcome& out) {
+                               sql::Stmt(db->conn, "INSERT INTO ledger_meta(city_public_key, audit_seq) VALUES (?,?)")
+                                   .args(in.city->public_key().hex(), out.seq)
+                                   .run();
+                               sql::Stmt(db->conn, "INSERT INTO configs(sha256, source, text, audit_seq) VALUES (?,?,?,?)")
+                                   .args(digest::sha256_hex(in.municipality_text), in.municipality_source,
+                                         in.municipality_text, out.seq)
+                                   .run();
+                               sql::Stmt(db->conn,
+                                         "INSERT INTO users(name, role, public_key, certificate, audit_seq) VALUES (?,?,?,?,?)")
+                                   .args(in.supervisor, "supervisor", in.supervisor_key.hex(),
+                                         keys::to_json(certified.value), out.seq)
+                                   .run();
+                               out.objects.push_back("config:" + digest::sha256_hex(in.municipality_text));
+                               out.result = "ok: city key " + in.city->public_key().fingerprint();
+                             });
+    if (has_errors(ds)) {
+      r.problems = std::move(ds);
+      throw sql::SqlError("init");
+    }
+    r.value.db_ = std::move(db);
+    r.value.path_ = in.path;
+    r.value.clock_ = std::move(clock);
+  } catch (const sql::SqlError& e) {
+    if (r.problems.empty()) r.problems.push_back(sql_failure(in.path, e));
+    r.value = Ledger();
+    if (created) fs::remove(in.path, ec);
+  }
+  return r;
+}
+
+Checked<Ledger> Ledger::open(const std::string& path, Access access, Clock clock) {
+  Checked<Ledger> r;
+  namespace fs = std::filesystem;
+  auto fail = [&](const std::string& why) {
+    r.problems.push_back(error(path, why));
+    return std::move(r);
+  };
+  if (sodium_init() < 0) return fail("libsodium failed to initialise");
+  if (not_a_file(path))
+    return fail(std::string("not a ledger file: an in-memory or URI database keeps no evidence; ") + kCreateHint);
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) return fail(std::string("no ledger here: ") + kCreateHint);
+  try {
+    auto db = std::make_unique<Db>(
+        Db{sql::Db::open(path, access == Access::read_only ? sql::Db::Mode::read_only : sql::Db::Mode::read_write)});
+    int v = user_version(db->conn);
+    if (v == 1)
+      return fail("a ledger from before signed audit records (schema 1): keep it as evidence and start a new one "
+                  "with `tsuchi ledger init`");
+    if (v > kSchemaVersion)
+      return fail("ledger schema version " + std::to_string(v) + " is newer than this tsuchi understands (" +
+                  std::to_string(kSchemaVersion) + "); use a newer tsuchi");
+    bool initialised = false;
+    if (v == kSchemaVersion) {
+      sql::Stmt q(db->conn, "SELECT command FROM audit WHERE seq = 1");
+      sql::Stmt m(db->conn, "SELECT COUNT(*) FROM ledger_meta");
+      initialised = q.step() && q.text(0) == "ledger init" && m.step() && m.integer(0) == 1;
+    }
+    if (!initialised) return fail(std::string("not an initialised tsuchi ledger: ") + kCreateHint);
     r.value.db_ = std::move(db);
     r.value.path_ = path;
     r.value.clock_ = clock ? std::move(clock) : Clock(utc_now);
+    r.value.read_only_ = access == Access::read_only;
   } catch (const sql::SqlError& e) {
     r.problems.push_back(sql_failure(path, e));
   }
   return r;
 }
 
-int Ledger::schema_version() const { return db_ ? user_version(db_->conn) : 0; }
+keys::PublicKey Ledger::city_key() const try {
+  if (!db_) return {};
+  sql::Stmt q(db_->conn, "SELECT city_public_key FROM ledger_meta ORDER BY rowid LIMIT 1");
+  if (!q.step()) return {};
+  return keys::public_key_from_hex(keys::Kind::city, q.text(0)).value_or(keys::PublicKey{});
+} catch (const sql::SqlError&) {
+  return {};
+}
 
-Diagnostics Ledger::record_run(const RunRecord& run) {
+PinnedConfig Ledger::config() const try {
+  if (!db_) return {};
+  sql::Stmt q(db_->conn, "SELECT text, sha256, source, audit_seq FROM configs ORDER BY id DESC LIMIT 1");
+  if (!q.step()) return {};
+  return {q.text(0), q.text(1), q.text(2), q.integer(3)};
+} catch (const sql::SqlError&) {
+  return {};
+}
+
+Policy Ledger::policy() const {
+  auto c = config();
+  if (c.text.empty()) return {};
+  auto m = parse_municipality(c.text, c.source);
+  return policy_of(m.value);
+}
+
+Head Ledger::head() const try {
+  if (!db_) return {};
+  sql::Stmt q(db_->conn, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1");
+  if (!q.step()) return {};
+  return {q.integer(0), q.text(1)};
+} catch (const sql::SqlError&) {
+  return {};
+}
+
+std::vector<UserInfo> Ledger::users() const try {
+  std::vector<UserInfo> out;
+  if (!db_) return out;
+  sql::Stmt q(db_->conn,
+              "SELECT u.name, u.role, u.public_key, a.at, a.user, u.audit_seq, "
+              "COALESCE(ra.at, ''), COALESCE(ra.user, ''), COALESCE(r.audit_seq, 0) "
+              "FROM users u JOIN audit a ON a.seq = u.audit_seq "
+              "LEFT JOIN revocations r ON r.public_key = u.public_key LEFT JOIN audit ra ON ra.seq = r.audit_seq "
+              "ORDER BY u.id");
+  while (q.step()) {
+    UserInfo u;
+    u.name = q.text(0);
+    u.role = keys::role_from(q.text(1)).value_or(keys::Role::staff);
+    u.public_key_hex = q.text(2);
+    if (auto k = keys::public_key_from_hex(keys::Kind::user, u.public_key_hex)) u.fingerprint = k->fingerprint();
+    u.added_at = q.text(3);
+    u.added_by = q.text(4) == "city" ? "" : q.text(4);
+    u.added_seq = q.integer(5);
+    u.revoked_at = q.text(6);
+    u.revoked_by = q.text(7);
+    u.revoked_seq = q.integer(8);
+    out.push_back(std::move(u));
+  }
+  return out;
+} catch (const sql::SqlError&) {
+  return {};
+}
+
+std::string to_json(const std::vector<UserInfo>& users) {
+  json a = json::array();
+  for (const auto& u : users)
+    a.push_back({{"name", u.name},
+                 {"role", std::string(keys::role_name(u.role))},
+                 {"fingerprint_sha256", u.fingerprint},
+                 {"public_key", u.public_key_hex},
+                 {"added_at", u.added_at},
+                 {"added_by", u.added_by},
+                 {"added_seq", u.added_seq},
+                 {"active", u.active()},
+                 {"revoked_at", u.active() ? json(nullptr) : json(u.revoked_at)},
+                 {"revoked_by", u.active() ? json(nullptr) : json(u.revoked_by)}});
+  return json{{"users", a}}.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+std::string to_text(const std::vector<UserInfo>& users) {
+  std::string s;
+  for (const auto& u : users) {
+    s += u.name + "  " + std::string(keys::role_name(u.role)) + "  " + u.fingerprint + "  added " + u.added_at;
+    if (!u.added_by.empty()) s += " by " + u.added_by;
+    if (!u.active()) s += "  REVOKED " + u.revoked_at + " by " + u.revoked_by;
+    s += "\n";
+  }
+  return s;
+}
+
+Checked<Actor> Ledger::identify(const keys::SecretKey& key, const std::string& os_user, const std::string& command,
+                                const std::vector<keys::Role>& roles, const std::vector<std::string>& objects) {
+  Checked<Actor> r;
+  if (!db_) return {{}, {error(path_, "the ledger is not open")}};
+  if (key.empty() || key.kind() != keys::Kind::user)
+    return {{}, {error("", "--key must be a person's key (tsuchi keygen --kind user)")}};
+  const std::string hex = key.public_key().hex();
+  std::string refusal, why;
+  std::string name;
+  try {
+    sql::Stmt q(db_->conn, "SELECT u.name, u.role, u.certificate, COALESCE(r.audit_seq, 0), COALESCE(a.at, '') "
+                           "FROM users u LEFT JOIN revocations r ON r.public_key = u.public_key "
+                           "LEFT JOIN audit a ON a.seq = r.audit_seq WHERE u.public_key = ?");
+    q.args(hex);
+    if (!q.step()) {
+      why = "key " + key.public_key().fingerprint().substr(0, 16) +
+            "… is not registered in this ledger: a supervisor registers it with `tsuchi user add`";
+      refusal = "refused: unregistered key";
+    } else {
+      name = q.text(0);
+      auto role = keys::role_from(q.text(1));
+      auto cert = keys::check(q.text(2), city_key());
+      if (q.integer(3) != 0) {
+        why = "the key of " + name + " was revoked at " + q.text(4) + " (seq " + std::to_string(q.integer(3)) + ")";
+        refusal = "refused: revoked key";
+      } else if (!role || !cert.ok()) {
+        why = "the certificate of " + name + " does not chain to the ledger's city key";
+        refusal = "refused: bad certificate";
+      } else {
+        auto allowed = roles_for(command);
+        std::vector<keys::Role> need = roles.empty() && allowed ? *allowed : roles;
+        bool ok = allowed && (need.empty() || std::find(need.begin(), need.end(), *role) != need.end());
+        if (!ok) {
+          why = name + " holds the " + std::string(keys::role_name(*role)) + " role; " + command + " needs " +
+                (allowed ? roles_text(need) : std::string("a role no user holds"));
+          refusal = "refused: role";
+        } else {
+          r.value = {name, *role, os_user, key.public_key().fingerprint(), q.text(2), &key};
+          return r;
+        }
+      }
+    }
+  } catch (const sql::SqlError& e) {
+    return {{}, {sql_failure(path_, e)}};
+  }
+  r.problems.push_back(error("", why));
+  if (!read_only_) {
+    // The attempt is evidence too: signed by the key that was presented.
+    Signer s{name, os_user, &key};
+    auto recorded = audited(*db_, clock_, path_, s, {command, objects, ""}, [&](Outcome& out) {
+      out.problems.push_back(error("", why));
+      out.refusal = refusal;
+    });
+    for (auto& d : recorded)
+      if (d.reason != why) r.problems.push_back(std::move(d));
+  }
+  return r;
+}
+
+Diagnostics Ledger::add_user(const Actor& sup, const keys::SecretKey& city, const std::string& name, keys::Role role,
+                             const keys::PublicKey& key) {
   if (!db_) return {error(path_, "the ledger is not open")};
-  AuditEntry entry{run.user, "run", {"run:" + run.run_id}, ""};
-  return audited(*db_, clock_, path_, entry, [&](Outcome& out) {
+  if (read_only_) return read_only_refusal(path_);
+  AuditEntry entry{"user add", {"user:" + name, "role:" + std::string(keys::role_name(role))}, ""};
+  return audited(*db_, clock_, path_, signer_of(sup), entry, [&](Outcome& out) {
+    if (!check_role(sup, "user add", out)) return;
+    auto refuse = [&](const std::string& why, const char* code) {
+      out.problems.push_back(error("", why));
+      out.refusal = std::string("refused: ") + code;
+    };
+    if (!valid_user_name(name)) return refuse("user name \"" + name + "\": use printable characters without spaces", "bad name");
+    if (city.empty() || city.kind() != keys::Kind::city || !(city.public_key().bytes == city_key().bytes))
+      return refuse("--city-key is not the city key this ledger was initialised with (" + city_key().fingerprint() + ")",
+                    "wrong city key");
+    if (key.bytes.size() != 32) return refuse("--public-key is not a user's public key", "bad key");
+    sql::Stmt taken(db_->conn, "SELECT name FROM users WHERE public_key = ?");
+    taken.args(key.hex());
+    if (taken.step())
+      return refuse("this key is already registered (to " + taken.text(0) + "): every person has a key of their own",
+                    "key already registered");
+    sql::Stmt active(db_->conn, "SELECT 1 FROM users u WHERE u.name = ? AND NOT EXISTS "
+                                "(SELECT 1 FROM revocations r WHERE r.public_key = u.public_key)");
+    active.args(name);
+    if (active.step()) return refuse("user " + name + " already has an active key: revoke it first", "user exists");
+    keys::Certificate c{name, role, key.hex(), "", out.now, std::to_string(out.seq), ""};
+    auto certified = keys::certify(city, c);
+    if (!certified.ok()) {
+      out.problems.insert(out.problems.end(), certified.problems.begin(), certified.problems.end());
+      out.refusal = "refused: certificate";
+      return;
+    }
+    sql::Stmt(db_->conn, "INSERT INTO users(name, role, public_key, certificate, audit_seq) VALUES (?,?,?,?,?)")
+        .args(name, std::string(keys::role_name(role)), key.hex(), keys::to_json(certified.value), out.seq)
+        .run();
+    out.objects.push_back("key:" + key.fingerprint());
+  });
+}
+
+Diagnostics Ledger::revoke_user(const Actor& sup, const std::string& name) {
+  if (!db_) return {error(path_, "the ledger is not open")};
+  if (read_only_) return read_only_refusal(path_);
+  return audited(*db_, clock_, path_, signer_of(sup), {"user revoke", {"user:" + name}, ""}, [&](Outcome& out) {
+    if (!check_role(sup, "user revoke", out)) return;
+    sql::Stmt q(db_->conn, "SELECT public_key, role FROM users u WHERE u.name = ? AND NOT EXISTS "
+                           "(SELECT 1 FROM revocations r WHERE r.public_key = u.public_key)");
+    q.args(name);
+    if (!q.step()) {
+      out.problems.push_back(error("", "no active user " + name + " in the ledger"));
+      out.refusal = "refused: unknown user";
+      return;
+    }
+    const std::string key = q.text(0), role = q.text(1);
+    if (role == "supervisor") {
+      sql::Stmt left(db_->conn, "SELECT COUNT(*) FROM users u WHERE u.role = 'supervisor' AND NOT EXISTS "
+                                "(SELECT 1 FROM revocations r WHERE r.public_key = u.public_key)");
+      if (left.step() && left.integer(0) <= 1) {
+        out.problems.push_back(error("", name + " is the last supervisor: add another supervisor first"));
+        out.refusal = "refused: last supervisor";
+        return;
+      }
+    }
+    sql::Stmt(db_->conn, "INSERT INTO revocations(name, public_key, audit_seq) VALUES (?,?,?)").args(name, key, out.seq).run();
+  });
+}
+
+Diagnostics Ledger::set_config(const Actor& sup, const std::string& text, const std::string& source) {
+  if (!db_) return {error(path_, "the ledger is not open")};
+  if (read_only_) return read_only_refusal(path_);
+  const std::string sha = digest::sha256_hex(text);
+  return audited(*db_, clock_, path_, signer_of(sup), {"config set", {"config:" + sha}, ""}, [&](Outcome& out) {
+    if (!check_role(sup, "config set", out)) return;
+    auto m = parse_municipality(text, source);
+    if (!m.ok()) {
+      out.problems = std::move(m.problems);
+      out.refusal = "refused: invalid configuration";
+      return;
+    }
+    sql::Stmt(db_->conn, "INSERT INTO configs(sha256, source, text, audit_seq) VALUES (?,?,?,?)")
+        .args(sha, source, text, out.seq)
+        .run();
+  });
+}
+
+Diagnostics Ledger::record_run(const RunRecord& run, const Actor& maker) {
+  if (!db_) return {error(path_, "the ledger is not open")};
+  if (read_only_) return read_only_refusal(path_);
+  AuditEntry entry{"run", {"run:" + run.run_id}, ""};
+  return audited(*db_, clock_, path_, signer_of(maker), entry, [&](Outcome& out) {
+    if (!check_role(maker, "run", out)) return;
     auto refuse = [&](const std::string& why) {
       out.problems.push_back(error(path_, why));
       out.refusal = "refused: invalid run record";
     };
-    if (run.run_id.empty() || run.user.empty()) return refuse("a run needs a run id and a user");
+    if (run.run_id.empty()) return refuse("a run needs a run id");
     if (!parse_year_month(run.month_key)) return refuse("run " + run.run_id + ": month_key must be YYYY-MM");
     if (!normalize_time(run.created_at)) return refuse("run " + run.run_id + ": created_at must be an ISO-8601 UTC time");
     sql::Stmt exists(db_->conn, "SELECT 1 FROM runs WHERE run_id = ?");
@@ -163,31 +566,39 @@ Diagnostics Ledger::record_run(const RunRecord& run) {
       if (!envelopes.count(n.envelope_id) || (n.kind != "decision" && n.kind != "change"))
         return refuse("notice of case " + n.case_id + ": unknown envelope or kind");
 
-    std::string now = clock_();
-    sql::Stmt(db_->conn, "INSERT INTO runs(run_id, user, created_at, month_key, recorded_at) VALUES (?,?,?,?,?)")
-        .args(run.run_id, run.user, *normalize_time(run.created_at), run.month_key, now)
+    // The maker's half of the release: signed now, countersigned by an approver later.
+    release::Request request{run.run_id, *normalize_time(run.created_at), {}, maker.certificate};
+    for (const auto& b : run.batches) request.batches.push_back({b.batch_id, b.manifest_sha256});
+    const std::string request_signature = release::sign_request(*maker.key, request);
+
+    sql::Stmt(db_->conn,
+              "INSERT INTO runs(run_id, user, created_at, month_key, recorded_at, maker_certificate, request_signature, "
+              "audit_seq) VALUES (?,?,?,?,?,?,?,?)")
+        .args(run.run_id, maker.user, request.created_at, run.month_key, out.now, maker.certificate, request_signature,
+              out.seq)
         .run();
     sql::Stmt batch(db_->conn,
                     "INSERT INTO batches(batch_id, run_id, position, archive_sha256, manifest_sha256, "
-                    "tagmanifest_sha256) VALUES (?,?,?,?,?,?)");
+                    "tagmanifest_sha256, audit_seq) VALUES (?,?,?,?,?,?,?)");
     sql::Stmt env(db_->conn,
-                  "INSERT INTO envelopes(envelope_id, batch_id, position, postal_area, pages, sheets, notices, slips) "
-                  "VALUES (?,?,?,?,?,?,?,?)");
+                  "INSERT INTO envelopes(envelope_id, batch_id, position, postal_area, pages, sheets, notices, slips, "
+                  "audit_seq) VALUES (?,?,?,?,?,?,?,?,?)");
     int position = 0, envelope_count = 0;
     for (const auto& b : run.batches) {
       sql::Stmt dup(db_->conn, "SELECT 1 FROM batches WHERE batch_id = ?");
       dup.args(b.batch_id);
       if (dup.step()) return refuse("batch " + b.batch_id + " is already in the ledger");
-      batch.args(b.batch_id, run.run_id, ++position, b.archive_sha256, b.manifest_sha256, b.tagmanifest_sha256).run();
+      batch.args(b.batch_id, run.run_id, ++position, b.archive_sha256, b.manifest_sha256, b.tagmanifest_sha256, out.seq)
+          .run();
       batch.reset();
       int ep = 0;
       for (const auto& e : b.envelopes) {
-        env.args(e.envelope_id, b.batch_id, ++ep, e.postal_area, e.pages, e.sheets, e.notices, e.slips).run();
+        env.args(e.envelope_id, b.batch_id, ++ep, e.postal_area, e.pages, e.sheets, e.notices, e.slips, out.seq).run();
         env.reset();
       }
       envelope_count += ep;
       out.objects.push_back("batch:" + b.batch_id);
-      out.events.push_back({*normalize_time(run.created_at), "sealed", b.batch_id, "",
+      out.events.push_back({request.created_at, "sealed", b.batch_id, "",
                             json{{"run_id", run.run_id},
                                  {"archive_sha256", b.archive_sha256},
                                  {"manifest_sha256", b.manifest_sha256},
@@ -195,15 +606,17 @@ Diagnostics Ledger::record_run(const RunRecord& run) {
                                  {"envelopes", ep}}
                                 .dump()});
     }
-    sql::Stmt slip(db_->conn,
-                   "INSERT INTO slips(run_id, envelope_id, case_id, month, amount, cash_payment) VALUES (?,?,?,?,?,?)");
+    sql::Stmt slip(db_->conn, "INSERT INTO slips(run_id, envelope_id, case_id, month, amount, cash_payment, audit_seq) "
+                              "VALUES (?,?,?,?,?,?,?)");
     for (const auto& s : run.slips) {
-      slip.args(run.run_id, s.envelope_id, s.case_id, s.month, static_cast<std::int64_t>(s.amount), s.cash_payment).run();
+      slip.args(run.run_id, s.envelope_id, s.case_id, s.month, static_cast<std::int64_t>(s.amount), s.cash_payment,
+                out.seq)
+          .run();
       slip.reset();
     }
-    sql::Stmt notice(db_->conn, "INSERT INTO notices(run_id, envelope_id, case_id, kind) VALUES (?,?,?,?)");
+    sql::Stmt notice(db_->conn, "INSERT INTO notices(run_id, envelope_id, case_id, kind, audit_seq) VALUES (?,?,?,?,?)");
     for (const auto& n : run.notices) {
-      notice.args(run.run_id, n.envelope_id, n.case_id, n.kind).run();
+      notice.args(run.run_id, n.envelope_id, n.case_id, n.kind, out.seq).run();
       notice.reset();
     }
     out.result = "ok: " + std::to_string(run.batches.size()) + " batches, " + std::to_string(envelope_count) +
@@ -212,10 +625,12 @@ Diagnostics Ledger::record_run(const RunRecord& run) {
   });
 }
 
-Diagnostics Ledger::record_review(const std::string& run_id, const std::string& review_sha256, const std::string& user) {
+Diagnostics Ledger::record_review(const std::string& run_id, const std::string& review_sha256, const Actor& who) {
   if (!db_) return {error(path_, "the ledger is not open")};
-  AuditEntry entry{user, "review", {"run:" + run_id, "review:" + review_sha256}, ""};
-  return audited(*db_, clock_, path_, entry, [&](Outcome& out) {
+  if (read_only_) return read_only_refusal(path_);
+  AuditEntry entry{"review", {"run:" + run_id, "review:" + review_sha256}, ""};
+  return audited(*db_, clock_, path_, signer_of(who), entry, [&](Outcome& out) {
+    if (!check_role(who, "review", out)) return;
     auto info = run(run_id);
     if (!info) {
       out.problems.push_back(error(path_, "run " + run_id + " is not in the ledger"));
@@ -227,96 +642,133 @@ Diagnostics Ledger::record_review(const std::string& run_id, const std::string& 
   });
 }
 
-Diagnostics Ledger::record_preview(const std::string& user, const records::BatchCounts& totals) {
-  return append_audit({user, "preview", {},
-                       "ok: " + std::to_string(totals.envelopes) + " envelopes, " + std::to_string(totals.pages) +
-                           " pages in plaintext"});
+Checked<std::int64_t> Ledger::record_preview_start(const Actor& who, const std::string& out_dir,
+                                                   const std::string& inputs_sha256) {
+  if (!db_) return {0, {error(path_, "the ledger is not open")}};
+  if (read_only_) return {0, read_only_refusal(path_)};
+  std::int64_t seq = 0;
+  auto ds = audited(*db_, clock_, path_, signer_of(who),
+                    {"preview", {"folder:" + out_dir, "inputs:" + inputs_sha256}, ""}, [&](Outcome& out) {
+                      if (!check_role(who, "preview", out)) return;
+                      out.result = "ok: plaintext export started";
+                      seq = out.seq;
+                    });
+  return {has_errors(ds) ? 0 : seq, std::move(ds)};
 }
 
-Checked<bool> Ledger::admit(const Actor& who, const std::string& command, const std::vector<std::string>& objects) {
-  if (!who.policy || who.policy->has_any_role(who.user)) return {true, {}};
-  return {false, append_audit({who.user, command, objects, "refused: no role"})};
+Diagnostics Ledger::record_preview_done(const Actor& who, std::int64_t start_seq, const std::vector<PreviewFile>& files,
+                                        const records::BatchCounts& totals, bool completed) {
+  if (!db_) return {error(path_, "the ledger is not open")};
+  if (read_only_) return read_only_refusal(path_);
+  AuditEntry entry{"preview done", {"preview:" + std::to_string(start_seq)}, ""};
+  for (const auto& f : files) entry.objects.push_back("file:" + f.name + ":" + f.sha256);
+  return audited(*db_, clock_, path_, signer_of(who), entry, [&](Outcome& out) {
+    if (!check_role(who, "preview done", out)) return;
+    out.result = completed ? "ok: " + std::to_string(files.size()) + " files, " + std::to_string(totals.envelopes) +
+                                 " envelopes, " + std::to_string(totals.pages) + " pages in plaintext"
+                           : "ok: stopped, " + std::to_string(files.size()) + " files written";
+  });
 }
 
-Diagnostics Ledger::record_audit_check(const AuditReport& r, const std::string& user) {
+Diagnostics Ledger::record_audit_check(const AuditReport& r, const Actor& who) {
   const std::string result = r.ok() ? "ok: chain intact, " + std::to_string(r.records) + " records"
                                     : "ok: chain broken at seq " + std::to_string(r.breaks.front().seq);
-  return append_audit({user, "audit verify", {}, result});
+  return append_audit({"audit verify", {}, result}, who);
 }
 
-Diagnostics Ledger::approve(const std::string& run_dir, const Actor& who) {
-  if (!db_) return {error(path_, "the ledger is not open")};
-  namespace fs = std::filesystem;
-  const std::string run_json = (fs::path(run_dir) / "run.json").string();
-  const std::string review_txt = (fs::path(run_dir) / "review.txt").string();
-  std::string run_id;
-  if (auto bytes = read_file(run_json)) {
-    auto j = json::parse(*bytes, nullptr, false);
-    if (j.is_object() && j.contains("run_id") && j["run_id"].is_string()) run_id = j["run_id"].get<std::string>();
-  }
-  AuditEntry entry{who.user, "approve", {}, ""};
-  if (!run_id.empty()) entry.objects.push_back("run:" + run_id);
-  return audited(*db_, clock_, path_, entry, [&](Outcome& out) {
-    auto refuse = [&](const std::string& file, const std::string& why, const char* code) {
-      out.problems.push_back(error(file, why));
+Checked<release::Release> Ledger::approve(const std::string& run_id, const std::string& review_sha256, const Actor& who) {
+  Checked<release::Release> r;
+  if (!db_) return {{}, {error(path_, "the ledger is not open")}};
+  if (read_only_) return {{}, read_only_refusal(path_)};
+  AuditEntry entry{"approve", {"run:" + run_id, "review:" + review_sha256}, ""};
+  r.problems = audited(*db_, clock_, path_, signer_of(who), entry, [&](Outcome& out) {
+    auto refuse = [&](const std::string& why, const char* code) {
+      out.problems.push_back(error("", why));
       out.refusal = std::string("refused: ") + code;
     };
-    if (run_id.empty()) return refuse(run_json, "cannot read run_id (is this a run folder?)", "no run.json");
-    if (!who.policy) return refuse("", "approval needs the roles: pass --municipality", "no roles");
-    if (!who.policy->is_approver(who.user))
-      return refuse("", "user " + who.user + " does not have the approver role", "not an approver");
-    auto info = run(run_id);
-    if (!info) return refuse(path_, "run " + run_id + " is not in the ledger", "unknown run");
-    if (info->user == who.user)
-      return refuse("", "user " + who.user + " made run " + run_id + "; a second person must approve it",
-                    "approver made the run");
-    auto review = read_file(review_txt);
-    if (!review) return refuse(review_txt, "no review sheet: run `tsuchi review " + run_dir + "` first", "no review");
-    std::string review_sha = digest::sha256_hex(*review);
-    // When `tsuchi review` recorded its sheet, approve exactly that sheet; else the sheet must name the run.
-    sql::Stmt q(db_->conn,
-                "SELECT details FROM custody_events WHERE kind = 'reviewed' AND batch_id = ? ORDER BY id DESC LIMIT 1");
-    q.args(info->batch_ids.empty() ? std::string() : info->batch_ids.front());
-    if (q.step()) {
-      auto d = json::parse(q.text(0), nullptr, false);
-      if (!d.is_object() || d.value("review_sha256", "") != review_sha)
-        return refuse(review_txt, "not the review sheet recorded for run " + run_id + ": run `tsuchi review " +
-                                      run_dir + "` again",
-                      "review changed");
-    } else if (review->find(run_id) == std::string::npos) {
-      return refuse(review_txt, "not a review of run " + run_id + ": run `tsuchi review " + run_dir + "` first",
-                    "review of another run");
+    if (!check_role(who, "approve", out)) return;
+    sql::Stmt q(db_->conn, "SELECT user, created_at, maker_certificate, request_signature FROM runs WHERE run_id = ?");
+    q.args(run_id);
+    if (!q.step()) return refuse("run " + run_id + " is not in the ledger", "unknown run");
+    const std::string maker = q.text(0);
+    release::Release rel;
+    rel.request = {run_id, q.text(1), {}, q.text(2)};
+    rel.maker_signature = q.text(3);
+    if (maker == who.user)
+      return refuse(who.user + " made run " + run_id + "; a second person must approve it", "approver made the run");
+    auto maker_cert = keys::check(rel.request.maker_certificate, city_key());
+    if (!maker_cert.ok() || maker_cert.value.user_public_key == who.key->public_key().hex())
+      return refuse("the maker's certificate of run " + run_id + " does not hold, or is the approver's own key",
+                    "maker certificate");
+    sql::Stmt revoked(db_->conn, "SELECT 1 FROM revocations WHERE public_key = ?");
+    revoked.args(maker_cert.value.user_public_key);
+    if (revoked.step())
+      return refuse("the maker of run " + run_id + " (" + maker + ") has been revoked since: make the run again",
+                    "maker revoked");
+    // Approve exactly the sheet `tsuchi review` recorded last for this run.
+    sql::Stmt rv(db_->conn, "SELECT details FROM custody_events e JOIN batches b ON b.batch_id = e.batch_id "
+                            "WHERE e.kind = 'reviewed' AND b.run_id = ? ORDER BY e.id DESC LIMIT 1");
+    rv.args(run_id);
+    if (!rv.step())
+      return refuse("no review recorded for run " + run_id + ": run `tsuchi review RUN_DIR` first", "no review");
+    auto d = json::parse(rv.text(0), nullptr, false);
+    if (!d.is_object() || d.value("review_sha256", "") != review_sha256)
+      return refuse("review.txt is not the review sheet recorded for run " + run_id +
+                        ": run `tsuchi review RUN_DIR` again",
+                    "review changed");
+    sql::Stmt b(db_->conn, "SELECT batch_id, manifest_sha256 FROM batches WHERE run_id = ? ORDER BY position");
+    b.args(run_id);
+    while (b.step()) rel.request.batches.push_back({b.text(0), b.text(1)});
+    if (!keys::verify(maker_cert.value.user_public_key.empty()
+                          ? keys::PublicKey{}
+                          : *keys::public_key_from_hex(keys::Kind::user, maker_cert.value.user_public_key),
+                      release::signed_bytes(rel.request), digest::unhex(rel.maker_signature).value_or("")))
+      return refuse("the maker's signature of run " + run_id + " does not hold for what the ledger records",
+                    "maker signature");
+    auto [seq, prev] = std::pair{out.seq, std::string()};
+    {
+      sql::Stmt h(db_->conn, "SELECT hash FROM audit WHERE seq = ?");
+      h.args(seq - 1);
+      if (h.step()) prev = h.text(0);
     }
-    for (const auto& b : info->batch_ids) {
-      if (has_event(db_->conn, b, "approved"))
-        return refuse("", "run " + run_id + " is already approved", "already approved");
-      sql::Stmt m(db_->conn, "SELECT manifest_sha256 FROM batches WHERE batch_id = ?");
-      m.args(b);
-      m.step();
-      const std::string manifest = (fs::path(run_dir) / (b + ".manifest.json")).string();
-      auto bytes = read_file(manifest);
-      if (!bytes) return refuse(manifest, "missing: the run folder does not hold batch " + b, "batch file missing");
-      if (digest::sha256_hex(*bytes) != m.text(0))
-        return refuse(manifest, "differs from the manifest sealed for batch " + b, "manifest differs");
-    }
-    out.objects.push_back("review:" + review_sha);
-    for (const auto& b : info->batch_ids)
-      out.events.push_back({"", "approved", b, "", json{{"run_id", run_id}, {"review_sha256", review_sha}}.dump()});
+    rel.approval = {seq, out.now, std::to_string(seq - 1) + ":" + prev, who.certificate};
+    rel.approver_signature = release::sign_release(*who.key, rel);
+    const std::string text = release::to_json(rel);
+    sql::Stmt superseded(db_->conn, "SELECT COUNT(*) FROM releases WHERE run_id = ?");
+    superseded.args(run_id);
+    const bool again = superseded.step() && superseded.integer(0) > 0;
+    sql::Stmt(db_->conn, "INSERT INTO releases(run_id, sequence, release_sha256, release_json, audit_seq) VALUES (?,?,?,?,?)")
+        .args(run_id, seq, digest::sha256_hex(text), text, seq)
+        .run();
+    for (const auto& x : rel.request.batches)
+      out.events.push_back({"", "approved", x.batch_id, "",
+                            json{{"run_id", run_id}, {"review_sha256", review_sha256}, {"sequence", seq}}.dump()});
+    out.objects.push_back("release:" + digest::sha256_hex(text));
+    out.result = again ? "ok: release " + std::to_string(seq) + " supersedes the earlier release" : "ok: release " + std::to_string(seq);
+    r.value = std::move(rel);
   });
+  if (has_errors(r.problems)) r.value = {};
+  return r;
 }
 
 Diagnostics Ledger::handover(const std::string& batch_id, const Actor& who, const std::string& route,
                              const std::string& media) {
   if (!db_) return {error(path_, "the ledger is not open")};
-  AuditEntry entry{who.user, "handover", {"batch:" + batch_id}, ""};
-  return audited(*db_, clock_, path_, entry, [&](Outcome& out) {
-    if (!check_role(who, out)) return;
+  if (read_only_) return read_only_refusal(path_);
+  AuditEntry entry{"handover", {"batch:" + batch_id}, ""};
+  return audited(*db_, clock_, path_, signer_of(who), entry, [&](Outcome& out) {
+    if (!check_role(who, "handover", out)) return;
     if (!batch_run(db_->conn, batch_id)) {
       out.problems.push_back(error(path_, "no batch " + batch_id + " in the ledger"));
       out.refusal = "refused: unknown batch";
       return;
     }
-    if (!has_event(db_->conn, batch_id, "approved")) {
+    // An approval counts only when a genuine approve record wrote it: a row put in by SQL does not.
+    bool approved = false;
+    {
+      approved = has_event(db_->conn, batch_id, "approved");
+    }
+    if (!approved) {
       out.problems.push_back(error("", "batch " + batch_id + " is not approved: run `tsuchi approve RUN_DIR` first"));
       out.refusal = "refused: not approved";
       return;

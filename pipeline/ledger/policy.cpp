@@ -10,38 +10,55 @@ namespace tsuchi::ledger {
 
 namespace {
 
-bool contains(const std::vector<std::string>& v, const std::string& s) {
-  return std::find(v.begin(), v.end(), s) != v.end();
-}
+using keys::Role;
+
+// Who may do what (SPEC §1, §13). identify() admits by it and audit verify re-checks every record
+// by it, so a record appended by SQL under a registered key still needs that key's role.
+struct CommandRule {
+  const char* command;
+  std::vector<Role> roles;  // empty: any registered role
+};
+const CommandRule kRules[] = {
+    {"user add", {Role::supervisor}},
+    {"user revoke", {Role::supervisor}},
+    {"config set", {Role::supervisor}},
+    {"run", {Role::staff}},
+    {"preview", {Role::staff}},
+    {"preview done", {Role::staff}},
+    {"approve", {Role::approver}},
+    {"review", {}},
+    {"handover", {}},
+    {"import receipt", {}},
+    {"import worklog", {}},
+    {"import returns", {}},
+    {"import certificate", {}},
+    {"certificate form", {}},
+    {"reconcile", {}},
+    {"audit verify", {}},
+};
 
 }  // namespace
 
-bool Policy::has_any_role(const std::string& user) const {
-  return contains(staff, user) || contains(approver, user) || contains(supervisor, user);
+std::optional<std::vector<Role>> roles_for(const std::string& command) {
+  for (const auto& r : kRules)
+    if (command == r.command) return r.roles;
+  return std::nullopt;
 }
 
-bool Policy::is_approver(const std::string& user) const { return contains(approver, user); }
+std::string roles_text(const std::vector<Role>& roles) {
+  if (roles.empty()) return "any role";
+  std::string s;
+  for (std::size_t i = 0; i < roles.size(); ++i)
+    s += (i == 0 ? "" : i + 1 == roles.size() ? " or " : ", ") + std::string(keys::role_name(roles[i]));
+  return "the " + s + " role";
+}
 
 Policy policy_of(const Municipality& m) {
   Policy p;
-  p.staff = m.roles.staff;
-  p.approver = m.roles.approver;
-  p.supervisor = m.roles.supervisor;
   static_cast<tsuchi::OfficeHours&>(p.office_hours) = m.office_hours;
   p.office_hours.calendar = Calendar(m.holidays);
   p.certificate_due_days = m.certificate_due_days;
   return p;
-}
-
-Checked<Policy> load_policy(const std::string& path) {
-  auto m = load_municipality(path);
-  return {policy_of(m.value), std::move(m.problems)};
-}
-
-Checked<Actor> load_actor(const std::string& user, const std::string& municipality_toml) {
-  if (municipality_toml.empty()) return {{user, std::nullopt}, {}};
-  auto p = load_policy(municipality_toml);
-  return {{user, std::move(p.value)}, std::move(p.problems)};
 }
 
 std::string utc_now() {
@@ -94,18 +111,24 @@ Date local_day(const std::string& utc_iso, int utc_offset_minutes) {
   return add_days(*day, shift);
 }
 
-bool check_role(const Actor& who, Outcome& out) {
-  if (who.user.empty()) {
-    out.problems.push_back(error("", "no acting user: pass --as USER"));
+bool check_role(const Actor& who, const std::string& command, Outcome& out) {
+  if (who.user.empty() || !who.key) {
+    out.problems.push_back(error("", "no acting user: pass --key ME.secret (a key registered in the ledger)"));
     out.refusal = "refused: no user";
     return false;
   }
-  if (who.policy && !who.policy->has_any_role(who.user)) {
-    out.problems.push_back(error("", "user " + who.user + " has no role in municipality.toml [roles]"));
-    out.refusal = "refused: user has no role";
+  auto roles = roles_for(command);
+  if (!roles || (!roles->empty() && std::find(roles->begin(), roles->end(), who.role) == roles->end())) {
+    out.problems.push_back(error("", who.user + " holds the " + std::string(keys::role_name(who.role)) + " role; " +
+                                         command + " needs " + (roles ? roles_text(*roles) : "a role no user holds")));
+    out.refusal = "refused: role";
     return false;
   }
   return true;
+}
+
+Diagnostics read_only_refusal(const std::string& path) {
+  return {error(path, "opened read-only (an evidence copy): nothing can be recorded in it")};
 }
 
 }  // namespace tsuchi::ledger

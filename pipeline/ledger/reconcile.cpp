@@ -62,9 +62,11 @@ BatchStatus batch_status(const sql::Db& db, const std::string& batch_id, const s
     else
       b.missing.push_back(e);
 
+  // Each returned envelope's latest row (by its time, then as recorded) is its follow-up.
   sql::Stmt ret(db,
                 "SELECT r.envelope_id, r.action FROM returns r JOIN envelopes e ON e.envelope_id = r.envelope_id "
-                "WHERE e.batch_id = ? ORDER BY e.position");
+                "WHERE e.batch_id = ?1 AND r.id = (SELECT r2.id FROM returns r2 WHERE r2.envelope_id = r.envelope_id "
+                "ORDER BY r2.at DESC, r2.id DESC LIMIT 1) ORDER BY e.position");
   ret.args(batch_id);
   while (ret.step()) {
     std::string id = ret.text(0), action = ret.text(1);
@@ -120,19 +122,18 @@ std::string csv_field(const std::string& s) {
 
 }  // namespace
 
-Checked<ReconcileReport> Ledger::reconcile(const ReconcileQuery& q, const Actor& who) {
+Checked<ReconcileReport> Ledger::reconcile(const ReconcileQuery& q, const Actor* who) {
   Checked<ReconcileReport> r;
   if (!db_) return {{}, {error(path_, "the ledger is not open")}};
-  Policy policy = who.policy.value_or(Policy{});
-  AuditEntry entry{who.user, "reconcile", {}, ""};
-  if (!q.month.empty()) entry.objects.push_back("month:" + q.month);
-  if (!q.batch_id.empty()) entry.objects.push_back("batch:" + q.batch_id);
-  r.problems = audited(*db_, clock_, path_, entry, [&](Outcome& out) {
-    if (!check_role(who, out)) return;
+  if (who && read_only_) return {{}, read_only_refusal(path_)};
+  const Policy policy = this->policy();
+  auto work = [&](Outcome& out) {
+    if (who && !check_role(*who, "reconcile", out)) return;
     if (!q.month.empty() && !parse_year_month(q.month)) {
       out.problems.push_back(error_at("", 0, 0, "--month", q.month, "must be YYYY-MM"));
       return;
     }
+    r.value.head = head();
     Date as_of = q.as_of.value_or(local_day(clock_(), policy.office_hours.utc_offset_minutes));
     r.value.as_of = as_of.iso();
     sql::Stmt batches(db_->conn,
@@ -165,7 +166,22 @@ Checked<ReconcileReport> Ledger::reconcile(const ReconcileQuery& q, const Actor&
     int closed = static_cast<int>(std::count_if(r.value.batches.begin(), r.value.batches.end(),
                                                 [](const BatchStatus& b) { return b.closed; }));
     out.result = "ok: " + std::to_string(r.value.batches.size()) + " batches, " + std::to_string(closed) + " closed";
-  });
+  };
+  if (who) {
+    AuditEntry entry{"reconcile", {}, ""};
+    if (!q.month.empty()) entry.objects.push_back("month:" + q.month);
+    if (!q.batch_id.empty()) entry.objects.push_back("batch:" + q.batch_id);
+    r.problems = audited(*db_, clock_, path_, signer_of(*who), entry, work);
+  } else {
+    // The auditor's copy: read, never written.
+    Outcome out;
+    try {
+      work(out);
+    } catch (const sql::SqlError& e) {
+      out.problems.push_back(sql_failure(path_, e));
+    }
+    r.problems = std::move(out.problems);
+  }
   if (has_errors(r.problems)) r.value = {};
   return r;
 }
@@ -202,12 +218,12 @@ std::string to_json(const ReconcileReport& r) {
     months.push_back({{"month", m.month},     {"batches", m.batches}, {"closed", m.closed},   {"sealed", m.sealed},
                       {"mailed", m.mailed},   {"returned", m.returned}, {"open_returns", m.open},
                       {"missing", m.missing}, {"spoiled", m.spoiled}, {"destroyed", m.destroyed}});
-  json j = {{"as_of", r.as_of}, {"batches", batches}, {"months", months}};
+  json j = {{"as_of", r.as_of}, {"audit_head", r.head.text()}, {"batches", batches}, {"months", months}};
   return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 std::string to_text(const ReconcileReport& r) {
-  std::string s = "reconciliation as of " + r.as_of + "\n";
+  std::string s = "reconciliation as of " + r.as_of + " (audit head " + r.head.text() + ")\n";
   if (r.batches.empty()) s += "no batches\n";
   for (const auto& b : r.batches) {
     s += "\nbatch " + b.batch_id + " (run " + b.run_id + ", month " + b.month + "): " + (b.closed ? "CLOSED" : "open") + "\n";

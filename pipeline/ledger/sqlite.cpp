@@ -2,14 +2,19 @@
 
 namespace tsuchi::ledger::sql {
 
-Db Db::open(const std::string& path) {
+Db Db::open(const std::string& path, Mode mode) {
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  int flags = mode == Mode::read_only ? SQLITE_OPEN_READONLY
+              : mode == Mode::create  ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+                                      : SQLITE_OPEN_READWRITE;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   Db db;
   db.db_.reset(raw);
   if (rc != SQLITE_OK) db.fail("open");
   sqlite3_busy_timeout(raw, 10000);
-  db.exec("PRAGMA journal_mode=WAL");
+  if (mode == Mode::read_only) return db;
+  // A rollback journal, not WAL: a copy of the one file is then a complete evidence copy.
+  db.exec("PRAGMA journal_mode=DELETE");
   // FULL: a custody event reported as recorded must survive a power cut.
   db.exec("PRAGMA synchronous=FULL");
   db.exec("PRAGMA foreign_keys=ON");
@@ -75,6 +80,10 @@ std::string Stmt::text(int col) const {
 std::int64_t Stmt::integer(int col) const { return sqlite3_column_int64(s_.get(), col); }
 
 bool Stmt::is_null(int col) const { return sqlite3_column_type(s_.get(), col) == SQLITE_NULL; }
+
+int Stmt::columns() const { return sqlite3_column_count(s_.get()); }
+
+int Stmt::type(int col) const { return sqlite3_column_type(s_.get(), col); }
 
 Tx::Tx(Db& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
 

@@ -26,8 +26,10 @@ struct FinalizeStmt {
 
 class Db {
  public:
-  // Opens (creating if missing) with WAL, synchronous=FULL, foreign keys and a busy timeout.
-  static Db open(const std::string& path);
+  // Opens an existing file (create: or makes it) with synchronous=FULL, foreign keys and a busy
+  // timeout; read_only opens it with SQLITE_OPEN_READONLY, so nothing can be written.
+  enum class Mode { create, read_write, read_only };
+  static Db open(const std::string& path, Mode mode);
   void exec(const char* sql);
   sqlite3* get() const { return db_.get(); }
   [[noreturn]] void fail(const char* what) const;
@@ -63,6 +65,8 @@ class Stmt {
   std::string text(int col) const;
   std::int64_t integer(int col) const;
   bool is_null(int col) const;
+  int columns() const;
+  int type(int col) const;  // SQLITE_INTEGER, SQLITE_TEXT, SQLITE_NULL, …
 
  private:
   const Db* db_;

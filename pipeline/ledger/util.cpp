@@ -23,9 +23,13 @@ std::string join(const std::vector<std::string>& v, const char* sep) {
 }
 
 bool has_event(const sql::Db& db, const std::string& batch_id, const char* kind) {
-  sql::Stmt q(db, "SELECT 1 FROM custody_events WHERE batch_id = ? AND kind = ? LIMIT 1");
+  const char* writer = event_writer(kind);
+  if (!writer) return false;
+  sql::Stmt q(db, "SELECT DISTINCT audit_seq FROM custody_events WHERE batch_id = ? AND kind = ?");
   q.args(batch_id, kind);
-  return q.step();
+  while (q.step())
+    if (genuine_record(db, q.integer(0), writer)) return true;
+  return false;
 }
 
 Diagnostic error(const std::string& file, const std::string& reason) {
