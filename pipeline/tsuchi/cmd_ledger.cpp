@@ -21,6 +21,16 @@ namespace tsuchi::cli {
 
 namespace {
 
+// An evidence copy: a file nobody may write (mode bits, so that root's copy reads as one too).
+bool not_writable(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const auto perms = fs::status(path, ec).permissions();
+  if (ec || !fs::exists(path, ec)) return false;
+  return ::access(path.c_str(), W_OK) != 0 ||
+         (perms & (fs::perms::owner_write | fs::perms::group_write | fs::perms::others_write)) == fs::perms::none;
+}
+
 int finish(const std::string& command, const Diagnostics& ds, const std::string& done) {
   print(command, ds);
   if (has_errors(ds)) {
@@ -212,7 +222,7 @@ void add_reconcile(CLI::App& app, Action& action) {
       }
       if (auto code = refuse_removed(name, o->c)) return *code;
       const std::string path = ledger_path(o->c.ledger);
-      const bool read_only = o->read_only || (std::filesystem::exists(path) && ::access(path.c_str(), W_OK) != 0);
+      const bool read_only = o->read_only || not_writable(path);
       std::unique_ptr<Session> s;
       std::optional<ledger::Ledger> copy;
       if (read_only) {
@@ -274,7 +284,7 @@ void add_audit(CLI::App& app, Action& action) {
       }
       // With --key on a writable ledger the check is recorded; otherwise it only reads.
       const std::string path = ledger_path(o->c.ledger);
-      const bool record = !o->c.key.empty() && ::access(path.c_str(), W_OK) == 0;
+      const bool record = !o->c.key.empty() && !not_writable(path);
       std::unique_ptr<Session> s;
       std::optional<ledger::Ledger> copy;
       if (record) {

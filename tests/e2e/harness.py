@@ -343,6 +343,10 @@ class Test:
             return self._city
         return City(self, name, ledger or self.tmp / name / "ledger.sqlite", **kw)
 
+    def users(self, env=None):
+        """`tsuchi user list --json` by name."""
+        return {u["name"]: u for u in self.json("user", "list", "--json", env=env)["users"]}
+
     def key(self, user):
         """["--key", USER.secret] of the city on t.ledger."""
         return self.city().key(user)

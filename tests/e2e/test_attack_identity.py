@@ -52,7 +52,7 @@ with Test() as t:
     city.run("takahashi", "user", "revoke", "suzuki")
     p = city.run("suzuki", "review", out, want=1)
     t.check("revoked" in p.stderr, "a revoked key is refused", p.stderr)
-    users = {u["name"]: u for u in t.json("user", "list", "--json")}
+    users = t.users()
     t.check(users["suzuki"]["revoked_at"] and not users["tanaka"]["revoked_at"], "user list shows the revocation",
             users["suzuki"])
     p = city.add("suzuki", "approver", want=1)
@@ -62,20 +62,20 @@ with Test() as t:
     good, bad = tmp / "pass.txt", tmp / "wrong.txt"
     good.write_text("correct horse battery staple\n")
     bad.write_text("not the passphrase\n")
-    city.user_key("kimura", passphrase_file=good)
-    city.add("kimura", "approver")
-    env = t.env_with(t.ledger, TSUCHI_KEY=str(city.user_key("kimura")[1]), TSUCHI_PASSPHRASE_FILE=str(bad))
+    city.user_key("kondo", passphrase_file=good)
+    city.add("kondo", "approver")
+    env = t.env_with(t.ledger, TSUCHI_KEY=str(city.user_key("kondo")[1]), TSUCHI_PASSPHRASE_FILE=str(bad))
     p = t.run("approve", out, env=env, want=1)
     t.check("passphrase" in p.stderr, "a wrong passphrase is refused", p.stderr)
     env["TSUCHI_PASSPHRASE_FILE"] = str(good)
     t.run("approve", out, env=env)
-    t.check((out / "release.json").exists(), "kimura approves with her protected key")
+    t.check((out / "release.json").exists(), "kondo approves with his protected key")
 
     # Preview: staff only, recorded before and after; refused without a ledger.
     p = t.run("preview", "--demo", "--out", tmp / "proof", *t.key("sato"), want=1)
     t.check("staff" in p.stderr and not (tmp / "proof").exists(), "an approver cannot export a preview", p.stderr)
     p = t.run("preview", "--demo", "--out", tmp / "proof", *t.key("tanaka"), "--ledger", tmp / "none.sqlite", want=1)
-    t.check("no ledger at" in p.stderr and not (tmp / "proof").exists(), "no ledger, no preview", p.stderr)
+    t.check("no ledger" in p.stderr and not (tmp / "proof").exists(), "no ledger, no preview", p.stderr)
     t.run("preview", "--demo", "--out", tmp / "proof", *t.key("tanaka"))
     db = sqlite3.connect(f"file:{t.ledger}?mode=ro", uri=True)
     commands = [c for (c,) in db.execute("SELECT command FROM audit ORDER BY seq")]

@@ -13,11 +13,11 @@ with Test() as t:
 
     # Commands other than `ledger init` never create a ledger: a mistyped path is refused.
     p = t.run("reconcile", "--ledger", tmp / "nowhere.sqlite", want=1)
-    t.check("no ledger at" in p.stderr and "tsuchi ledger init" in p.stderr, "reconcile on a missing ledger says so",
+    t.check("no ledger" in p.stderr and "tsuchi ledger init" in p.stderr, "reconcile on a missing ledger says so",
             p.stderr)
 
     city = t.city()
-    users = {u["name"]: u for u in t.json("user", "list", "--json")}
+    users = t.users()
     t.check({n: u["role"] for n, u in users.items()} == {"takahashi": "supervisor", "tanaka": "staff", "suzuki": "staff",
                                                         "sato": "approver", "yamada": "approver"},
             "user list: every user with their one role", users)
@@ -107,8 +107,10 @@ with Test() as t:
     city.run("tanaka", "certificate", "form", first, "--out", form)
     t.certify(form, "USB-0001", "Purge", "--batch", first)
     t.certify(form, "spoilage", "Destroy", "--batch", first, "--quantity", "1")
+    typed = tmp / "typed.pdf"  # a typed certificate without a form code: the batch is named
+    typed.write_bytes(b"%PDF-1.4 filled-in certificate form\n")
     for other in batches[1:]:
-        t.certify(form, "archive", "Purge", "--batch", other)
+        t.certify(typed, "archive", "Purge", "--batch", other)
     report = t.json("reconcile", "--json", *t.key("tanaka"))
     t.check([x["closed"] for x in report["batches"]] == [False] + [True] * (len(batches) - 1),
             "every batch but the one with a missing envelope is closed")
