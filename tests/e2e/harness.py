@@ -177,6 +177,58 @@ def release_field(run_dir, key):
     return find_key(json.loads((Path(run_dir) / "release.json").read_text()), key)
 
 
+# ---- the ledger file, as an attacker with sqlite3 sees it (output_spec/ledger.md) ----
+AUDIT_FIELDS = ("seq", "at", "user", "os_user", "signer", "command", "objects", "result", "effects", "prev_hash",
+                "hash", "signature")
+
+
+def record_hash(prev_hash, r):
+    """output_spec/ledger.md: hex SHA-256 of prev_hash + the canonical JSON of the record's signed fields."""
+    body = {k: r[k] for k in ("at", "command", "effects", "os_user", "result", "seq", "signer", "user")}
+    body["objects"] = json.loads(r["objects"]) if isinstance(r["objects"], str) else r["objects"]
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256((prev_hash + text).encode()).hexdigest()
+
+
+def copy_ledger(src, dst):
+    """A consistent copy of a ledger file (sqlite3's backup), to tamper with."""
+    a, b = sqlite3.connect(src), sqlite3.connect(dst)
+    a.backup(b)
+    a.close()
+    b.close()
+    return Path(dst)
+
+
+def audit_rows(db):
+    db.row_factory = sqlite3.Row
+    rows = [dict(r) for r in db.execute("SELECT %s FROM audit ORDER BY seq" % ", ".join(AUDIT_FIELDS))]
+    db.row_factory = None
+    return rows
+
+
+def rechain(db):
+    """What a careful forger does after editing or deleting records: renumber 1, 2, 3… and recompute
+    every prev_hash and hash by the documented rule (the signatures they cannot make stay as they were)."""
+    tables = custody_tables(db)
+    prev = "0" * 64
+    for new_seq, r in enumerate(audit_rows(db), start=1):
+        if r["seq"] != new_seq:
+            for table in tables:
+                db.execute("UPDATE %s SET audit_seq = ? WHERE audit_seq = ?" % table, (new_seq, r["seq"]))
+            db.execute("UPDATE audit SET seq = ? WHERE seq = ?", (new_seq, r["seq"]))
+            r["seq"] = new_seq
+        r["prev_hash"] = prev
+        prev = record_hash(prev, r)
+        db.execute("UPDATE audit SET prev_hash = ?, hash = ? WHERE seq = ?", (r["prev_hash"], prev, new_seq))
+    db.commit()
+
+
+def custody_tables(db):
+    """Every table whose rows carry the audit_seq of the record that wrote them."""
+    return [n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            if "audit_seq" in [c[1] for c in db.execute("PRAGMA table_info(%s)" % n)]]
+
+
 class Stop(Exception):
     """Raised by require() and by a run() whose exit code is wrong: later steps depend on this one."""
 
