@@ -177,6 +177,36 @@ def release_field(run_dir, key):
     return find_key(json.loads((Path(run_dir) / "release.json").read_text()), key)
 
 
+# ---- releases made by hand (output_spec/release.md), as an insider holding key files would ----
+def canonical(obj):
+    """The compact JSON release.md signs: keys sorted, no whitespace, UTF-8."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def ed25519_sign(secret_file, data, scratch):
+    """Hex Ed25519 signature of DATA with an unprotected tsuchi key file, by OpenSSL (the file is PKCS#8
+    PEM after its "tsuchi-key:" line)."""
+    scratch = Path(scratch)
+    pem, msg, sig = scratch / "signer.pem", scratch / "signed.bin", scratch / "signature.bin"
+    pem.write_text("".join(l for l in Path(secret_file).read_text().splitlines(True) if not l.startswith("tsuchi-key:")))
+    msg.write_bytes(data)
+    tool("openssl", "pkeyutl", "-sign", "-inkey", pem, "-rawin", "-in", msg, "-out", sig)
+    return sig.read_bytes().hex()
+
+
+def forge_release(release, out, maker_secret, approver_secret, scratch, change=None):
+    """RELEASE (a path) changed by change(dict), then signed again: the request by MAKER_SECRET and the
+    whole release by APPROVER_SECRET. Returns OUT."""
+    r = json.loads(Path(release).read_text())
+    if change:
+        change(r)
+    r["maker_signature"] = ed25519_sign(maker_secret, b"tsuchi-release-request-v1\n" + canonical(r["request"]), scratch)
+    signed = {k: r[k] for k in ("request", "maker_signature", "approval")}
+    r["approver_signature"] = ed25519_sign(approver_secret, b"tsuchi-release-v1\n" + canonical(signed), scratch)
+    Path(out).write_text(json.dumps(r, indent=2, ensure_ascii=False) + "\n")
+    return Path(out)
+
+
 # ---- the ledger file, as an attacker with sqlite3 sees it (output_spec/ledger.md) ----
 AUDIT_FIELDS = ("seq", "at", "user", "os_user", "signer", "command", "objects", "result", "effects", "prev_hash",
                 "hash", "signature")

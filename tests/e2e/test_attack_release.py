@@ -1,11 +1,12 @@
 """Held-out-style attacks on the release (SPEC §13, issue 11): one person alone cannot get a batch
 opened. A batch of an unapproved run does not open (no release; a release of another run), the maker
-cannot approve (not with their own key, not under a second name), and certificates chaining to
-another city's key do not open with this city's city.pub. Each refusal exits 1, names what is
+cannot approve (not with their own key, not under a second name), a release signed twice by one
+key (built by hand with OpenSSL from the maker's key file) does not open, and certificates chaining
+to another city's key do not open with this city's city.pub. Each refusal exits 1, names what is
 missing, and extracts nothing."""
 import shutil
 
-from harness import Test
+from harness import Test, forge_release
 
 
 def refused_open(t, args, what, *needles):
@@ -55,6 +56,25 @@ with Test() as t:
     t.check("suzuki" in p.stderr and "registered" in p.stderr,
             "the maker's key cannot be registered a second time as an approver", p.stderr)
     t.require(not (unapproved / "release.json").exists(), "still no release for the unapproved run")
+
+    # A release built by hand: the honest one re-signed by the two keys shows the forging is right;
+    # then the maker's certificate in the approver's place, both signatures by the maker's key.
+    maker, approver = city.user_key("tanaka")[1], city.user_key("sato")[1]
+    resigned = forge_release(approved / "release.json", tmp / "resigned.json", maker, approver, tmp)
+    t.run(*t.open_args(approved, a.batches[0], tmp / "out-resigned", release=resigned))
+
+    def self_approved(r):
+        r["approval"]["approver_certificate"] = r["request"]["maker_certificate"]
+        r["approval"]["sequence"] += 10
+    twice = forge_release(approved / "release.json", tmp / "twice.json", maker, maker, tmp, self_approved)
+    p = refused_open(t, t.open_args(approved, a.batches[0], tmp / "out", release=twice),
+                     "a release signed twice by the maker's key")
+    t.check("approver" in p.stderr, "... refused for want of an approver", p.stderr)
+    # The maker and an approver's real certificates, but the approver's signature made by the maker.
+    stolen = forge_release(approved / "release.json", tmp / "stolen.json", maker, maker, tmp,
+                           lambda r: r["approval"].update(sequence=r["approval"]["sequence"] + 20))
+    refused_open(t, t.open_args(approved, a.batches[0], tmp / "out", release=stolen),
+                 "an approver's certificate with the maker's signature", "signature")
 
     # A second city (its own key and ledger) approves its own run: those certificates chain to its key,
     # so this city's contractor, who pinned this city's city.pub, opens nothing of it.
