@@ -15,13 +15,16 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
-from harness import CASE_HEADER as HEADER, Test, case_row as case, cases_csv as csv_bytes, flip as flip_bytes  # noqa: E402
+from harness import CASE_HEADER as HEADER, Test, case_row as case, cases_csv as csv_bytes, ed25519_sign, \
+    flip as flip_bytes, forge_release  # noqa: E402
 
 t = Test(name="catalogue")
 TSUCHI, SRC = t.tsuchi, t.src
 SHOW = "--show" in t.args
 ONLY = t.args[t.args.index("--show") + 1:] if SHOW else []
 EX = t.examples
+CITY = t.tmp / "city"  # t.city(): city.pub, city.secret and each user's NAME.secret (no passphrase)
+TANAKA = str(CITY / "tanaka.secret")  # staff: the maker of the run in setup()
 
 
 def cases_csv(*rows, header=HEADER, enc="utf-8"):
@@ -75,14 +78,14 @@ def imported(kind, name, header, rows, lines, what=None):
             out = out.replace("{sha}", hashlib.sha256((tmp / "run" / (out.split("\n")[1].split(",")[0] + ".zip"))
                                                       .read_bytes()).hexdigest())
         return out.encode()
-    return Row(kind, name, {"in.csv": text}, ["import", what or kind, "@in.csv", "--as", "tanaka"], 1, lines)
+    return Row(kind, name, {"in.csv": text}, ["import", what or kind, "@in.csv", "--key", TANAKA], 1, lines)
 
 
 def certificate(name, lines, file_bytes=b"%PDF-1.4\n%%EOF\n", code=1, **opts):
     o = dict(batch=BATCH, medium="archive", method="Destroy", tool="shredder", tool_version="2",
              verification="visual", date="2025-10-01", place="plant", operator="op", witness="wit")
     o.update(opts)
-    args = ["import", "certificate", "@cert.pdf", "--as", "tanaka"]
+    args = ["import", "certificate", "@cert.pdf", "--key", TANAKA]
     for k, v in o.items():
         if v is not None:
             args += ["--" + k.replace("_", "-"), v]
@@ -95,7 +98,8 @@ def batch_files(change=None):
     def make(setup_dir):
         files = {n: (setup_dir / "run" / n).read_bytes() for n in
                  [BATCH + s for s in (".zip", ".key", ".key.sealed", ".manifest.json", ".manifest.json.sig")]}
-        files["city.pub"] = (setup_dir / "city.pub").read_bytes()
+        files["city.pub"] = (setup_dir / "city" / "city.pub").read_bytes()
+        files["release.json"] = (setup_dir / "run" / "release.json").read_bytes()
         if change:
             change(files)
         return files
@@ -103,8 +107,8 @@ def batch_files(change=None):
 
 
 def open_args(*extra):
-    return ["open", "--archive", "@" + BATCH + ".zip", "--key", "@" + BATCH + ".key", "--public-key", "@city.pub",
-            "--out", "@out", *extra]
+    return ["open", "--archive", "@" + BATCH + ".zip", "--key", "@" + BATCH + ".key", "--release", "@release.json",
+            "--city-key", "@city.pub", "--out", "@out", *extra]
 
 
 def flip(name, at):
@@ -120,8 +124,9 @@ def replace(name, data):
 
 
 def forged_bomb(files, claimed_payload=None):
-    """An archive whose one entry unpacks to 64 MiB of zeros, with a manifest signed for it by the
-    city key: only an insider could make it, and open must still refuse it in bounded memory.
+    """An archive whose one entry unpacks to 64 MiB of zeros, with a manifest the maker signed for it and
+    a release the approver signed for that manifest: only insiders could make it, and open must still
+    refuse it in bounded memory.
     `claimed_payload` also forges the manifest's payload_bytes, so only --max-bytes is left to stop it."""
     files["bomb"] = claimed_payload or True  # built in run_row, where the keys are at hand
 
@@ -134,6 +139,8 @@ def sparse(size):
     return ("sparse", size)
 
 
+LEDGER_INIT = ["ledger", "init", "--ledger", "@new.sqlite", "--city-key", str(CITY / "city.secret"), "--municipality",
+               "@municipality.toml", "--supervisor", "takahashi", "--supervisor-key", str(CITY / "takahashi.pub")]
 REFUSED_RUN = "tsuchi run: the inputs have errors; nothing was rendered or sealed"
 V = "tsuchi validate: 1 error(s); nothing may be rendered or sealed from these inputs"
 
@@ -268,14 +275,13 @@ ROWS = [
     validate("municipality.toml", "no [contact] table", [
         '$TMP/case/municipality.toml: error: contact "": is required: a [contact] table', V],
         muni=muni_with("[contact]", "[contact_]")),
-    # The ledger reads [roles] and [office_hours] of the same file itself (approve, audit verify, imports).
-    Row("municipality.toml", "tables nested 50,000 deep, given to the ledger",
-        {"municipality.toml": ("[a" + ".a" * 50000 + "]\n").encode()},
-        ["audit", "verify", "--municipality", "@municipality.toml"], 1, [
+    # `tsuchi ledger init` (and `config set`) pin the file in the ledger, through the same reader.
+    Row("municipality.toml", "tables nested 50,000 deep, pinned in a new ledger",
+        {"municipality.toml": ("[a" + ".a" * 50000 + "]\n").encode()}, LEDGER_INIT, 1, [
         "$TMP/case/municipality.toml: error: more than 4096 of the characters . [ { : a configuration file is far "
         "smaller, and tables nested that deep would crash the TOML reader"]),
-    Row("municipality.toml", "a 2 GB file (sparse), given to the ledger", {"municipality.toml": sparse(2 << 30)},
-        ["approve", "@.", "--as", "sato", "--municipality", "@municipality.toml"], 1, [
+    Row("municipality.toml", "a 2 GB file (sparse), pinned in a new ledger", {"municipality.toml": sparse(2 << 30)},
+        LEDGER_INIT, 1, [
         "$TMP/case/municipality.toml: error: the file is larger than the limit of 16 MiB; this is not a configuration file"]),
     # ---- work log ----
     imported("worklog", "unknown status and negative sheets", "batch_id,envelope_id,status,sheets,at",
@@ -296,11 +302,11 @@ ROWS = [
              ["%s,%s,2,%s" % (BATCH, ENV, T)], [
         "$TMP/case/in.csv:1: error: missing column status", "tsuchi import worklog: refused"]),
     Row("worklog", "a million columns", {"in.csv": b"batch_id" + b",x" * 999999 + b"\n"},
-        ["import", "worklog", "@in.csv", "--as", "tanaka"], 1, [
+        ["import", "worklog", "@in.csv", "--key", TANAKA], 1, [
         "$TMP/case/in.csv:1: error: the record has 1000000 fields, more than the limit of 1000",
         "tsuchi import worklog: refused"]),
     Row("worklog", "a 2 GB line (sparse file)", {"in.csv": sparse(2 << 30)},
-        ["import", "worklog", "@in.csv", "--as", "tanaka"], 1, [
+        ["import", "worklog", "@in.csv", "--key", TANAKA], 1, [
         "$TMP/case/in.csv: error: the file is larger than the limit of 128 MiB", "tsuchi import worklog: refused"]),
     # ---- returns ----
     imported("returns", "a reason the post office does not use", "envelope_id,reason,at",
@@ -362,8 +368,7 @@ ROWS = [
         "tsuchi open: refused; nothing was extracted"]),
     Row("archive", "one byte changed in the manifest", batch_files(flip(BATCH + ".manifest.json", 40)),
         open_args(), 1, [
-        "$TMP/case/%s.manifest.json: error: signature does not verify with the city key $TMP/case/city.pub: "
-        "the manifest or its signature was changed" % BATCH,
+        lambda tmp: manifest_not_released(tmp, 40),
         "tsuchi open: refused; nothing was extracted"]),
     Row("archive", "no signature beside the manifest",
         batch_files(lambda f: f.pop(BATCH + ".manifest.json.sig")), open_args(), 1, [
@@ -376,10 +381,11 @@ ROWS = [
         "$TMP/case/%s.key: error: not a passphrase file: one line of printable ASCII expected" % BATCH,
         "tsuchi open: refused; nothing was extracted"]),
     Row("archive", "a file not named .zip", batch_files(), ["open", "--archive", "@" + BATCH + ".key", "--key",
-                                                           "@" + BATCH + ".key", "--out", "@out"], 1, [
+                                                           "@" + BATCH + ".key", "--release", "@release.json",
+                                                           "--city-key", "@city.pub", "--out", "@out"], 1, [
         "$TMP/case/%s.key: error: the archive's name must end in .zip (B.zip beside B.manifest.json)" % BATCH,
         "tsuchi open: refused; nothing was extracted"]),
-    Row("archive", "a zip bomb signed with the city key (64 MiB of zeros in 64 KiB)", batch_files(forged_bomb),
+    Row("archive", "a zip bomb signed and released by insiders (64 MiB of zeros in 64 KiB)", batch_files(forged_bomb),
         open_args(), 1, [
         lambda tmp: bomb_limit(tmp), "tsuchi open: refused; nothing was extracted"], max_rss_over_open=32 << 10),
     Row("archive", "a zip bomb whose signed manifest claims 1 GiB of payload, opened with --max-bytes 16 MiB",
@@ -387,19 +393,19 @@ ROWS = [
         "$TMP/case/%s.zip: error: entries unpack to more than the limit of 16777216 bytes" % BATCH,
         "tsuchi open: refused; nothing was extracted"], max_rss_over_open=32 << 10),
     # ---- key files ----
-    Row("keys", "a contractor key given as the signing key", {"con.pub": lambda tmp: (tmp / "contractor.pub").read_bytes()},
+    Row("keys", "a contractor key given as the maker's key", {"con.pub": lambda tmp: (tmp / "contractor.pub").read_bytes()},
         ["run", "--cases", EX / "cases.csv", "--fees", EX / "fees.toml", "--municipality", EX / "municipality.toml",
-         "--out", "@run", "--signing-key", "@con.pub", "--as", "tanaka"], 1, [
+         "--out", "@run", "--key", "@con.pub"], 1, [
         '$TMP/case/con.pub: error: "contractor-public": is a contractor-public key, '
-        "expected a city signing secret key (Ed25519)"]),
+        "expected a user secret key (Ed25519)"]),
     Row("keys", "a signing public key that is not base64", {"city.pub": key_text("signing-public", "!!!!")},
-        ["open", "--archive", "@b/%s.zip" % BATCH, "--key", "@b/%s.key" % BATCH, "--public-key", "@city.pub",
-         "--out", "@out"], 1, [
+        ["open", "--archive", "@b/%s.zip" % BATCH, "--key", "@b/%s.key" % BATCH, "--release", "@b/release.json",
+         "--city-key", "@city.pub", "--out", "@out"], 1, [
         '$TMP/case/city.pub: error: not a city signing public key (Ed25519) (expected PEM "PUBLIC KEY")',
         "tsuchi open: refused; nothing was extracted"]),
     Row("keys", "an empty contractor secret key", {"con.secret": b""},
-        ["open", "--archive", "@b/%s.zip" % BATCH, "--secret-key", "@con.secret", "--public-key", "@b/city.pub",
-         "--out", "@out"], 1, [
+        ["open", "--archive", "@b/%s.zip" % BATCH, "--secret-key", "@con.secret", "--release", "@b/release.json",
+         "--city-key", "@b/city.pub", "--out", "@out"], 1, [
         '$TMP/case/con.secret: error: not a contractor secret key (X25519) (expected PEM "PRIVATE KEY")',
         "tsuchi open: refused; nothing was extracted"]),
 ]
@@ -428,10 +434,17 @@ def make_bomb(files, tmp):
     if files["bomb"] is not True:
         m["payload_bytes"] = files["bomb"]
     text = (json.dumps(m, indent=2, ensure_ascii=False) + "\n").encode()
-    (work / "m.json").write_bytes(text)
-    subprocess.run(["openssl", "pkeyutl", "-sign", "-inkey", str(tmp / "city.secret.pem"), "-rawin", "-in",
-                    str(work / "m.json"), "-out", str(work / "m.sig")], check=True, capture_output=True)
-    files.update({BATCH + ".zip": z, BATCH + ".manifest.json": text, BATCH + ".manifest.json.sig": (work / "m.sig").read_bytes()})
+    sig = bytes.fromhex(ed25519_sign(TANAKA, text, work))  # the maker signs the forged manifest
+
+    def listing(r):  # ... and the approver releases it, under a sequence of its own
+        for b in r["request"]["batches"]:
+            if b["batch_id"] == BATCH:
+                b["manifest_sha256"] = hashlib.sha256(text).hexdigest()
+        r["approval"]["sequence"] += 100
+    (work / "r.json").write_bytes(files["release.json"])
+    release = forge_release(work / "r.json", work / "release.json", TANAKA, CITY / "sato.secret", work, listing)
+    files.update({BATCH + ".zip": z, BATCH + ".manifest.json": text, BATCH + ".manifest.json.sig": sig,
+                  "release.json": release.read_bytes()})
     del files["bomb"]
 
 
@@ -477,6 +490,17 @@ def bomb_limit(tmp):
             "64 KiB + 1 KiB a file for tag files): a zip bomb, or a forged archive" % (BATCH, m["payload_bytes"]))
 
 
+def manifest_not_released(tmp, at):
+    """The line naming a manifest changed at byte AT: its digest is not the one the release lists."""
+    import json
+    m = (tmp / "run" / (BATCH + ".manifest.json")).read_bytes()
+    listed = [b["manifest_sha256"] for b in json.loads((tmp / "run" / "release.json").read_text())["request"]["batches"]
+              if b["batch_id"] == BATCH][0]
+    return ('$TMP/case/%s.manifest.json: error: "%s": its SHA-256 differs from the one $TMP/case/release.json lists '
+            "for %s (%s): the manifest was changed, or the batch was sealed again after the approval"
+            % (BATCH, hashlib.sha256(flip_bytes(m, at)).hexdigest(), BATCH, listed))
+
+
 def in_order(expected, got):
     i = 0
     for line in got:
@@ -489,9 +513,6 @@ def main():
     tmp, env = t.tmp, t.env
     t.quiet = SHOW
     setup(tmp)
-    # OpenSSL's PEM of the city key for the forged archive (tsuchi's key file adds a kind line).
-    (tmp / "city.secret.pem").write_text("".join(
-        l for l in (tmp / "city.secret").read_text().splitlines(True) if not l.startswith("tsuchi-key:")))
     # Peak memory of opening the real batch B001, the baseline for rows that bound memory.
     good = Row("archive", "baseline", batch_files(), open_args(), 0, [])
     _, _, _, baseline_rss = run_row(good, tmp, env)
