@@ -177,8 +177,9 @@ TEST_CASE("the example municipality loads, with paths resolved against its folde
   CHECK(m.office_hours.weekdays == std::vector<int>{1, 2, 3, 4, 5});
   CHECK(m.office_hours.configured);
   CHECK(m.office_hours.utc_offset_minutes == 9 * 60);  // JST when utc_offset is not given
-  CHECK(m.roles.approver == std::vector<std::string>{"sato"});
-  CHECK(m.roles.staff == std::vector<std::string>{"tanaka", "suzuki"});
+  // Roles live in the ledger (SPEC §13): the example configuration names nobody.
+  CHECK(m.roles.approver.empty());
+  CHECK(m.roles.staff.empty());
   CHECK_FALSE(m.allow_plain_ivs);
   REQUIRE(m.holidays.size() == 75);
   CHECK(m.holidays.front() == Date{2024, 1, 1});
