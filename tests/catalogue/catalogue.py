@@ -25,6 +25,7 @@ ONLY = t.args[t.args.index("--show") + 1:] if SHOW else []
 EX = t.examples
 CITY = t.tmp / "city"  # t.city(): city.pub, city.secret and each user's NAME.secret (no passphrase)
 TANAKA = str(CITY / "tanaka.secret")  # staff: the maker of the run in setup()
+SETUP_RUN = t.tmp / "run"  # setup()'s run folder
 
 
 def cases_csv(*rows, header=HEADER, enc="utf-8"):
@@ -141,6 +142,15 @@ def sparse(size):
 
 LEDGER_INIT = ["ledger", "init", "--ledger", "@new.sqlite", "--city-key", str(CITY / "city.secret"), "--municipality",
                "@municipality.toml", "--supervisor", "takahashi", "--supervisor-key", str(CITY / "takahashi.pub")]
+def unregistered(tmp):
+    """The refusal of the key in tmp/nobody.*, named by the start of its fingerprint (SHA-256 of the raw key)."""
+    import base64
+    pem = (tmp / "nobody.pub").read_text().splitlines()
+    raw = base64.b64decode("".join(l for l in pem if l and not l.startswith(("tsuchi-key", "-----"))))[-32:]
+    return ("tsuchi handover: error: key %s\u2026 is not registered in this ledger: a supervisor registers it with "
+            "`tsuchi user add`" % hashlib.sha256(raw).hexdigest()[:16])
+
+
 REFUSED_RUN = "tsuchi run: the inputs have errors; nothing was rendered or sealed"
 V = "tsuchi validate: 1 error(s); nothing may be rendered or sealed from these inputs"
 
@@ -392,6 +402,31 @@ ROWS = [
         batch_files(lambda f: forged_bomb(f, 1 << 30)), open_args("--max-bytes", "16777216"), 1, [
         "$TMP/case/%s.zip: error: entries unpack to more than the limit of 16777216 bytes" % BATCH,
         "tsuchi open: refused; nothing was extracted"], max_rss_over_open=32 << 10),
+    # ---- identity (SPEC §13): who acts is the registered owner of --key; roles are the ledger's ----
+    Row("identity", "--as on approve", {}, ["approve", "@.", "--as", "sato"], 1, [
+        "tsuchi approve: --as is gone: the acting user is the registered owner of --key"]),
+    Row("identity", "a roles file on approve", {"roles.toml": b'[roles]\napprover = ["tanaka"]\n'},
+        ["approve", "@.", "--key", TANAKA, "--municipality", "@roles.toml"], 1, [
+        "tsuchi approve: --municipality $TMP/case/roles.toml: roles come from the ledger, never from a file on the "
+        "command line"]),
+    Row("identity", "no key", {}, ["handover", BATCH], 1, [
+        "tsuchi handover: error: no key: give --key ME.secret or set $TSUCHI_KEY (handover acts as the registered "
+        "owner of that key)"]),
+    Row("identity", "a key nobody registered", {"nobody.secret": lambda tmp: (tmp / "nobody.secret").read_bytes()},
+        ["handover", UNHANDED, "--key", "@nobody.secret"], 1, [unregistered]),
+    Row("identity", "a staff key on approve", {}, ["approve", str(SETUP_RUN), "--key", TANAKA], 1, [
+        "tsuchi approve: error: tanaka holds the staff role; approve needs the approver role"]),
+    Row("identity", "a ledger in memory", {}, ["handover", UNHANDED, "--key", TANAKA, "--ledger", ":memory:"], 1, [
+        ":memory:: error: not a ledger file: an in-memory or URI database keeps no evidence; create one with "
+        "`tsuchi ledger init`"]),
+    Row("identity", "run --signing-key", {}, ["run", "--demo", "--out", "@run", "--key", TANAKA, "--signing-key",
+                                               str(CITY / "city.secret")], 1, [
+        "tsuchi run: --signing-key is gone: the maker's --key signs the manifests"]),
+    Row("identity", "open without a release", batch_files(), [a for a in open_args() if a not in ("--release", "@release.json")],
+        1, ["tsuchi open: refused: no release: pass --release RUN_DIR/release.json"]),
+    Row("identity", "open with --public-key", batch_files(), open_args("--public-key", "@city.pub"), 1, [
+        "tsuchi open: refused: --public-key is gone: pin the city's key with --city-key city.pub (the manifests are "
+        "signed by their maker, whom the release names)"]),
     # ---- key files ----
     Row("keys", "a contractor key given as the maker's key", {"con.pub": lambda tmp: (tmp / "contractor.pub").read_bytes()},
         ["run", "--cases", EX / "cases.csv", "--fees", EX / "fees.toml", "--municipality", EX / "municipality.toml",
@@ -414,6 +449,7 @@ ROWS = [
 def setup(tmp):
     """A ledger with run R20250901 (three batches): B001 approved and handed over, B002 approved."""
     t.approved(tmp / "run", t.demo_run(tmp / "run", "--run-id", "R20250901", contractor=True), handed_over=[BATCH])
+    t.run("keygen", "--kind", "user", "--no-passphrase", "--out", tmp / "nobody")
 
 
 def make_bomb(files, tmp):
