@@ -55,7 +55,7 @@ void add_import_file(CLI::App& parent, Action& action, const char* kind, const c
   std::string name = std::string("import ") + kind;
   cmd->callback([o, &action, name, kind = std::string(kind)] {
     action = [o, name, kind] {
-      auto s = open_session(name, o->c, {}, {"file:" + o->file});
+      auto s = open_session(name, o->c);
       if (!s) return 1;
       auto& l = s->ledger;
       auto r = kind == "receipt"   ? l.import_receipt(o->file, s->actor)

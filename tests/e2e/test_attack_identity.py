@@ -6,7 +6,7 @@ staff-only, audited export, and run uses the configuration pinned in the ledger.
 import json
 import sqlite3
 
-from harness import Test
+from harness import Test, sha256
 
 with Test() as t:
     tmp = t.tmp
@@ -78,11 +78,16 @@ with Test() as t:
     t.check("no ledger" in p.stderr and not (tmp / "proof").exists(), "no ledger, no preview", p.stderr)
     t.run("preview", "--demo", "--out", tmp / "proof", *t.key("tanaka"))
     db = sqlite3.connect(f"file:{t.ledger}?mode=ro", uri=True)
-    commands = [c for (c,) in db.execute("SELECT command FROM audit ORDER BY seq")]
+    recs = [(seq, c, json.loads(o)) for seq, c, o in db.execute("SELECT seq, command, objects FROM audit ORDER BY seq")]
     db.close()
-    t.check(commands.count("preview") + commands.count("preview done") >= 2 or
-            sum(c.startswith("preview") for c in commands) >= 2,
-            "preview is recorded before and after", commands[-4:])
+    start = [r for r in recs if r[1] == "preview" and any(o.startswith("folder:") for o in r[2])][-1]
+    done = [r for r in recs if r[1] == "preview done"][-1]
+    t.check(start[0] < done[0] and "folder:" + str(tmp / "proof") in start[2] and
+            any(o.startswith("inputs:") for o in start[2]),
+            "preview is recorded first, with its folder and the input digest", start)
+    files = {f.name: sha256(f) for f in (tmp / "proof").iterdir()}
+    t.check(files and all("file:%s:%s" % kv in done[2] for kv in files.items()),
+            "... and after, with every file written and its SHA-256", (done, files))
 
     # run: the configuration is the ledger's; a different --municipality is refused until pinned.
     changed = tmp / "municipality.toml"
