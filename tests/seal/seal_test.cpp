@@ -264,6 +264,34 @@ TEST_CASE("without tsuchi: the maker's key comes out of release.json and OpenSSL
   CHECK(rc != 0);
 }
 
+TEST_CASE("another implementation verifies both release signatures from output_spec/release.md's canonical bytes") {
+  Sealed s;
+  // Python's json and cryptography, following only the document: tag line + sorted compact JSON.
+  const auto script = s.tmp.path / "verify.py";
+  spit(script,
+       "import json, sys\n"
+       "from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey as K\n"
+       "r = json.load(open(sys.argv[1]))\n"
+       "c = lambda o: json.dumps(o, sort_keys=True, separators=(',', ':'), ensure_ascii=False).encode()\n"
+       "q = r['request']\n"
+       "K.from_public_bytes(bytes.fromhex(q['maker_certificate']['user_public_key'])).verify(\n"
+       "    bytes.fromhex(r['maker_signature']), b'tsuchi-release-request-v1\\n' + c(q))\n"
+       "a = r['approval']\n"
+       "K.from_public_bytes(bytes.fromhex(a['approver_certificate']['user_public_key'])).verify(\n"
+       "    bytes.fromhex(r['approver_signature']),\n"
+       "    b'tsuchi-release-v1\\n' + c({'request': q, 'maker_signature': r['maker_signature'], 'approval': a}))\n"
+       "print('verified')\n");
+  int rc = -1;
+  auto out = run("python3 '" + script.string() + "' '" + s.release_path.string() + "'", &rc);
+  CHECK_MESSAGE(rc == 0, out);
+  // A release with the approval changed after signing fails there too.
+  auto j = nlohmann::json::parse(slurp(s.release_path));
+  j["approval"]["sequence"] = 99;
+  spit(s.release_path, j.dump(2));
+  run("python3 '" + script.string() + "' '" + s.release_path.string() + "'", &rc);
+  CHECK(rc != 0);
+}
+
 TEST_CASE("7-Zip lists every entry as AES-256 and extracts a bag that validates") {
   Sealed s;
   int rc = -1;
