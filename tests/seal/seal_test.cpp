@@ -884,6 +884,7 @@ TEST_CASE("a published run: its batches and run.json in place, with the input's 
   const std::string dir = (s.tmp.path / "run").string();
   fs::create_directories(dir);
   RunSealer sealer(dir, "R20250902", "2025-09-02T00:00:00Z", sealing_keys(s.maker, ""), nullptr);
+  CHECK(sealer.maker_key().public_key() == s.maker.public_key());
   records::BatchSummary b{"R20250902-B001", 1, 1, s.spec.counts, {}, {}, {}};
   REQUIRE(sealer.seal(b, s.spec.payload) == "");
   Diagnostic warning{Diagnostic::Severity::warning, "cases.csv", 3, 5, "name", "U+2000B", "printed with a variant"};
@@ -895,6 +896,8 @@ TEST_CASE("a published run: its batches and run.json in place, with the input's 
   CHECK(run["warnings"] == nlohmann::json::array({format(warning)}));
   CHECK(run["batches"][0]["batch_id"] == "R20250902-B001");
   CHECK(fs::exists(fs::path(dir) / "R20250902-B001.manifest.json"));
+  CHECK_FALSE(fs::exists(fs::path(dir) / "city.pub"));
+  CHECK(read_manifest((fs::path(dir) / "R20250902-B001.manifest.json").string(), s.maker.public_key()).ok());
   CHECK_FALSE(fs::exists(fs::path(dir) / ".staging-R20250902"));
   CHECK(read_run_json(dir)->warnings == std::vector<std::string>{format(warning)});
   CHECK(read_run_json(dir)->dir == dir);
