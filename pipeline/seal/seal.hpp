@@ -105,6 +105,8 @@ class RunSealer {
   bool publish(std::vector<records::BatchSummary> batches, const std::string& user, const Diagnostics& input_problems);
   // The run's record for the ledger (after publish).
   records::RunRecord record(const std::string& user, const std::string& month_key) const;
+  // The maker's key, moved in with the keys: it also signs the run's audit record and release request.
+  const keys::SecretKey& maker_key() const { return keys_.maker; }
   // Removes every file of the run from `dir`: run.json first (the run's commit point), then the
   // manifests (each batch's commit point), then the rest.
   void remove() const;

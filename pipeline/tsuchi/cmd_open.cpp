@@ -45,13 +45,13 @@ void add_open(CLI::App& app, Action& action) {
         std::cerr << "tsuchi open: give --key B.key or --secret-key K\n";
         return 2;
       }
-      if (o->req.release.empty()) {
-        std::cerr << "tsuchi open: refused: no release: pass --release RUN_DIR/release.json\n";
-        return 1;
-      }
       if (o->req.city_key.empty()) {
         std::cerr << "tsuchi open: refused: no pinned city key: pass --city-key city.pub (received from the city, not "
                      "from the batch)\n";
+        return 1;
+      }
+      if (o->req.release.empty()) {
+        std::cerr << "tsuchi open: refused: no release: pass --release RUN_DIR/release.json\n";
         return 1;
       }
       if (o->max_bytes > 0) o->req.limits.max_unpacked_bytes = o->req.limits.max_archive_bytes = o->max_bytes;

@@ -264,6 +264,34 @@ TEST_CASE("without tsuchi: the maker's key comes out of release.json and OpenSSL
   CHECK(rc != 0);
 }
 
+TEST_CASE("another implementation verifies both release signatures from output_spec/release.md's canonical bytes") {
+  Sealed s;
+  // Python's json and cryptography, following only the document: tag line + sorted compact JSON.
+  const auto script = s.tmp.path / "verify.py";
+  spit(script,
+       "import json, sys\n"
+       "from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey as K\n"
+       "r = json.load(open(sys.argv[1]))\n"
+       "c = lambda o: json.dumps(o, sort_keys=True, separators=(',', ':'), ensure_ascii=False).encode()\n"
+       "q = r['request']\n"
+       "K.from_public_bytes(bytes.fromhex(q['maker_certificate']['user_public_key'])).verify(\n"
+       "    bytes.fromhex(r['maker_signature']), b'tsuchi-release-request-v1\\n' + c(q))\n"
+       "a = r['approval']\n"
+       "K.from_public_bytes(bytes.fromhex(a['approver_certificate']['user_public_key'])).verify(\n"
+       "    bytes.fromhex(r['approver_signature']),\n"
+       "    b'tsuchi-release-v1\\n' + c({'request': q, 'maker_signature': r['maker_signature'], 'approval': a}))\n"
+       "print('verified')\n");
+  int rc = -1;
+  auto out = run("python3 '" + script.string() + "' '" + s.release_path.string() + "'", &rc);
+  CHECK_MESSAGE(rc == 0, out);
+  // A release with the approval changed after signing fails there too.
+  auto j = nlohmann::json::parse(slurp(s.release_path));
+  j["approval"]["sequence"] = 99;
+  spit(s.release_path, j.dump(2));
+  run("python3 '" + script.string() + "' '" + s.release_path.string() + "'", &rc);
+  CHECK(rc != 0);
+}
+
 TEST_CASE("7-Zip lists every entry as AES-256 and extracts a bag that validates") {
   Sealed s;
   int rc = -1;
@@ -856,6 +884,7 @@ TEST_CASE("a published run: its batches and run.json in place, with the input's 
   const std::string dir = (s.tmp.path / "run").string();
   fs::create_directories(dir);
   RunSealer sealer(dir, "R20250902", "2025-09-02T00:00:00Z", sealing_keys(s.maker, ""), nullptr);
+  CHECK(sealer.maker_key().public_key() == s.maker.public_key());
   records::BatchSummary b{"R20250902-B001", 1, 1, s.spec.counts, {}, {}, {}};
   REQUIRE(sealer.seal(b, s.spec.payload) == "");
   Diagnostic warning{Diagnostic::Severity::warning, "cases.csv", 3, 5, "name", "U+2000B", "printed with a variant"};
@@ -867,6 +896,8 @@ TEST_CASE("a published run: its batches and run.json in place, with the input's 
   CHECK(run["warnings"] == nlohmann::json::array({format(warning)}));
   CHECK(run["batches"][0]["batch_id"] == "R20250902-B001");
   CHECK(fs::exists(fs::path(dir) / "R20250902-B001.manifest.json"));
+  CHECK_FALSE(fs::exists(fs::path(dir) / "city.pub"));
+  CHECK(read_manifest((fs::path(dir) / "R20250902-B001.manifest.json").string(), s.maker.public_key()).ok());
   CHECK_FALSE(fs::exists(fs::path(dir) / ".staging-R20250902"));
   CHECK(read_run_json(dir)->warnings == std::vector<std::string>{format(warning)});
   CHECK(read_run_json(dir)->dir == dir);
