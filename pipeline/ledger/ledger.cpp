@@ -90,7 +90,7 @@ CREATE INDEX certificates_batch ON certificates(batch_id);
 )sql";
 // Each custody table is read by audit_seq when a record's digest is made and checked.
 const char* const kSeqIndexes[] = {"ledger_meta", "configs", "users", "revocations", "runs", "batches", "envelopes",
-                                   "slips", "notices", "custody_events", "releases", "worklogs", "worklog_rows",
+                                   "slips", "notices", "custody_events", "worklogs", "worklog_rows",
                                    "returns", "certificate_files", "certificates"};
 
 int user_version(const sql::Db& db) {
@@ -729,27 +729,25 @@ Checked<release::Release> Ledger::approve(const std::string& run_id, const std::
                       release::signed_bytes(rel.request), digest::unhex(rel.maker_signature).value_or("")))
       return refuse("the maker's signature of run " + run_id + " does not hold for what the ledger records",
                     "maker signature");
-    auto [seq, prev] = std::pair{out.seq, std::string()};
-    {
-      sql::Stmt h(db_->conn, "SELECT hash FROM audit WHERE seq = ?");
-      h.args(seq - 1);
-      if (h.step()) prev = h.text(0);
-    }
-    rel.approval = {seq, out.now, std::to_string(seq - 1) + ":" + prev, who.certificate};
-    rel.approver_signature = release::sign_release(*who.key, rel);
-    const std::string text = release::to_json(rel);
     sql::Stmt superseded(db_->conn, "SELECT COUNT(*) FROM releases WHERE run_id = ?");
     superseded.args(run_id);
     const bool again = superseded.step() && superseded.integer(0) > 0;
-    sql::Stmt(db_->conn, "INSERT INTO releases(run_id, sequence, release_sha256, release_json, audit_seq) VALUES (?,?,?,?,?)")
-        .args(run_id, seq, digest::sha256_hex(text), text, seq)
-        .run();
     for (const auto& x : rel.request.batches)
       out.events.push_back({"", "approved", x.batch_id, "",
-                            json{{"run_id", run_id}, {"review_sha256", review_sha256}, {"sequence", seq}}.dump()});
-    out.objects.push_back("release:" + digest::sha256_hex(text));
-    out.result = again ? "ok: release " + std::to_string(seq) + " supersedes the earlier release" : "ok: release " + std::to_string(seq);
-    r.value = std::move(rel);
+                            json{{"run_id", run_id}, {"review_sha256", review_sha256}, {"sequence", out.seq}}.dump()});
+    out.result = again ? "ok: release " + std::to_string(out.seq) + " supersedes the earlier release"
+                       : "ok: release " + std::to_string(out.seq);
+    // The release names this very record as its head, so it is signed once the record exists.
+    out.after = [&, rel](const AuditRecord& rec) mutable {
+      rel.approval = {rec.seq, rec.at, std::to_string(rec.seq) + ":" + rec.hash, who.certificate};
+      rel.approver_signature = release::sign_release(*who.key, rel);
+      const std::string text = release::to_json(rel);
+      sql::Stmt(db_->conn,
+                "INSERT INTO releases(run_id, sequence, release_sha256, release_json, audit_seq) VALUES (?,?,?,?,?)")
+          .args(run_id, rec.seq, digest::sha256_hex(text), text, rec.seq)
+          .run();
+      r.value = std::move(rel);
+    };
   });
   if (has_errors(r.problems)) r.value = {};
   return r;
