@@ -145,7 +145,7 @@ Diagnostics Ledger::append_audit(const AuditEntry& e, const Actor& who) {
   if (!db_) return {error(path_, "the ledger is not open")};
   if (read_only_) return read_only_refusal(path_);
   return audited(*db_, clock_, path_, signer_of(who), e, [&](Outcome& out) {
-    if (!check_role(who, e.command, out)) return;
+    if (!check_role(db_->conn, who, e.command, out)) return;
     out.result = e.result.empty() ? "ok" : e.result;
   });
 }

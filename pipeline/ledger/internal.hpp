@@ -114,8 +114,10 @@ bool genuine_record(const sql::Db& db, std::int64_t seq, const std::string& comm
 // The command whose records write custody events of `kind`; nullptr for an unknown kind.
 const char* event_writer(const std::string& kind);
 
-// Refuses unless `who` is an identified actor holding a role that may run `command`.
-bool check_role(const Actor& who, const std::string& command, Outcome& out);
+// Refuses unless `who` is an identified actor holding a role that may run `command`, and their key
+// is still registered and unrevoked now, inside the transaction (a revocation may have come
+// between identify() and this call).
+bool check_role(const sql::Db& db, const Actor& who, const std::string& command, Outcome& out);
 // Refuses work on a read-only ledger.
 Diagnostics read_only_refusal(const std::string& path);
 

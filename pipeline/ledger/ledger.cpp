@@ -454,7 +454,7 @@ Diagnostics Ledger::add_user(const Actor& sup, const keys::SecretKey& city, cons
   if (read_only_) return read_only_refusal(path_);
   AuditEntry entry{"user add", {"user:" + name, "role:" + std::string(keys::role_name(role))}, ""};
   return audited(*db_, clock_, path_, signer_of(sup), entry, [&](Outcome& out) {
-    if (!check_role(sup, "user add", out)) return;
+    if (!check_role(db_->conn, sup, "user add", out)) return;
     auto refuse = [&](const std::string& why, const char* code) {
       out.problems.push_back(error("", why));
       out.refusal = std::string("refused: ") + code;
@@ -493,7 +493,7 @@ Diagnostics Ledger::revoke_user(const Actor& sup, const std::string& name) {
   if (!db_) return {error(path_, "the ledger is not open")};
   if (read_only_) return read_only_refusal(path_);
   return audited(*db_, clock_, path_, signer_of(sup), {"user revoke", {"user:" + name}, ""}, [&](Outcome& out) {
-    if (!check_role(sup, "user revoke", out)) return;
+    if (!check_role(db_->conn, sup, "user revoke", out)) return;
     sql::Stmt q(db_->conn, "SELECT public_key, role FROM users u WHERE u.name = ? AND NOT EXISTS "
                            "(SELECT 1 FROM revocations r WHERE r.public_key = u.public_key)");
     q.args(name);
@@ -521,7 +521,7 @@ Diagnostics Ledger::set_config(const Actor& sup, const std::string& text, const 
   if (read_only_) return read_only_refusal(path_);
   const std::string sha = digest::sha256_hex(text);
   return audited(*db_, clock_, path_, signer_of(sup), {"config set", {"config:" + sha}, ""}, [&](Outcome& out) {
-    if (!check_role(sup, "config set", out)) return;
+    if (!check_role(db_->conn, sup, "config set", out)) return;
     auto m = parse_municipality(text, source);
     if (!m.ok()) {
       out.problems = std::move(m.problems);
@@ -539,7 +539,7 @@ Diagnostics Ledger::record_run(const RunRecord& run, const Actor& maker) {
   if (read_only_) return read_only_refusal(path_);
   AuditEntry entry{"run", {"run:" + run.run_id}, ""};
   return audited(*db_, clock_, path_, signer_of(maker), entry, [&](Outcome& out) {
-    if (!check_role(maker, "run", out)) return;
+    if (!check_role(db_->conn, maker, "run", out)) return;
     auto refuse = [&](const std::string& why) {
       out.problems.push_back(error(path_, why));
       out.refusal = "refused: invalid run record";
@@ -634,7 +634,7 @@ Diagnostics Ledger::record_review(const std::string& run_id, const std::string& 
   if (read_only_) return read_only_refusal(path_);
   AuditEntry entry{"review", {"run:" + run_id, "review:" + review_sha256}, ""};
   return audited(*db_, clock_, path_, signer_of(who), entry, [&](Outcome& out) {
-    if (!check_role(who, "review", out)) return;
+    if (!check_role(db_->conn, who, "review", out)) return;
     auto info = run(run_id);
     if (!info) {
       out.problems.push_back(error(path_, "run " + run_id + " is not in the ledger"));
@@ -653,7 +653,7 @@ Checked<std::int64_t> Ledger::record_preview_start(const Actor& who, const std::
   std::int64_t seq = 0;
   auto ds = audited(*db_, clock_, path_, signer_of(who),
                     {"preview", {"folder:" + out_dir, "inputs:" + inputs_sha256}, ""}, [&](Outcome& out) {
-                      if (!check_role(who, "preview", out)) return;
+                      if (!check_role(db_->conn, who, "preview", out)) return;
                       out.result = "ok: plaintext export started";
                       seq = out.seq;
                     });
@@ -667,7 +667,7 @@ Diagnostics Ledger::record_preview_done(const Actor& who, std::int64_t start_seq
   AuditEntry entry{"preview done", {"preview:" + std::to_string(start_seq)}, ""};
   for (const auto& f : files) entry.objects.push_back("file:" + f.name + ":" + f.sha256);
   return audited(*db_, clock_, path_, signer_of(who), entry, [&](Outcome& out) {
-    if (!check_role(who, "preview done", out)) return;
+    if (!check_role(db_->conn, who, "preview done", out)) return;
     out.result = completed ? "ok: " + std::to_string(files.size()) + " files, " + std::to_string(totals.envelopes) +
                                  " envelopes, " + std::to_string(totals.pages) + " pages in plaintext"
                            : "ok: stopped, " + std::to_string(files.size()) + " files written";
@@ -690,7 +690,7 @@ Checked<release::Release> Ledger::approve(const std::string& run_id, const std::
       out.problems.push_back(error("", why));
       out.refusal = std::string("refused: ") + code;
     };
-    if (!check_role(who, "approve", out)) return;
+    if (!check_role(db_->conn, who, "approve", out)) return;
     sql::Stmt q(db_->conn, "SELECT user, created_at, maker_certificate, request_signature FROM runs WHERE run_id = ?");
     q.args(run_id);
     if (!q.step()) return refuse("run " + run_id + " is not in the ledger", "unknown run");
@@ -759,7 +759,7 @@ Diagnostics Ledger::handover(const std::string& batch_id, const Actor& who, cons
   if (read_only_) return read_only_refusal(path_);
   AuditEntry entry{"handover", {"batch:" + batch_id}, ""};
   return audited(*db_, clock_, path_, signer_of(who), entry, [&](Outcome& out) {
-    if (!check_role(who, "handover", out)) return;
+    if (!check_role(db_->conn, who, "handover", out)) return;
     if (!batch_run(db_->conn, batch_id)) {
       out.problems.push_back(error(path_, "no batch " + batch_id + " in the ledger"));
       out.refusal = "refused: unknown batch";

@@ -128,7 +128,7 @@ Checked<ReconcileReport> Ledger::reconcile(const ReconcileQuery& q, const Actor*
   if (who && read_only_) return {{}, read_only_refusal(path_)};
   const Policy policy = this->policy();
   auto work = [&](Outcome& out) {
-    if (who && !check_role(*who, "reconcile", out)) return;
+    if (who && !check_role(db_->conn, *who, "reconcile", out)) return;
     if (!q.month.empty() && !parse_year_month(q.month)) {
       out.problems.push_back(error_at("", 0, 0, "--month", q.month, "must be YYYY-MM"));
       return;
