@@ -295,6 +295,8 @@ Checked<Ledger> Ledger::open(const std::string& path, Access access, Clock clock
     r.value.clock_ = clock ? std::move(clock) : Clock(utc_now);
     r.value.read_only_ = access == Access::read_only;
   } catch (const sql::SqlError& e) {
+    if (std::string(e.what()).find("not a database") != std::string::npos)
+      return fail(std::string("not a tsuchi ledger (not an SQLite file): ") + kCreateHint);
     r.problems.push_back(sql_failure(path, e));
   }
   return r;
