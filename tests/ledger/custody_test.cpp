@@ -84,7 +84,8 @@ TEST_CASE("approve: after the recorded review of exactly that sheet, by an appro
       {"the superseded review", [] {}, kRun, older, &o.approver},
   };
   for (const auto& c : refused) {
-    CAPTURE(c.name);
+    const std::string name = c.name;
+    CAPTURE(name);
     c.before();
     const auto records = o.l.audit_records().size();
     auto r = o.l.approve(c.run_id, c.review, *c.who);
