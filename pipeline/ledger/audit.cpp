@@ -246,24 +246,29 @@ void check_signers(const sql::Db& db, const std::vector<AuditRecord>& rows, cons
     const auto& r = rows[i];
     const bool refused = r.result.rfind("refused", 0) == 0;
     auto key = keys::public_key_from_hex(keys::Kind::user, r.signer);
-    if (!key || !keys::verify(*key, audit_signed_bytes(r.hash), [&] {
-          std::string raw;
-          if (auto b = digest::unhex(r.signature)) raw = *b;
-          return raw;
-        }())) {
-      // An edited record is reported as edited; a record whose hash holds but whose signature
-      // does not was rewritten by someone without its actor's key.
-      if (intact[i]) add(r.seq, "forged", "its signature does not verify with the key it names");
-      continue;
-    }
+    auto sig = digest::unhex(r.signature);
+    const bool signed_ok = key && sig && keys::verify(*key, audit_signed_bytes(r.hash), *sig);
+    // An edited record is reported as edited; a record whose hash holds but whose signature does
+    // not was rewritten by someone without its actor's key.
+    if (!signed_ok && intact[i]) add(r.seq, "forged", "its signature does not verify with the key it names");
+    const bool judge = signed_ok && intact[i];  // who signed is only worth checking on an intact record
     if (i == 0) {
       if (r.command != "ledger init" || !city || r.signer != city_hex)
         add(r.seq, "forged", "the first record is not the ledger's init signed by the city key");
-      else
-        users_of(r.seq);
+      users_of(r.seq);
       continue;
     }
     if (refused) continue;  // a refusal changes nothing; any key may leave one
+    // Registrations take effect whatever else is wrong with their record (that is reported), so one
+    // break does not cascade into every later record of the users it added.
+    if (r.command == "user add") users_of(r.seq);
+    if (r.command == "user revoke") {
+      sql::Stmt q(db, "SELECT public_key FROM revocations WHERE audit_seq = ?");
+      q.args(r.seq);
+      while (q.step())
+        if (auto it = by_key.find(q.text(0)); it != by_key.end()) it->second.active = false;
+    }
+    if (!judge) continue;
     auto reg = by_key.find(r.signer);
     if (reg == by_key.end()) {
       add(r.seq, "unauthorized", "signed by a key no supervisor registered");
@@ -285,13 +290,6 @@ void check_signers(const sql::Db& db, const std::vector<AuditRecord>& rows, cons
     }
     if (r.command == "approve" && run_maker(r.objects) == r.user)
       add(r.seq, "unauthorized", r.user + " approved a run they made");
-    if (r.command == "user add") users_of(r.seq);
-    if (r.command == "user revoke") {
-      sql::Stmt q(db, "SELECT public_key FROM revocations WHERE audit_seq = ?");
-      q.args(r.seq);
-      while (q.step())
-        if (auto it = by_key.find(q.text(0)); it != by_key.end()) it->second.active = false;
-    }
   }
 }
 
