@@ -134,6 +134,21 @@ TEST_CASE("user add: a supervisor's record; one key belongs to one user, ever") 
   CHECK(o.l.verify_audit().value.ok());
 }
 
+TEST_CASE("the city key is never a person's key: the root that certifies users does not act as one") {
+  Office o;
+  CHECK(has_errors(o.l.add_user(o.sup, o.city, "city", Role::staff, o.city.public_key())));
+  // The same 32 bytes presented as a user key.
+  keys::PublicKey as_user = o.city.public_key();
+  as_user.kind = keys::Kind::user;
+  CHECK(has_errors(o.l.add_user(o.sup, o.city, "city2", Role::approver, as_user)));
+  CHECK(o.l.users().size() == 3);
+
+  const std::string fresh = o.tmp.file("fresh.sqlite");
+  auto l = Ledger::init({fresh, &o.city, o.municipality, kMunicipalityPath, "sup", as_user, "os"}, o.clock.clock());
+  CHECK_FALSE(l.ok());
+  CHECK_FALSE(fs::exists(fresh));
+}
+
 TEST_CASE("user revoke: the key stops acting from that record on; its name and key are never reissued") {
   Office o;
   CHECK(refused(o.l.revoke_user(o.staff, "suzuki")));  // staff cannot revoke
