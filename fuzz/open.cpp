@@ -1,6 +1,6 @@
 // `tsuchi open` on arbitrary archives: the passphrase on the first line, then the bytes of B.zip.
-// The manifest beside it is signed for exactly those bytes (seal_fixture.hpp), so each input
-// reaches libzip, the entry checks, decryption and the bag. Nothing is written: verify_batch is
+// The manifest beside it and its release are signed for exactly those bytes (seal_fixture.hpp), so
+// each input reaches libzip, the entry checks, decryption and the bag. Nothing is written: verify_batch is
 // everything open_batch does before extracting.
 #include "fuzz/seal_fixture.hpp"
 
@@ -16,7 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   seal::OpenRequest req;
   req.archive = archive;
   req.key = scratch.write(fuzz::kSealedBatch + ".key", std::string(passphrase) + "\n");
-  req.public_key = signer.public_key();
+  req.release = signer.release();
+  req.city_key = signer.city_key();
   req.limits.max_archive_bytes = req.limits.max_unpacked_bytes = 64u << 20;  // libFuzzer's RSS limit is 2 GiB
   auto r = seal::verify_batch(req);
   for (const auto& d : r.problems) (void)format(d);

@@ -19,11 +19,7 @@ constexpr auto kFormat = "tsuchi-release";
 constexpr int kFormatVersion = 1;
 
 Diagnostic error(const std::string& file, std::string reason, std::string value = {}) {
-  Diagnostic d;
-  d.file = file;
-  d.value = std::move(value);
-  d.reason = std::move(reason);
-  return d;
+  return {Diagnostic::Severity::error, file, 0, 0, "", std::move(value), std::move(reason)};
 }
 
 // A certificate as an object inside the release, so that readers (and `jq`) see its fields;

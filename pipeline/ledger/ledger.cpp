@@ -201,6 +201,8 @@ Checked<Ledger> Ledger::init(const Init& in, Clock clock) {
   if (!in.city || in.city->kind() != keys::Kind::city || in.city->empty())
     return fail("ledger init needs the city's secret key (tsuchi keygen --kind city)");
   if (!valid_user_name(in.supervisor)) return fail("supervisor name \"" + in.supervisor + "\": use printable characters without spaces");
+  if (in.supervisor_key.bytes.size() != 32 || in.supervisor_key.bytes == in.city->public_key().bytes)
+    return fail("--supervisor-key must be the supervisor's own key (tsuchi keygen --kind user), not the city key");
   auto config = parse_municipality(in.municipality_text, in.municipality_source);
   if (!config.ok()) {
     r.problems = std::move(config.problems);
@@ -462,6 +464,8 @@ Diagnostics Ledger::add_user(const Actor& sup, const keys::SecretKey& city, cons
       return refuse("--city-key is not the city key this ledger was initialised with (" + city_key().fingerprint() + ")",
                     "wrong city key");
     if (key.bytes.size() != 32) return refuse("--public-key is not a user's public key", "bad key");
+    if (key.bytes == city_key().bytes)
+      return refuse("--public-key is the city key: the city key certifies people, it is nobody's own key", "city key");
     sql::Stmt taken(db_->conn, "SELECT name FROM users WHERE public_key = ?");
     taken.args(key.hex());
     if (taken.step())

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "core/keys.hpp"
+#include "core/release.hpp"
 #include "seal/internal.hpp"
 
 namespace tsuchi::seal {
@@ -237,39 +238,43 @@ std::map<std::string, std::string> bag_info(const std::vector<PayloadFile>& file
 
 }  // namespace
 
-Checked<Manifest> read_manifest(const std::string& manifest_path, const std::string& key_path) {
+namespace {
+
+// The manifest's signature by `maker` over exactly `text`, then its fields. `who` names the key in messages.
+Checked<Manifest> check_manifest(const std::string& text, const std::string& sig, const keys::PublicKey& maker,
+                                 const std::string& path, const std::string& who) {
   Checked<Manifest> r;
-  if (sodium_init() < 0) {
-    r.problems.push_back(error("libsodium", "cannot initialise"));
+  if (sig.size() != crypto_sign_BYTES) {
+    r.problems.push_back(error(path + ".sig", "not an Ed25519 signature (64 bytes expected)"));
     return r;
   }
-  auto text = detail::read_file(manifest_path, 1 << 20);
-  auto sig = detail::read_file(manifest_path + ".sig", 4096);
-  auto pk = keys::read_public(key_path, keys::Kind::city);
-  for (auto* p : {&text.problems, &sig.problems, &pk.problems}) r.problems.insert(r.problems.end(), p->begin(), p->end());
-  if (!r.ok()) return r;
-  if (sig.value.size() != crypto_sign_BYTES) {
-    r.problems.push_back(error(manifest_path + ".sig", "not an Ed25519 signature (64 bytes expected)"));
-    return r;
-  }
-  if (crypto_sign_verify_detached(reinterpret_cast<const unsigned char*>(sig.value.data()),
-                                  reinterpret_cast<const unsigned char*>(text.value.data()), text.value.size(),
-                                  reinterpret_cast<const unsigned char*>(pk.value.bytes.data())) != 0) {
-    std::string why = "signature does not verify with the city key " + key_path;
+  if (!keys::verify(maker, text, sig)) {
+    std::string why = "signature does not verify with " + who;
     // A hint only: the claimed key id is read from the unverified manifest.
-    auto j = nlohmann::json::parse(text.value, nullptr, false);
+    auto j = nlohmann::json::parse(text, nullptr, false);
     if (j.is_object() && j.contains("signing_key_sha256") && j["signing_key_sha256"].is_string() &&
-        j["signing_key_sha256"].get<std::string>() != pk.value.fingerprint())
+        j["signing_key_sha256"].get<std::string>() != maker.fingerprint())
       why += " (the manifest names another signing key)";
     else
       why += ": the manifest or its signature was changed";
-    r.problems.push_back(error(manifest_path, why));
+    r.problems.push_back(error(path, why));
     return r;
   }
-  r = parse_manifest(text.value, manifest_path);
-  if (r.ok() && r.value.signing_key_sha256 != pk.value.fingerprint())
-    r.problems.push_back(error(manifest_path, "signing_key_sha256 does not name the key that signed it"));
+  r = parse_manifest(text, path);
+  if (r.ok() && r.value.signing_key_sha256 != maker.fingerprint())
+    r.problems.push_back(error(path, "signing_key_sha256 does not name the key that signed it"));
   return r;
+}
+
+}  // namespace
+
+Checked<Manifest> read_manifest(const std::string& manifest_path, const keys::PublicKey& maker) {
+  Checked<Manifest> r;
+  auto text = detail::read_file(manifest_path, 1 << 20);
+  auto sig = detail::read_file(manifest_path + ".sig", 4096);
+  for (auto* p : {&text.problems, &sig.problems}) r.problems.insert(r.problems.end(), p->begin(), p->end());
+  if (!r.ok()) return r;
+  return check_manifest(text.value, sig.value, maker, manifest_path, "the maker's key (sha256 " + maker.fingerprint() + ")");
 }
 
 Checked<VerifiedBatch> verify_batch(const OpenRequest& req) {
@@ -284,20 +289,63 @@ Checked<VerifiedBatch> verify_batch(const OpenRequest& req) {
     return fail(archive, "the archive's name must end in .zip (B.zip beside B.manifest.json)");
   const std::string stem = archive.substr(0, archive.size() - 4);
   const std::string base = fs::path(stem).filename().string();
-  fs::path folder = fs::path(archive).parent_path();
 
-  r.value.public_key_used =
-      !req.public_key.empty() ? req.public_key : (folder.empty() ? fs::path("city.pub") : folder / "city.pub").string();
-  std::error_code ec;
-  if (req.public_key.empty() && !fs::exists(r.value.public_key_used, ec))
-    return fail(archive, "no city public key: give the city.pub received from the city (--public-key), or put it "
-                         "beside the archive");
-  auto m = read_manifest(stem + ".manifest.json", r.value.public_key_used);
+  // The root: a key the contractor received from the city; nothing that travels with the batch.
+  if (req.city_key.empty())
+    return fail(archive, "no pinned city key: give the city.pub received from the city (never one that came with the batch)");
+  auto city = keys::read_public(req.city_key, keys::Kind::city);
+  if (!city.ok()) return {{}, city.problems};
+  if (req.release.empty())
+    return fail(archive, "no release: a batch opens only with the release.json its maker and an approver signed "
+                         "(RUN_DIR/release.json, written by `tsuchi approve`)");
+  auto release_text = detail::read_file(req.release, 1 << 20);
+  if (!release_text.ok()) return {{}, release_text.problems};
+  auto parsed = release::parse(release_text.value, req.release);
+  if (!parsed.ok()) return {{}, parsed.problems};
+  auto held = release::verify(parsed.value, city.value, req.release);
+  if (!held.ok()) return {{}, held.problems};
+  const release::Release& rel = held.value.release;
+  const release::BatchDigest* listed = release::find(rel, base);
+  if (!listed) {
+    std::string ids;
+    for (const auto& b : rel.request.batches) ids += (ids.empty() ? "" : ", ") + b.batch_id;
+    return fail(req.release, "does not list batch " + base + ": it releases " + ids + " of run " + rel.request.run_id);
+  }
+
+  // The manifest is read once: the bytes whose digest the release lists are the bytes whose
+  // signature is checked and whose fields are trusted.
+  const std::string manifest_path = stem + ".manifest.json";
+  auto manifest_text = detail::read_file(manifest_path, 1 << 20);
+  auto signature = detail::read_file(manifest_path + ".sig", 4096);
+  for (auto* p : {&manifest_text.problems, &signature.problems}) r.problems.insert(r.problems.end(), p->begin(), p->end());
+  if (!r.ok()) return r;
+  if (const auto actual = digest::sha256_hex(manifest_text.value); actual != listed->manifest_sha256)
+    return fail(manifest_path,
+                "its SHA-256 differs from the one " + req.release + " lists for " + base + " (" + listed->manifest_sha256 +
+                    "): the manifest was changed, or the batch was sealed again after the approval",
+                actual);
+  const auto& maker = held.value.maker;
+  const auto maker_key = keys::public_key_from_hex(keys::Kind::user, maker.user_public_key);
+  auto m = check_manifest(manifest_text.value, signature.value, *maker_key, manifest_path,
+                          "the key of the release's maker " + maker.name + " (sha256 " + maker_key->fingerprint() + ")");
   if (!m.ok()) return {{}, m.problems};
   Manifest& man = m.value;
   r.value.manifest = man;
   if (man.batch_id != base || man.archive != base + ".zip")
     return fail(archive, "the signed manifest is for batch " + man.batch_id + ", not for this archive", base);
+  if (man.run_id != rel.request.run_id)
+    return fail(manifest_path, "is of run " + man.run_id + ", the release of run " + rel.request.run_id, man.run_id);
+  const auto& approver = held.value.approver;
+  r.value.release = {rel.request.run_id,
+                     rel.approval.sequence,
+                     rel.approval.approved_at,
+                     rel.approval.audit_head,
+                     maker.name,
+                     maker_key->fingerprint(),
+                     approver.name,
+                     keys::public_key_from_hex(keys::Kind::user, approver.user_public_key)->fingerprint(),
+                     city.value.fingerprint(),
+                     digest::sha256_hex(release::signed_bytes(rel))};
 
   const std::string changed = "archive SHA-256 does not match the signed manifest: the archive was changed or damaged";
   // A file of another size than the signed one is refused before it is read into memory.
@@ -351,13 +399,91 @@ Checked<VerifiedBatch> verify_batch(const OpenRequest& req) {
   return r;
 }
 
+namespace {
+
+// DIR/.tsuchi-releases.json (output_spec/release.md): per batch id, the newest release opened here.
+struct Remembered {
+  std::int64_t sequence = 0;
+  std::string release_sha256, run_id;
+};
+struct ReleaseMemory {
+  std::string path;
+  nlohmann::json batches = nlohmann::json::object();  // kept whole: other batches' entries are rewritten as read
+};
+constexpr auto kMemoryFormat = "tsuchi-opened-releases";
+
+// A missing file is an empty memory; an unreadable or foreign one refuses the open, since
+// dropping it would let an old release through.
+Checked<ReleaseMemory> read_memory(const std::string& out_dir) {
+  Checked<ReleaseMemory> r;
+  r.value.path = (fs::path(out_dir) / kReleaseMemory).string();
+  std::error_code ec;
+  if (!fs::exists(fs::symlink_status(r.value.path, ec))) return r;
+  auto text = detail::read_file(r.value.path, 16 << 20);
+  if (!text.ok()) return {{}, text.problems};
+  auto j = nlohmann::json::parse(text.value, nullptr, false);
+  bool ours = j.is_object() && j.value("format", "") == kMemoryFormat && j.value("format_version", 0) == 1 &&
+              j.contains("batches") && j["batches"].is_object();
+  if (ours)
+    for (const auto& [id, e] : j["batches"].items())
+      ours = ours && e.is_object() && e.contains("sequence") && e["sequence"].is_number_integer() &&
+             e.contains("release_sha256") && e["release_sha256"].is_string();
+  if (!ours) {
+    r.problems.push_back(error(r.value.path, "is not tsuchi's record of the releases opened in this folder: restore it "
+                                             "(it is what refuses a superseded release here)"));
+    return r;
+  }
+  r.value.batches = j["batches"];
+  return r;
+}
+
+std::optional<Remembered> remembered(const ReleaseMemory& m, const std::string& batch_id) {
+  auto it = m.batches.find(batch_id);
+  if (it == m.batches.end()) return std::nullopt;
+  return Remembered{(*it)["sequence"].get<std::int64_t>(), (*it)["release_sha256"].get<std::string>(),
+                    it->value("run_id", "")};
+}
+
+// Why `release` may not open `batch_id` here, or empty.
+std::string superseded(const ReleaseMemory& m, const std::string& batch_id, const ReleaseFacts& release) {
+  auto seen = remembered(m, batch_id);
+  if (!seen) return {};
+  if (seen->sequence > release.sequence)
+    return "superseded: batch " + batch_id + " was opened here under release sequence " + std::to_string(seen->sequence) +
+           ", newer than this release's " + std::to_string(release.sequence) + ": use the newest release.json";
+  if (seen->sequence == release.sequence && seen->release_sha256 != release.release_sha256)
+    return "another release with the same sequence " + std::to_string(release.sequence) + " was opened here for batch " +
+           batch_id + ": two different releases cannot both be the newest";
+  return {};
+}
+
+std::string memory_json(ReleaseMemory m, const std::string& batch_id, const ReleaseFacts& release) {
+  m.batches[batch_id] = {{"sequence", release.sequence},
+                         {"release_sha256", release.release_sha256},
+                         {"run_id", release.run_id},
+                         {"approved_at", release.approved_at}};
+  nlohmann::ordered_json j;
+  j["format"] = kMemoryFormat;
+  j["format_version"] = 1;
+  j["batches"] = m.batches;
+  return j.dump(2) + "\n";
+}
+
+}  // namespace
+
 Checked<OpenedBatch> open_batch(const OpenRequest& req, const std::string& out_dir) {
   Checked<OpenedBatch> r;
   auto v = verify_batch(req);
   if (!v.ok()) return {{}, v.problems};
   auto& res = r.value;
   res.manifest = v.value.manifest;
-  res.public_key_used = v.value.public_key_used;
+  res.release = v.value.release;
+  auto memory = read_memory(out_dir);
+  if (!memory.ok()) return {{}, memory.problems};
+  if (auto why = superseded(memory.value, res.manifest.batch_id, res.release); !why.empty()) {
+    r.problems.push_back(error(req.release, why, std::to_string(res.release.sequence)));
+    return r;
+  }
   res.bag_dir = (fs::path(out_dir) / res.manifest.batch_id).string();
   std::error_code ec;
   if (fs::exists(fs::symlink_status(res.bag_dir, ec))) {
@@ -388,7 +514,16 @@ Checked<OpenedBatch> open_batch(const OpenRequest& req, const std::string& out_d
     }
     res.files.push_back(f.name);
   }
-  if (ok && (!detail::fsync_dir(tmp) || ::rename(tmp.c_str(), res.bag_dir.c_str()) != 0)) {
+  if (ok && !detail::fsync_dir(tmp)) {
+    r.problems.push_back(error(res.bag_dir, "cannot sync the bag: " + detail::strerror_now()));
+    ok = false;
+  }
+  // Remembered before the bag appears: a bag in DIR always has its release recorded beside it.
+  if (ok && !file::write_atomically(memory.value.path, memory_json(memory.value, res.manifest.batch_id, res.release))) {
+    r.problems.push_back(error(memory.value.path, "cannot record the release: " + detail::strerror_now()));
+    ok = false;
+  }
+  if (ok && ::rename(tmp.c_str(), res.bag_dir.c_str()) != 0) {
     r.problems.push_back(error(res.bag_dir, "cannot move the bag into place: " + detail::strerror_now()));
     ok = false;
   }

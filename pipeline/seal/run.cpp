@@ -55,6 +55,7 @@ std::optional<RunFile> read_run_json(const std::string& run_dir) {
 
 std::string to_json(const OpenedBatch& b) {
   const auto& m = b.manifest;
+  const auto& r = b.release;
   return nlohmann::ordered_json{{"batch_id", m.batch_id},
                                 {"run_id", m.run_id},
                                 {"bag_count", m.bag_count},
@@ -67,12 +68,20 @@ std::string to_json(const OpenedBatch& b) {
                                 {"sheets", m.counts.sheets},
                                 {"archive_sha256", m.archive_sha256},
                                 {"tagmanifest_sha256", m.tagmanifest_sha256},
-                                {"public_key", b.public_key_used}}
+                                {"release_sequence", r.sequence},
+                                {"approved_at", r.approved_at},
+                                {"audit_head", r.audit_head},
+                                {"maker", r.maker},
+                                {"maker_key_sha256", r.maker_key_sha256},
+                                {"approver", r.approver},
+                                {"approver_key_sha256", r.approver_key_sha256},
+                                {"city_key_sha256", r.city_key_sha256},
+                                {"release_sha256", r.release_sha256}}
              .dump() +
          "\n";
 }
 
-RunSealer::RunSealer(std::string dir, std::string run_id, std::string created_at, SealingKeys keys,
+RunSealer::RunSealer(std::string dir, std::string run_id, std::string created_at, SealingKeys&& keys,
                      const mynumber::Guard* my_numbers)
     : dir_(std::move(dir)),
       staging_((fs::path(dir_) / (".staging-" + run_id)).string()),

@@ -1,4 +1,4 @@
-// Sealing a batch: bag -> AES-256 ZIP in memory -> signed manifest and keys -> atomic files.
+// Sealing a batch: bag -> AES-256 ZIP in memory -> manifest signed by the maker, keys -> atomic files.
 #include "seal/seal.hpp"
 
 #include <fcntl.h>
@@ -22,34 +22,19 @@ namespace tsuchi::seal {
 using detail::error;
 namespace fs = std::filesystem;
 
-SealingKeys::~SealingKeys() { sodium_memzero(signing_secret.data(), signing_secret.size()); }
-
 BatchPaths batch_paths(const std::string& dir, const std::string& batch_id) {
   std::string base = (fs::path(dir) / batch_id).string();
   return {base + ".zip", base + ".key", base + ".key.sealed", base + ".manifest.json", base + ".manifest.json.sig"};
 }
 
-Checked<SealingKeys> load_keys(const Keys& keys) {
+Checked<SealingKeys> load_keys(keys::SecretKey&& maker, const std::string& contractor_public_path) {
   Checked<SealingKeys> r;
-  if (sodium_init() < 0) {
-    r.problems.push_back(error("libsodium", "cannot initialise"));
-    return r;
-  }
-  if (keys.signing_secret_path.empty()) {
-    r.problems.push_back(error("signing key", "no signing key configured ([keys] signing_key or --signing-key)"));
-    return r;
-  }
-  auto city = tsuchi::keys::read_secret(keys.signing_secret_path, tsuchi::keys::Kind::city);
-  if (city.ok()) {
-    r.value.signing_public = city.value.public_key().bytes;
-    r.value.signing_secret.resize(crypto_sign_SECRETKEYBYTES);
-    crypto_sign_seed_keypair(reinterpret_cast<unsigned char*>(r.value.signing_public.data()),
-                             reinterpret_cast<unsigned char*>(r.value.signing_secret.data()),
-                             reinterpret_cast<const unsigned char*>(city.value.seed().data()));
-  }
-  r.problems.insert(r.problems.end(), city.problems.begin(), city.problems.end());
-  if (!keys.contractor_public_path.empty()) {
-    auto pk = tsuchi::keys::read_public(keys.contractor_public_path, tsuchi::keys::Kind::contractor);
+  if (maker.empty() || maker.kind() != keys::Kind::user)
+    r.problems.push_back(error("maker key", "the manifests are signed with the maker's own user key (tsuchi keygen --kind user)"));
+  else
+    r.value.maker = std::move(maker);
+  if (!contractor_public_path.empty()) {
+    auto pk = keys::read_public(contractor_public_path, keys::Kind::contractor);
     r.value.contractor_public = pk.value.bytes;
     r.problems.insert(r.problems.end(), pk.problems.begin(), pk.problems.end());
   }
@@ -244,12 +229,6 @@ void remove_stale_temps(const std::string& dir, const std::string& batch_id) {
 
 }  // namespace
 
-Checked<BatchResult> seal_batch(const BatchSpec& spec, const Keys& keys, const std::string& out_dir) {
-  auto k = load_keys(keys);
-  if (!k.ok()) return {{}, k.problems};
-  return seal_batch(spec, k.value, out_dir);
-}
-
 Checked<BatchResult> seal_batch(const BatchSpec& spec, const SealingKeys& keys, const std::string& out_dir) {
   Checked<BatchResult> r;
   if (sodium_init() < 0) {
@@ -257,8 +236,8 @@ Checked<BatchResult> seal_batch(const BatchSpec& spec, const SealingKeys& keys, 
     return r;
   }
   r.problems = check_spec(spec);
-  if (keys.signing_secret.size() != crypto_sign_SECRETKEYBYTES || keys.signing_public.size() != 32)
-    r.problems.push_back(error("signing key", "not loaded"));
+  if (keys.maker.empty() || keys.maker.kind() != tsuchi::keys::Kind::user)
+    r.problems.push_back(error("maker key", "not loaded: the maker's user key signs the manifests"));
   if (!keys.contractor_public.empty() && keys.contractor_public.size() != 32)
     r.problems.push_back(error("contractor key", "not a 32-byte X25519 public key"));
   if (!r.ok()) return r;
@@ -301,7 +280,6 @@ Checked<BatchResult> seal_batch(const BatchSpec& spec, const SealingKeys& keys, 
   res.batch_id = spec.batch_id;
   res.paths = batch_paths(out_dir, spec.batch_id);
   if (sealed.empty()) res.paths.sealed_key.clear();
-  res.city_public_key = (fs::path(out_dir) / "city.pub").string();
   res.archive_sha256 = digest::sha256_hex(zip.value);
   res.archive_bytes = zip.value.size();
   res.payload_bytes = payload_bytes;
@@ -331,7 +309,7 @@ Checked<BatchResult> seal_batch(const BatchSpec& spec, const SealingKeys& keys, 
   m["tagmanifest_sha256"] = res.tagmanifest_sha256;
   m["encryption"] = "zip-winzip-aes256";
   m["key_sealed"] = !sealed.empty();
-  m["signing_key_sha256"] = digest::sha256_hex(keys.signing_public);
+  m["signing_key_sha256"] = keys.maker.public_key().fingerprint();
   if (!sealed.empty()) m["contractor_key_sha256"] = digest::sha256_hex(keys.contractor_public);
   m["tool"] = "tsuchi";
   m["tool_version"] = spec.tool_version;
@@ -341,11 +319,7 @@ Checked<BatchResult> seal_batch(const BatchSpec& spec, const SealingKeys& keys, 
     return r;
   }
   res.manifest_sha256 = digest::sha256_hex(manifest);
-  std::string sig(crypto_sign_BYTES, '\0');
-  crypto_sign_detached(reinterpret_cast<unsigned char*>(sig.data()), nullptr,
-                       reinterpret_cast<const unsigned char*>(manifest.data()), manifest.size(),
-                       reinterpret_cast<const unsigned char*>(keys.signing_secret.data()));
-  std::string city_pub = tsuchi::keys::public_key_file({tsuchi::keys::Kind::city, keys.signing_public});
+  const std::string sig = keys.maker.sign(manifest);
 
   std::error_code ec;
   fs::create_directories(out_dir, ec);
@@ -366,10 +340,6 @@ Checked<BatchResult> seal_batch(const BatchSpec& spec, const SealingKeys& keys, 
             (sealed.empty() || stage.add(res.paths.sealed_key, sealed, 0644, r.problems)) &&
             stage.add(res.paths.signature, sig, 0644, r.problems);
   sodium_memzero(key_text.data(), key_text.size());
-  if (ok) {
-    auto existing = detail::read_file(res.city_public_key, 64 * 1024);
-    if (!existing.ok() || existing.value != city_pub) ok = stage.add(res.city_public_key, city_pub, 0644, r.problems);
-  }
   if (ok && sealed.empty()) {
     // A B.key.sealed left from an earlier seal of this id would not open this archive.
     auto stale = batch_paths(out_dir, spec.batch_id).sealed_key;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/core.hpp"
+#include "core/keys.hpp"
 #include "core/mynumber.hpp"
 #include "core/records.hpp"
 
@@ -39,23 +40,14 @@ struct BatchSpec {
   const mynumber::Guard* my_numbers = nullptr;
 };
 
-// Paths of key files as configured (municipality.toml [keys] or --signing-key/--contractor-key).
-struct Keys {
-  std::string signing_secret_path;     // the city's Ed25519 secret key (required to seal)
-  std::string contractor_public_path;  // contractor's X25519 public key; empty = no B.key.sealed
-};
-
-// Key material read once for a whole run; the secret is wiped when this goes out of scope.
+// Key material read once for a whole run: the maker's own key signs every manifest (SPEC §13), so
+// the release the approver countersigns names who sealed what. Move-only; the secret wipes itself.
 struct SealingKeys {
-  std::string signing_secret;     // 64 bytes, libsodium layout (seed || public)
-  std::string signing_public;     // 32 bytes
-  std::string contractor_public;  // 32 bytes or empty
-  SealingKeys() = default;
-  SealingKeys(const SealingKeys&) = default;
-  SealingKeys& operator=(const SealingKeys&) = default;
-  ~SealingKeys();
+  keys::SecretKey maker;          // a user key (Kind::user), the staff member running the run
+  std::string contractor_public;  // 32 bytes, or empty: no B.key.sealed
 };
-Checked<SealingKeys> load_keys(const Keys& keys);
+// `contractor_public_path` empty = no contractor key. Refuses a maker key that is not a user key.
+Checked<SealingKeys> load_keys(keys::SecretKey&& maker, const std::string& contractor_public_path);
 
 // The files of one sealed batch B: B.zip, B.key, B.key.sealed, B.manifest.json, B.manifest.json.sig.
 struct BatchPaths {
@@ -65,8 +57,7 @@ BatchPaths batch_paths(const std::string& dir, const std::string& batch_id);
 
 struct BatchResult {
   std::string batch_id;
-  BatchPaths paths;            // sealed_key is empty when no contractor key was configured
-  std::string city_public_key;  // DIR/city.pub, the key `tsuchi open` falls back to
+  BatchPaths paths;             // sealed_key is empty when no contractor key was configured
   std::string archive_sha256;   // hex, as in the manifest
   std::string tagmanifest_sha256;
   std::string manifest_sha256;  // of the B.manifest.json bytes, which the ledger pins
@@ -78,7 +69,6 @@ struct BatchResult {
 // last, so a batch whose B.manifest.json is missing is incomplete, and a rerun replaces it.
 // Plaintext payload exists only in memory; the archive is built in memory and written encrypted.
 Checked<BatchResult> seal_batch(const BatchSpec& spec, const SealingKeys& keys, const std::string& out_dir);
-Checked<BatchResult> seal_batch(const BatchSpec& spec, const Keys& keys, const std::string& out_dir);
 
 // ---- the run (batch.md "The run summary") ----
 // A run's sealed batches, in batch order: what run.json says of them.
@@ -103,7 +93,7 @@ class RunSealer {
  public:
   // Removes what an earlier attempt of the run left in `dir` (an existing folder) and makes the
   // staging folder. Every batch is scanned for `my_numbers` (the input's, as digests; may be null).
-  RunSealer(std::string dir, std::string run_id, std::string created_at, SealingKeys keys,
+  RunSealer(std::string dir, std::string run_id, std::string created_at, SealingKeys&& keys,
             const mynumber::Guard* my_numbers);
   // Seals one batch; safe to call from several threads. An error message, or empty.
   std::string seal(const records::BatchSummary& batch, std::vector<PayloadFile> payload);
@@ -115,6 +105,8 @@ class RunSealer {
   bool publish(std::vector<records::BatchSummary> batches, const std::string& user, const Diagnostics& input_problems);
   // The run's record for the ledger (after publish).
   records::RunRecord record(const std::string& user, const std::string& month_key) const;
+  // The maker's key, moved in with the keys: it also signs the run's audit record and release request.
+  const keys::SecretKey& maker_key() const { return keys_.maker; }
   // Removes every file of the run from `dir`: run.json first (the run's commit point), then the
   // manifests (each batch's commit point), then the rest.
   void remove() const;
@@ -140,12 +132,14 @@ struct Manifest {
   std::uint64_t archive_bytes = 0;
   std::string archive_sha256, tagmanifest_sha256;
   bool key_sealed = false;
-  std::string signing_key_sha256, contractor_key_sha256;  // SHA-256 of the raw public keys, hex
+  std::string signing_key_sha256;     // the maker's key fingerprint (SHA-256 of the raw key, hex)
+  std::string contractor_key_sha256;  // likewise, of the contractor key the passphrase was sealed to
   std::string tool, tool_version;
 };
-// Reads B.manifest.json, checks its detached signature B.manifest.json.sig against the given
-// city public key (PEM file), and parses it. Nothing is trusted before the signature holds.
-Checked<Manifest> read_manifest(const std::string& manifest_path, const std::string& city_public_key_path);
+// Reads B.manifest.json, checks its detached signature B.manifest.json.sig against the maker's
+// key (as the release's maker certificate names it), and parses it. Nothing is trusted before
+// the signature holds.
+Checked<Manifest> read_manifest(const std::string& manifest_path, const keys::PublicKey& maker);
 
 // ---- opening (contractor side) ----
 struct OpenLimits {                                 // zip-bomb and memory guards
@@ -154,29 +148,45 @@ struct OpenLimits {                                 // zip-bomb and memory guard
   int max_entries = 10000;
 };
 struct OpenRequest {
-  std::string archive;      // B.zip; B.manifest.json, .sig and B.key.sealed are read beside it
-  std::string key;          // B.key (passphrase), or
-  std::string secret_key;   // the contractor's X25519 secret key, to open B.key.sealed
-  std::string public_key;   // the city's public key; empty = "city.pub" beside the archive
+  std::string archive;     // B.zip; B.manifest.json, .sig and B.key.sealed are read beside it
+  std::string key;         // B.key (passphrase), or
+  std::string secret_key;  // the contractor's X25519 secret key, to open B.key.sealed
+  std::string release;     // RUN_DIR/release.json: the maker's and the approver's signatures
+  std::string city_key;    // city.pub as received from the city (never from the batch): the root both chain to
   OpenLimits limits;
+};
+// What the release says of a batch that opens (output_spec/release.md).
+struct ReleaseFacts {
+  std::string run_id;
+  std::int64_t sequence = 0;   // a higher one supersedes a lower one
+  std::string approved_at, audit_head;
+  std::string maker, maker_key_sha256, approver, approver_key_sha256;
+  std::string city_key_sha256;
+  std::string release_sha256;  // hex SHA-256 of release::signed_bytes: which release, whatever its layout
 };
 struct VerifiedBatch {
   Manifest manifest;
   std::vector<PayloadFile> files;  // every bag file, path relative to the bag root ("data/x.pdf")
-  std::string public_key_used;     // path of the city key the signature was checked with
+  ReleaseFacts release;
 };
-// Checks signature, archive digest, passphrase, entry names and sizes, and the whole bag, in
-// memory. Writes nothing.
+// Checks the city key, the release (both signatures, roles, two people), that it lists this
+// manifest's digest, the manifest's signature by the release's maker, the archive digest, the
+// passphrase, entry names and sizes, and the whole bag, in memory. Writes nothing.
 Checked<VerifiedBatch> verify_batch(const OpenRequest& req);
+
+// out_dir/.tsuchi-releases.json: per batch id, the release sequence last opened into out_dir, so
+// that an older (superseded) release is refused there (output_spec/release.md).
+inline constexpr const char* kReleaseMemory = ".tsuchi-releases.json";
 
 struct OpenedBatch {
   Manifest manifest;
   std::string bag_dir;  // out_dir/<batch_id>
   std::vector<std::string> files;
-  std::string public_key_used;
+  ReleaseFacts release;
 };
-// verify_batch, then writes the bag to out_dir/<batch_id> (via a temp dir renamed into place; an
-// existing bag is never overwritten). On any failure nothing is left in out_dir.
+// verify_batch, then the replay memory (a superseded release is refused), then writes the bag to
+// out_dir/<batch_id> (via a temp dir renamed into place; an existing bag is never overwritten)
+// and records the release. On any failure nothing is left in out_dir.
 Checked<OpenedBatch> open_batch(const OpenRequest& req, const std::string& out_dir);
 // `tsuchi open --json` (batch.md): what was verified and extracted, on one line.
 std::string to_json(const OpenedBatch& b);

@@ -6,36 +6,53 @@
 
 namespace tsuchi::cli {
 
-// `tsuchi open --archive B.zip (--key B.key | --secret-key K) --out DIR [--public-key city.pub]`:
-// the contractor verifies signature, archive digest and bag, and only then extracts (SPEC §7).
+// `tsuchi open --archive B.zip --release release.json --city-key city.pub (--key B.key | --secret-key K)
+// --out DIR`: the contractor checks the two-signature release against the city's key, then the
+// manifest, archive digest and bag, and only then extracts (SPEC §7, §13).
 void add_open(CLI::App& app, Action& action) {
   struct Options {
     seal::OpenRequest req;
-    std::string out;
+    std::string out, public_key;
     std::uint64_t max_bytes = 0;
     bool json = false;
   };
   auto o = std::make_shared<Options>();
-  auto* cmd = app.add_subcommand("open", "Verify a sealed batch (signature, archive SHA-256, BagIt bag), then extract it");
+  auto* cmd = app.add_subcommand(
+      "open", "Verify a sealed batch (release signed by maker and approver, manifest, archive SHA-256, BagIt bag), then extract it");
   cmd->add_option("--archive", o->req.archive, "B.zip; B.manifest.json and its .sig must be beside it")
       ->required()
       ->check(CLI::ExistingFile);
+  cmd->add_option("--release", o->req.release, "RUN_DIR/release.json: the run's release, signed by its maker and an approver");
+  cmd->add_option("--city-key", o->req.city_key, "city.pub as received from the city (never one that came with the batch)");
   auto* key = cmd->add_option("--key", o->req.key, "B.key: the batch's passphrase file")->check(CLI::ExistingFile);
   auto* secret = cmd->add_option("--secret-key", o->req.secret_key,
                                  "the contractor's X25519 secret key, to open B.key.sealed beside the archive")
                      ->check(CLI::ExistingFile);
   key->excludes(secret);
-  cmd->add_option("--public-key", o->req.public_key,
-                  "the city's public key as received from the city (default: city.pub beside the archive)")
-      ->check(CLI::ExistingFile);
+  // Gone (the manifest is the maker's, the root is the city's): accepted only to be refused by name.
+  auto* public_key = cmd->add_option("--public-key", o->public_key)->group("");
   cmd->add_option("--out", o->out, "folder to extract into; the bag lands in DIR/<batch id>")->required();
   cmd->add_option("--max-bytes", o->max_bytes, "refuse archives unpacking to more than this (default 4 GiB)");
   cmd->add_flag("--json", o->json, "print what was verified and extracted as JSON on stdout");
-  cmd->callback([&action, o, key, secret] {
-    action = [o, key, secret] {
+  cmd->callback([&action, o, key, secret, public_key] {
+    action = [o, key, secret, public_key] {
+      if (public_key->count() > 0) {
+        std::cerr << "tsuchi open: refused: --public-key is gone: pin the city's key with --city-key city.pub "
+                     "(the manifests are signed by their maker, whom the release names)\n";
+        return 1;
+      }
       if (key->count() == 0 && secret->count() == 0) {
         std::cerr << "tsuchi open: give --key B.key or --secret-key K\n";
         return 2;
+      }
+      if (o->req.city_key.empty()) {
+        std::cerr << "tsuchi open: refused: no pinned city key: pass --city-key city.pub (received from the city, not "
+                     "from the batch)\n";
+        return 1;
+      }
+      if (o->req.release.empty()) {
+        std::cerr << "tsuchi open: refused: no release: pass --release RUN_DIR/release.json\n";
+        return 1;
       }
       if (o->max_bytes > 0) o->req.limits.max_unpacked_bytes = o->req.limits.max_archive_bytes = o->max_bytes;
       auto r = seal::open_batch(o->req, o->out);
@@ -45,12 +62,12 @@ void add_open(CLI::App& app, Action& action) {
         return 1;
       }
       const auto& m = r.value.manifest;
-      if (o->req.public_key.empty())
-        std::cerr << "tsuchi open: warning: signature checked against " << r.value.public_key_used
-                  << ", which came with the batch; pin the city's key with --public-key\n";
-      std::cerr << "tsuchi open: " << m.batch_id << " (" << m.bag_count << "): signature, archive SHA-256 and bag "
-                << "verified; " << m.counts.envelopes << " envelopes, " << m.counts.pages << " pages, "
-                << m.counts.sheets << " sheets\n  extracted to " << r.value.bag_dir << "\n";
+      const auto& rel = r.value.release;
+      std::cerr << "tsuchi open: " << m.batch_id << " (" << m.bag_count << "): released by " << rel.maker
+                << " (staff) and " << rel.approver << " (approver), release " << rel.sequence << " at audit head "
+                << rel.audit_head << "; manifest signature, archive SHA-256 and bag verified; " << m.counts.envelopes
+                << " envelopes, " << m.counts.pages << " pages, " << m.counts.sheets << " sheets\n  extracted to "
+                << r.value.bag_dir << "\n";
       if (o->json) std::cout << seal::to_json(r.value);
       return 0;
     };

@@ -11,10 +11,12 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "core/keys.hpp"
+#include "core/release.hpp"
 #include "seal/seal.hpp"
 
 using namespace tsuchi;
@@ -110,33 +112,73 @@ BatchSpec sample_spec() {
   return s;
 }
 
-// Keys for the city and the contractor, made by keys::generate, plus one sealed batch in `out`.
+std::string certificate(const keys::SecretKey& city, const std::string& name, keys::Role role, const keys::PublicKey& key) {
+  keys::Certificate c{name, role, key.hex(), "", "2025-08-01T00:00:00Z", name, ""};
+  auto r = keys::certify(city, c);
+  REQUIRE_MESSAGE(r.ok(), messages(r.problems));
+  return keys::to_json(r.value);
+}
+
+// A fresh user key from a seed kept here, since keys are move-only and the tests sign again later.
+struct Person {
+  std::string seed = random_bytes(32);
+  keys::SecretKey key() const { return keys::SecretKey::from_seed(keys::Kind::user, seed); }
+  keys::PublicKey public_key() const { return key().public_key(); }
+};
+
+SealingKeys sealing_keys(const Person& maker, const std::string& contractor_public_path) {
+  auto k = load_keys(maker.key(), contractor_public_path);
+  REQUIRE_MESSAGE(k.ok(), messages(k.problems));
+  return std::move(k.value);
+}
+
+// The city (its city.pub as the contractor received it), the maker tanaka (staff), the approver
+// suzuki, a contractor key, one batch sealed by tanaka in `out`, and its release in release.json.
 struct Sealed {
   TempDir tmp;
-  keys::KeyPairFiles city, contractor;
+  keys::SecretKey city = keys::SecretKey::generate(keys::Kind::city);
+  Person maker, approver;
+  keys::KeyPairFiles contractor;
   BatchSpec spec = sample_spec();
   BatchResult result;
-  fs::path out;
+  fs::path out, city_pub, release_path;
   explicit Sealed(bool with_contractor = true) {
-    auto c = keys::generate((tmp.path / "city").string(), keys::Kind::city);
-    REQUIRE_MESSAGE(c.ok(), messages(c.problems));
     auto k = keys::generate((tmp.path / "contractor").string(), keys::Kind::contractor);
     REQUIRE_MESSAGE(k.ok(), messages(k.problems));
-    city = c.value;
     contractor = k.value;
+    city_pub = tmp.path / "city.pub";
+    spit(city_pub, keys::public_key_file(city.public_key()));
     out = tmp.path / "out";
-    auto r = seal_batch(spec, Keys{city.secret_path, with_contractor ? contractor.public_path : ""}, out.string());
+    auto r = seal_batch(spec, sealing_keys(maker, with_contractor ? contractor.public_path : ""), out.string());
     REQUIRE_MESSAGE(r.ok(), messages(r.problems));
     result = r.value;
+    release_path = tmp.path / "release.json";
+    spit(release_path, release::to_json(make_release()));
   }
+  // The release approve would write: tanaka's request for this batch (its manifest as it is now),
+  // countersigned by suzuki.
+  release::Release make_release(std::int64_t sequence = 7, std::vector<release::BatchDigest> batches = {}) const {
+    if (batches.empty()) batches = {{spec.batch_id, sha256_hex(slurp(file(".manifest.json")))}};
+    release::Release r;
+    r.request = {spec.run_id, spec.created_at, batches,
+                 certificate(city, "tanaka", keys::Role::staff, maker.public_key())};
+    r.maker_signature = release::sign_request(maker.key(), r.request);
+    r.approval = {sequence, "2025-09-02T03:00:00Z", std::to_string(sequence - 1) + ":" + std::string(64, 'c'),
+                  certificate(city, "suzuki", keys::Role::approver, approver.public_key())};
+    r.approver_signature = release::sign_release(approver.key(), r);
+    return r;
+  }
+  void write_release(const release::Release& r) const { spit(release_path, release::to_json(r)); }
   fs::path file(const std::string& suffix) const { return out / (spec.batch_id + suffix); }
   std::string passphrase() const {
     auto k = slurp(file(".key"));
     return k.substr(0, k.size() - 1);
   }
-  OpenRequest with_key() const { return {file(".zip").string(), file(".key").string(), "", city.public_path, {}}; }
+  OpenRequest with_key() const {
+    return {file(".zip").string(), file(".key").string(), "", release_path.string(), city_pub.string(), {}};
+  }
   OpenRequest with_secret() const {
-    return {file(".zip").string(), "", contractor.secret_path, city.public_path, {}};
+    return {file(".zip").string(), "", contractor.secret_path, release_path.string(), city_pub.string(), {}};
   }
 };
 
@@ -161,7 +203,7 @@ TEST_CASE("a sealed batch has its five files and a signed manifest with the coun
     CAPTURE(suffix);
     CHECK(fs::is_regular_file(s.file(suffix)));
   }
-  CHECK(fs::is_regular_file(s.out / "city.pub"));
+  CHECK_FALSE(fs::exists(s.out / "city.pub"));  // the contractor has it from the city, never with a batch
   for (const auto& e : fs::directory_iterator(s.out)) CHECK(e.path().filename().string().find(".tmp-") == std::string::npos);
 
   auto m = nlohmann::json::parse(slurp(s.file(".manifest.json")));
@@ -181,6 +223,8 @@ TEST_CASE("a sealed batch has its five files and a signed manifest with the coun
   CHECK(m["tool"] == "tsuchi");
   CHECK(m["format_version"] == 1);
   CHECK(s.result.archive_sha256 == m["archive_sha256"]);
+  CHECK(m["signing_key_sha256"] == sha256_hex(s.maker.public_key().bytes));  // the maker's key, not the city's
+  CHECK(s.result.manifest_sha256 == sha256_hex(slurp(s.file(".manifest.json"))));
 
   // The passphrase: 256 random bits as 64 hex digits on one line, readable by the owner only.
   auto key = slurp(s.file(".key"));
@@ -190,15 +234,62 @@ TEST_CASE("a sealed batch has its five files and a signed manifest with the coun
   CHECK((fs::status(s.file(".key")).permissions() & fs::perms::all) == (fs::perms::owner_read | fs::perms::owner_write));
   CHECK(fs::file_size(s.file(".manifest.json.sig")) == 64);
 
-  // The library's own reader agrees, and the signature checks with OpenSSL from the PEM key file.
-  auto read = read_manifest(s.file(".manifest.json").string(), s.city.public_path);
+  // The library's own reader agrees with the maker's key and no other.
+  auto read = read_manifest(s.file(".manifest.json").string(), s.maker.public_key());
   REQUIRE_MESSAGE(read.ok(), messages(read.problems));
   CHECK(read.value.counts == s.spec.counts);
+  CHECK(messages(read_manifest(s.file(".manifest.json").string(), s.approver.public_key()).problems)
+            .find("the manifest names another signing key") != std::string::npos);
+}
+
+TEST_CASE("without tsuchi: the maker's key comes out of release.json and OpenSSL verifies the manifest (README)") {
+  Sealed s;
   int rc = -1;
-  auto out = run("openssl pkeyutl -verify -pubin -inkey '" + s.city.public_path + "' -rawin -in '" +
-                     s.file(".manifest.json").string() + "' -sigfile '" + s.file(".manifest.json.sig").string() + "'",
-                 &rc);
+  // The commands of README's contractor section, as written there.
+  const std::string dir = "cd '" + s.out.string() + "' && ";
+  const std::string B = s.spec.batch_id;
+  auto out = run(dir + "printf '302a300506032b6570032100%s' \"$(jq -r .request.maker_certificate.user_public_key '" +
+                     s.release_path.string() + "')\" | xxd -r -p | openssl pkey -pubin -inform DER -out maker.pub", &rc);
+  REQUIRE_MESSAGE(rc == 0, out);
+  out = run(dir + "openssl pkeyutl -verify -pubin -inkey maker.pub -rawin -in " + B + ".manifest.json -sigfile " + B +
+                ".manifest.json.sig", &rc);
   CHECK_MESSAGE(rc == 0, out);
+  out = run(dir + "test \"$(sha256sum " + B + ".manifest.json | cut -d' ' -f1)\" = \"$(jq -r '.request.batches[] | "
+                "select(.batch_id==\"" + B + "\") | .manifest_sha256' '" + s.release_path.string() + "')\"", &rc);
+  CHECK_MESSAGE(rc == 0, out);
+  // The same recipe with another user's key fails.
+  spit(s.out / "maker.pub", keys::public_key_file(s.approver.public_key()));
+  out = run(dir + "openssl pkeyutl -verify -pubin -inkey maker.pub -rawin -in " + B + ".manifest.json -sigfile " + B +
+                ".manifest.json.sig", &rc);
+  CHECK(rc != 0);
+}
+
+TEST_CASE("another implementation verifies both release signatures from output_spec/release.md's canonical bytes") {
+  Sealed s;
+  // Python's json and cryptography, following only the document: tag line + sorted compact JSON.
+  const auto script = s.tmp.path / "verify.py";
+  spit(script,
+       "import json, sys\n"
+       "from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey as K\n"
+       "r = json.load(open(sys.argv[1]))\n"
+       "c = lambda o: json.dumps(o, sort_keys=True, separators=(',', ':'), ensure_ascii=False).encode()\n"
+       "q = r['request']\n"
+       "K.from_public_bytes(bytes.fromhex(q['maker_certificate']['user_public_key'])).verify(\n"
+       "    bytes.fromhex(r['maker_signature']), b'tsuchi-release-request-v1\\n' + c(q))\n"
+       "a = r['approval']\n"
+       "K.from_public_bytes(bytes.fromhex(a['approver_certificate']['user_public_key'])).verify(\n"
+       "    bytes.fromhex(r['approver_signature']),\n"
+       "    b'tsuchi-release-v1\\n' + c({'request': q, 'maker_signature': r['maker_signature'], 'approval': a}))\n"
+       "print('verified')\n");
+  int rc = -1;
+  auto out = run("python3 '" + script.string() + "' '" + s.release_path.string() + "'", &rc);
+  CHECK_MESSAGE(rc == 0, out);
+  // A release with the approval changed after signing fails there too.
+  auto j = nlohmann::json::parse(slurp(s.release_path));
+  j["approval"]["sequence"] = 99;
+  spit(s.release_path, j.dump(2));
+  run("python3 '" + script.string() + "' '" + s.release_path.string() + "'", &rc);
+  CHECK(rc != 0);
 }
 
 TEST_CASE("7-Zip lists every entry as AES-256 and extracts a bag that validates") {
@@ -323,8 +414,10 @@ TEST_CASE("open with the passphrase file or the contractor secret key extracts t
     CHECK(bag.size() == 9);
     for (const auto& p : s.spec.payload) CHECK(bag["data/" + p.name] == p.bytes);
     CHECK(messages(check_bag(as_payload(bag), "bag")) == "");
-    // Only the bag itself: no temp folder left beside it.
-    CHECK(std::distance(fs::directory_iterator(dest.path / "in"), fs::directory_iterator()) == 1);
+    // Only the bag and the release remembered beside it: no temp folder.
+    std::set<std::string> names;
+    for (const auto& e : fs::directory_iterator(dest.path / "in")) names.insert(e.path().filename().string());
+    CHECK(names == std::set<std::string>{s.spec.batch_id, ".tsuchi-releases.json"});
     CHECK((fs::status(r.value.bag_dir + "/data/print-001.pdf").permissions() & fs::perms::all) ==
           (fs::perms::owner_read | fs::perms::owner_write));
 
@@ -334,16 +427,156 @@ TEST_CASE("open with the passphrase file or the contractor secret key extracts t
   }
 }
 
-TEST_CASE("open falls back to city.pub beside the archive, and refuses when there is none") {
+TEST_CASE("open refuses without a pinned city key or a release, and a refused open leaves nothing in DIR") {
   Sealed s;
-  auto req = s.with_key();
-  req.public_key.clear();
-  auto v = verify_batch(req);
-  CHECK_MESSAGE(v.ok(), messages(v.problems));
-  CHECK(v.value.public_key_used == (s.out / "city.pub").string());
-  fs::remove(s.out / "city.pub");
-  v = verify_batch(req);
-  CHECK(messages(v.problems).find("no city public key") != std::string::npos);
+  // A city.pub travelling with the batch is not a pinned key: it is ignored.
+  spit(s.out / "city.pub", slurp(s.city_pub));
+  struct Row {
+    const char* what;
+    std::function<void(OpenRequest&)> change;
+    const char* expect;
+  };
+  const Row rows[] = {
+      {"no city key", [](auto& r) { r.city_key.clear(); }, "no pinned city key"},
+      {"no release", [](auto& r) { r.release.clear(); }, "no release: a batch opens only with the release.json"},
+      {"a missing release file", [&](auto& r) { r.release = (s.tmp.path / "none.json").string(); }, "none.json"},
+      {"a contractor key as city key", [&](auto& r) { r.city_key = s.contractor.public_path; },
+       "is a contractor-public key, expected a city signing public key"},
+  };
+  for (const auto& row : rows) {
+    const std::string what = row.what;
+    CAPTURE(what);
+    auto req = s.with_key();
+    row.change(req);
+    TempDir dest;
+    auto r = open_batch(req, (dest.path / "in").string());
+    CHECK_FALSE(r.ok());
+    CHECK_MESSAGE(messages(r.problems).find(row.expect) != std::string::npos, messages(r.problems));
+    CHECK(empty_or_missing(dest.path / "in"));
+  }
+}
+
+TEST_CASE("open refuses a release that does not release this manifest of this maker") {
+  struct Row {
+    const char* what;
+    std::function<void(Sealed&)> change;
+    const char* expect;
+  };
+  const Row rows[] = {
+      {"a release of other batches",
+       [](Sealed& s) { s.write_release(s.make_release(7, {{"R20250901-B001", std::string(64, 'a')}})); },
+       "does not list batch R20250901-B002: it releases R20250901-B001 of run R20250901"},
+      {"a release listing another manifest digest",
+       [](Sealed& s) { s.write_release(s.make_release(7, {{s.spec.batch_id, std::string(64, 'a')}})); },
+       "its SHA-256 differs from the one"},
+      {"the manifest changed after approval (a count raised)",
+       [](Sealed& s) {
+         auto text = slurp(s.file(".manifest.json"));
+         const std::string four = "\"envelopes\": 4";
+         text.replace(text.find(four), four.size(), "\"envelopes\": 5");
+         spit(s.file(".manifest.json"), text);
+       },
+       "its SHA-256 differs from the one"},
+      {"the manifest signed by another key than the release's maker",
+       [](Sealed& s) {
+         const auto text = slurp(s.file(".manifest.json"));
+         spit(s.file(".manifest.json.sig"), s.approver.key().sign(text));
+       },
+       "signature does not verify with the key of the release's maker tanaka"},
+      {"resealed by another staff member and released under tanaka's name",
+       [](Sealed& s) {
+         Person other;
+         auto again = seal_batch(s.spec, sealing_keys(other, ""), s.out.string());
+         REQUIRE(again.ok());
+         s.write_release(s.make_release());
+       },
+       "(the manifest names another signing key)"},
+      {"an unapproved release (the approver's part removed)",
+       [](Sealed& s) {
+         auto j = nlohmann::ordered_json::parse(slurp(s.release_path));
+         j.erase("approver_signature");
+         spit(s.release_path, j.dump(2));
+       },
+       "field \"approver_signature\" is missing: no approver signed this release"},
+      {"a release approved by its maker",
+       [](Sealed& s) {
+         auto r = s.make_release();
+         r.approval.approver_certificate = certificate(s.city, "tanaka", keys::Role::approver, s.approver.public_key());
+         r.approver_signature = release::sign_release(s.approver.key(), r);
+         s.write_release(r);
+       },
+       "the maker and the approver are the same person (tanaka)"},
+      {"a release from another city",
+       [](Sealed& s) { spit(s.city_pub, keys::public_key_file(keys::SecretKey::generate(keys::Kind::city).public_key())); },
+       "the maker's certificate is not signed by the pinned city key"},
+  };
+  for (const auto& row : rows) {
+    const std::string what = row.what;
+    CAPTURE(what);
+    Sealed s;
+    row.change(s);
+    TempDir dest;
+    auto r = open_batch(s.with_key(), (dest.path / "in").string());
+    CHECK_FALSE(r.ok());
+    CHECK_MESSAGE(messages(r.problems).find(row.expect) != std::string::npos, messages(r.problems));
+    CHECK(empty_or_missing(dest.path / "in"));
+  }
+}
+
+TEST_CASE("replay: a superseded release is refused in the folder that opened a newer one") {
+  Sealed s;
+  TempDir dest;
+  const auto in = (dest.path / "in").string();
+  s.write_release(s.make_release(8));
+  auto first = open_batch(s.with_key(), in);
+  REQUIRE_MESSAGE(first.ok(), messages(first.problems));
+  CHECK(first.value.release.sequence == 8);
+  auto memory = nlohmann::json::parse(slurp(fs::path(in) / ".tsuchi-releases.json"));
+  CHECK(memory["format"] == "tsuchi-opened-releases");
+  CHECK(memory["batches"][s.spec.batch_id]["sequence"] == 8);
+  CHECK(memory["batches"][s.spec.batch_id]["release_sha256"] ==
+        sha256_hex(release::signed_bytes(s.make_release(8))));  // Ed25519 is deterministic: the same release
+  CHECK((fs::status(fs::path(in) / ".tsuchi-releases.json").permissions() & fs::perms::all) ==
+        (fs::perms::owner_read | fs::perms::owner_write));
+
+  // The contractor removes the bag; an older release for the batch is still refused here.
+  fs::remove_all(first.value.bag_dir);
+  s.write_release(s.make_release(7));
+  auto old = open_batch(s.with_key(), in);
+  CHECK_MESSAGE(messages(old.problems).find("superseded: batch R20250901-B002 was opened here under release sequence 8") !=
+                    std::string::npos,
+                messages(old.problems));
+  CHECK_FALSE(fs::exists(first.value.bag_dir));
+
+  // Another release of the same sequence (here: approved at another time) is refused too.
+  auto twin = s.make_release(8);
+  twin.approval.approved_at = "2025-09-03T00:00:00Z";
+  twin.approver_signature = release::sign_release(s.approver.key(), twin);
+  s.write_release(twin);
+  CHECK(messages(open_batch(s.with_key(), in).problems).find("another release with the same sequence 8") != std::string::npos);
+
+  // The same release again, and a newer one, open; the memory then holds the newer sequence.
+  s.write_release(s.make_release(8));
+  auto same = open_batch(s.with_key(), in);
+  CHECK_MESSAGE(same.ok(), messages(same.problems));
+  fs::remove_all(first.value.bag_dir);
+  s.write_release(s.make_release(9));
+  auto newer = open_batch(s.with_key(), in);
+  CHECK_MESSAGE(newer.ok(), messages(newer.problems));
+  CHECK(nlohmann::json::parse(slurp(fs::path(in) / ".tsuchi-releases.json"))["batches"][s.spec.batch_id]["sequence"] == 9);
+
+  // Another folder has its own memory (output_spec/release.md says why the folder is the unit).
+  TempDir elsewhere;
+  s.write_release(s.make_release(7));
+  CHECK(open_batch(s.with_key(), (elsewhere.path / "in").string()).ok());
+
+  // A damaged memory refuses rather than forgets.
+  fs::remove_all(first.value.bag_dir);
+  spit(fs::path(in) / ".tsuchi-releases.json", "{}");
+  s.write_release(s.make_release(10));
+  CHECK(messages(open_batch(s.with_key(), in).problems).find("is not tsuchi's record of the releases opened") !=
+        std::string::npos);
+  CHECK_FALSE(fs::exists(first.value.bag_dir));
 }
 
 TEST_CASE("one flipped byte anywhere, a wrong key or a wrong city key: open refuses and extracts nothing") {
@@ -354,7 +587,7 @@ TEST_CASE("one flipped byte anywhere, a wrong key or a wrong city key: open refu
   };
   const Row rows[] = {
       {".zip", false, "archive SHA-256 does not match the signed manifest"},
-      {".manifest.json", false, "signature does not verify"},
+      {".manifest.json", false, "its SHA-256 differs from the one"},
       {".manifest.json.sig", false, "signature does not verify"},
       {".key.sealed", true, "cannot be opened with this secret key"},
       {".key", false, "wrong passphrase"},
@@ -375,12 +608,11 @@ TEST_CASE("one flipped byte anywhere, a wrong key or a wrong city key: open refu
   }
 
   Sealed s;
-  auto other = keys::generate((s.tmp.path / "other-city").string(), keys::Kind::city);
-  REQUIRE(other.ok());
   auto req = s.with_key();
-  req.public_key = other.value.public_path;
+  req.city_key = (s.tmp.path / "other-city.pub").string();
+  spit(req.city_key, keys::public_key_file(keys::SecretKey::generate(keys::Kind::city).public_key()));
   auto v = verify_batch(req);
-  CHECK(messages(v.problems).find("names another signing key") != std::string::npos);
+  CHECK(messages(v.problems).find("the maker's certificate is not signed by the pinned city key") != std::string::npos);
 
   auto other_contractor = keys::generate((s.tmp.path / "other-contractor").string(), keys::Kind::contractor);
   REQUIRE(other_contractor.ok());
@@ -405,8 +637,9 @@ TEST_CASE("the zip-bomb limits hold") {
 
 namespace {
 
-// Rewrites a sealed batch's archive with other entries and re-signs the manifest with the city key,
-// as an insider with the signing key could: what remains to stop a bad archive is open's own checks.
+// Rewrites a sealed batch's archive with other entries, re-signs the manifest as its maker and has
+// the release signed again, as a maker and an approver together could: what remains to stop a bad
+// archive is open's own checks.
 void forge(const Sealed& s, const std::vector<std::pair<std::string, std::string>>& entries, bool encrypt = true) {
   auto zpath = s.file(".zip");
   fs::remove(zpath);
@@ -427,18 +660,8 @@ void forge(const Sealed& s, const std::vector<std::pair<std::string, std::string
   m["archive_bytes"] = z.size();
   std::string text = m.dump(2) + "\n";
   spit(s.file(".manifest.json"), text);
-  // The seed is the last 32 bytes of the PKCS#8 DER on the PEM's base64 line.
-  std::istringstream pem(slurp(s.city.secret_path));
-  std::string line, b64;
-  while (std::getline(pem, line))
-    if (line.find("-----") == std::string::npos && line.find("tsuchi-key") == std::string::npos) b64 += line;
-  unsigned char der[64], pk[32], sk[64], sig[64];
-  size_t len = 0;
-  REQUIRE(sodium_base642bin(der, sizeof der, b64.data(), b64.size(), nullptr, &len, nullptr, sodium_base64_VARIANT_ORIGINAL) == 0);
-  REQUIRE(len == 48);
-  crypto_sign_seed_keypair(pk, sk, der + 16);
-  crypto_sign_detached(sig, nullptr, reinterpret_cast<const unsigned char*>(text.data()), text.size(), sk);
-  spit(s.file(".manifest.json.sig"), std::string(reinterpret_cast<char*>(sig), 64));
+  spit(s.file(".manifest.json.sig"), s.maker.key().sign(text));
+  s.write_release(s.make_release());
 }
 
 }  // namespace
@@ -519,11 +742,12 @@ TEST_CASE("keygen writes PEM key pairs, the secret 0600, and never overwrites") 
     CHECK(messages(again.problems).find("File exists") != std::string::npos);
     CHECK(slurp(k.value.public_path) == pub);
   }
-  // A key of the wrong kind is named as such.
-  auto wrong = load_keys({(t.path / "contractor.secret").string(), ""});
-  CHECK(messages(wrong.problems).find("is a contractor-secret key, expected a city signing secret key (Ed25519)") !=
-        std::string::npos);
-  wrong = load_keys({(t.path / "city.secret").string(), (t.path / "city.pub").string()});
+  // Manifests are signed by a person: the city key no longer seals, and a key of the wrong kind is named.
+  auto city = keys::read_secret((t.path / "city.secret").string(), keys::Kind::city);
+  REQUIRE(city.ok());
+  auto wrong = load_keys(std::move(city.value), "");
+  CHECK(messages(wrong.problems).find("the manifests are signed with the maker's own user key") != std::string::npos);
+  wrong = load_keys(keys::SecretKey::generate(keys::Kind::user), (t.path / "city.pub").string());
   CHECK(messages(wrong.problems).find("is a signing-public key, expected a contractor public key (X25519)") !=
         std::string::npos);
 }
@@ -531,16 +755,22 @@ TEST_CASE("keygen writes PEM key pairs, the secret 0600, and never overwrites") 
 TEST_CASE("keys made by OpenSSL are accepted") {
   TempDir t;
   int rc = -1;
-  run("openssl genpkey -algorithm ed25519 -out '" + (t.path / "city.secret").string() + "'", &rc);
+  run("openssl genpkey -algorithm ed25519 -out '" + (t.path / "maker.secret").string() + "'", &rc);
   REQUIRE(rc == 0);
-  run("openssl pkey -in '" + (t.path / "city.secret").string() + "' -pubout -out '" + (t.path / "city.pub").string() + "'", &rc);
+  run("openssl pkey -in '" + (t.path / "maker.secret").string() + "' -pubout -out '" + (t.path / "maker.pub").string() + "'", &rc);
   REQUIRE(rc == 0);
+  auto maker = keys::read_secret((t.path / "maker.secret").string(), keys::Kind::user);
+  REQUIRE_MESSAGE(maker.ok(), messages(maker.problems));
+  auto sealing = load_keys(std::move(maker.value), "");
+  REQUIRE(sealing.ok());
   auto spec = sample_spec();
-  auto r = seal_batch(spec, Keys{(t.path / "city.secret").string(), ""}, (t.path / "out").string());
+  auto r = seal_batch(spec, sealing.value, (t.path / "out").string());
   REQUIRE_MESSAGE(r.ok(), messages(r.problems));
   CHECK(r.value.paths.sealed_key.empty());
   CHECK_FALSE(fs::exists(t.path / "out" / (spec.batch_id + ".key.sealed")));
-  auto m = read_manifest(r.value.paths.manifest, (t.path / "city.pub").string());
+  auto pub = keys::read_public((t.path / "maker.pub").string(), keys::Kind::user);
+  REQUIRE(pub.ok());
+  auto m = read_manifest(r.value.paths.manifest, pub.value);
   CHECK_MESSAGE(m.ok(), messages(m.problems));
   CHECK(m.value.key_sealed == false);
 }
@@ -582,15 +812,14 @@ TEST_CASE("bad batch specs are refused with a reason and write nothing") {
   mynumber::Guard guard;
   guard.add(my_number);
   TempDir t;
-  auto city = keys::generate((t.path / "city").string(), keys::Kind::city);
-  REQUIRE(city.ok());
+  const auto sealing = sealing_keys(Person{}, "");
   for (const auto& row : rows) {
     CAPTURE(row.what);
     auto spec = sample_spec();
     spec.my_numbers = &guard;
     row.change(spec);
     auto out = t.path / "out";
-    auto r = seal_batch(spec, Keys{city.value.secret_path, ""}, out.string());
+    auto r = seal_batch(spec, sealing, out.string());
     CHECK_FALSE(r.ok());
     CHECK_MESSAGE(messages(r.problems).find(row.expect) != std::string::npos, messages(r.problems));
     CHECK(messages(r.problems).find(my_number) == std::string::npos);  // never echoed
@@ -606,12 +835,10 @@ TEST_CASE("a 12-digit code that passes the check digit but is no input My Number
   mynumber::Guard guard;
   guard.add("123456789018");  // the input's My Number, absent from the output
   TempDir t;
-  auto city = keys::generate((t.path / "city").string(), keys::Kind::city);
-  REQUIRE(city.ok());
   auto spec = sample_spec();
   spec.my_numbers = &guard;
   spec.payload[2].bytes += code + "\n";
-  auto r = seal_batch(spec, Keys{city.value.secret_path, ""}, (t.path / "out").string());
+  auto r = seal_batch(spec, sealing_keys(Person{}, ""), (t.path / "out").string());
   CHECK_MESSAGE(r.ok(), messages(r.problems));
 }
 
@@ -620,19 +847,20 @@ TEST_CASE("resealing cleans this batch's leftovers only, and a failed seal leave
   spit(s.out / (s.spec.batch_id + ".zip.tmp-0123456789abcdef"), "left by a killed run");
   spit(s.out / "R20250901-B003.zip.tmp-0123456789abcdef", "another batch, maybe sealing right now");
   auto old_zip = slurp(s.file(".zip"));
-  auto r = seal_batch(s.spec, Keys{s.city.secret_path, ""}, s.out.string());
+  auto r = seal_batch(s.spec, sealing_keys(s.maker, ""), s.out.string());
   REQUIRE_MESSAGE(r.ok(), messages(r.problems));
+  s.write_release(s.make_release());  // a new manifest needs a new release
   CHECK_FALSE(fs::exists(s.out / (s.spec.batch_id + ".zip.tmp-0123456789abcdef")));
   CHECK(fs::exists(s.out / "R20250901-B003.zip.tmp-0123456789abcdef"));
   CHECK_FALSE(fs::exists(s.file(".key.sealed")));  // no contractor key now: the stale one is gone
   CHECK(slurp(s.file(".zip")) != old_zip);
   CHECK(verify_batch(s.with_key()).ok());
 
-  // A failure after files were staged (city.pub cannot be renamed over a folder): every temp file
-  // is removed and no manifest appears, so the half-written batch does not look complete.
+  // A failure after files were staged (the signature cannot be renamed over a folder): every temp
+  // file is removed and no manifest appears, so the half-written batch does not look complete.
   auto out2 = s.tmp.path / "out2";
-  fs::create_directories(out2 / "city.pub" / "x");
-  auto bad = seal_batch(s.spec, Keys{s.city.secret_path, s.contractor.public_path}, out2.string());
+  fs::create_directories(out2 / (s.spec.batch_id + ".manifest.json.sig") / "x");
+  auto bad = seal_batch(s.spec, sealing_keys(s.maker, s.contractor.public_path), out2.string());
   CHECK(messages(bad.problems).find("cannot rename into place") != std::string::npos);
   for (const auto& e : fs::directory_iterator(out2)) {
     CAPTURE(e.path().filename().string());
@@ -653,11 +881,10 @@ TEST_CASE("a blank continuation line in a tag file is reported as a bag problem,
 
 TEST_CASE("a published run: its batches and run.json in place, with the input's warnings and no errors") {
   Sealed s;
-  auto keys = load_keys({s.city.secret_path, ""});
-  REQUIRE(keys.ok());
   const std::string dir = (s.tmp.path / "run").string();
   fs::create_directories(dir);
-  RunSealer sealer(dir, "R20250902", "2025-09-02T00:00:00Z", keys.value, nullptr);
+  RunSealer sealer(dir, "R20250902", "2025-09-02T00:00:00Z", sealing_keys(s.maker, ""), nullptr);
+  CHECK(sealer.maker_key().public_key() == s.maker.public_key());
   records::BatchSummary b{"R20250902-B001", 1, 1, s.spec.counts, {}, {}, {}};
   REQUIRE(sealer.seal(b, s.spec.payload) == "");
   Diagnostic warning{Diagnostic::Severity::warning, "cases.csv", 3, 5, "name", "U+2000B", "printed with a variant"};
@@ -669,6 +896,8 @@ TEST_CASE("a published run: its batches and run.json in place, with the input's 
   CHECK(run["warnings"] == nlohmann::json::array({format(warning)}));
   CHECK(run["batches"][0]["batch_id"] == "R20250902-B001");
   CHECK(fs::exists(fs::path(dir) / "R20250902-B001.manifest.json"));
+  CHECK_FALSE(fs::exists(fs::path(dir) / "city.pub"));
+  CHECK(read_manifest((fs::path(dir) / "R20250902-B001.manifest.json").string(), s.maker.public_key()).ok());
   CHECK_FALSE(fs::exists(fs::path(dir) / ".staging-R20250902"));
   CHECK(read_run_json(dir)->warnings == std::vector<std::string>{format(warning)});
   CHECK(read_run_json(dir)->dir == dir);
@@ -686,5 +915,14 @@ TEST_CASE("open prints what it did as one line of JSON (output_spec/batch.md)") 
   CHECK(j["bag_dir"] == r.value.bag_dir);
   CHECK(j["files"].size() == r.value.files.size());
   CHECK(j["envelopes"] == s.spec.counts.envelopes);
-  CHECK(j["public_key"] == s.city.public_path);
+  CHECK(j["release_sequence"] == 7);
+  CHECK(j["maker"] == "tanaka");
+  CHECK(j["approver"] == "suzuki");
+  CHECK(j["maker_key_sha256"] == sha256_hex(s.maker.public_key().bytes));
+  CHECK(j["approver_key_sha256"] == sha256_hex(s.approver.public_key().bytes));
+  CHECK(j["city_key_sha256"] == sha256_hex(s.city.public_key().bytes));
+  CHECK(j["audit_head"] == "6:" + std::string(64, 'c'));
+  CHECK(j["approved_at"] == "2025-09-02T03:00:00Z");
+  CHECK(j["run_id"] == s.spec.run_id);
+  CHECK_FALSE(j.contains("public_key"));
 }
