@@ -17,9 +17,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const auto& d : r.problems) (void)format(d);
   // Stored or refused, the import leaves exactly one audit record and an intact chain.
   if (l.audit_records().size() != before + 1) fuzz::violated("an import did not add exactly one audit record");
-  auto audit = l.verify_audit({});
+  auto audit = l.verify_audit();
   if (!audit.ok() || !audit.value.ok()) fuzz::violated("an import broke the audit chain");
   if (!r.ok() && (r.value.rows != 0 || !r.value.batches.empty())) fuzz::violated("a refused import reports rows");
-  (void)l.reconcile({"", "", Date{2025, 12, 1}}, fixture.actor());
+  (void)l.reconcile({"", "", Date{2025, 12, 1}}, &fixture.actor());
   return 0;
 }

@@ -20,6 +20,8 @@ Checked<std::string> reconcile_pdf(const ledger::ReconcileReport& r, const text:
   Report doc;
   doc.title = "Reconciliation (照合) as of " + r.as_of;
   doc.footer = "tsuchi reconcile — as of " + r.as_of + " — printed " + printed_at;
+  // The head lets an auditor check that the report was made from the ledger they hold.
+  doc.sections.push_back({"Ledger", {Pairs{{{"as of", r.as_of}, {"audit log head (監査ログ)", r.head.text()}}}}});
 
   Table batches{{{"batch", 40},
                  {"month", 17},

@@ -16,17 +16,17 @@ void append(Diagnostics& to, Diagnostics more) {
 }
 }  // namespace
 
-Checked<RecordedReview> write_review(ledger::Ledger& l, const seal::RunFile& run, const std::string& user,
+Checked<RecordedReview> write_review(ledger::Ledger& l, const seal::RunFile& run, const ledger::Actor& who,
                                      const std::string& fees_toml, const text::TextEngine& te) {
   Checked<RecordedReview> out;
   Checked<FeeSchedules> fees;
   if (!fees_toml.empty()) fees = load_fees(fees_toml);
   out.problems = std::move(fees.problems);
   if (!out.ok()) return out;
-  auto sheet = review_sheet(l, run.run_id, {fees_toml.empty() ? nullptr : &fees.value, user, ledger::utc_now()});
+  auto sheet = review_sheet(l, run.run_id, {fees_toml.empty() ? nullptr : &fees.value, who.user, ledger::utc_now()});
   if (!sheet.ok()) {
     append(out.problems, std::move(sheet.problems));
-    append(out.problems, l.append_audit({user, "review", {"run:" + run.run_id}, "refused: unknown run"}));
+    append(out.problems, l.append_audit({"review", {"run:" + run.run_id}, "refused: unknown run"}, who));
     return out;
   }
   auto& r = out.value;
@@ -41,32 +41,30 @@ Checked<RecordedReview> write_review(ledger::Ledger& l, const seal::RunFile& run
               file::write_atomically((dir / "review.txt").string(), r.text);
   if (!r.written) return out;
   r.sha256 = digest::sha256_hex(r.text);
-  if (auto ds = l.record_review(run.run_id, r.sha256, user); has_errors(ds)) append(out.problems, std::move(ds));
+  if (auto ds = l.record_review(run.run_id, r.sha256, who); has_errors(ds)) append(out.problems, std::move(ds));
   return out;
 }
 
-Checked<bool> write_certificate_form(ledger::Ledger& l, const std::string& batch_id, const std::string& municipality_toml,
-                                     const std::string& user, const text::TextEngine& te, const std::string& out) {
+Checked<bool> write_certificate_form(ledger::Ledger& l, const std::string& batch_id, const ledger::Actor& who,
+                                     const text::TextEngine& te, const std::string& out) {
   const std::string command = "certificate form";
   auto batch = l.batch(batch_id);
   if (!batch) {
     Diagnostics ds{{Diagnostic::Severity::error, l.path(), 0, 0, "", "", "no batch " + batch_id + " in the ledger"}};
-    append(ds, l.append_audit({user, command, {"batch:" + batch_id}, "refused: unknown batch"}));
+    append(ds, l.append_audit({command, {"batch:" + batch_id}, "refused: unknown batch"}, who));
     return {false, std::move(ds)};
   }
-  CertificateForm form{*batch, "", "", ledger::utc_now()};
-  Diagnostics ds;
-  if (!municipality_toml.empty()) {
-    auto m = load_municipality(municipality_toml);
-    ds = std::move(m.problems);
-    if (has_errors(ds)) return {false, std::move(ds)};
-    form.addressee = m.value.mayor_title;
-    form.return_to = m.value.city_name + " " + m.value.contact.department;
-  }
+  // Addressed from the pinned configuration: a file named on the command line could redirect the form.
+  const auto pinned = l.config();
+  auto m = parse_municipality(pinned.text, pinned.source);
+  Diagnostics ds = std::move(m.problems);
+  if (has_errors(ds)) return {false, std::move(ds)};
+  CertificateForm form{*batch, m.value.mayor_title, m.value.city_name + " " + m.value.contact.department,
+                       ledger::utc_now()};
   auto pdf = certificate_form_pdf(form, te);
   if (!pdf.ok()) append(ds, std::move(pdf.problems));
   if (has_errors(ds) || !file::write_atomically(out, pdf.value)) return {false, std::move(ds)};
-  if (auto a = l.append_audit({user, command, {"batch:" + batch_id, "file:" + digest::sha256_hex(pdf.value)}, "ok"});
+  if (auto a = l.append_audit({command, {"batch:" + batch_id, "file:" + digest::sha256_hex(pdf.value)}, "ok"}, who);
       has_errors(a))
     append(ds, std::move(a));
   return {true, std::move(ds)};
@@ -81,7 +79,7 @@ Checked<ledger::ImportSummary> import_certificate(ledger::Ledger& l, ledger::Cer
     std::ifstream f(req.file, std::ios::binary);
     auto m = file_matcher(req.file, {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()});
     if (!m.ok()) {
-      append(m.problems, l.append_audit({who.user, "import certificate", {}, "refused: several forms"}));
+      append(m.problems, l.append_audit({"import certificate", {}, "refused: several forms"}, who));
       return {{}, std::move(m.problems)};
     }
     req.matcher = std::move(m.value);

@@ -61,6 +61,7 @@ struct Anomaly {
 struct ReviewSheet {
   std::string run_id, maker, created_at, month;  // month = the run's billing month
   std::string prepared_by, prepared_at;
+  ledger::Head head;  // the audit log's newest record when the sheet was made
   std::vector<BatchCount> batches;
   int decision_notices = 0, change_notices = 0;
   std::vector<MonthBilled> billed;  // by billed month, ascending
@@ -81,7 +82,7 @@ struct ReviewOptions {
 };
 inline constexpr std::size_t kTopChanges = 20;  // changes and case lists printed on the sheet
 
-// Everything from the ledger; an unknown run is an error value.
+// Everything from the ledger, with its audit head; an unknown run is an error value.
 Checked<ReviewSheet> review_sheet(const ledger::Ledger& l, const std::string& run_id, const ReviewOptions& opt);
 // review.txt (also printed on stdout): the SHA-256 of exactly these bytes is what approve insists on.
 std::string to_text(const ReviewSheet& s);
@@ -120,27 +121,28 @@ ledger::CertificateMatcher certificate_matcher();
 // file's one form code, none when it holds no code, an error when it holds several batches' forms.
 Checked<ledger::CertificateMatcher> file_matcher(const std::string& file_name, const std::string& file_bytes);
 
-// ---- Reconcile report as PDF (SPEC §9, §12 `--pdf`) ----
+// ---- Reconcile report as PDF (SPEC §9, §12 `--pdf`), with the audit head it was made at ----
 Checked<std::string> reconcile_pdf(const ledger::ReconcileReport& r, const text::TextEngine& te,
                                    const std::string& printed_at);
 
 // ---- the documents on file and on record (what the commands do; they print the outcome) ----
 
-// `tsuchi review`: the sheet of `run` written into its folder (review.pdf, then review.txt, the sheet
-// approve checks) and the SHA-256 of review.txt recorded for approval. Amounts are checked against
-// fees_toml when given (empty: not checked). An unknown run is refused on record.
+// `tsuchi review`: the sheet of `run`, prepared by `who` at the ledger's head, written into its folder
+// (review.pdf, then review.txt, the sheet approve checks) and the SHA-256 of review.txt recorded for
+// approval. Amounts are checked against fees_toml when given (empty: not checked). An unknown run is
+// refused on record.
 struct RecordedReview {
   ReviewSheet sheet;
   std::string text, sha256;  // review.txt, also printed on stdout, and its digest
   bool written = false;      // false (with no problem listed): review.txt or review.pdf could not be written
 };
-Checked<RecordedReview> write_review(ledger::Ledger& l, const seal::RunFile& run, const std::string& user,
+Checked<RecordedReview> write_review(ledger::Ledger& l, const seal::RunFile& run, const ledger::Actor& who,
                                      const std::string& fees_toml, const text::TextEngine& te);
 
-// `tsuchi certificate form`: the batch's form, addressed from municipality_toml (empty: lines to fill
-// in), written to `out` and audited with its digest; false (no problem listed): `out` could not be written.
-Checked<bool> write_certificate_form(ledger::Ledger& l, const std::string& batch_id, const std::string& municipality_toml,
-                                     const std::string& user, const text::TextEngine& te, const std::string& out);
+// `tsuchi certificate form`: the batch's form, addressed from the configuration pinned in the ledger,
+// written to `out` and audited with its digest; false (no problem listed): `out` could not be written.
+Checked<bool> write_certificate_form(ledger::Ledger& l, const std::string& batch_id, const ledger::Actor& who,
+                                     const text::TextEngine& te, const std::string& out);
 
 // `tsuchi import certificate`: the form matched to its batch by its QR code (without a batch id the
 // file's codes decide, and a file of several batches' forms is refused on record), then recorded.

@@ -177,6 +177,7 @@ Checked<ReviewSheet> review_sheet(const ledger::Ledger& l, const std::string& ru
   s.month = info->month_key;
   s.prepared_by = opt.prepared_by;
   s.prepared_at = opt.prepared_at;
+  s.head = l.head();
   for (const auto& b : info->batch_ids) {
     auto bi = l.batch(b);
     s.batches.push_back(bi ? BatchCount{b, bi->envelopes, bi->pages, bi->sheets} : BatchCount{b});
@@ -243,7 +244,8 @@ detail::Report model(const ReviewSheet& s) {
                              {"billing month", s.month},
                              {"batches", std::to_string(s.batches.size())},
                              {"sheet prepared by", s.prepared_by},
-                             {"sheet prepared at", s.prepared_at}}}}};
+                             {"sheet prepared at", s.prepared_at},
+                             {"audit log head (監査ログ)", s.head.text()}}}}};
   r.sections.push_back(std::move(run));
 
   Table batches{{{"batch", 60}, {"envelopes", 25, true}, {"pages", 25, true}, {"sheets", 25, true}}, {}, true};

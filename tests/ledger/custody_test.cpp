@@ -41,7 +41,7 @@ CertificateRequest certificate(const std::string& file, const std::string& mediu
 }
 
 BatchStatus status_of(Ledger& l, const Actor& who, std::optional<Date> as_of = std::nullopt) {
-  auto rep = l.reconcile({"", kBatch, as_of}, who);
+  auto rep = l.reconcile({"", kBatch, as_of}, &who);
   REQUIRE_MESSAGE(rep.ok(), messages(rep.problems));
   REQUIRE(rep.value.batches.size() == 1);
   return rep.value.batches.front();
@@ -56,19 +56,107 @@ int audit_count(const Ledger& l, const std::string& command, const std::string& 
 
 }  // namespace
 
-TEST_CASE("custody of one batch from sealing to a closed reconciliation") {
-  TempDir tmp;
-  TestClock clock;
-  Ledger l = open_ledger(tmp, clock);
-  SealedRun run = sealed_run(tmp, "yamada");  // yamada is an approver, and made the run
-  const Policy policy = test_policy();
-  const Actor maker{"yamada", policy}, staff{"tanaka", policy}, approver{"sato", policy};
+TEST_CASE("approve: after the recorded review of exactly that sheet, by an approver who did not make the run") {
+  Office o;
+  SealedRun run = sealed_run(o.tmp, o.staff.user);
+  REQUIRE(messages(o.l.record_run(run.record, o.staff)) == "");
+  CHECK(o.l.run(kRun)->batch_ids == std::vector<std::string>{kBatch});
+  CHECK(o.l.slips(kRun) == run.record.slips);
+  CHECK(has_errors(o.l.record_run(run.record, o.staff)));  // a run is recorded once
+  const std::string sheet = sha256("review sheet of run " + kRun + "\n");
+  const std::string older = sha256("an older sheet");
+  // Another run, reviewed with a sheet of its own.
+  const std::string other_sheet = sha256("review sheet of run R20250902\n");
+  BatchRecord other_batch{"R20250902-B001", sha256("a2"), sha256("m2"), sha256("t2"), {{"R20250902-B001/000001", "360", 1, 1, 1, 0}}};
+  REQUIRE(messages(o.l.record_run({"R20250902", "sato", "2025-09-02T00:30:00Z", "2025-09", {other_batch}, {}, {}}, o.staff)) == "");
+  REQUIRE(messages(o.l.record_review("R20250902", other_sheet, o.staff)) == "");
 
-  REQUIRE(l.record_run(run.record).empty());
-  CHECK(l.run(kRun)->batch_ids == std::vector<std::string>{kBatch});
-  CHECK(l.slips(kRun) == run.record.slips);
-  CHECK(messages(l.record_run(run.record)) ==
-        tmp.file("ledger.sqlite") + ": error: run R20250901 is already in the ledger\n");
+  struct Case {
+    const char* name;
+    std::function<void()> before;  // what the ledger records first
+    std::string run_id, review;
+    const Actor* who;
+  };
+  const Case refused[] = {
+      {"no review recorded", [] {}, kRun, sheet, &o.approver},
+      {"another run's review", [] {}, kRun, other_sheet, &o.approver},
+      {"an unknown run", [] {}, "R20991231", sheet, &o.approver},
+      {"another review digest", [&] { Office::must(o.l.record_review(kRun, older, o.staff), "review"); }, kRun, sheet,
+       &o.approver},
+      {"the staff member who made it", [&] { Office::must(o.l.record_review(kRun, sheet, o.staff), "review"); }, kRun,
+       sheet, &o.staff},
+      {"a supervisor", [] {}, kRun, sheet, &o.sup},
+      {"a digest no review recorded, after one was", [] {}, kRun, sha256("edited sheet"), &o.approver},
+      {"the superseded review", [] {}, kRun, older, &o.approver},
+  };
+  for (const auto& c : refused) {
+    const std::string name = c.name;
+    CAPTURE(name);
+    c.before();
+    const auto records = o.l.audit_records().size();
+    auto r = o.l.approve(c.run_id, c.review, *c.who);
+    CHECK_FALSE(r.ok());
+    CHECK_FALSE(r.problems.empty());
+    REQUIRE(o.l.audit_records().size() == records + 1);
+    CHECK(o.l.audit_records().back().command == "approve");
+    CHECK(o.l.audit_records().back().result.rfind("refused", 0) == 0);
+  }
+  CHECK_FALSE(status_of(o.l, o.staff).approved);
+
+  // The release: both signatures verify against the city key, every batch's manifest is listed,
+  // and it carries the head the ledger had before the approval, whose seq is its sequence.
+  const Head before = o.l.head();
+  auto rel = o.l.approve(kRun, sheet, o.approver);
+  REQUIRE_MESSAGE(rel.ok(), messages(rel.problems));
+  const release::Release& r = rel.value;
+  CHECK(r.request.run_id == kRun);
+  CHECK(r.request.created_at == run.record.created_at);
+  CHECK(r.request.batches == std::vector<release::BatchDigest>{{kBatch, sha256(manifest_bytes())}});
+  CHECK(r.approval.audit_head == before.text());
+  CHECK(r.approval.sequence == before.seq + 1);
+  CHECK(r.approval.sequence == o.l.head().seq);
+  auto verified = release::verify(r, o.city.public_key(), "release.json");
+  REQUIRE_MESSAGE(verified.ok(), messages(verified.problems));
+  CHECK(verified.value.maker.name == "sato");
+  CHECK(verified.value.approver.name == "suzuki");
+  CHECK(release::find(r, kBatch)->manifest_sha256 == sha256(manifest_bytes()));
+  // The same release does not hold against another city's key.
+  CHECK_FALSE(release::verify(r, keys::SecretKey::generate(keys::Kind::city).public_key(), "release.json").ok());
+  CHECK(status_of(o.l, o.staff).approved);
+
+  // Approving again issues a new release that supersedes the old one.
+  auto again = o.l.approve(kRun, sheet, o.approver);
+  REQUIRE_MESSAGE(again.ok(), messages(again.problems));
+  CHECK(again.value.approval.sequence > r.approval.sequence);
+  CHECK(again.value.request.batches == r.request.batches);
+  CHECK(release::verify(again.value, o.city.public_key(), "release.json").ok());
+  CHECK(o.l.verify_audit({o.l.head(), o.city.public_key()}).value.ok());
+}
+
+TEST_CASE("an approver revoked between identify and approve releases nothing") {
+  Office o;
+  approved_run(o);  // the run is fine: approving it again would issue a superseding release
+  const keys::SecretKey kimura_key = keys::SecretKey::generate(keys::Kind::user);
+  Office::must(o.l.add_user(o.sup, o.city, "kimura", keys::Role::approver, kimura_key.public_key()), "add kimura");
+  const Actor kimura = o.act(kimura_key, "approve", {keys::Role::approver});
+  Office::must(o.l.revoke_user(o.sup, "kimura"), "revoke kimura");
+  const std::string sheet = sha256("review sheet of run " + kRun + "\n");
+  // A release.json would verify at the contractor (the certificate does not expire): the ledger must refuse.
+  auto r = o.l.approve(kRun, sheet, kimura);
+  CHECK_FALSE(r.ok());
+  CHECK(o.l.audit_records().back().result.rfind("refused", 0) == 0);
+  auto v = o.l.verify_audit();
+  REQUIRE(v.ok());
+  CHECK_MESSAGE(v.value.ok(), to_text(v.value));
+}
+
+TEST_CASE("custody of one batch from sealing to a closed reconciliation") {
+  Office o;
+  Ledger& l = o.l;
+  const Actor& staff = o.staff;
+  SealedRun run = sealed_run(o.tmp, staff.user);
+  REQUIRE(messages(l.record_run(run.record, staff)) == "");
+  const TempDir& tmp = o.tmp;
 
   SUBCASE("handover before approval is refused") {
     CHECK(messages(l.handover(kBatch, staff, "courier", "USB-0001")) ==
@@ -76,33 +164,12 @@ TEST_CASE("custody of one batch from sealing to a closed reconciliation") {
     CHECK(audit_count(l, "handover", "refused: not approved") == 1);
   }
 
-  // Approval: never without roles, never by the maker, never before the review sheet.
-  CHECK(messages(l.approve(run.dir, {"sato", std::nullopt})) == ": error: approval needs the roles: pass --municipality\n");
-  CHECK(messages(l.approve(run.dir, staff)) == ": error: user tanaka does not have the approver role\n");
-  CHECK(messages(l.approve(run.dir, maker)) ==
-        ": error: user yamada made run R20250901; a second person must approve it\n");
-  CHECK(messages(l.approve(run.dir, approver)) ==
-        run.dir + "/review.txt: error: no review sheet: run `tsuchi review " + run.dir + "` first\n");
-  std::ofstream(run.dir + "/review.txt") << "review of another run R20250801\n";
-  CHECK(messages(l.approve(run.dir, approver)) ==
-        run.dir + "/review.txt: error: not a review of run R20250901: run `tsuchi review " + run.dir + "` first\n");
-  std::ofstream(run.dir + "/review.txt") << "review sheet of run R20250901\nenvelopes 4\n";
-  CHECK(audit_count(l, "approve", "refused: ") == 5);
-  CHECK_FALSE(status_of(l, staff).approved);
-
-  // When `tsuchi review` recorded its sheet, only that exact sheet is approvable.
-  REQUIRE(l.record_review(kRun, sha256("an older sheet"), "tanaka").empty());
-  CHECK(messages(l.approve(run.dir, approver)) ==
-        run.dir + "/review.txt: error: not the review sheet recorded for run R20250901: run `tsuchi review " + run.dir +
-            "` again\n");
-  REQUIRE(l.record_review(kRun, sha256("review sheet of run R20250901\nenvelopes 4\n"), "tanaka").empty());
-  REQUIRE(messages(l.approve(run.dir, approver)) == "");
+  const std::string sheet = sha256("review sheet of run R20250901\nenvelopes 4\n");
+  REQUIRE(messages(l.record_review(kRun, sheet, o.approver)) == "");  // any role reviews
+  REQUIRE_MESSAGE(l.approve(kRun, sheet, o.approver).ok(), "approve");
   CHECK(status_of(l, staff).approved);
-  CHECK(messages(l.approve(run.dir, {"yamada2", policy})) == ": error: user yamada2 does not have the approver role\n");
 
-  REQUIRE(l.handover(kBatch, staff, "courier", "USB-0001").empty());
-  CHECK(messages(l.handover(kBatch, {"mallory", policy}, "courier", "")) ==
-        ": error: user mallory has no role in municipality.toml [roles]\n");
+  REQUIRE(messages(l.handover(kBatch, staff, "courier", "USB-0001")) == "");
 
   // Receipt: a wrong archive hash is refused and nothing is stored; the right one is accepted.
   std::string wrong = tmp.write("receipt-wrong.csv", "batch_id,archive_sha256,received_at,received_by\n" + kBatch +
@@ -180,25 +247,21 @@ TEST_CASE("custody of one batch from sealing to a closed reconciliation") {
   CHECK(s.closed);
 
   // Every step left one audit record, and the chain holds.
-  auto report = l.verify_audit({});
+  auto report = l.verify_audit({l.head(), o.city.public_key()});
   REQUIRE(report.ok());
-  CHECK(report.value.ok());
+  CHECK_MESSAGE(report.value.ok(), to_text(report.value));
   CHECK(audit_count(l, "import receipt", "refused: ") == 1);
   CHECK(audit_count(l, "import worklog", "ok") == 2);
   CHECK(audit_count(l, "import certificate", "ok") == 3);
 }
 
 TEST_CASE("a batch closes when every count agrees and every medium is certified") {
-  TempDir tmp;
-  TestClock clock;
-  Ledger l = open_ledger(tmp, clock);
-  SealedRun run = sealed_run(tmp, "tanaka");
-  const Policy policy = test_policy();
-  const Actor staff{"tanaka", policy}, approver{"sato", policy};
-  REQUIRE(l.record_run(run.record).empty());
-  std::ofstream(run.dir + "/review.txt") << "review sheet of run " << kRun << "\n";
-  REQUIRE(l.approve(run.dir, approver).empty());
-  REQUIRE(l.handover(kBatch, staff, "sftp", "").empty());
+  Office o;
+  Ledger& l = o.l;
+  const Actor& staff = o.staff;
+  const TempDir& tmp = o.tmp;
+  approved_run(o);
+  REQUIRE(messages(l.handover(kBatch, staff, "sftp", "")) == "");
   REQUIRE(l.import_receipt(tmp.write("r.csv", "batch_id,archive_sha256,received_at,received_by\n" + kBatch + "," +
                                                   sha256(archive_bytes()) + ",2025-09-02T10:00:00Z,desk\n"),
                            staff)
@@ -224,8 +287,12 @@ TEST_CASE("a batch closes when every count agrees and every medium is certified"
   CHECK(s.open_returns == std::vector<std::string>{envelope(2)});
 
   // The JSON report has the shape SPEC §12 fixes.
-  auto rep = l.reconcile({"2025-09", "", Date{2025, 9, 30}}, staff);
+  const Head head = l.head();
+  auto rep = l.reconcile({"2025-09", "", Date{2025, 9, 30}}, &staff);
   REQUIRE(rep.ok());
+  CHECK(rep.value.head == head);                // the head it was made at, before its own record
+  CHECK(l.audit_records().back().command == "reconcile");
+  CHECK(l.head().seq == head.seq + 1);
   auto j = nlohmann::json::parse(to_json(rep.value));
   REQUIRE(j["batches"].size() == 1);
   auto& b = j["batches"][0];

@@ -1,114 +1,205 @@
-// The ledger file itself (schema and migrations), municipality.toml keys, times, and the
+// The ledger file itself (init, open, read-only), the pinned configuration's policy, times, and the
 // contractor files' bad rows with their exact messages.
 #include <doctest/doctest.h>
-#include <sqlite3.h>
 
 #include "support.hpp"
 
 namespace {
 
-std::vector<std::string> query_column(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  sqlite3_open(path.c_str(), &db);
-  sqlite3_stmt* s = nullptr;
-  std::vector<std::string> out;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK)
-    while (sqlite3_step(s) == SQLITE_ROW) out.push_back(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
-  sqlite3_finalize(s);
-  sqlite3_close(db);
-  return out;
-}
-
 // A ledger with the sample run approved and handed over, ready for contractor files.
-struct Handed {
-  TempDir tmp;
-  TestClock clock;
-  Ledger l;
-  Handed() : l(open_ledger(tmp, clock)) {
-    SealedRun run = sealed_run(tmp, "tanaka");
-    REQUIRE(l.record_run(run.record).empty());
-    std::ofstream(run.dir + "/review.txt") << "run " << kRun << "\n";
-    REQUIRE(l.approve(run.dir, {"sato", test_policy()}).empty());
-    REQUIRE(l.handover(kBatch, {"tanaka", test_policy()}, "courier", "USB-1").empty());
+struct Handed : Office {
+  Handed() {
+    approved_run(*this);
+    must(l.handover(kBatch, staff, "courier", "USB-1"), "handover");
   }
 };
 
 }  // namespace
 
-TEST_CASE("a new ledger is migrated from empty, and a newer one is refused") {
+TEST_CASE("only `ledger init` creates a ledger; open refuses anything that is not one") {
   TempDir tmp;
   TestClock clock;
-  {
-    Ledger l = open_ledger(tmp, clock);
-    CHECK(l.schema_version() == 1);
+  const std::string empty = tmp.write("empty.sqlite", "");
+  const std::string text = tmp.write("notes.txt", "not a database\n");
+  const std::string bare = tmp.file("bare.sqlite");
+  exec_sql(bare, "CREATE TABLE t(x); INSERT INTO t VALUES (1);");
+  // A schema-1 ledger as tsuchi before issue 11 left it: an unsigned chain, roles from a file.
+  const std::string v1 = tmp.file("v1.sqlite");
+  exec_sql(v1, "CREATE TABLE audit(seq INTEGER PRIMARY KEY, at TEXT, user TEXT, command TEXT, objects TEXT, "
+               "result TEXT, prev_hash TEXT, hash TEXT); PRAGMA user_version = 1;");
+  struct Case {
+    const char* name;
+    std::string path;
+    bool names_init = true;  // the refusal points to `tsuchi ledger init`
+  };
+  const Case cases[] = {
+      {"in memory", ":memory:"},
+      {"an SQLite URI", "file:ledger.sqlite?mode=memory"},
+      {"a missing file", tmp.file("missing.sqlite")},
+      {"a missing folder", tmp.file("no/such/ledger.sqlite")},
+      {"an empty file", empty},
+      {"a text file", text, false},  // SQLite's "file is not a database" says what it is
+      {"an SQLite file without an init record", bare},
+      {"a schema 1 ledger", v1},
+  };
+  for (const auto& c : cases) {
+    const std::string name = c.name;
+    CAPTURE(name);
+    for (auto access : {Ledger::Access::read_write, Ledger::Access::read_only}) {
+      const bool existed = fs::exists(c.path);
+      const std::string bytes = existed ? read_bytes(c.path) : "";
+      auto l = Ledger::open(c.path, access, clock.clock());
+      CHECK_FALSE(l.ok());
+      CHECK(messages(l.problems).find(c.path) != std::string::npos);
+      if (c.names_init) CHECK_MESSAGE(messages(l.problems).find("tsuchi ledger init") != std::string::npos, messages(l.problems));
+      // Refusing leaves nothing behind: no file made, none changed.
+      CHECK(fs::exists(c.path) == existed);
+      if (existed) CHECK(read_bytes(c.path) == bytes);
+    }
   }
-  std::string path = tmp.file("ledger.sqlite");
-  CHECK(query_column(path, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") ==
-        std::vector<std::string>{"audit", "batches", "certificate_files", "certificates", "custody_events", "envelopes",
-                                 "notices", "returns", "runs", "slips", "worklog_rows", "worklogs"});
-  CHECK(query_column(path, "PRAGMA journal_mode") == std::vector<std::string>{"wal"});
-  {
-    Ledger again = open_ledger(tmp, clock);  // reopening changes nothing
-    CHECK(again.schema_version() == 1);
+  CHECK_FALSE(fs::exists(tmp.file("ledger.sqlite")));
+}
+
+TEST_CASE("ledger init refuses an existing file and anything without its keys") {
+  Office o;
+  const std::string bytes = read_bytes(o.path());
+  const keys::SecretKey other_city = keys::SecretKey::generate(keys::Kind::city);
+  const keys::SecretKey user = keys::SecretKey::generate(keys::Kind::user);
+  const std::string fresh = o.tmp.file("fresh.sqlite");
+  const std::string text = o.tmp.write("text.txt", "hello\n");
+  struct Case {
+    const char* name;
+    Ledger::Init init;
+  };
+  const Case cases[] = {
+      {"an existing ledger", {o.path(), &other_city, o.municipality, kMunicipalityPath, "eve", user.public_key(), "os"}},
+      {"an existing file", {text, &other_city, o.municipality, kMunicipalityPath, "eve", user.public_key(), "os"}},
+      {"in memory", {":memory:", &other_city, o.municipality, kMunicipalityPath, "eve", user.public_key(), "os"}},
+      {"no city key", {fresh, nullptr, o.municipality, kMunicipalityPath, "eve", user.public_key(), "os"}},
+      {"a user key as the city key", {fresh, &user, o.municipality, kMunicipalityPath, "eve", user.public_key(), "os"}},
+      {"no supervisor", {fresh, &other_city, o.municipality, kMunicipalityPath, "", user.public_key(), "os"}},
+      {"a configuration the reader refuses",
+       {fresh, &other_city, "[batch]\ncertificate_due_days = 0\n", "bad.toml", "eve", user.public_key(), "os"}},
+  };
+  for (const auto& c : cases) {
+    const std::string name = c.name;
+    CAPTURE(name);
+    auto l = Ledger::init(c.init, o.clock.clock());
+    CHECK_FALSE(l.ok());
+    CHECK_FALSE(l.problems.empty());
   }
-  sqlite3* db = nullptr;
-  sqlite3_open(path.c_str(), &db);
-  sqlite3_exec(db, "PRAGMA user_version = 7", nullptr, nullptr, nullptr);
-  sqlite3_close(db);
-  auto newer = Ledger::open(path, clock.clock());
-  CHECK(messages(newer.problems) ==
-        path + ": error: ledger schema version 7 is newer than this tsuchi understands (1); use a newer tsuchi\n");
+  CHECK(read_bytes(o.path()) == bytes);
+  CHECK(read_bytes(text) == "hello\n");
+  CHECK_FALSE(fs::exists(fresh));
+}
+
+TEST_CASE("a new ledger: the city key, the configuration and the first supervisor, in one record") {
+  Office o;
+  CHECK(o.l.city_key() == o.city.public_key());
+  CHECK_FALSE(o.l.read_only());
+  const auto records = o.l.audit_records();
+  REQUIRE(records.size() >= 3);  // init, then the two users the fixture adds
+  CHECK(records[0].seq == 1);
+  CHECK(records[0].signer == o.city.public_key().hex());
+  CHECK(records[0].prev_hash == std::string(64, '0'));
+  CHECK(records[0].os_user == "os-sup");
+  // journal_mode DELETE: a copied file is the whole ledger (no -wal beside it).
+  CHECK(query_column(o.path(), "PRAGMA journal_mode") == std::vector<std::string>{"delete"});
+  CHECK_FALSE(fs::exists(o.path() + "-wal"));
+  const auto copy = o.tmp.file("copy.sqlite");
+  fs::copy_file(o.path(), copy);
+  auto opened = Ledger::open(copy, Ledger::Access::read_only, o.clock.clock());
+  REQUIRE_MESSAGE(opened.ok(), messages(opened.problems));
+  CHECK(opened.value.head() == o.l.head());
+  CHECK(opened.value.users().size() == 3);
+}
+
+TEST_CASE("a read-only ledger never writes: reconcile and verify leave the file's bytes as they were") {
+  Handed h;
+  const std::string before = sha256(read_bytes(h.path()));
+  auto ro = h.reopen(Ledger::Access::read_only);
+  CHECK(ro.read_only());
+  auto rep = ro.reconcile({"", kBatch, Date{2025, 9, 15}}, nullptr);
+  REQUIRE_MESSAGE(rep.ok(), messages(rep.problems));
+  REQUIRE(rep.value.batches.size() == 1);
+  CHECK(rep.value.batches[0].handed);
+  CHECK(rep.value.head == h.l.head());
+  auto v = ro.verify_audit({h.l.head(), h.city.public_key()});
+  REQUIRE(v.ok());
+  CHECK(v.value.ok());
+  CHECK(ro.users().size() == 3);
+  CHECK(ro.config().text == h.municipality);
+
+  // Every mutating call fails cleanly, and a refused identify is not recorded either.
+  const Actor staff = h.staff;
+  const keys::SecretKey stranger = keys::SecretKey::generate(keys::Kind::user);
+  struct Case {
+    const char* name;
+    std::function<bool()> refused;
+  };
+  const std::string receipt = h.tmp.write("r.csv", "batch_id,archive_sha256,received_at,received_by\n" + kBatch + "," +
+                                                       sha256(archive_bytes()) + ",2025-09-02T10:00:00Z,desk\n");
+  const Case cases[] = {
+      {"append_audit", [&] { return has_errors(ro.append_audit({"reconcile", {}, "ok"}, staff)); }},
+      {"record_run", [&] { return has_errors(ro.record_run(sealed_run(h.tmp, "sato").record, staff)); }},
+      {"record_review", [&] { return has_errors(ro.record_review(kRun, sha256("x"), staff)); }},
+      {"approve", [&] { return !ro.approve(kRun, sha256("x"), h.approver).ok(); }},
+      {"handover", [&] { return has_errors(ro.handover(kBatch, staff, "courier", "USB-2")); }},
+      {"import_receipt", [&] { return !ro.import_receipt(receipt, staff).ok(); }},
+      {"add_user", [&] { return has_errors(ro.add_user(h.sup, h.city, "kato", keys::Role::staff, stranger.public_key())); }},
+      {"revoke_user", [&] { return has_errors(ro.revoke_user(h.sup, "sato")); }},
+      {"set_config", [&] { return has_errors(ro.set_config(h.sup, h.municipality, "m.toml")); }},
+      {"record_preview_start", [&] { return !ro.record_preview_start(staff, "out", sha256("in")).ok(); }},
+      {"record_audit_check", [&] { return has_errors(ro.record_audit_check(v.value, h.sup)); }},
+      {"identify an unregistered key", [&] { return !ro.identify(stranger, "os", "reconcile").ok(); }},
+  };
+  for (const auto& c : cases) {
+    const std::string name = c.name;
+    CAPTURE(name);
+    CHECK(c.refused());
+  }
+  (void)ro.reconcile({}, &staff);  // given an actor, a read-only copy still records nothing
+  CHECK(sha256(read_bytes(h.path())) == before);
+  CHECK_FALSE(fs::exists(h.path() + "-journal"));
+  // The writable handle still works afterwards: nothing was left locked.
+  CHECK(messages(h.l.append_audit({"reconcile", {}, "ok"}, h.staff)) == "");
 }
 
 TEST_CASE("the review sheet finds the previous run of the same month, else the last run") {
-  TempDir tmp;
-  TestClock clock;
-  Ledger l = open_ledger(tmp, clock);
+  Office o;
   auto make = [&](const std::string& id, const std::string& month, const std::string& at) {
-    RunRecord r{id, "tanaka", at, month, {}, {}, {}};
+    RunRecord r{id, o.staff.user, at, month, {}, {}, {}};
     BatchRecord b{id + "-B001", sha256(id + "a"), sha256(id + "m"), sha256(id + "t"), {{id + "-B001/000001", "360", 1, 1, 1, 1}}};
     r.batches = {b};
     r.slips = {{id + "-B001/000001", "C001", month, 12300, true}};
-    REQUIRE(l.record_run(r).empty());
+    REQUIRE(messages(o.l.record_run(r, o.staff)) == "");
   };
   make("R1", "2025-08", "2025-08-01T00:00:00Z");
   make("R2", "2025-09", "2025-09-01T00:00:00Z");
   make("R3", "2025-08", "2025-09-02T00:00:00Z");  // a re-run of August after September's run
   make("R4", "2025-10", "2025-10-01T00:00:00Z");
-  CHECK_FALSE(l.previous_run("R1"));
-  CHECK(l.previous_run("R3")->run_id == "R1");  // same month
-  CHECK(l.previous_run("R2")->run_id == "R1");  // no earlier September: the last run
-  CHECK(l.previous_run("R4")->run_id == "R3");
-  CHECK(l.slips("R3") == std::vector<SlipRecord>{{"R3-B001/000001", "C001", "2025-08", 12300, true}});
+  CHECK_FALSE(o.l.previous_run("R1"));
+  CHECK(o.l.previous_run("R3")->run_id == "R1");  // same month
+  CHECK(o.l.previous_run("R2")->run_id == "R1");  // no earlier September: the last run
+  CHECK(o.l.previous_run("R4")->run_id == "R3");
+  CHECK(o.l.run("R3")->user == "sato");  // the maker is the identified actor
+  CHECK(o.l.slips("R3") == std::vector<SlipRecord>{{"R3-B001/000001", "C001", "2025-08", 12300, true}});
+  CHECK(messages(o.l.record_run({"R5", "suzuki", "2025-10-02T00:00:00Z", "2025-10", {}, {}, {}}, o.approver)) != "");
+  // The maker is whoever signs the run, whatever name the record carries.
+  const bool stored = !has_errors(o.l.record_run({"R6", "mallory", "2025-10-02T00:00:00Z", "2025-10", {}, {}, {}}, o.staff));
+  if (stored) CHECK(o.l.run("R6")->user == "sato");
 }
 
-TEST_CASE("municipality.toml: roles, office hours and due days") {
-  auto p = load_policy(std::string(TSUCHI_DATA_DIR) + "/examples/municipality.toml");
-  REQUIRE_MESSAGE(p.ok(), messages(p.problems));
-  CHECK(p.value.staff == std::vector<std::string>{"tanaka", "suzuki"});
-  CHECK(p.value.is_approver("sato"));
-  CHECK_FALSE(p.value.is_approver("tanaka"));
-  CHECK(p.value.has_any_role("takahashi"));
-  CHECK(p.value.office_hours.configured);
-  CHECK(p.value.office_hours.start_minute == 8 * 60 + 30);
-  CHECK(p.value.office_hours.end_minute == 17 * 60 + 15);
-  CHECK(p.value.certificate_due_days == 30);
-
-  // The policy comes from the one shared reading of municipality.toml (core/config.hpp), so a bad
-  // key gets the same message as in `tsuchi validate`.
-  TempDir tmp;
-  std::ifstream in(std::string(TSUCHI_DATA_DIR) + "/examples/municipality.toml");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto replace = [&](const std::string& from, const std::string& to) {
-    REQUIRE(text.find(from) != std::string::npos);
-    text.replace(text.find(from), from.size(), to);
-  };
-  replace("start = \"08:30\"", "start = \"8:30\"");
-  replace("certificate_due_days = 30", "certificate_due_days = 0");
-  auto bad = tmp.write("m.toml", text);
-  CHECK(messages(load_policy(bad).problems) ==
-        bad + ":37:24: error: batch.certificate_due_days \"0\": must be a number of days, 1 or more\n" + bad +
-            ":40:9: error: office_hours.start \"8:30\": must be a time written HH:MM, like \"08:30\"\n");
+TEST_CASE("the policy comes from the pinned configuration: office hours and due days") {
+  Office o;
+  const Policy p = o.l.policy();
+  CHECK(p.office_hours.configured);
+  CHECK(p.office_hours.start_minute == 8 * 60 + 30);  // examples/municipality.toml [office_hours]
+  CHECK(p.office_hours.end_minute == 17 * 60 + 15);
+  CHECK(p.certificate_due_days == 30);
+  auto m = parse_municipality(o.municipality, kMunicipalityPath);
+  REQUIRE(m.ok());
+  CHECK(policy_of(m.value).certificate_due_days == 30);
 }
 
 TEST_CASE("contractor times need an offset and become UTC") {
@@ -175,7 +266,7 @@ TEST_CASE("bad rows in contractor files are refused whole, with file:line:column
     CAPTURE(c.csv);
     Handed h;
     std::string f = h.tmp.write("in.csv", c.csv);
-    const Actor staff{"tanaka", test_policy()};
+    const Actor& staff = h.staff;
     auto r = c.kind == worklog ? h.l.import_worklog(f, staff)
              : c.kind == returns ? h.l.import_returns(f, staff)
                                  : h.l.import_receipt(f, staff);
@@ -183,20 +274,18 @@ TEST_CASE("bad rows in contractor files are refused whole, with file:line:column
     for (std::size_t p; (p = want.find("F:")) != std::string::npos;) want.replace(p, 1, f);
     CHECK(messages(r.problems) == want);
     // Nothing stored: no work log, no returns, no receipt; the refusal is audited.
-    auto s = h.l.reconcile({"", kBatch, std::nullopt}, staff);
+    auto s = h.l.reconcile({"", kBatch, std::nullopt}, nullptr);
     REQUIRE(s.ok());
     CHECK_FALSE(s.value.batches[0].worklog);
     CHECK(s.value.batches[0].returned == 0);
     CHECK_FALSE(s.value.batches[0].received);
-    auto audit = h.l.audit_records();
-    REQUIRE(audit.size() >= 2);
-    CHECK(audit[audit.size() - 2].result.rfind("refused: ", 0) == 0);
+    CHECK(h.l.audit_records().back().result.rfind("refused: ", 0) == 0);
   }
 }
 
 TEST_CASE("work log flags: an envelope mailed twice, sheets and totals that disagree") {
   Handed h;
-  const Actor staff{"tanaka", test_policy()};
+  const Actor& staff = h.staff;
   std::string f = h.tmp.write(
       "w.csv", "batch_id,envelope_id,status,sheets,at,postal_category\n" + kBatch + "," + envelope(1) +
                    ",mailed,2,2025-09-04T09:00:00Z,barcode\n" + kBatch + "," + envelope(2) +
@@ -208,7 +297,7 @@ TEST_CASE("work log flags: an envelope mailed twice, sheets and totals that disa
         f + ": warning: envelope R20250901-B001/000001 reported mailed 2 times (lines 2, 4)\n" + f +
             ": warning: envelope R20250901-B001/000002 mailed with 3 sheets, sealed with 2 (line 3)\n" + f +
             ": warning: TOTAL mailed: the contractor reports 6 sheets, its log adds up to 7 (line 5)\n");
-  auto s = h.l.reconcile({"", kBatch, std::nullopt}, staff);
+  auto s = h.l.reconcile({"", kBatch, std::nullopt}, &staff);
   REQUIRE(s.ok());
   CHECK(s.value.batches[0].flags.size() == 3);
   CHECK(s.value.batches[0].mailed == 2);
@@ -217,7 +306,7 @@ TEST_CASE("work log flags: an envelope mailed twice, sheets and totals that disa
 
 TEST_CASE("certificates: NIST SP 800-88 fields checked, the file kept by its SHA-256") {
   Handed h;
-  const Actor staff{"tanaka", test_policy()};
+  const Actor& staff = h.staff;
   std::string form = h.tmp.write("form.pdf", "%PDF-1.4 certificate");
   CertificateRequest c;
   c.file = form;
@@ -248,11 +337,11 @@ TEST_CASE("certificates: NIST SP 800-88 fields checked, the file kept by its SHA
   CHECK(messages(h.l.import_certificate(c, staff).problems) ==
         form + ": error: form QR code \"R20250901-B001\": the form's QR code carries another manifest digest than the "
                "one sealed for this batch\n");
-  auto manifest = query_column(h.tmp.file("ledger.sqlite"), "SELECT manifest_sha256 FROM batches");
+  auto manifest = query_column(h.path(), "SELECT manifest_sha256 FROM batches");
   c.matcher = [&](const std::string&) { return std::optional<FormCode>(FormCode{kBatch, manifest.at(0)}); };
   REQUIRE(h.l.import_certificate(c, staff).ok());
-  CHECK(query_column(h.tmp.file("ledger.sqlite"), "SELECT sha256 FROM certificate_files") ==
+  CHECK(query_column(h.path(), "SELECT sha256 FROM certificate_files") ==
         std::vector<std::string>{sha256("%PDF-1.4 certificate")});
-  CHECK(query_column(h.tmp.file("ledger.sqlite"), "SELECT bytes FROM certificate_files") ==
+  CHECK(query_column(h.path(), "SELECT bytes FROM certificate_files") ==
         std::vector<std::string>{"%PDF-1.4 certificate"});
 }

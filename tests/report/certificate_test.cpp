@@ -60,19 +60,16 @@ std::string scanned(const TempDir& tmp, const std::vector<std::string>& pdfs, in
   return read(path);
 }
 
-// A ledger holding one sealed, approved run of three envelopes.
-struct Sealed {
-  TempDir tmp;
-  TestClock clock;
-  Ledger l;
+// A ledger holding one sealed run of three envelopes.
+struct Sealed : Office {
   std::string batch;
-  Sealed() : l(open_ledger(tmp, clock)) {
-    RunBuilder b("R20250901", "tanaka", "2025-09-01T00:30:00Z", "2025-09");
+  Sealed() {
+    RunBuilder b("R20250901", "sato", "2025-09-01T00:30:00Z", "2025-09");
     b.notice(1, "C001").slip(1, "C001", "2025-09", 30000).slip(1, "C001", "2025-10", 30000);
     b.notice(2, "C002").slip(2, "C002", "2025-09", 30000);
     b.notice(3, "C003");
     b.seal(tmp);
-    REQUIRE(l.record_run(b.rec).empty());
+    record(*this, b.rec);
     batch = b.batch_id();
   }
   CertificateForm form() const { return {*l.batch(batch), "熊谷市長", "熊谷市 こども未来部 保育課", "2025-09-20T01:00:00Z"}; }
@@ -163,7 +160,7 @@ TEST_CASE("a printed and scanned form is read back from its page image") {
 
 TEST_CASE("the ledger matches a scanned form to its batch without --batch, and refuses a foreign digest") {
   Sealed s;
-  const Actor staff{"tanaka", test_policy()};
+  const Actor& staff = s.staff;
   auto pdf = certificate_form_pdf(s.form(), engine());
   REQUIRE(pdf.ok());
   const std::string scan = s.tmp.write("certificate-scan.pdf", scanned(s.tmp, {pdf.value}, 150));
@@ -171,7 +168,7 @@ TEST_CASE("the ledger matches a scanned form to its batch without --batch, and r
   auto r = s.l.import_certificate(s.request(scan), staff);
   REQUIRE_MESSAGE(r.ok(), messages(r.problems));
   CHECK(r.value.batches == std::vector<std::string>{s.batch});
-  auto status = s.l.reconcile({"", s.batch, std::nullopt}, staff);
+  auto status = s.l.reconcile({"", s.batch, std::nullopt}, &staff);
   REQUIRE(status.ok());
   CHECK(status.value.batches[0].certified_media == std::vector<std::string>{"archive"});
 
@@ -214,13 +211,13 @@ TEST_CASE("files with no form code, or the forms of two batches, are not matched
   CHECK(messages(junk.problems) == ": error: not a PDF that Poppler can read\n");
   CHECK_FALSE(certificate_matcher()("%PDF-1.4 not really"));
   auto req = s.request(s.tmp.write("typed.pdf", "%PDF-1.4 not really"));
-  CHECK(messages(s.l.import_certificate(req, {"tanaka", test_policy()}).problems) ==
+  CHECK(messages(s.l.import_certificate(req, s.staff).problems) ==
         req.file + ": error: no certificate-form QR code found in the file: pass --batch\n");
 }
 
 TEST_CASE("import certificate: the form's code decides without --batch; several batches' forms are refused on record") {
   Sealed s;
-  const Actor staff{"tanaka", test_policy()};
+  const Actor& staff = s.staff;
   CertificateForm a = s.form(), b = s.form();
   b.batch.batch_id = "R20250901-B002";
   auto pa = certificate_form_pdf(a, engine()), pb = certificate_form_pdf(b, engine());

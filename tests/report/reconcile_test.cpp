@@ -7,20 +7,20 @@
 using namespace tsuchi::report;
 
 TEST_CASE("reconcile PDF: the batch table and the lists of missing and open-return envelopes") {
-  TempDir tmp;
-  TestClock clock;
-  Ledger l = open_ledger(tmp, clock);
-  const Actor staff{"tanaka", test_policy()};
-  RunBuilder b("R20250901", "tanaka", "2025-09-01T00:30:00Z", "2025-09");
+  Office o;
+  Ledger& l = o.l;
+  const TempDir& tmp = o.tmp;
+  const Actor& staff = o.staff;
+  RunBuilder b("R20250901", "sato", "2025-09-01T00:30:00Z", "2025-09");
   b.notice(1, "C001").slip(1, "C001", "2025-09", 30000);
   b.notice(2, "C002").slip(2, "C002", "2025-09", 30000);
   b.notice(3, "C003").slip(3, "C003", "2025-09", 30000);
   b.notice(4, "C004");
-  const std::string dir = b.seal(tmp);
-  REQUIRE(l.record_run(b.rec).empty());
-  std::ofstream(dir + "/review.txt") << "review of run R20250901\n";
-  REQUIRE(l.approve(dir, {"sato", test_policy()}).empty());
-  REQUIRE(l.handover(b.batch_id(), staff, "courier", "USB-7").empty());
+  b.seal(tmp);
+  record(o, b.rec);
+  REQUIRE(messages(l.record_review("R20250901", sha256("review of run R20250901\n"), staff)) == "");
+  REQUIRE_MESSAGE(l.approve("R20250901", sha256("review of run R20250901\n"), o.approver).ok(), "approve");
+  REQUIRE(messages(l.handover(b.batch_id(), staff, "courier", "USB-7")) == "");
 
   // Envelope 3 never reported mailed; envelopes 1 and 2 come back, 2 is resent.
   std::string log = "batch_id,envelope_id,status,sheets,at\n";
@@ -35,8 +35,10 @@ TEST_CASE("reconcile PDF: the batch table and the lists of missing and open-retu
                                                         ",受取拒絶,2025-09-10T11:00:00+09:00,resent\n"),
                            staff)
               .ok());
-  auto rep = l.reconcile({"", "", parse_date("2025-09-15")}, staff);
+  const Head head = l.head();
+  auto rep = l.reconcile({"", "", parse_date("2025-09-15")}, &staff);
   REQUIRE(rep.ok());
+  REQUIRE(rep.value.head == head);
 
   auto pdf = reconcile_pdf(rep.value, engine(), "2025-09-15T01:00:00Z");
   REQUIRE_MESSAGE(pdf.ok(), messages(pdf.problems));
@@ -64,4 +66,6 @@ TEST_CASE("reconcile PDF: the batch table and the lists of missing and open-retu
   for (int e : {1, 2, 4}) CHECK(missing.find(b.env(e)) == std::string::npos);
   for (int e : {2, 3, 4}) CHECK(open.find(b.env(e)) == std::string::npos);
   CHECK(text.find("USB-7 (no)") != std::string::npos);
+  // The head the report was made at, so an auditor can check it against the ledger they hold.
+  CHECK(text.find(head.text()) != std::string::npos);
 }

@@ -51,26 +51,23 @@ TEST_CASE("schedule amounts: every bracket × care need × child order, with and
 namespace {
 
 // The previous run of 2025-09, a run of another month made after it, and the run under review.
-struct ThreeRuns {
-  TempDir tmp;
-  TestClock clock;
-  Ledger l;
+struct ThreeRuns : Office {
   std::string dir;
-  ThreeRuns() : l(open_ledger(tmp, clock)) {
+  ThreeRuns() {
     RunBuilder a("R20250901", "tanaka", "2025-09-01T00:30:00Z", "2025-09");
     a.notice(1, "C001").slip(1, "C001", "2025-09", 58000).slip(1, "C001", "2025-10", 58000);
     a.notice(2, "C002").slip(2, "C002", "2025-09", 4800);
     a.notice(3, "C003").slip(3, "C003", "2025-09", 29000);
     a.notice(4, "C004").slip(4, "C004", "2025-09", 57000);
     a.seal(tmp);
-    REQUIRE(l.record_run(a.rec).empty());
+    record(*this, a.rec);
 
     RunBuilder other("R20250915", "tanaka", "2025-09-15T00:30:00Z", "2025-10");
     other.notice(1, "C001").slip(1, "C001", "2025-10", 1000);
     other.seal(tmp);
-    REQUIRE(l.record_run(other.rec).empty());
+    record(*this, other.rec);
 
-    RunBuilder b("R20250920", "suzuki", "2025-09-20T00:30:00Z", "2025-09");
+    RunBuilder b("R20250920", "kato", "2025-09-20T00:30:00Z", "2025-09");
     b.notice(1, "C001", "change").slip(1, "C001", "2025-09", 29000).slip(1, "C001", "2025-10", 29000);
     b.notice(2, "C002").slip(2, "C002", "2025-09", 4800);
     b.notice(3, "C004", "change").slip(3, "C004", "2025-09", 57000).slip(3, "C004", "2025-10", 57000);
@@ -80,7 +77,7 @@ struct ThreeRuns {
     b.notice(7, "C007").slip(7, "C007", "2025-09", 12345);
     b.notice(8, "C008").slip(8, "C008", "2024-03", 4500);
     dir = b.seal(tmp);
-    REQUIRE(l.record_run(b.rec).empty());
+    record(*this, b.rec);
   }
 };
 
@@ -93,7 +90,7 @@ TEST_CASE("review sheet: counts, totals per month, changes against the same mont
   REQUIRE_MESSAGE(r.ok(), messages(r.problems));
   const ReviewSheet& s = r.value;
 
-  CHECK(s.maker == "suzuki");
+  CHECK(s.maker == "kato");
   CHECK(s.month == "2025-09");
   CHECK(s.decision_notices == 5);
   CHECK(s.change_notices == 2);
@@ -151,10 +148,10 @@ TEST_CASE("review sheet: counts, totals per month, changes against the same mont
 
 TEST_CASE("review sheet without a fee schedule: only amounts of 0 yen are flagged, and it says so") {
   ThreeRuns t;
-  RunBuilder z("R20250925", "suzuki", "2025-09-25T00:30:00Z", "2025-09");
+  RunBuilder z("R20250925", "kato", "2025-09-25T00:30:00Z", "2025-09");
   z.notice(1, "C001").slip(1, "C001", "2025-09", 0).slip(1, "C001", "2025-10", 12345);
   z.seal(t.tmp);
-  REQUIRE(t.l.record_run(z.rec).empty());
+  record(t, z.rec);
   auto r = review_sheet(t.l, "R20250925", {nullptr, "sato", "2025-09-26T00:00:00Z"});
   REQUIRE(r.ok());
   CHECK(r.value.previous->run_id == "R20250920");
@@ -166,13 +163,13 @@ TEST_CASE("review sheet without a fee schedule: only amounts of 0 yen are flagge
 }
 
 TEST_CASE("review sheet of the first run, of another month's run, and of an unknown run") {
-  TempDir tmp;
-  TestClock clock;
-  Ledger l = open_ledger(tmp, clock);
+  Office o;
+  Ledger& l = o.l;
+  const TempDir& tmp = o.tmp;
   RunBuilder first("R20250801", "tanaka", "2025-08-01T00:30:00Z", "2025-08");
   first.notice(1, "C001").slip(1, "C001", "2025-08", 30000);
   first.seal(tmp);
-  REQUIRE(l.record_run(first.rec).empty());
+  record(o, first.rec);
   auto s = review_sheet(l, "R20250801", {});
   REQUIRE(s.ok());
   CHECK_FALSE(s.value.previous);
@@ -184,7 +181,7 @@ TEST_CASE("review sheet of the first run, of another month's run, and of an unkn
   RunBuilder next("R20250901", "tanaka", "2025-09-01T00:30:00Z", "2025-09");
   next.notice(1, "C001").slip(1, "C001", "2025-09", 30000);
   next.seal(tmp);
-  REQUIRE(l.record_run(next.rec).empty());
+  record(o, next.rec);
   s = review_sheet(l, "R20250901", {});
   REQUIRE(s.ok());
   CHECK(s.value.previous->run_id == "R20250801");
@@ -195,13 +192,13 @@ TEST_CASE("review sheet of the first run, of another month's run, and of an unkn
   CHECK(s.value.previous->changes.size() == 2);  // C001 billed 2025-08 before, 2025-09 now: both differ from 0
 
   auto unknown = review_sheet(l, "R19990101", {});
-  CHECK(messages(unknown.problems) == tmp.file("ledger.sqlite") + ": error: run R19990101 is not in the ledger\n");
+  CHECK(messages(unknown.problems) == o.path() + ": error: run R19990101 is not in the ledger\n");
 }
 
 TEST_CASE("the sheet lists the 20 largest changes and the first 20 new cases, and says how many more") {
-  TempDir tmp;
-  TestClock clock;
-  Ledger l = open_ledger(tmp, clock);
+  Office o;
+  Ledger& l = o.l;
+  const TempDir& tmp = o.tmp;
   RunBuilder a("R1", "tanaka", "2025-09-01T00:00:00Z", "2025-09"), b("R2", "tanaka", "2025-09-02T00:00:00Z", "2025-09");
   for (int i = 1; i <= 25; ++i) {
     char id[8];
@@ -213,8 +210,8 @@ TEST_CASE("the sheet lists the 20 largest changes and the first 20 new cases, an
   }
   a.seal(tmp);
   b.seal(tmp);
-  REQUIRE(l.record_run(a.rec).empty());
-  REQUIRE(l.record_run(b.rec).empty());
+  record(o, a.rec);
+  record(o, b.rec);
   const std::string text = to_text(review_sheet(l, "R2", {}).value);
   CAPTURE(text);
   const auto changes = rows(section(text, "Changes"), "K");
@@ -237,33 +234,33 @@ TEST_CASE("review.pdf holds the sheet's ids and amounts, and the text sheet is w
   REQUIRE_MESSAGE(pdf.ok(), messages(pdf.problems));
   const std::string text = pdf_text(pdf.value);
   CAPTURE(text);
-  for (const char* want : {"R20250920", "suzuki", "C004", "+57,000", "-29,000", "C003", "12,345", "28,500",
+  // The sheet carries the audit head it was made at, on paper as in text.
+  CHECK(r.value.head == t.l.head());
+  CHECK(rows(section(to_text(r.value), "Run"), "audit") ==
+        std::vector<V>{{"audit", "log", "head", "(監査ログ)", t.l.head().text()}});
+  CHECK(text.find(t.l.head().text()) != std::string::npos);
+  for (const char* want : {"R20250920", "kato", "C004", "+57,000", "-29,000", "C003", "12,345", "28,500",
                            "R20250920-B001/000006", "255,445", "164,945", "口座振替", "not in the 2025-04 schedule"})
     CHECK_MESSAGE(text.find(want) != std::string::npos, want);
 
   // approve insists on exactly the sheet `tsuchi review` recorded.
   const std::string sheet = to_text(r.value);
-  std::ofstream(t.dir + "/review.txt", std::ios::binary) << sheet;
-  REQUIRE(t.l.record_review("R20250920", sha256(sheet), "sato").empty());
-  std::ofstream(t.dir + "/review.txt", std::ios::binary) << sheet << "edited\n";
-  CHECK(messages(t.l.approve(t.dir, {"sato", test_policy()})) ==
-        t.dir + "/review.txt: error: not the review sheet recorded for run R20250920: run `tsuchi review " + t.dir +
-            "` again\n");
-  std::ofstream(t.dir + "/review.txt", std::ios::binary) << sheet;
-  CHECK(t.l.approve(t.dir, {"sato", test_policy()}).empty());
+  REQUIRE(messages(t.l.record_review("R20250920", sha256(sheet), t.staff)) == "");
+  CHECK_FALSE(t.l.approve("R20250920", sha256(sheet + "edited\n"), t.approver).ok());
+  CHECK(t.l.approve("R20250920", sha256(sheet), t.approver).ok());
 }
 
 TEST_CASE("a long sheet breaks onto more pages, with every row kept") {
-  TempDir tmp;
-  TestClock clock;
-  Ledger l = open_ledger(tmp, clock);
+  Office o;
+  Ledger& l = o.l;
+  const TempDir& tmp = o.tmp;
   RunBuilder a("R3", "tanaka", "2025-09-01T00:00:00Z", "2025-09");
   for (int i = 1; i <= 120; ++i) {
     const std::string id = "T" + std::to_string(1000 + i);
     a.notice(i, id).slip(i, id, "2025-09", 4800, false);  // 120 account-transfer anomalies
   }
   a.seal(tmp);
-  REQUIRE(l.record_run(a.rec).empty());
+  record(o, a.rec);
   auto s = review_sheet(l, "R3", {});
   REQUIRE(s.value.anomalies.size() == 120);
   auto pdf = review_pdf(s.value, engine());

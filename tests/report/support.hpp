@@ -8,7 +8,7 @@
 #include <set>
 #include <sstream>
 
-#include "ledger/support.hpp"  // TempDir, TestClock, sha256, messages, test_policy
+#include "ledger/support.hpp"  // TempDir, TestClock, Office, sha256, messages
 #include "report/report.hpp"
 #include "text/text.hpp"
 
@@ -25,7 +25,7 @@ inline FeeSchedules example_fees() {
 }
 
 // A run of one batch as `tsuchi run` records it: envelopes numbered from 1, each with the
-// notices and slips the test gives it, and the run folder (run.json, manifest) approve reads.
+// notices and slips the test gives it, and the run folder (run.json, manifest) `tsuchi run` leaves.
 struct RunBuilder {
   RunRecord rec;
   std::map<int, std::pair<int, int>> counts;  // envelope -> notices, slips
@@ -69,6 +69,9 @@ struct RunBuilder {
     return dir.string();
   }
 };
+
+// The run recorded in the ledger by its maker (a staff member registered on first use).
+inline void record(Office& o, const RunRecord& r) { REQUIRE(messages(o.l.record_run(r, o.maker(r.user))) == ""); }
 
 // The text of every page, in reading order, as Poppler extracts it.
 inline std::string pdf_text(const std::string& bytes) {
