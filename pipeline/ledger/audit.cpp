@@ -118,7 +118,8 @@ Diagnostics audited(Db& db, const Clock& clock, const std::string& ledger_path, 
           ev.run();
           ev.reset();
         }
-        append_audit_record(db.conn, seq, prev, out.now, signer, entry, effects_digest(db.conn, seq));
+        AuditRecord rec = append_audit_record(db.conn, seq, prev, out.now, signer, entry, effects_digest(db.conn, seq));
+        if (out.after) out.after(rec);
         tx.commit();
         return out.problems;
       }
@@ -144,7 +145,7 @@ Diagnostics Ledger::append_audit(const AuditEntry& e, const Actor& who) {
   if (!db_) return {error(path_, "the ledger is not open")};
   if (read_only_) return read_only_refusal(path_);
   return audited(*db_, clock_, path_, signer_of(who), e, [&](Outcome& out) {
-    if (!check_role(who, e.command, out)) return;
+    if (!check_role(db_->conn, who, e.command, out)) return;
     out.result = e.result.empty() ? "ok" : e.result;
   });
 }
@@ -457,6 +458,7 @@ Checked<AuditReport> Ledger::verify_audit(const VerifyOptions& opt) const {
     std::map<std::int64_t, RecordEffects> effects;
     for (std::int64_t i = 0; i < n; ++i) effects[rows[i].seq] = {rows[i].command, rows[i].effects};
     for (auto& f : check_rows(db_->conn, effects)) add(f.seq, f.kind.c_str(), f.detail);
+    for (auto& f : check_releases(db_->conn, rows, city_key())) add(f.seq, f.kind.c_str(), f.detail);
   } catch (const sql::SqlError& e) {
     out.problems.push_back(sql_failure(path_, e));
     return out;

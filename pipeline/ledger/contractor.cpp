@@ -221,7 +221,7 @@ Checked<ImportSummary> Ledger::import_receipt(const std::string& path, const Act
   if (!db_) return {{}, {error(path_, "the ledger is not open")}};
   if (read_only_) return {{}, read_only_refusal(path_)};
   r.problems = audited(*db_, clock_, path_, signer_of(who), {"import receipt", {}, ""}, [&](Outcome& out) {
-    if (!check_role(who, "import receipt", out)) return;
+    if (!check_role(db_->conn, who, "import receipt", out)) return;
     Sheet sh(path, {"batch_id", "archive_sha256", "received_at", "received_by"}, out);
     if (!sh.ok()) return;
     for (csv::Record rec; sh.next(rec);) {
@@ -262,7 +262,7 @@ Checked<ImportSummary> Ledger::import_worklog(const std::string& path, const Act
   if (!db_) return {{}, {error(path_, "the ledger is not open")}};
   if (read_only_) return {{}, read_only_refusal(path_)};
   r.problems = audited(*db_, clock_, path_, signer_of(who), {"import worklog", {}, ""}, [&](Outcome& out) {
-    if (!check_role(who, "import worklog", out)) return;
+    if (!check_role(db_->conn, who, "import worklog", out)) return;
     Sheet sh(path, {"batch_id", "envelope_id", "status", "sheets", "at"}, out);
     if (!sh.ok()) return;
     const std::string* file_sha = &sh.sha256();
@@ -332,7 +332,7 @@ Checked<ImportSummary> Ledger::import_returns(const std::string& path, const Act
   if (!db_) return {{}, {error(path_, "the ledger is not open")}};
   if (read_only_) return {{}, read_only_refusal(path_)};
   r.problems = audited(*db_, clock_, path_, signer_of(who), {"import returns", {}, ""}, [&](Outcome& out) {
-    if (!check_role(who, "import returns", out)) return;
+    if (!check_role(db_->conn, who, "import returns", out)) return;
     Sheet sh(path, {"envelope_id", "reason", "at"}, out);
     if (!sh.ok()) return;
     struct Row {
@@ -382,7 +382,7 @@ Checked<ImportSummary> Ledger::import_certificate(const CertificateRequest& req,
   if (!db_) return {{}, {error(path_, "the ledger is not open")}};
   if (read_only_) return {{}, read_only_refusal(path_)};
   r.problems = audited(*db_, clock_, path_, signer_of(who), {"import certificate", {}, ""}, [&](Outcome& out) {
-    if (!check_role(who, "import certificate", out)) return;
+    if (!check_role(db_->conn, who, "import certificate", out)) return;
     auto form = file::read(req.file, kMaxCertificateBytes, out.problems);
     if (!form || form->empty()) {
       if (form) out.problems.push_back(error(req.file, "the certificate file is empty"));

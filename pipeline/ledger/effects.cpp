@@ -34,7 +34,6 @@ const std::vector<CustodyTable>& custody_tables() {
       {"slips", "run_id, envelope_id, case_id, month, amount, cash_payment", {"run"}},
       {"notices", "run_id, envelope_id, case_id, kind", {"run"}},
       {"custody_events", "id, at, recorded_at, user, kind, batch_id, envelope_id, details", {}},
-      {"releases", "id, run_id, sequence, release_sha256, release_json", {"approve"}},
       {"worklogs", "report_id, batch_id, file_sha256, imported_at, user", {"import worklog"}},
       {"worklog_rows", "report_id, line, envelope_id, status, sheets, at, postal_category", {"import worklog"}},
       {"returns", "id, envelope_id, reason, at, action, recorded_at", {"import returns"}},
@@ -156,6 +155,41 @@ std::vector<RowsFinding> check_rows(const sql::Db& db, const std::map<std::int64
     if (digest::sha256_hex(files.text(2)) != files.text(1))
       found.push_back({files.integer(0), "unrecorded", "certificate file " + files.text(1).substr(0, 12) +
                                                            "… no longer holds the bytes it was recorded with"});
+  return found;
+}
+
+std::vector<RowsFinding> check_releases(const sql::Db& db, const std::vector<AuditRecord>& records,
+                                        const keys::PublicKey& city) {
+  std::vector<RowsFinding> found;
+  std::map<std::int64_t, const AuditRecord*> by_seq;
+  for (const auto& r : records) by_seq[r.seq] = &r;
+  std::set<std::int64_t> released;
+  sql::Stmt q(db, "SELECT audit_seq, run_id, sequence, release_sha256, release_json FROM releases ORDER BY id");
+  while (q.step()) {
+    const std::int64_t seq = q.integer(0);
+    auto bad = [&](const std::string& why) { found.push_back({seq, "unrecorded", "release of run " + q.text(1) + ": " + why}); };
+    auto rec = by_seq.find(seq);
+    if (rec == by_seq.end() || rec->second->command != "approve" || rec->second->result.rfind("ok", 0) != 0) {
+      bad("no approve record of this seq issued it");
+      continue;
+    }
+    auto rel = release::parse(q.text(4), "release");
+    auto ok = rel.ok() ? release::verify(rel.value, city, "release") : Checked<release::Verified>{{}, rel.problems};
+    if (!ok.ok()) {
+      bad("it does not hold against the city key");
+      continue;
+    }
+    const auto& a = rel.value.approval;
+    const AuditRecord& r = *rec->second;
+    if (a.sequence != seq || q.integer(2) != seq || a.audit_head != std::to_string(r.seq) + ":" + r.hash ||
+        ok.value.approver.user_public_key != r.signer || rel.value.request.run_id != q.text(1) ||
+        digest::sha256_hex(q.text(4)) != q.text(3))
+      bad("it does not name the approve record it belongs to");
+    released.insert(seq);
+  }
+  for (const auto& r : records)
+    if (r.command == "approve" && r.result.rfind("ok", 0) == 0 && !released.count(r.seq))
+      found.push_back({r.seq, "unrecorded", "this approval's release is gone from the ledger"});
   return found;
 }
 

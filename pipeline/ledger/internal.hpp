@@ -57,6 +57,9 @@ struct Outcome {
   std::vector<std::string> objects;  // added to the audit record
   std::string result = "ok";         // audit result on success
   std::string refusal;               // audit result text on refusal (no values, no personal data)
+  // Runs after the record is appended, in the same transaction: for what must carry the record's
+  // own hash (a release names the approval record as its head).
+  std::function<void(const AuditRecord&)> after;
 };
 // Runs `work` in one BEGIN IMMEDIATE transaction and appends the signed audit record in it. On
 // errors the transaction is rolled back and a "refused: …" record is appended on its own instead.
@@ -79,6 +82,11 @@ struct RecordEffects {
   std::string command, effects;
 };
 std::vector<RowsFinding> check_rows(const sql::Db& db, const std::map<std::int64_t, RecordEffects>& records);
+// Releases are bound to their approve record by the approver's signature over that record's head
+// rather than by its digest (the release names the record's hash): each must hold against the city
+// key and name its own record, and every approve record must have its release.
+std::vector<RowsFinding> check_releases(const sql::Db& db, const std::vector<AuditRecord>& records,
+                                        const keys::PublicKey& city);
 
 // ---- who may do what (policy.cpp): one table for identify() and for audit verify ----
 // The roles that may run `command` (empty: any role); nullopt for a command no user may run.
@@ -106,8 +114,10 @@ bool genuine_record(const sql::Db& db, std::int64_t seq, const std::string& comm
 // The command whose records write custody events of `kind`; nullptr for an unknown kind.
 const char* event_writer(const std::string& kind);
 
-// Refuses unless `who` is an identified actor holding a role that may run `command`.
-bool check_role(const Actor& who, const std::string& command, Outcome& out);
+// Refuses unless `who` is an identified actor holding a role that may run `command`, and their key
+// is still registered and unrevoked now, inside the transaction (a revocation may have come
+// between identify() and this call).
+bool check_role(const sql::Db& db, const Actor& who, const std::string& command, Outcome& out);
 // Refuses work on a read-only ledger.
 Diagnostics read_only_refusal(const std::string& path);
 

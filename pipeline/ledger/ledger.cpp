@@ -90,7 +90,7 @@ CREATE INDEX certificates_batch ON certificates(batch_id);
 )sql";
 // Each custody table is read by audit_seq when a record's digest is made and checked.
 const char* const kSeqIndexes[] = {"ledger_meta", "configs", "users", "revocations", "runs", "batches", "envelopes",
-                                   "slips", "notices", "custody_events", "releases", "worklogs", "worklog_rows",
+                                   "slips", "notices", "custody_events", "worklogs", "worklog_rows",
                                    "returns", "certificate_files", "certificates"};
 
 int user_version(const sql::Db& db) {
@@ -201,6 +201,8 @@ Checked<Ledger> Ledger::init(const Init& in, Clock clock) {
   if (!in.city || in.city->kind() != keys::Kind::city || in.city->empty())
     return fail("ledger init needs the city's secret key (tsuchi keygen --kind city)");
   if (!valid_user_name(in.supervisor)) return fail("supervisor name \"" + in.supervisor + "\": use printable characters without spaces");
+  if (in.supervisor_key.bytes.size() != 32 || in.supervisor_key.bytes == in.city->public_key().bytes)
+    return fail("--supervisor-key must be the supervisor's own key (tsuchi keygen --kind user), not the city key");
   auto config = parse_municipality(in.municipality_text, in.municipality_source);
   if (!config.ok()) {
     r.problems = std::move(config.problems);
@@ -293,6 +295,8 @@ Checked<Ledger> Ledger::open(const std::string& path, Access access, Clock clock
     r.value.clock_ = clock ? std::move(clock) : Clock(utc_now);
     r.value.read_only_ = access == Access::read_only;
   } catch (const sql::SqlError& e) {
+    if (std::string(e.what()).find("not a database") != std::string::npos)
+      return fail(std::string("not a tsuchi ledger (not an SQLite file): ") + kCreateHint);
     r.problems.push_back(sql_failure(path, e));
   }
   return r;
@@ -452,7 +456,7 @@ Diagnostics Ledger::add_user(const Actor& sup, const keys::SecretKey& city, cons
   if (read_only_) return read_only_refusal(path_);
   AuditEntry entry{"user add", {"user:" + name, "role:" + std::string(keys::role_name(role))}, ""};
   return audited(*db_, clock_, path_, signer_of(sup), entry, [&](Outcome& out) {
-    if (!check_role(sup, "user add", out)) return;
+    if (!check_role(db_->conn, sup, "user add", out)) return;
     auto refuse = [&](const std::string& why, const char* code) {
       out.problems.push_back(error("", why));
       out.refusal = std::string("refused: ") + code;
@@ -462,6 +466,8 @@ Diagnostics Ledger::add_user(const Actor& sup, const keys::SecretKey& city, cons
       return refuse("--city-key is not the city key this ledger was initialised with (" + city_key().fingerprint() + ")",
                     "wrong city key");
     if (key.bytes.size() != 32) return refuse("--public-key is not a user's public key", "bad key");
+    if (key.bytes == city_key().bytes)
+      return refuse("--public-key is the city key: the city key certifies people, it is nobody's own key", "city key");
     sql::Stmt taken(db_->conn, "SELECT name FROM users WHERE public_key = ?");
     taken.args(key.hex());
     if (taken.step())
@@ -489,7 +495,7 @@ Diagnostics Ledger::revoke_user(const Actor& sup, const std::string& name) {
   if (!db_) return {error(path_, "the ledger is not open")};
   if (read_only_) return read_only_refusal(path_);
   return audited(*db_, clock_, path_, signer_of(sup), {"user revoke", {"user:" + name}, ""}, [&](Outcome& out) {
-    if (!check_role(sup, "user revoke", out)) return;
+    if (!check_role(db_->conn, sup, "user revoke", out)) return;
     sql::Stmt q(db_->conn, "SELECT public_key, role FROM users u WHERE u.name = ? AND NOT EXISTS "
                            "(SELECT 1 FROM revocations r WHERE r.public_key = u.public_key)");
     q.args(name);
@@ -517,7 +523,7 @@ Diagnostics Ledger::set_config(const Actor& sup, const std::string& text, const 
   if (read_only_) return read_only_refusal(path_);
   const std::string sha = digest::sha256_hex(text);
   return audited(*db_, clock_, path_, signer_of(sup), {"config set", {"config:" + sha}, ""}, [&](Outcome& out) {
-    if (!check_role(sup, "config set", out)) return;
+    if (!check_role(db_->conn, sup, "config set", out)) return;
     auto m = parse_municipality(text, source);
     if (!m.ok()) {
       out.problems = std::move(m.problems);
@@ -535,7 +541,7 @@ Diagnostics Ledger::record_run(const RunRecord& run, const Actor& maker) {
   if (read_only_) return read_only_refusal(path_);
   AuditEntry entry{"run", {"run:" + run.run_id}, ""};
   return audited(*db_, clock_, path_, signer_of(maker), entry, [&](Outcome& out) {
-    if (!check_role(maker, "run", out)) return;
+    if (!check_role(db_->conn, maker, "run", out)) return;
     auto refuse = [&](const std::string& why) {
       out.problems.push_back(error(path_, why));
       out.refusal = "refused: invalid run record";
@@ -630,7 +636,7 @@ Diagnostics Ledger::record_review(const std::string& run_id, const std::string& 
   if (read_only_) return read_only_refusal(path_);
   AuditEntry entry{"review", {"run:" + run_id, "review:" + review_sha256}, ""};
   return audited(*db_, clock_, path_, signer_of(who), entry, [&](Outcome& out) {
-    if (!check_role(who, "review", out)) return;
+    if (!check_role(db_->conn, who, "review", out)) return;
     auto info = run(run_id);
     if (!info) {
       out.problems.push_back(error(path_, "run " + run_id + " is not in the ledger"));
@@ -649,7 +655,7 @@ Checked<std::int64_t> Ledger::record_preview_start(const Actor& who, const std::
   std::int64_t seq = 0;
   auto ds = audited(*db_, clock_, path_, signer_of(who),
                     {"preview", {"folder:" + out_dir, "inputs:" + inputs_sha256}, ""}, [&](Outcome& out) {
-                      if (!check_role(who, "preview", out)) return;
+                      if (!check_role(db_->conn, who, "preview", out)) return;
                       out.result = "ok: plaintext export started";
                       seq = out.seq;
                     });
@@ -663,7 +669,7 @@ Diagnostics Ledger::record_preview_done(const Actor& who, std::int64_t start_seq
   AuditEntry entry{"preview done", {"preview:" + std::to_string(start_seq)}, ""};
   for (const auto& f : files) entry.objects.push_back("file:" + f.name + ":" + f.sha256);
   return audited(*db_, clock_, path_, signer_of(who), entry, [&](Outcome& out) {
-    if (!check_role(who, "preview done", out)) return;
+    if (!check_role(db_->conn, who, "preview done", out)) return;
     out.result = completed ? "ok: " + std::to_string(files.size()) + " files, " + std::to_string(totals.envelopes) +
                                  " envelopes, " + std::to_string(totals.pages) + " pages in plaintext"
                            : "ok: stopped, " + std::to_string(files.size()) + " files written";
@@ -686,7 +692,7 @@ Checked<release::Release> Ledger::approve(const std::string& run_id, const std::
       out.problems.push_back(error("", why));
       out.refusal = std::string("refused: ") + code;
     };
-    if (!check_role(who, "approve", out)) return;
+    if (!check_role(db_->conn, who, "approve", out)) return;
     sql::Stmt q(db_->conn, "SELECT user, created_at, maker_certificate, request_signature FROM runs WHERE run_id = ?");
     q.args(run_id);
     if (!q.step()) return refuse("run " + run_id + " is not in the ledger", "unknown run");
@@ -725,27 +731,25 @@ Checked<release::Release> Ledger::approve(const std::string& run_id, const std::
                       release::signed_bytes(rel.request), digest::unhex(rel.maker_signature).value_or("")))
       return refuse("the maker's signature of run " + run_id + " does not hold for what the ledger records",
                     "maker signature");
-    auto [seq, prev] = std::pair{out.seq, std::string()};
-    {
-      sql::Stmt h(db_->conn, "SELECT hash FROM audit WHERE seq = ?");
-      h.args(seq - 1);
-      if (h.step()) prev = h.text(0);
-    }
-    rel.approval = {seq, out.now, std::to_string(seq - 1) + ":" + prev, who.certificate};
-    rel.approver_signature = release::sign_release(*who.key, rel);
-    const std::string text = release::to_json(rel);
     sql::Stmt superseded(db_->conn, "SELECT COUNT(*) FROM releases WHERE run_id = ?");
     superseded.args(run_id);
     const bool again = superseded.step() && superseded.integer(0) > 0;
-    sql::Stmt(db_->conn, "INSERT INTO releases(run_id, sequence, release_sha256, release_json, audit_seq) VALUES (?,?,?,?,?)")
-        .args(run_id, seq, digest::sha256_hex(text), text, seq)
-        .run();
     for (const auto& x : rel.request.batches)
       out.events.push_back({"", "approved", x.batch_id, "",
-                            json{{"run_id", run_id}, {"review_sha256", review_sha256}, {"sequence", seq}}.dump()});
-    out.objects.push_back("release:" + digest::sha256_hex(text));
-    out.result = again ? "ok: release " + std::to_string(seq) + " supersedes the earlier release" : "ok: release " + std::to_string(seq);
-    r.value = std::move(rel);
+                            json{{"run_id", run_id}, {"review_sha256", review_sha256}, {"sequence", out.seq}}.dump()});
+    out.result = again ? "ok: release " + std::to_string(out.seq) + " supersedes the earlier release"
+                       : "ok: release " + std::to_string(out.seq);
+    // The release names this very record as its head, so it is signed once the record exists.
+    out.after = [&, rel](const AuditRecord& rec) mutable {
+      rel.approval = {rec.seq, rec.at, std::to_string(rec.seq) + ":" + rec.hash, who.certificate};
+      rel.approver_signature = release::sign_release(*who.key, rel);
+      const std::string text = release::to_json(rel);
+      sql::Stmt(db_->conn,
+                "INSERT INTO releases(run_id, sequence, release_sha256, release_json, audit_seq) VALUES (?,?,?,?,?)")
+          .args(run_id, rec.seq, digest::sha256_hex(text), text, rec.seq)
+          .run();
+      r.value = std::move(rel);
+    };
   });
   if (has_errors(r.problems)) r.value = {};
   return r;
@@ -757,7 +761,7 @@ Diagnostics Ledger::handover(const std::string& batch_id, const Actor& who, cons
   if (read_only_) return read_only_refusal(path_);
   AuditEntry entry{"handover", {"batch:" + batch_id}, ""};
   return audited(*db_, clock_, path_, signer_of(who), entry, [&](Outcome& out) {
-    if (!check_role(who, "handover", out)) return;
+    if (!check_role(db_->conn, who, "handover", out)) return;
     if (!batch_run(db_->conn, batch_id)) {
       out.problems.push_back(error(path_, "no batch " + batch_id + " in the ledger"));
       out.refusal = "refused: unknown batch";

@@ -203,6 +203,10 @@ struct MonthStatus {
 struct ReconcileReport {
   std::string as_of;  // YYYY-MM-DD
   Head head;          // the audit head the report was made at
+  // The audit log checked as `audit verify` does: a custody row no genuine record wrote could fake a
+  // step, so no batch counts as closed while the log is broken.
+  bool audit_intact = true;
+  std::string audit_problem;  // the first break, when not intact
   std::vector<BatchStatus> batches;
   std::vector<MonthStatus> months;
 };

@@ -111,10 +111,18 @@ Date local_day(const std::string& utc_iso, int utc_offset_minutes) {
   return add_days(*day, shift);
 }
 
-bool check_role(const Actor& who, const std::string& command, Outcome& out) {
-  if (who.user.empty() || !who.key) {
+bool check_role(const sql::Db& db, const Actor& who, const std::string& command, Outcome& out) {
+  if (who.user.empty() || !who.key || who.key->empty()) {
     out.problems.push_back(error("", "no acting user: pass --key ME.secret (a key registered in the ledger)"));
     out.refusal = "refused: no user";
+    return false;
+  }
+  sql::Stmt reg(db, "SELECT u.role, (SELECT COUNT(*) FROM revocations r WHERE r.public_key = u.public_key) "
+                    "FROM users u WHERE u.public_key = ? AND u.name = ?");
+  reg.args(who.key->public_key().hex(), who.user);
+  if (!reg.step() || reg.integer(1) != 0 || keys::role_from(reg.text(0)) != who.role) {
+    out.problems.push_back(error("", "the key of " + who.user + " is not (or no longer) registered with this role"));
+    out.refusal = "refused: key not registered";
     return false;
   }
   auto roles = roles_for(command);

@@ -128,7 +128,7 @@ Checked<ReconcileReport> Ledger::reconcile(const ReconcileQuery& q, const Actor*
   if (who && read_only_) return {{}, read_only_refusal(path_)};
   const Policy policy = this->policy();
   auto work = [&](Outcome& out) {
-    if (who && !check_role(*who, "reconcile", out)) return;
+    if (who && !check_role(db_->conn, *who, "reconcile", out)) return;
     if (!q.month.empty() && !parse_year_month(q.month)) {
       out.problems.push_back(error_at("", 0, 0, "--month", q.month, "must be YYYY-MM"));
       return;
@@ -147,6 +147,16 @@ Checked<ReconcileReport> Ledger::reconcile(const ReconcileQuery& q, const Actor*
     if (!q.batch_id.empty() && r.value.batches.empty()) {
       out.problems.push_back(error_at("", 0, 0, "--batch", q.batch_id, "no such batch in the ledger"));
       return;
+    }
+    if (auto check = verify_audit({}); !check.ok() || !check.value.ok()) {
+      r.value.audit_intact = false;
+      r.value.audit_problem = check.ok() ? "seq " + std::to_string(check.value.breaks.front().seq) + ": " +
+                                               check.value.breaks.front().kind + ": " + check.value.breaks.front().detail
+                                         : "the audit log cannot be read";
+      for (auto& b : r.value.batches) {
+        b.closed = false;
+        b.flags.push_back("the audit log is broken (" + r.value.audit_problem + "): run `tsuchi audit verify`");
+      }
     }
     std::map<std::string, MonthStatus> months;
     for (const auto& b : r.value.batches) {
@@ -218,12 +228,18 @@ std::string to_json(const ReconcileReport& r) {
     months.push_back({{"month", m.month},     {"batches", m.batches}, {"closed", m.closed},   {"sealed", m.sealed},
                       {"mailed", m.mailed},   {"returned", m.returned}, {"open_returns", m.open},
                       {"missing", m.missing}, {"spoiled", m.spoiled}, {"destroyed", m.destroyed}});
-  json j = {{"as_of", r.as_of}, {"audit_head", r.head.text()}, {"batches", batches}, {"months", months}};
+  json j = {{"as_of", r.as_of},
+            {"audit_head", r.head.text()},
+            {"audit_intact", r.audit_intact},
+            {"audit_problem", r.audit_intact ? json(nullptr) : json(r.audit_problem)},
+            {"batches", batches},
+            {"months", months}};
   return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 std::string to_text(const ReconcileReport& r) {
   std::string s = "reconciliation as of " + r.as_of + " (audit head " + r.head.text() + ")\n";
+  if (!r.audit_intact) s += "AUDIT LOG BROKEN: " + r.audit_problem + "; no batch counts as closed\n";
   if (r.batches.empty()) s += "no batches\n";
   for (const auto& b : r.batches) {
     s += "\nbatch " + b.batch_id + " (run " + b.run_id + ", month " + b.month + "): " + (b.closed ? "CLOSED" : "open") + "\n";

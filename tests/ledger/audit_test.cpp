@@ -164,6 +164,22 @@ TEST_CASE("each record is chained by audit_hash and signed by its actor's key") 
   CHECK(audit_hash(r) == h);
 }
 
+TEST_CASE("an audit record's hash is SHA-256 of prev_hash and its canonical JSON, as output_spec/ledger.md writes it") {
+  Office o;
+  o.clock.set("2025-09-02T03:04:05Z");
+  REQUIRE(messages(o.l.append_audit({"certificate form", {"batch:" + kBatch, "file:abc"}, "ok"}, o.staff)) == "");
+  const AuditRecord r = o.l.audit_records().back();
+  const auto prev = o.l.audit_records()[static_cast<std::size_t>(r.seq - 2)];
+  // Sorted keys, no whitespace; written out by hand here, not with the JSON library the ledger uses.
+  const std::string canonical = R"({"at":"2025-09-02T03:04:05Z","command":"certificate form","effects":")" + sha256("") +
+                                R"(","objects":["batch:R20250901-B001","file:abc"],"os_user":"os-run","result":"ok","seq":)" +
+                                std::to_string(r.seq) + R"(,"signer":")" + o.staff_key.public_key().hex() +
+                                R"(","user":"sato"})";
+  CHECK(r.prev_hash == prev.hash);
+  CHECK(r.hash == sha256(prev.hash + canonical));
+  CHECK(r.signature == bytes_to_hex(o.staff_key.sign("tsuchi-audit-v2\n" + r.hash)));  // Ed25519 is deterministic
+}
+
 TEST_CASE("audit head texts") {
   const std::string h(64, 'a');
   struct Row {
@@ -239,13 +255,16 @@ TEST_CASE("audit verify passes an honest ledger and names the seq and kind of ea
        [&](const Filled&) { return at(last + 1, "unauthorized"); }},
       {"a staff record claimed by the approver",
        [&](const Filled& f) {
+         auto records = f.l.audit_records();
+         records[static_cast<std::size_t>(f.first("run") - 1)].user = "suzuki";
          return "UPDATE audit SET user = 'suzuki' WHERE seq = " + std::to_string(f.first("run")) + ";" +
-                rechain(f.l.audit_records(), f.first("run"));
+                rechain(records, f.first("run"));
        },
        [&](const Filled& f) { return at(f.first("run"), "forged"); }},
   };
   for (const auto& c : cases) {
-    CAPTURE(c.name);
+    const std::string name = c.name;
+    CAPTURE(name);
     Filled f;
     REQUIRE(f.l.head().seq == last);
     auto honest = f.l.verify_audit({f.l.head(), f.city.public_key()});
@@ -296,6 +315,7 @@ TEST_CASE("the ledger's root: verify against another city key breaks") {
   REQUIRE(v.ok());
   CHECK_FALSE(v.value.ok());
   CHECK(v.value.breaks.front().seq == 1);
+  CHECK(v.value.breaks.front().kind == "forged");
   auto right = f.l.verify_audit({std::nullopt, f.city.public_key()});
   REQUIRE(right.ok());
   CHECK(right.value.ok());

@@ -65,6 +65,11 @@ TEST_CASE("approve: after the recorded review of exactly that sheet, by an appro
   CHECK(has_errors(o.l.record_run(run.record, o.staff)));  // a run is recorded once
   const std::string sheet = sha256("review sheet of run " + kRun + "\n");
   const std::string older = sha256("an older sheet");
+  // Another run, reviewed with a sheet of its own.
+  const std::string other_sheet = sha256("review sheet of run R20250902\n");
+  BatchRecord other_batch{"R20250902-B001", sha256("a2"), sha256("m2"), sha256("t2"), {{"R20250902-B001/000001", "360", 1, 1, 1, 0}}};
+  REQUIRE(messages(o.l.record_run({"R20250902", "sato", "2025-09-02T00:30:00Z", "2025-09", {other_batch}, {}, {}}, o.staff)) == "");
+  REQUIRE(messages(o.l.record_review("R20250902", other_sheet, o.staff)) == "");
 
   struct Case {
     const char* name;
@@ -74,6 +79,7 @@ TEST_CASE("approve: after the recorded review of exactly that sheet, by an appro
   };
   const Case refused[] = {
       {"no review recorded", [] {}, kRun, sheet, &o.approver},
+      {"another run's review", [] {}, kRun, other_sheet, &o.approver},
       {"an unknown run", [] {}, "R20991231", sheet, &o.approver},
       {"another review digest", [&] { Office::must(o.l.record_review(kRun, older, o.staff), "review"); }, kRun, sheet,
        &o.approver},
@@ -84,7 +90,8 @@ TEST_CASE("approve: after the recorded review of exactly that sheet, by an appro
       {"the superseded review", [] {}, kRun, older, &o.approver},
   };
   for (const auto& c : refused) {
-    CAPTURE(c.name);
+    const std::string name = c.name;
+    CAPTURE(name);
     c.before();
     const auto records = o.l.audit_records().size();
     auto r = o.l.approve(c.run_id, c.review, *c.who);
@@ -124,6 +131,23 @@ TEST_CASE("approve: after the recorded review of exactly that sheet, by an appro
   CHECK(again.value.request.batches == r.request.batches);
   CHECK(release::verify(again.value, o.city.public_key(), "release.json").ok());
   CHECK(o.l.verify_audit({o.l.head(), o.city.public_key()}).value.ok());
+}
+
+TEST_CASE("an approver revoked between identify and approve releases nothing") {
+  Office o;
+  approved_run(o);  // the run is fine: approving it again would issue a superseding release
+  const keys::SecretKey kimura_key = keys::SecretKey::generate(keys::Kind::user);
+  Office::must(o.l.add_user(o.sup, o.city, "kimura", keys::Role::approver, kimura_key.public_key()), "add kimura");
+  const Actor kimura = o.act(kimura_key, "approve", {keys::Role::approver});
+  Office::must(o.l.revoke_user(o.sup, "kimura"), "revoke kimura");
+  const std::string sheet = sha256("review sheet of run " + kRun + "\n");
+  // A release.json would verify at the contractor (the certificate does not expire): the ledger must refuse.
+  auto r = o.l.approve(kRun, sheet, kimura);
+  CHECK_FALSE(r.ok());
+  CHECK(o.l.audit_records().back().result.rfind("refused", 0) == 0);
+  auto v = o.l.verify_audit();
+  REQUIRE(v.ok());
+  CHECK_MESSAGE(v.value.ok(), to_text(v.value));
 }
 
 TEST_CASE("custody of one batch from sealing to a closed reconciliation") {

@@ -25,7 +25,7 @@ inline FeeSchedules example_fees() {
 }
 
 // A run of one batch as `tsuchi run` records it: envelopes numbered from 1, each with the
-// notices and slips the test gives it, and the run folder (run.json, manifest) approve reads.
+// notices and slips the test gives it, and the run folder (run.json, manifest) `tsuchi run` leaves.
 struct RunBuilder {
   RunRecord rec;
   std::map<int, std::pair<int, int>> counts;  // envelope -> notices, slips
