@@ -61,8 +61,8 @@ void add_run(CLI::App& app, Action& action) {
                   << "; choose another --run-id\n";
         return 1;
       }
-      // The sealer keeps its own copy of the maker's key; the session's signs the ledger records.
-      auto sealing = seal::load_keys(keys::SecretKey::from_seed(keys::Kind::user, s->key.seed()),
+      // The maker's key moves into the sealer, which signs the manifests; the run's record is signed with it there.
+      auto sealing = seal::load_keys(std::move(s->key),
                                      o->contractor_key.empty() ? in.municipality.contractor_public_key : o->contractor_key);
       if (!sealing.ok()) {
         print_problems(sealing.problems);
@@ -72,6 +72,7 @@ void add_run(CLI::App& app, Action& action) {
       const std::string user = s->actor.user;
       if (!make_folder("run", o->out)) return 1;
       seal::RunSealer sealer(o->out, run_id, ledger::utc_now(), std::move(sealing.value), &in.my_numbers);
+      s->actor.key = &sealer.maker_key();
       const produce::Options po{.data_dir = data_dir(), .run_id = run_id, .pdf_date = produce::pdf_date_of(run_id),
                                 .threads = o->threads, .my_numbers = &in.my_numbers};
       auto r = produce::produce(in, po, [&](const produce::Batch& b) {

@@ -2,8 +2,8 @@
 batches: `tsuchi open` with the release, the city key, and B.key or the secret key; the tool-free route
 the spec promises for the archive's integrity (OpenSSL for the maker's signature, 7-Zip for the archive,
 coreutils for the bag), then one flipped byte in each file, which open must refuse without extracting
-anything. Last, the batch kept in tests/fixtures/sealed (sealed by an earlier build, before releases)
-has no release, so it does not open any more."""
+anything. Last, the batch kept in tests/fixtures/sealed (sealed by an earlier build, with its release,
+shared with the fuzz targets) still opens with its own city key, and with no other."""
 import filecmp
 import json
 import shutil
@@ -116,11 +116,18 @@ with Test() as t:
     t.run(*t.open_args(run, bid, t.tmp / "d", "--key", b + ".key", "--secret-key", contractor_secret), want=2,
           stop=False)
 
-    # The fixture batch sealed by an earlier build has no release: with this city's key and this run's
-    # release (which does not list it) it is refused; an approved batch is the only kind that opens.
+    # The fixture batch sealed by an earlier build (with its own city, release and keys) opens with
+    # today's binary, both ways; with this city's key instead of its own it is refused.
     sealed = t.fixtures / "sealed"
     fb = "R20250901-B001"
-    out = t.tmp / "fixture"
-    p = t.run(*t.open_args(sealed, fb, out, release=run / "release.json"), want=1, stop=False)
+    for label, cred in (("B.key", ["--key", sealed / (fb + ".key")]),
+                        ("the contractor's secret key", ["--secret-key", sealed / "contractor.secret"])):
+        out = t.tmp / ("fixture-" + label.split()[0])
+        got = t.json(*t.open_args(sealed, fb, out, *cred, city_key=sealed / "city.pub"), "--json", stop=False)
+        t.check(got and got.get("batch_id") == fb, "the fixture batch opens with " + label, got)
+        ins = out / fb / "data" / "insertion.csv"
+        t.check(ins.is_file() and ins.read_text().count("\n") == 3, "the fixture batch holds its 2-envelope insertion.csv")
+    out = t.tmp / "fixture-other-city"
+    p = t.run(*t.open_args(sealed, fb, out), want=1, stop=False)
     t.check("nothing was extracted" in p.stderr and (not out.exists() or not any(out.iterdir())),
-            "the fixture batch, sealed before releases, does not open", p.stderr)
+            "the fixture batch does not open with another city's key", p.stderr)
