@@ -140,6 +140,9 @@ void print(const std::string& command, const Diagnostics& ds) {
   for (const auto& d : ds) std::cerr << (d.file.empty() ? "tsuchi " + command + format(d) : format(d)) << "\n";
 }
 
+namespace {
+
+// The key of --key or $TSUCHI_KEY, a user key, its passphrase asked only when it is encrypted.
 Checked<keys::SecretKey> read_user_key(const std::string& command, const Common& c) {
   std::string path = c.key;
   if (const char* env = std::getenv("TSUCHI_KEY"); path.empty() && env && *env) path = env;
@@ -149,6 +152,8 @@ Checked<keys::SecretKey> read_user_key(const std::string& command, const Common&
                                 " acts as the registered owner of that key)"}}};
   return keys::read_secret(path, keys::Kind::user, [&] { return obtain_passphrase(c.passphrase_file, path, false); });
 }
+
+}  // namespace
 
 std::unique_ptr<Session> open_session(const std::string& command, const Common& c, const std::vector<keys::Role>& roles,
                                       const std::vector<std::string>& objects) {

@@ -26,7 +26,7 @@ void add_input_options(CLI::App& cmd, InputPaths& in);
 bool resolve_inputs(InputPaths& in, const std::string& command, bool pinned = false);
 
 // Reads and validates IN completely (SPEC §6), including font coverage. With `pinned`, the
-// municipality is the ledger's pinned configuration (resolve_pinned checks --municipality against it).
+// municipality is the ledger's pinned configuration (matches_pinned checks --municipality against it).
 produce::Inputs load_inputs(const InputPaths& in, const ledger::PinnedConfig* pinned = nullptr);
 // False after printing why: --municipality was given and differs from the pinned configuration.
 bool matches_pinned(const std::string& command, const InputPaths& in, const ledger::PinnedConfig& pinned);
@@ -102,8 +102,6 @@ std::unique_ptr<Session> open_session(const std::string& command, const Common& 
                                       const std::vector<std::string>& objects = {});
 // The ledger opened for reading only (audit, user list, reconcile of an evidence copy).
 std::optional<ledger::Ledger> open_read_only(const std::string& command, const std::string& ledger_flag);
-// The key of --key or $TSUCHI_KEY, a user key, its passphrase asked only when it is encrypted.
-Checked<keys::SecretKey> read_user_key(const std::string& command, const Common& c);
 
 // The fonts of fonts/fonts.toml for supervisor documents; nullptr after printing the problem.
 std::unique_ptr<text::TextEngine> text_engine(const std::string& command);
