@@ -190,6 +190,27 @@ std::optional<ledger::Ledger> open_read_only(const std::string& command, const s
   return std::move(l.value);
 }
 
+void add_query(CLI::App& parent, Action& action, const std::string& name, const std::string& help,
+               const std::string& json_help, std::function<std::string(const ledger::Ledger&, bool json)> show) {
+  struct Opts {
+    std::string ledger;
+    bool json = false;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = parent.add_subcommand(name, help);
+  cmd->add_option("--ledger", o->ledger, "ledger file (default: $TSUCHI_LEDGER or ./tsuchi-ledger.sqlite)");
+  cmd->add_flag("--json", o->json, json_help);
+  const std::string command = parent.get_name() + " " + name;
+  cmd->callback([o, &action, command, show] {
+    action = [o, command, show] {
+      auto l = open_read_only(command, o->ledger);
+      if (!l) return 1;
+      std::cout << show(*l, o->json);
+      return 0;
+    };
+  });
+}
+
 std::unique_ptr<text::TextEngine> text_engine(const std::string& command) {
   auto te = text::TextEngine::load(data_dir() + "/fonts/fonts.toml");
   if (!te.ok()) {

@@ -254,8 +254,7 @@ void add_audit(CLI::App& app, Action& action) {
   struct Opts {
     Common c;
     std::string expect_head, city_key;
-    bool json = false, head_json = false;
-    std::string head_ledger;
+    bool json = false;
   };
   auto o = std::make_shared<Opts>();
   auto* audit = app.add_subcommand("audit", "The signed, chained audit log");
@@ -301,21 +300,12 @@ void add_audit(CLI::App& app, Action& action) {
       return r.value.ok() ? 0 : 1;
     };
   });
-  auto* head = audit->add_subcommand("head", "Print SEQ:HASH of the newest audit record (read-only)");
-  head->add_option("--ledger", o->head_ledger, "ledger file (default: $TSUCHI_LEDGER or ./tsuchi-ledger.sqlite)");
-  head->add_flag("--json", o->head_json, "print {\"seq\", \"hash\", \"head\"} as JSON");
-  head->callback([o, &action] {
-    action = [o] {
-      auto l = open_read_only("audit head", o->head_ledger);
-      if (!l) return 1;
-      const auto h = l->head();
-      if (o->head_json)
-        std::cout << "{\"seq\":" << h.seq << ",\"hash\":\"" << h.hash << "\",\"head\":\"" << h.text() << "\"}\n";
-      else
-        std::cout << h.text() << "\n";
-      return 0;
-    };
-  });
+  add_query(*audit, action, "head", "Print SEQ:HASH of the newest audit record (read-only, no key)",
+            "print {\"seq\", \"hash\", \"head\"} as JSON", [](const ledger::Ledger& l, bool json) {
+              const auto h = l.head();
+              return json ? "{\"seq\":" + std::to_string(h.seq) + ",\"hash\":\"" + h.hash + "\",\"head\":\"" + h.text() + "\"}\n"
+                          : h.text() + "\n";
+            });
 }
 
 }  // namespace tsuchi::cli

@@ -76,8 +76,6 @@ void add_user(CLI::App& app, Action& action) {
   struct Opts {
     Common c;
     std::string name, role, public_key, city_key;
-    std::string list_ledger;
-    bool json = false;
   };
   auto o = std::make_shared<Opts>();
   auto* group = app.add_subcommand("user", "Registered users, their roles and keys (in the ledger)");
@@ -134,18 +132,11 @@ void add_user(CLI::App& app, Action& action) {
     };
   });
 
-  auto* list = group->add_subcommand("list", "Users, roles, key fingerprints and revocations (read-only, no key)");
-  list->add_option("--ledger", o->list_ledger, "ledger file (default: $TSUCHI_LEDGER or ./tsuchi-ledger.sqlite)");
-  list->add_flag("--json", o->json, "print the users as JSON");
-  list->callback([o, &action] {
-    action = [o] {
-      auto l = open_read_only("user list", o->list_ledger);
-      if (!l) return 1;
-      const auto users = l->users();
-      std::cout << (o->json ? ledger::to_json(users) : ledger::to_text(users));
-      return 0;
-    };
-  });
+  add_query(*group, action, "list", "Users, roles, key fingerprints and revocations (read-only, no key)",
+            "print the users as JSON", [](const ledger::Ledger& l, bool json) {
+              const auto users = l.users();
+              return json ? ledger::to_json(users) : ledger::to_text(users);
+            });
 }
 
 void add_config(CLI::App& app, Action& action) {

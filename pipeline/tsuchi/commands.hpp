@@ -102,6 +102,10 @@ std::unique_ptr<Session> open_session(const std::string& command, const Common& 
                                       const std::vector<std::string>& objects = {});
 // The ledger opened for reading only (audit, user list, reconcile of an evidence copy).
 std::optional<ledger::Ledger> open_read_only(const std::string& command, const std::string& ledger_flag);
+// A read-only query under `parent` (`audit head`, `user list`): --ledger and --json, no key; `show`
+// gives what is printed on stdout.
+void add_query(CLI::App& parent, Action& action, const std::string& name, const std::string& help,
+               const std::string& json_help, std::function<std::string(const ledger::Ledger&, bool json)> show);
 
 // The fonts of fonts/fonts.toml for supervisor documents; nullptr after printing the problem.
 std::unique_ptr<text::TextEngine> text_engine(const std::string& command);

@@ -463,6 +463,14 @@ class Test:
             city.run("tanaka", "handover", b, "--route", "courier")
         return record
 
+    def approved_and_not(self, approved, unapproved, handed_over=()):
+        """Run R20250901 in APPROVED (made by tanaka, approved by sato, the given batches handed over) and
+        run R20250902 in UNAPPROVED (made by suzuki, never approved): their RunRecords."""
+        a = self.demo_run(approved, "--run-id", "R20250901")
+        u = self.demo_run(unapproved, "--run-id", "R20250902", user="suzuki")
+        self.approved(approved, a, handed_over=handed_over(a) if callable(handed_over) else handed_over)
+        return a, u
+
     def open_args(self, folder, batch, out, *cred, release=None, city_key=None, city=None):
         """`tsuchi open` of BATCH in FOLDER into OUT with its release (FOLDER/release.json) and the city key
         the contractor pinned; cred defaults to --key B.key."""

@@ -24,9 +24,7 @@ with Test() as t:
     tmp = t.tmp
     city = t.city()
     out, other = tmp / "run", tmp / "unapproved"
-    r = t.demo_run(out, "--run-id", "R20250901")
-    u = t.demo_run(other, "--run-id", "R20250902", user="suzuki")
-    t.approved(out, r, handed_over=r.batches[:2])
+    r, u = t.approved_and_not(out, other, handed_over=lambda r: r.batches[:2])
     release_head = release_field(out, "audit_head")
     checkpoint = city.head()  # e.g. printed on a reconcile report after the handovers
     city.run("tanaka", "handover", r.batches[2], "--route", "sftp")

@@ -24,9 +24,7 @@ with Test() as t:
     tmp = t.tmp
     city = t.city()
     approved, unapproved = tmp / "approved", tmp / "unapproved"
-    a = t.demo_run(approved, "--run-id", "R20250901")
-    u = t.demo_run(unapproved, "--run-id", "R20250902", user="suzuki")
-    t.approved(approved, a)
+    a, u = t.approved_and_not(approved, unapproved)
     b = u.batches[0]
 
     # An unapproved run: no release at all, then the release of another run.
