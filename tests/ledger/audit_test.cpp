@@ -1,5 +1,6 @@
 // The audit log: each record signed by its actor and chained, custody rows derived from records,
 // and `audit verify` naming the seq and kind of every tampering done directly in SQL.
+#include <nlohmann/json.hpp>
 #include <doctest/doctest.h>
 
 #include <functional>
@@ -239,6 +240,14 @@ TEST_CASE("audit verify passes an honest ledger and names the seq and kind of ea
       {"a custody event deleted",
        [&](const Filled&) { return "DELETE FROM custody_events WHERE kind = 'handed_over';"; },
        [&](const Filled& f) { return at(f.first("handover"), "unrecorded"); }},
+      {"the release of an approval deleted",
+       [&](const Filled&) { return std::string("DELETE FROM releases;"); },
+       [&](const Filled& f) { return at(f.first("approve"), "unrecorded"); }},
+      {"a release replaced by another text",
+       [&](const Filled&) {
+         return std::string("UPDATE releases SET release_json = replace(release_json, '\"sequence\":', '\"sequence\":1');");
+       },
+       [&](const Filled& f) { return at(f.first("approve"), "unrecorded"); }},
       {"a slip's amount changed",
        [&](const Filled&) { return "UPDATE slips SET amount = amount + 1000 WHERE rowid = 1;"; },
        [&](const Filled& f) { return at(f.first("run"), "unrecorded"); }},
@@ -306,6 +315,28 @@ TEST_CASE("truncation is found only against a head noted before it") {
   REQUIRE(wrong.ok());
   CHECK_FALSE(wrong.value.ok());
   CHECK((wrong.value.breaks.front().kind == "edited" || wrong.value.breaks.front().kind == "truncated"));
+}
+
+TEST_CASE("a release's head is its approval: cutting the log back to before the approval is truncation") {
+  Filled f;
+  const auto release_head = parse_head([&] {
+    auto q = query_column(f.path(), "SELECT release_json FROM releases");
+    auto j = nlohmann::json::parse(q.at(0));
+    return j["approval"]["audit_head"].get<std::string>();
+  }());
+  REQUIRE(release_head);
+  CHECK(release_head->seq == f.first("approve"));
+  // A clean cut: the approval and everything after it, records and rows, as if they never were.
+  const std::string from = std::to_string(release_head->seq);
+  exec_sql(f.path(), "DELETE FROM custody_events WHERE audit_seq >= " + from + "; DELETE FROM releases; DELETE FROM audit WHERE seq >= " + from + ";");
+  auto l = f.reopen(Ledger::Access::read_only);
+  auto alone = l.verify_audit();
+  REQUIRE(alone.ok());
+  CHECK(alone.value.ok());
+  auto pinned = l.verify_audit({release_head, std::nullopt});
+  REQUIRE(pinned.ok());
+  REQUIRE_FALSE(pinned.value.ok());
+  CHECK(pinned.value.breaks.front().kind == "truncated");
 }
 
 TEST_CASE("the ledger's root: verify against another city key breaks") {

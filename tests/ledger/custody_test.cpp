@@ -104,7 +104,8 @@ TEST_CASE("approve: after the recorded review of exactly that sheet, by an appro
   CHECK_FALSE(status_of(o.l, o.staff).approved);
 
   // The release: both signatures verify against the city key, every batch's manifest is listed,
-  // and it carries the head the ledger had before the approval, whose seq is its sequence.
+  // and its head is the approval record itself (so cutting the log back to before the approval fails
+  // --expect-head), whose seq is its sequence.
   const Head before = o.l.head();
   auto rel = o.l.approve(kRun, sheet, o.approver);
   REQUIRE_MESSAGE(rel.ok(), messages(rel.problems));
@@ -112,9 +113,9 @@ TEST_CASE("approve: after the recorded review of exactly that sheet, by an appro
   CHECK(r.request.run_id == kRun);
   CHECK(r.request.created_at == run.record.created_at);
   CHECK(r.request.batches == std::vector<release::BatchDigest>{{kBatch, sha256(manifest_bytes())}});
-  CHECK(r.approval.audit_head == before.text());
   CHECK(r.approval.sequence == before.seq + 1);
   CHECK(r.approval.sequence == o.l.head().seq);
+  CHECK(r.approval.audit_head == o.l.head().text());
   auto verified = release::verify(r, o.city.public_key(), "release.json");
   REQUIRE_MESSAGE(verified.ok(), messages(verified.problems));
   CHECK(verified.value.maker.name == "sato");
