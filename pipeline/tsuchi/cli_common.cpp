@@ -101,10 +101,10 @@ Checked<keys::Passphrase> obtain_passphrase(const std::string& file_flag, const 
   return r;
 }
 
+// From the real uid, not $USER: the OS account beside each audit record must not be a variable anyone can set.
 std::string login_name() {
-  if (const char* u = std::getenv("USER"); u && *u) return u;
   if (const passwd* pw = getpwuid(getuid())) return pw->pw_name;
-  return "unknown";
+  return "uid " + std::to_string(getuid());
 }
 
 std::string ledger_path(const std::string& flag) {
