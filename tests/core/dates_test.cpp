@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <cstdlib>
+#include <ctime>
+
 #include "core/core.hpp"
 
 using namespace tsuchi;
@@ -52,4 +55,26 @@ TEST_CASE("the office's date comes from its UTC offset, never from the process's
     CHECK(office_date(*parse_utc(r.utc), r.offset).iso() == r.day);
     CHECK(office_today(r.offset, *parse_utc(r.utc)).iso() == r.day);
   }
+}
+
+TEST_CASE("a far process time zone does not move the office's date") {
+  // At 10:30 UTC Kiritimati (+14) is already on the 30th, at 09:30 UTC Adak (-10) still on the 28th;
+  // Tokyo (+09) is on the 29th at both.
+  const std::string saved = std::getenv("TZ") ? std::getenv("TZ") : "";
+  struct Row { const char* tz; const char* utc; int local_day; };
+  const Row rows[] = {{"Pacific/Kiritimati", "2026-11-29T10:30:00Z", 30}, {"America/Adak", "2026-11-29T09:30:00Z", 28}};
+  for (const auto& r : rows) {
+    CAPTURE(r.tz);
+    const std::int64_t now = *parse_utc(r.utc);
+    setenv("TZ", r.tz, 1);
+    tzset();
+    const std::time_t t = static_cast<std::time_t>(now);
+    std::tm local{};
+    localtime_r(&t, &local);
+    REQUIRE(local.tm_mday == r.local_day);  // the process really is far away
+    CHECK(office_today(9 * 60, now) == Date{2026, 11, 29});
+  }
+  if (saved.empty()) unsetenv("TZ");
+  else setenv("TZ", saved.c_str(), 1);
+  tzset();
 }
