@@ -140,7 +140,8 @@ Diagnostics check_holiday_years(const std::vector<Case>& cases, const Municipali
   }
   Diagnostics out;
   for (const auto& [year, miss] : missing)
-    out.push_back(Diagnostic{Diagnostic::Severity::error, municipality_file, 0, 0, "holidays.dates", std::to_string(year),
+    out.push_back(Diagnostic{Diagnostic::Severity::error, municipality_file, 0, 0, "holidays.dates",
+                             std::to_string(year),
                              "no holiday listed in " + std::to_string(year) + ", where the due dates of " +
                                  std::to_string(miss.slips) + " month(s) of cash payment fall (the first: case " +
                                  miss.first->case_id + ", billed " + miss.billed.iso() +

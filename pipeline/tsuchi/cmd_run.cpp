@@ -25,7 +25,8 @@ void add_run(CLI::App& app, Action& action) {
                   "contractor's public key (default: [keys] contractor_public_key of the pinned configuration)");
   cmd->add_option("--run-id", o->run_id, "run id (default: R + the office's date, e.g. R20250901)");
   cmd->add_option("--threads", o->threads, "worker threads (default: all cores)");
-  cmd->add_option("--month", o->month, "the month this run is for, YYYY-MM, within the cases' periods (default: this month at the office)");
+  cmd->add_option("--month", o->month,
+                  "the month this run is for, YYYY-MM, within the cases' periods (default: this month at the office)");
   cmd->callback([o, &action] {
     action = [o] {
       if (!resolve_inputs(o->in, "run", true)) return 2;
@@ -56,8 +57,8 @@ void add_run(CLI::App& app, Action& action) {
       const Date today = office_today(in.municipality.office_hours.utc_offset_minutes);
       const std::string month = o->month.empty() ? today.year_month().iso() : o->month;
       const bool told = !o->month.empty();
-      if (auto why = ingest::month_outside(in.cases, *parse_year_month(month), told ? "--month" : "this month at the office");
-          !why.empty()) {
+      const auto asked = *parse_year_month(month);
+      if (auto why = ingest::month_outside(in.cases, asked, told ? "--month" : "this month at the office"); !why.empty()) {
         std::cerr << "tsuchi run: " << (told ? why + "; nothing was rendered or sealed\n"
                                              : "warning: " + why + "; pass --month for the month this run is for\n");
         if (told) return 1;

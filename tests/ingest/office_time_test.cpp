@@ -47,7 +47,8 @@ TEST_CASE("the months the cases bill run from the earliest start to the latest e
     CAPTURE(r.month.iso());
     CHECK(month_outside(cs, r.month, "--month").empty() == r.inside);
   }
-  CHECK(month_outside(cs, {2026, 11}, "--month") == "--month 2026-11 is outside the months the cases bill (2025-02 to 2026-03)");
+  CHECK(month_outside(cs, {2026, 11}, "--month") ==
+        "--month 2026-11 is outside the months the cases bill (2025-02 to 2026-03)");
   CHECK_FALSE(billed_months({}));
   CHECK(month_outside({}, {2026, 11}, "--month") == "--month 2026-11: the cases bill no month");
 }
@@ -64,7 +65,8 @@ TEST_CASE("a due date in a year without a holiday list is an error naming the ye
       {"all years listed", row(1, true, "2025-09", "2026-03"), {2025, 2026}, 0, {}},
       {"the next year is missing", row(1, true, "2025-09", "2026-03"), {2025}, 0, {"2026"}},
       {"account transfer has no due dates", row(1, false, "2025-09", "2026-03"), {}, 0, {}},
-      {"a December bill due a month later falls in the next year", row(1, true, "2025-12", "2025-12"), {2025}, 1, {"2026"}},
+      {"a December bill due a month later falls in the next year", row(1, true, "2025-12", "2025-12"), {2025}, 1,
+       {"2026"}},
       {"two years missing, each once", row(1, true, "2027-12", "2028-01") + row(2, true, "2028-02", "2028-03"), {}, 0,
        {"2027", "2028"}},
   };
