@@ -17,6 +17,11 @@ bool Calendar::is_business_day(const Date& d) const {
   return wd != 0 && wd != 6 && !year_end_closure(d) && !is_holiday(d);
 }
 
+bool Calendar::covers_year(int year) const {
+  auto it = std::lower_bound(holidays_.begin(), holidays_.end(), Date{year, 1, 1});
+  return it != holidays_.end() && it->year == year;
+}
+
 Date Calendar::next_business_day_on_or_after(const Date& d) const {
   Date x = d;
   while (!is_business_day(x)) x = add_days(x, 1);

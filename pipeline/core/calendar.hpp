@@ -17,6 +17,9 @@ class Calendar {
   bool is_business_day(const Date& d) const;
   Date next_business_day_on_or_after(const Date& d) const;
   const std::vector<Date>& holidays() const { return holidays_; }
+  // Whether the list has that year at all: at least one date in it (every Japanese year has 16 or more
+  // national holidays, so a year with none was left out, and its holidays would pass as business days).
+  bool covers_year(int year) const;
 
  private:
   std::vector<Date> holidays_;  // sorted

@@ -1,5 +1,6 @@
 #include "core/core.hpp"
 
+#include <chrono>
 #include <cstdio>
 
 #include "core/mynumber.hpp"
@@ -133,5 +134,16 @@ std::optional<std::int64_t> parse_utc(std::string_view s) {
   if (!d || h < 0 || h > 23 || m < 0 || m > 59 || sec < 0 || sec > 59) return std::nullopt;
   return days_from_civil(*d) * 86400 + h * 3600 + m * 60 + sec;
 }
+
+std::int64_t now_utc_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+Date office_date(std::int64_t utc_seconds, int utc_offset_minutes) {
+  const std::int64_t local = utc_seconds + std::int64_t{utc_offset_minutes} * 60;
+  return civil_from_days(local >= 0 ? local / 86400 : (local - 86399) / 86400);  // floor, also before 1970
+}
+
+Date office_today(int utc_offset_minutes, std::int64_t now) { return office_date(now, utc_offset_minutes); }
 
 }  // namespace tsuchi

@@ -73,6 +73,14 @@ std::optional<int> parse_utc_offset(std::string_view s);
 // "2025-09-01T01:00:00Z" (UTC, seconds, nothing else) -> seconds since the epoch.
 std::optional<std::int64_t> parse_utc(std::string_view s);
 
+// The office's clock, never the process's time zone (TZ): the office's zone is [office_hours] utc_offset.
+// Seconds since the epoch, from the system clock: the one place that reads "now" for office dates.
+std::int64_t now_utc_seconds();
+// The office's calendar day at `utc_seconds`, `utc_offset_minutes` east of UTC.
+Date office_date(std::int64_t utc_seconds, int utc_offset_minutes);
+// Today at the office; tests pass their own `now` (seconds since the epoch).
+Date office_today(int utc_offset_minutes, std::int64_t now = now_utc_seconds());
+
 // Japanese fiscal year (年度) runs April..March.
 inline int fiscal_year(const YearMonth& ym) { return ym.month >= 4 ? ym.year : ym.year - 1; }
 

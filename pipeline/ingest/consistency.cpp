@@ -1,8 +1,10 @@
 // Rules across rows and files (SPEC §6): brackets against the schedules in force, one address per
 // guardian, one fee per child and month.
 #include <algorithm>
+#include <map>
 #include <unordered_map>
 
+#include "core/calendar.hpp"
 #include "ingest/ingest.hpp"
 
 namespace tsuchi::ingest {
@@ -85,6 +87,66 @@ Diagnostics check_consistency(const std::vector<Case>& cases, const std::string&
     }
     earlier.push_back(&c);
   }
+  return out;
+}
+
+std::optional<MonthRange> billed_months(const std::vector<Case>& cases) {
+  std::optional<MonthRange> r;
+  for (const auto& c : cases) {
+    if (!period_known(c)) continue;
+    if (!r) r = MonthRange{c.period_start, c.period_end};
+    r->first = std::min(r->first, c.period_start);
+    r->last = std::max(r->last, c.period_end);
+  }
+  return r;
+}
+
+std::string month_outside(const std::vector<Case>& cases, const YearMonth& month, const std::string& option) {
+  const auto r = billed_months(cases);
+  if (!r) return option + " " + month.iso() + ": the cases bill no month";
+  if (month < r->first || month > r->last)
+    return option + " " + month.iso() + " is outside the months the cases bill (" + r->first.iso() + " to " +
+           r->last.iso() + ")";
+  return {};
+}
+
+Diagnostics check_holiday_years(const std::vector<Case>& cases, const Municipality& m,
+                                const std::string& municipality_file) {
+  const Calendar cal(m.holidays);
+  struct Missing {
+    int slips = 0;
+    const Case* first = nullptr;
+    YearMonth billed;
+  };
+  std::map<int, Missing> missing;  // by year, so each year is reported once
+  std::map<YearMonth, std::vector<int>> uncovered_of;  // billed month -> years its due date needs
+  for (const auto& c : cases) {
+    if (!c.cash_payment || !period_known(c) || c.period_end < c.period_start) continue;
+    for (YearMonth ym = c.period_start; ym <= c.period_end; ym = ym.next()) {
+      auto [it, fresh] = uncovered_of.try_emplace(ym);
+      if (fresh) {
+        // The due date is searched from the last day of the due month and may cross into the next year.
+        YearMonth due_month = ym;
+        for (int i = 0; i < m.due_month_offset; ++i) due_month = due_month.next();
+        const Date due = cal.next_business_day_on_or_after(last_day(due_month));
+        for (int year : {due_month.year, due.year})
+          if (!cal.covers_year(year) && (it->second.empty() || it->second.back() != year)) it->second.push_back(year);
+      }
+      for (int year : it->second) {
+        auto& miss = missing[year];
+        if (miss.slips++ == 0) miss.first = &c, miss.billed = ym;
+      }
+    }
+  }
+  Diagnostics out;
+  for (const auto& [year, miss] : missing)
+    out.push_back(Diagnostic{Diagnostic::Severity::error, municipality_file, 0, 0, "holidays.dates",
+                             std::to_string(year),
+                             "no holiday listed in " + std::to_string(year) + ", where the due dates of " +
+                                 std::to_string(miss.slips) + " month(s) of cash payment fall (the first: case " +
+                                 miss.first->case_id + ", billed " + miss.billed.iso() +
+                                 "); list that year's national holidays (Cabinet Office list), or its holidays "
+                                 "would count as business days"});
   return out;
 }
 

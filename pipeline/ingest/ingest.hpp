@@ -2,6 +2,7 @@
 // reported at once. Font coverage is checked by typeset; the command merges both lists.
 #pragma once
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -87,5 +88,18 @@ Checked<CasesFile> parse_cases(std::string_view bytes, const std::string& name,
 Diagnostics check_consistency(const std::vector<Case>& cases, const std::string& cases_file,
                               const FeeSchedules& fees, const std::string& fees_file,
                               const std::vector<std::string>& header = {});
+
+// The months the cases bill or notice: the earliest period_start to the latest period_end.
+struct MonthRange {
+  YearMonth first, last;
+};
+std::optional<MonthRange> billed_months(const std::vector<Case>& cases);
+// Why `month` is not among the months the cases bill (naming `option`, the value and the range found), or empty.
+std::string month_outside(const std::vector<Case>& cases, const YearMonth& month, const std::string& option);
+
+// Due dates are the next business day (SPEC §5), so [holidays] dates must list every year a slip's due date
+// falls in (Calendar::covers_year); a year left out is an error naming the year and `municipality_file`.
+Diagnostics check_holiday_years(const std::vector<Case>& cases, const Municipality& m,
+                                const std::string& municipality_file);
 
 }  // namespace tsuchi::ingest

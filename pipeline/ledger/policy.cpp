@@ -103,12 +103,8 @@ std::optional<std::string> normalize_time(const std::string& s) {
 }
 
 Date local_day(const std::string& utc_iso, int utc_offset_minutes) {
-  auto day = parse_date(std::string_view(utc_iso).substr(0, 10));
-  if (!day || utc_iso.size() < 16) return {};
-  int minute = ((utc_iso[11] - '0') * 10 + (utc_iso[12] - '0')) * 60 + (utc_iso[14] - '0') * 10 + (utc_iso[15] - '0');
-  int local = minute + utc_offset_minutes;
-  int shift = local < 0 ? -1 : local >= 1440 ? 1 : 0;
-  return add_days(*day, shift);
+  auto at = parse_utc(utc_iso);
+  return at ? office_date(*at, utc_offset_minutes) : Date{};
 }
 
 bool check_role(const sql::Db& db, const Actor& who, const std::string& command, Outcome& out) {

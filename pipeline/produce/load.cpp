@@ -55,6 +55,8 @@ Inputs load(const InputFiles& files, const std::string& data_dir) {
     r.problems.insert(r.problems.end(), more.begin(), more.end());
   }
   if (!muni.ok()) return r;
+  auto years = ingest::check_holiday_years(r.cases, r.municipality, files.municipality);
+  r.problems.insert(r.problems.end(), years.begin(), years.end());
   auto clashes = decide::reference_collisions(r.cases, r.municipality);
   for (auto& d : clashes) d.file = files.cases;
   r.problems.insert(r.problems.end(), clashes.begin(), clashes.end());

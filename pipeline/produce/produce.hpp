@@ -55,10 +55,8 @@ struct Options {
 bool valid_run_id(const std::string& id);
 // The fixed PDF date of a run, from its id (R20250901 -> 2025-09-01T00:00:00): same input, same bytes.
 std::string pdf_date_of(const std::string& run_id);
-// A run id is used once: R + today's local date, then -2, -3, … past those `taken` already has.
-std::string default_run_id(const std::function<bool(const std::string&)>& taken);
-// The month a run is for unless told: this month, local time, YYYY-MM.
-std::string this_month();
+// A run id is used once: R + the office's date (office_today), then -2, -3, … past those `taken` already has.
+std::string default_run_id(const Date& office_day, const std::function<bool(const std::string&)>& taken);
 
 // One rendered and preflighted batch, in memory only.
 struct Batch {

@@ -1,7 +1,7 @@
 // What production puts on record, in the insertion list and in its names, beside their formats
 // (output_spec/ledger.md, output_spec/insertion.md).
 #include <cctype>
-#include <ctime>
+#include <cstdio>
 
 #include "produce/internal.hpp"
 
@@ -59,26 +59,14 @@ bool valid_run_id(const std::string& id) {
   return true;
 }
 
-namespace {
-// Today (or this month) in local time, as strftime `format` gives it.
-std::string local_now(const char* format) {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  localtime_r(&t, &tm);
+std::string default_run_id(const Date& office_day, const std::function<bool(const std::string&)>& taken) {
   char b[16];
-  std::strftime(b, sizeof b, format, &tm);
-  return b;
-}
-}  // namespace
-
-std::string default_run_id(const std::function<bool(const std::string&)>& taken) {
-  const std::string base = "R" + local_now("%Y%m%d");
+  std::snprintf(b, sizeof b, "R%04d%02d%02d", office_day.year, office_day.month, office_day.day);
+  const std::string base = b;
   std::string id = base;
   for (int n = 2; taken(id); ++n) id = base + "-" + std::to_string(n);
   return id;
 }
-
-std::string this_month() { return local_now("%Y-%m"); }
 
 std::vector<records::BatchSummary> Result::summaries() const {
   std::vector<records::BatchSummary> out;

@@ -23,15 +23,15 @@ void add_run(CLI::App& app, Action& action) {
   cmd->add_option("--signing-key", o->signing_key)->group("");  // removed: refused below
   cmd->add_option("--contractor-key", o->contractor_key,
                   "contractor's public key (default: [keys] contractor_public_key of the pinned configuration)");
-  cmd->add_option("--run-id", o->run_id, "run id (default: R + today's date, e.g. R20250901)");
+  cmd->add_option("--run-id", o->run_id, "run id (default: R + the office's date, e.g. R20250901)");
   cmd->add_option("--threads", o->threads, "worker threads (default: all cores)");
-  cmd->add_option("--month", o->month, "the month this run is for, YYYY-MM (default: this month)");
+  cmd->add_option("--month", o->month,
+                  "the month this run is for, YYYY-MM, within the cases' periods (default: this month at the office)");
   cmd->callback([o, &action] {
     action = [o] {
       if (!resolve_inputs(o->in, "run", true)) return 2;
-      const std::string month = o->month.empty() ? produce::this_month() : o->month;
-      if (!parse_year_month(month)) {
-        std::cerr << "tsuchi run: --month \"" << month << "\": use YYYY-MM\n";
+      if (!o->month.empty() && !parse_year_month(o->month)) {
+        std::cerr << "tsuchi run: --month \"" << o->month << "\": use YYYY-MM\n";
         return 2;
       }
       if (!o->run_id.empty() && !produce::valid_run_id(o->run_id)) {
@@ -53,9 +53,19 @@ void add_run(CLI::App& app, Action& action) {
         std::cerr << "tsuchi run: the inputs have errors; nothing was rendered or sealed\n";
         return 1;
       }
+      // Office time (the pinned [office_hours] utc_offset), never the process's TZ.
+      const Date today = office_today(in.municipality.office_hours.utc_offset_minutes);
+      const std::string month = o->month.empty() ? today.year_month().iso() : o->month;
+      const bool told = !o->month.empty();
+      const auto asked = *parse_year_month(month);
+      if (auto why = ingest::month_outside(in.cases, asked, told ? "--month" : "this month at the office"); !why.empty()) {
+        std::cerr << "tsuchi run: " << (told ? why + "; nothing was rendered or sealed\n"
+                                             : "warning: " + why + "; pass --month for the month this run is for\n");
+        if (told) return 1;
+      }
       auto& ledger = s->ledger;
       const auto taken = [&](const std::string& id) { return ledger.run(id).has_value(); };
-      const std::string run_id = o->run_id.empty() ? produce::default_run_id(taken) : o->run_id;
+      const std::string run_id = o->run_id.empty() ? produce::default_run_id(today, taken) : o->run_id;
       if (!o->run_id.empty() && taken(run_id)) {
         std::cerr << "tsuchi run: run " << run_id << " is already in the ledger " << ledger.path()
                   << "; choose another --run-id\n";

@@ -282,6 +282,11 @@ ROWS = [
         '$TMP/case/municipality.toml:57:3: error: holidays.dates[1] "2024-02-30": must be a date in the calendar, '
         'written "YYYY-MM-DD"', V],
         muni=muni_with('"2024-01-01"', '"2024-02-30"')),
+    validate("municipality.toml", "slips due in a year the holiday list leaves out", [
+        '$TMP/case/municipality.toml: error: holidays.dates "2028": no holiday listed in 2028, where the due dates '
+        "of 3 month(s) of cash payment fall (the first: case 1001, billed 2028-01); list that year's national "
+        "holidays (Cabinet Office list), or its holidays would count as business days", V],
+        cases=cases_csv(case(period_start="2028-01", period_end="2028-03"))),
     validate("municipality.toml", "no [contact] table", [
         '$TMP/case/municipality.toml: error: contact "": is required: a [contact] table', V],
         muni=muni_with("[contact]", "[contact_]")),

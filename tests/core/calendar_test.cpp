@@ -45,3 +45,15 @@ TEST_CASE("the next business day skips the year-end closure and the weekend afte
   const Calendar unsorted({Date{2025, 11, 24}, Date{2025, 11, 3}});
   CHECK(unsorted.next_business_day_on_or_after(Date{2025, 11, 22}) == Date{2025, 11, 25});
 }
+
+TEST_CASE("a holiday list covers a year when it lists at least one date in it") {
+  // 2026-01-01 元日 and 2027-11-23 勤労感謝の日, from the Cabinet Office list (内閣府「国民の祝日について」).
+  const Calendar cal({Date{2027, 11, 23}, Date{2026, 1, 1}});
+  struct Row { int year; bool covered; };
+  const Row rows[] = {{2025, false}, {2026, true}, {2027, true}, {2028, false}};
+  for (const auto& r : rows) {
+    CAPTURE(r.year);
+    CHECK(cal.covers_year(r.year) == r.covered);
+  }
+  CHECK_FALSE(Calendar().covers_year(2026));
+}

@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <cstdlib>
+#include <ctime>
+
 #include "core/core.hpp"
 
 using namespace tsuchi;
@@ -33,4 +36,45 @@ TEST_CASE("dates that do not exist are rejected") {
 TEST_CASE("a diagnostic names file, line, column and value") {
   Diagnostic d{Diagnostic::Severity::error, "cases.csv", 12, 7, "postal_code", "123-45", "must be 7 digits"};
   CHECK(format(d) == "cases.csv:12:7: error: postal_code \"123-45\": must be 7 digits");
+}
+
+TEST_CASE("the office's date comes from its UTC offset, never from the process's time zone") {
+  // Offsets: Tokyo +09:00, Kiritimati +14:00, Adak -10:00 (standard time), Kolkata +05:30.
+  struct Row { const char* utc; int offset; const char* day; };
+  const Row rows[] = {
+      {"2026-11-29T14:59:59Z", 9 * 60, "2026-11-29"},   {"2026-11-29T15:00:00Z", 9 * 60, "2026-11-30"},
+      {"2025-12-31T15:30:00Z", 9 * 60, "2026-01-01"},   {"2025-12-31T15:30:00Z", 0, "2025-12-31"},
+      {"2026-11-29T10:30:00Z", 14 * 60, "2026-11-30"},  {"2026-11-29T10:30:00Z", 9 * 60, "2026-11-29"},
+      {"2026-11-29T09:30:00Z", -10 * 60, "2026-11-28"}, {"2026-11-29T09:30:00Z", 9 * 60, "2026-11-29"},
+      {"2026-03-01T18:29:00Z", 5 * 60 + 30, "2026-03-01"}, {"2026-03-01T18:30:00Z", 5 * 60 + 30, "2026-03-02"},
+      {"1970-01-01T00:00:00Z", -60, "1969-12-31"},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.utc);
+    CAPTURE(r.offset);
+    CHECK(office_date(*parse_utc(r.utc), r.offset).iso() == r.day);
+    CHECK(office_today(r.offset, *parse_utc(r.utc)).iso() == r.day);
+  }
+}
+
+TEST_CASE("a far process time zone does not move the office's date") {
+  // At 10:30 UTC Kiritimati (+14) is already on the 30th, at 09:30 UTC Adak (-10) still on the 28th;
+  // Tokyo (+09) is on the 29th at both.
+  const std::string saved = std::getenv("TZ") ? std::getenv("TZ") : "";
+  struct Row { const char* tz; const char* utc; int local_day; };
+  const Row rows[] = {{"Pacific/Kiritimati", "2026-11-29T10:30:00Z", 30}, {"America/Adak", "2026-11-29T09:30:00Z", 28}};
+  for (const auto& r : rows) {
+    CAPTURE(r.tz);
+    const std::int64_t now = *parse_utc(r.utc);
+    setenv("TZ", r.tz, 1);
+    tzset();
+    const std::time_t t = static_cast<std::time_t>(now);
+    std::tm local{};
+    localtime_r(&t, &local);
+    REQUIRE(local.tm_mday == r.local_day);  // the process really is far away
+    CHECK(office_today(9 * 60, now) == Date{2026, 11, 29});
+  }
+  if (saved.empty()) unsetenv("TZ");
+  else setenv("TZ", saved.c_str(), 1);
+  tzset();
 }

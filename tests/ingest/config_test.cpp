@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 
 #include "ingest/ingest.hpp"
 
@@ -181,8 +182,13 @@ TEST_CASE("the example municipality loads, with paths resolved against its folde
   CHECK(m.roles.approver.empty());
   CHECK(m.roles.staff.empty());
   CHECK_FALSE(m.allow_plain_ivs);
-  REQUIRE(m.holidays.size() == 75);
-  CHECK(m.holidays.front() == Date{2024, 1, 1});
+  // Holidays and substitute holidays per year, counted on the Cabinet Office list (内閣府「国民の祝日について」).
+  const std::map<int, int> per_year = {{2019, 22}, {2024, 21}, {2025, 19}, {2026, 18}, {2027, 17}};
+  std::map<int, int> listed;
+  for (const auto& d : m.holidays) ++listed[d.year];
+  CHECK(listed == per_year);
+  REQUIRE(m.holidays.size() == 97);
+  CHECK(m.holidays.front() == Date{2019, 1, 1});
   CHECK(m.holidays.back() == Date{2027, 11, 23});
   CHECK(std::is_sorted(m.holidays.begin(), m.holidays.end()));
 }

@@ -101,18 +101,21 @@ TEST_CASE("records: one envelope's ids, counts and amounts, no names") {
   CHECK(r.totals.slips == slips);
 }
 
-TEST_CASE("a default run id is today's, then the next one the ledger does not hold yet") {
-  const std::string month = produce::this_month();  // YYYY-MM
-  REQUIRE(month.size() == 7);
-  CHECK(parse_year_month(month));
-  std::set<std::string> taken;
-  const auto is_taken = [&](const std::string& id) { return taken.count(id) > 0; };
-  const std::string first = produce::default_run_id(is_taken);
-  CHECK(first.size() == 9);
-  CHECK(first.substr(1, 6) == month.substr(0, 4) + month.substr(5, 2));  // R + YYYYMMDD
-  CHECK(produce::valid_run_id(first));
-  taken = {first, first + "-2"};
-  CHECK(produce::default_run_id(is_taken) == first + "-3");
+TEST_CASE("a default run id is the office's date, then the next one the ledger does not hold yet") {
+  // 2025-12-31T15:30:00Z is 2026-01-01 00:30 in Tokyo (+09:00) and still 2025-12-31 in London.
+  const std::int64_t now = *parse_utc("2025-12-31T15:30:00Z");
+  struct Row { int offset; const char* id; };
+  const Row rows[] = {{9 * 60, "R20260101"}, {0, "R20251231"}, {-10 * 60, "R20251231"}, {14 * 60, "R20260101"}};
+  for (const auto& r : rows) {
+    CAPTURE(r.offset);
+    std::set<std::string> taken;
+    const auto is_taken = [&](const std::string& id) { return taken.count(id) > 0; };
+    const std::string first = produce::default_run_id(office_today(r.offset, now), is_taken);
+    CHECK(first == r.id);
+    CHECK(produce::valid_run_id(first));
+    taken = {first, first + "-2"};
+    CHECK(produce::default_run_id(office_today(r.offset, now), is_taken) == first + "-3");
+  }
 }
 
 TEST_CASE("a preview writes each batch's PDF and one insertion.csv in mailing order, and can be taken back") {
