@@ -50,6 +50,8 @@ std::optional<int> parse_count(const std::string& s) {
 }
 
 constexpr int kClockToleranceMinutes = 10;  // contractor clocks may run this far ahead (DECISIONS.md)
+const char* const kFuture = "in the future: later than the ledger's clock allows (10 minutes' tolerance)";
+const char* const kBeforeHandover = "before the batch was handed over (tsuchi handover)";
 
 // "YYYY-MM-DDTHH:MM:SSZ" moved by `minutes`.
 std::string plus_minutes(const std::string& utc, int minutes) {
@@ -197,11 +199,11 @@ struct BatchCustody {
 bool check_time(Sheet& sh, const csv::Record& rec, const char* column, const std::string& at, const Custody& c,
                 const std::string& now) {
   if (at > plus_minutes(now, kClockToleranceMinutes)) {
-    sh.bad(rec, column, at, "in the future (the ledger's time is " + now + ")");
+    sh.bad(rec, column, at, kFuture);
     return false;
   }
   if (at < c.handed_at) {
-    sh.bad(rec, column, at, "before the batch was handed over (" + c.handed_at + ")");
+    sh.bad(rec, column, at, kBeforeHandover);
     return false;
   }
   return true;
@@ -645,7 +647,7 @@ Checked<ImportSummary> Ledger::import_returns(const std::string& path, const Act
         continue;
       }
       if (at && *at > plus_minutes(out.now, kClockToleranceMinutes)) {
-        sh.bad(rec, "at", *at, "in the future (the ledger's time is " + out.now + ")");
+        sh.bad(rec, "at", *at, kFuture);
         continue;
       }
       if (!code || !at) continue;
@@ -750,9 +752,9 @@ Checked<ImportSummary> Ledger::import_certificate(const CertificateRequest& req,
                                         join(custody->media, ", ") + "; or archive, spoilage)");
       const int offset = policy().office_hours.utc_offset_minutes;
       if (day && *day > local_day(plus_minutes(pre.now, kClockToleranceMinutes), offset))
-        bad("--date", req.date, "in the future (the ledger's time is " + pre.now + ")");
+        bad("--date", req.date, kFuture);
       else if (day && *day < local_day(custody->handed_at, offset))
-        bad("--date", req.date, "before the batch was handed over (" + custody->handed_at + ")");
+        bad("--date", req.date, kBeforeHandover);
     }
     if (req.medium == "spoilage" && !req.quantity)
       bad("--quantity", "", "required for the spoilage medium: the number of sheets destroyed");
