@@ -99,7 +99,9 @@ with Test() as t:
     p = t.certify(form, "USB-666", "Purge", want=1)
     t.check('--medium "USB-666": no medium of that id was handed over' in p.stderr,
             "a medium never handed over is refused", p.stderr)
-    p = t.certify(form, "USB-9", "Purge", "--date", "2020-01-06", want=1)
+    p = t.run("import", "certificate", form, *t.key("tanaka"), "--medium", "USB-9", "--method", "Purge", "--tool", "x",
+              "--tool-version", "1", "--verification", "v", "--date", "2020-01-06", "--place", "p", "--operator", "o",
+              "--witness", "w", want=1)
     t.check("before the batch was handed over" in p.stderr, "a certificate dated 2020 is refused", p.stderr)
     t.certify(form, "USB-9", "Purge")
     p = t.certify(form, "USB-9", "Purge")
