@@ -1,6 +1,6 @@
 """Issue 12: a 1,000,000-row work log imported under /usr/bin/time -v while a second import runs beside it.
 
-usage: python3 bench/import_worklog.py build/tsuchi . [--rows 1000000]
+usage: python3 bench/import_worklog.py build/tsuchi . [--rows 1000000] [--delay SECONDS]
 
 Sets up a city (tests/e2e/harness.py) with the demo run approved and every batch handed over, writes
 one work log of ROWS rows for the first batch (its envelopes inserted/reprinted again and again, each
@@ -43,8 +43,10 @@ def figures(p):
 
 
 if __name__ == "__main__":
-    rows = int(sys.argv[sys.argv.index("--rows") + 1]) if "--rows" in sys.argv else 1_000_000
-    argv = [a for i, a in enumerate(sys.argv) if a != "--rows" and (i == 0 or sys.argv[i - 1] != "--rows")]
+    def option(name, default):
+        return type(default)(sys.argv[sys.argv.index(name) + 1]) if name in sys.argv else default
+    rows, delay = option("--rows", 1_000_000), option("--delay", 0.5)
+    argv = [a for i, a in enumerate(sys.argv) if not a.startswith("--") and (i == 0 or not sys.argv[i - 1].startswith("--"))]
     with Test(argv[:3], name="bench-import") as t:
         city = t.city()
         out = t.tmp / "run"
@@ -56,7 +58,7 @@ if __name__ == "__main__":
         print(f"work log: {rows} rows, {big.stat().st_size / 1e6:.1f} MB", flush=True)
         start = time.monotonic()
         first = timed(t, ["import", "worklog", big, *t.key("tanaka")], city.env)
-        time.sleep(0.5)  # the second starts while the first validates (no lock held) or inserts
+        time.sleep(delay)  # the second starts while the first validates (no lock held) or inserts (it waits)
         second = timed(t, ["import", "worklog", small, *t.key("suzuki")], city.env)
         for name, p in (("1M-row import", first), ("import beside it", second)):
             code, rss, wall, last = figures(p)
