@@ -747,9 +747,13 @@ Checked<ImportSummary> Ledger::import_certificate(const CertificateRequest& req,
       if (trim(*v).empty()) bad(opt, *v, "required");
     if (custody && custody->handed) {
       if (!req.medium.empty() && req.medium != "archive" && req.medium != "spoilage" &&
-          std::find(custody->media.begin(), custody->media.end(), req.medium) == custody->media.end())
-        bad("--medium", req.medium, "no medium of that id was handed over with batch " + batch_id + " (handed over: " +
-                                        join(custody->media, ", ") + "; or archive, spoilage)");
+          std::find(custody->media.begin(), custody->media.end(), req.medium) == custody->media.end()) {
+        std::vector<std::string> named;
+        for (const auto& m : custody->media)
+          if (m != "archive") named.push_back(m);
+        bad("--medium", req.medium, "no medium of that id was handed over with batch " + batch_id + ": use " +
+                                        (named.empty() ? "" : join(named, ", ") + ", ") + "archive or spoilage");
+      }
       const int offset = policy().office_hours.utc_offset_minutes;
       if (day && *day > local_day(plus_minutes(pre.now, kClockToleranceMinutes), offset))
         bad("--date", req.date, kFuture);

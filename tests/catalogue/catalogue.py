@@ -378,7 +378,8 @@ ROWS = [
         "printed by `tsuchi certificate form`, or a supervisor accepts it with --no-form-code --reason TEXT" % BATCH,
         "tsuchi import certificate: refused"], file_bytes=b"tsuchi-host\n"),
     certificate("a medium never handed over", [
-        '$TMP/case/cert.pdf: error: --medium "USB-666": no medium of that id was handed over with batch %s' % BATCH,
+        '$TMP/case/cert.pdf: error: --medium "USB-666": no medium of that id was handed over with batch %s: use '
+        'archive or spoilage' % BATCH,
         "tsuchi import certificate: refused"], medium="USB-666"),
     certificate("an empty certificate file", [
         "$TMP/case/cert.pdf: error: the certificate file is empty", "tsuchi import certificate: refused"],

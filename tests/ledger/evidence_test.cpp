@@ -124,7 +124,7 @@ TEST_CASE("certificates: a medium handed over (or archive, spoilage), the form's
       {"USB-1", "2025-09-20", true, ""},
       {"archive", "2025-09-20", true, ""},
       {"spoilage", "2025-09-20", true, ""},
-      {"USB-2", "2025-09-20", true, "--medium \"USB-2\": no medium of that id was handed over with batch R20250901-B001"},
+      {"USB-2", "2025-09-20", true, "--medium \"USB-2\": no medium of that id was handed over with batch R20250901-B001: use USB-1, archive or spoilage"},
       {"USB-1", "2020-01-06", true, "--date \"2020-01-06\": before the batch was handed over"},
       {"USB-1", "2025-10-01", true, "--date \"2025-10-01\": in the future"},
       {"USB-1", "2025-09-20", false, "no certificate-form QR code for batch R20250901-B001 in the file"},
