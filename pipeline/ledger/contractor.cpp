@@ -72,7 +72,7 @@ class Sheet {
   // Reads the file; unusable (unreadable, too large, no header, a required column missing) sets
   // the refusal. The file's SHA-256 names exactly the bytes read in the audit record.
   Sheet(const std::string& path, const std::vector<std::string>& required, Outcome& out)
-      : path_(path), required_(required), problems_(&out.problems) {
+      : path_(path), problems_(&out.problems) {
     auto bytes = file::read(path, kMaxContractorFileBytes, *problems_);
     if (!bytes) {
       out.refusal = "refused: unreadable file";
@@ -151,7 +151,6 @@ class Sheet {
 
  private:
   std::string path_;
-  std::vector<std::string> required_;
   Diagnostics* problems_;
   Diagnostics scratch_;
   std::string bytes_;  // the reader reads these in place
@@ -774,8 +773,8 @@ Checked<ImportSummary> Ledger::import_certificate(const CertificateRequest& req,
   } catch (const sql::SqlError& e) {
     pre.problems.push_back(sql_failure(path_, e));
   }
-  const FileImport f{command.c_str(), nullptr, true, req.supersedes};
-  const std::string kind = "certificate:" + req.medium;
+  const std::string kind = "certificate:" + req.medium;  // one counted certificate per batch and medium
+  const FileImport f{command.c_str(), kind.c_str(), true, req.supersedes};
   r.problems = audited(*db_, clock_, path_, signer_of(who), {command, {}, ""}, [&](Outcome& out) {
     if (!check_role(db_->conn, who, command, out)) return;
     out.problems = pre.problems;
@@ -784,11 +783,9 @@ Checked<ImportSummary> Ledger::import_certificate(const CertificateRequest& req,
       out.refusal = pre.refusal;
       return;
     }
-    FileImport fk = f;
-    fk.kind = kind.c_str();
     ImportSummary sum;
     // The reason stays in the ledger's own row, never in the audit record's text.
-    if (!admit_file(db_->conn, fk, sha, {batch_id}, req.no_form_code ? trim(req.override_reason) : "", out, sum)) {
+    if (!admit_file(db_->conn, f, sha, {batch_id}, req.no_form_code ? trim(req.override_reason) : "", out, sum)) {
       r.value = sum;
       return;
     }

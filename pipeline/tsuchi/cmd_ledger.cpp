@@ -41,6 +41,19 @@ int finish(const std::string& command, const Diagnostics& ds, const std::string&
   return 0;
 }
 
+// On a terminal, "mailed but never handed over" lines in red (ANSI), as on the PDF.
+std::string red_alerts(std::string text) {
+  const std::string alert = "flag: mailed but never handed over";
+  for (std::size_t at = 0; (at = text.find(alert, at)) != std::string::npos;) {
+    const std::size_t end = text.find('\n', at);
+    text.insert(end == std::string::npos ? text.size() : end, "\033[0m");
+    text.insert(at, "\033[31m");
+    at = text.find('\n', at);
+    if (at == std::string::npos) break;
+  }
+  return text;
+}
+
 // The same file again changes nothing, and says so.
 std::string imported_text(const ledger::ImportSummary& s, const std::string& done) {
   return s.already_imported ? "already imported (sha256 " + s.file_sha256 + "): nothing changed" : done;
@@ -265,7 +278,9 @@ void add_reconcile(CLI::App& app, Action& action) {
         std::cerr << "tsuchi reconcile: cannot write " << w.value << "\n";
         return 1;
       }
-      std::cout << (o->json ? ledger::to_json(r.value) : ledger::to_text(r.value));
+      std::string out = o->json ? ledger::to_json(r.value) : ledger::to_text(r.value);
+      if (!o->json && ::isatty(STDOUT_FILENO)) out = red_alerts(out);
+      std::cout << out;
       if (read_only) std::cerr << "tsuchi reconcile: read-only copy: not recorded (audit head " << r.value.head.text() << ")\n";
       if (auto held = ledger::failing_conditions(r.value, o->fail_on); !held.empty()) {
         std::string list;

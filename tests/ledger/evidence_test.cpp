@@ -316,3 +316,16 @@ TEST_CASE("contractor files in UTF-8, UTF-8 with BOM or CP932; neither is refuse
     }
   }
 }
+
+TEST_CASE("a void counts only from a genuine `void` record: a row put in by SQL leaves the run in the totals") {
+  // The table `voids` comes with `tsuchi void` (issue 12, RUNS); here it is planted by SQL.
+  Custody o(Step::handed);
+  exec_sql(o.path(), "CREATE TABLE IF NOT EXISTS voids(id INTEGER PRIMARY KEY, run_id TEXT NOT NULL, reason TEXT NOT NULL, "
+                     "audit_seq INTEGER NOT NULL); INSERT INTO voids(run_id, reason, audit_seq) VALUES (" +
+                         quote(kRun) + ", 'forged', 3);");
+  auto r = o.l.reconcile({"", "", std::nullopt}, nullptr);
+  REQUIRE(r.ok());
+  CHECK(r.value.voided.empty());
+  CHECK(r.value.batches.size() == 1);
+  CHECK(r.value.months.at(0).sealed == 4);
+}
