@@ -39,6 +39,7 @@ struct GlyphRun {
   std::vector<Cluster> clusters;  // in logical order; sums match text.size() and glyphs.size()
   double gray = 0;        // 0 black .. 1 white
   TextOrigin origin = TextOrigin::free;
+  bool alert = false;     // drawn red: a custody flag nobody may overlook (reconcile)
 };
 
 struct Rect {

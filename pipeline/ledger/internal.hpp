@@ -124,7 +124,7 @@ Diagnostics read_only_refusal(const std::string& path);
 // The latest work log of a batch and what it says (flags are derived, never stored).
 struct WorklogState {
   bool present = false;
-  std::set<std::string> mailed;  // envelope ids reported mailed
+  std::map<std::string, std::string> mailed;  // envelope id reported mailed -> its earliest mailing time
   int spoiled_sheets = 0;
   std::vector<std::string> flags;  // duplicates, sheet counts and totals that disagree
 };
@@ -133,6 +133,29 @@ WorklogState worklog_state(const sql::Db& db, const std::string& batch_id);
 // Post-office return reasons: the Japanese label or its ASCII code -> the code.
 std::optional<std::string> return_reason_code(const std::string& text);
 std::string return_reason_japanese(const std::string& code);
+
+// ---- issue 12 EVIDENCE: evidence checked against custody ----
+// A batch's custody as genuine records say (rows put in by SQL do not count).
+struct Custody {
+  bool approved = false, handed = false;
+  std::string handed_at;             // earliest genuine handover, UTC ISO
+  std::vector<std::string> media;    // handed-over media ("archive" for a handover without --media)
+};
+Custody custody_of(const sql::Db& db, const std::string& batch_id);
+// Audit seqs whose evidence rows for `batch_id` no longer count: their file was superseded.
+std::set<std::int64_t> superseded_seqs(const sql::Db& db, const std::string& batch_id);
+// Runs voided by a genuine `void` record (table `voids`, when the ledger has it).
+std::set<std::string> voided_runs(const sql::Db& db);
+// At most kFlagCap messages of one kind; the rest become one "… and N more" line.
+inline constexpr int kFlagCap = 20;
+class CappedFlags {
+ public:
+  void add(const std::string& kind, std::string text);
+  std::vector<std::string> take();  // in order, with the "… and N more" lines last
+ private:
+  std::vector<std::string> flags_;
+  std::map<std::string, int> seen_;
+};
 
 // Local calendar day of a UTC ISO time in the office's time zone.
 Date local_day(const std::string& utc_iso, int utc_offset_minutes);

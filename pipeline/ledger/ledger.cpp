@@ -87,11 +87,21 @@ CREATE TABLE certificates(
   file_sha256 TEXT NOT NULL REFERENCES certificate_files(sha256), recorded_at TEXT NOT NULL, user TEXT NOT NULL,
   audit_seq INTEGER NOT NULL);
 CREATE INDEX certificates_batch ON certificates(batch_id);
+-- ---- issue 12 EVIDENCE: one row per imported contractor file and batch (kind "receipt", "worklog",
+-- "returns", "certificate:<medium>"); `supersedes` names the earlier file it replaces, `note` the
+-- supervisor's reason for a certificate taken without its form code.
+CREATE TABLE imports(
+  id INTEGER PRIMARY KEY, kind TEXT NOT NULL, batch_id TEXT NOT NULL REFERENCES batches(batch_id),
+  file_sha256 TEXT NOT NULL, supersedes TEXT NOT NULL, note TEXT NOT NULL, audit_seq INTEGER NOT NULL);
+CREATE INDEX imports_batch ON imports(batch_id, kind, file_sha256);
+-- ---- end issue 12 EVIDENCE
 )sql";
 // Each custody table is read by audit_seq when a record's digest is made and checked.
 const char* const kSeqIndexes[] = {"ledger_meta", "configs", "users", "revocations", "runs", "batches", "envelopes",
                                    "slips", "notices", "custody_events", "worklogs", "worklog_rows",
-                                   "returns", "certificate_files", "certificates"};
+                                   "returns", "certificate_files", "certificates",
+                                   // issue 12 EVIDENCE
+                                   "imports"};
 
 int user_version(const sql::Db& db) {
   sql::Stmt q(db, "PRAGMA user_version");

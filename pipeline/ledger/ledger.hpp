@@ -148,6 +148,8 @@ struct BatchInfo {
 struct ImportSummary {
   int rows = 0;
   std::vector<std::string> batches;  // batches the file touched
+  std::string file_sha256;           // of the file imported
+  bool already_imported = false;     // the same file was recorded before: nothing changed
 };
 
 // Decoded from a scanned certificate form's QR code (batch id + manifest digest).
@@ -169,6 +171,11 @@ struct CertificateRequest {
   std::string place, operator_name, witness;
   std::optional<int> quantity;  // sheets destroyed; required for the "spoilage" medium
   CertificateMatcher matcher;
+  // issue 12: the earlier certificate file this one corrects (hex SHA-256), and a supervisor's
+  // explicit acceptance of a file without the form's QR code ("import certificate override").
+  std::string supersedes;
+  bool no_form_code = false;
+  std::string override_reason;  // required with no_form_code; kept in the ledger, not in the audit text
 };
 
 // ---- reconciliation (SPEC §9, §12) ----
@@ -189,6 +196,9 @@ struct BatchStatus {
   std::vector<std::string> missing;       // sealed, not reported mailed
   std::vector<std::string> open_returns;  // returned, follow-up still open
   std::vector<std::string> flags;         // disagreements between log, totals and batch
+  int not_handed_over = 0;   // sealed, and the batch not handed over yet: counted, never listed as missing
+  int awaiting_worklog = 0;  // handed over, no work log yet: not missing either
+  bool mailed_not_handed = false;  // a work log reports mailings of a batch no genuine handover covers
   bool approved = false, handed = false, received = false, worklog = false;  // custody steps recorded
   std::vector<std::string> media;           // media to certify
   std::vector<std::string> certified_media; // media with a certificate
@@ -199,6 +209,12 @@ struct MonthStatus {
   std::string month;
   int batches = 0, closed = 0, sealed = 0, mailed = 0, returned = 0, open = 0, spoiled = 0, destroyed = 0,
       missing = 0;
+  int not_handed_over = 0, awaiting_worklog = 0;
+};
+// A run voided by `tsuchi void`: out of every total, listed on its own.
+struct VoidedRun {
+  std::string run_id, month;
+  std::vector<std::string> batch_ids;
 };
 struct ReconcileReport {
   std::string as_of;  // YYYY-MM-DD
@@ -209,7 +225,10 @@ struct ReconcileReport {
   std::string audit_problem;  // the first break, when not intact
   std::vector<BatchStatus> batches;
   std::vector<MonthStatus> months;
+  std::vector<VoidedRun> voided;
 };
+// `reconcile --fail-on`: which of `conditions` ("flags", "missing", "overdue") hold in `r`.
+std::vector<std::string> failing_conditions(const ReconcileReport& r, const std::vector<std::string>& conditions);
 std::string to_json(const ReconcileReport& r);
 std::string to_text(const ReconcileReport& r);
 std::string to_csv(const ReconcileReport& r);
@@ -289,9 +308,11 @@ class Ledger {
 
   // Contractor and post-office files: all rows or nothing; problems are file:line:column.
   // Warnings (flags) are returned alongside a stored import.
-  Checked<ImportSummary> import_receipt(const std::string& path, const Actor& who);
-  Checked<ImportSummary> import_worklog(const std::string& path, const Actor& who);
-  Checked<ImportSummary> import_returns(const std::string& path, const Actor& who);
+  // Evidence only for batches approved and handed over; the same file again changes nothing
+  // (already_imported); a corrected file replaces an earlier one only by naming it in `supersedes`.
+  Checked<ImportSummary> import_receipt(const std::string& path, const Actor& who, const std::string& supersedes = {});
+  Checked<ImportSummary> import_worklog(const std::string& path, const Actor& who, const std::string& supersedes = {});
+  Checked<ImportSummary> import_returns(const std::string& path, const Actor& who, const std::string& supersedes = {});
   Checked<ImportSummary> import_certificate(const CertificateRequest& req, const Actor& who);
 
   // Recorded when `who` is given (a read-write ledger); on a read-only copy nothing is written.

@@ -35,6 +35,8 @@ const CommandRule kRules[] = {
     {"certificate form", {}},
     {"reconcile", {}},
     {"audit verify", {}},
+    // ---- issue 12 EVIDENCE: a certificate taken without its form's QR code, on a supervisor's word
+    {"import certificate override", {Role::supervisor}},
 };
 
 }  // namespace

@@ -18,8 +18,7 @@ bool contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
-// The medium a handover without --media stands for: the delivered archive and its extracted files.
-constexpr const char* kArchiveMedium = "archive";
+// The medium certifying the destruction of spoiled paper.
 constexpr const char* kSpoilageMedium = "spoilage";
 
 BatchStatus batch_status(const sql::Db& db, const std::string& batch_id, const std::string& run_id,
@@ -35,41 +34,54 @@ BatchStatus batch_status(const sql::Db& db, const std::string& batch_id, const s
   while (env.step()) envelopes.push_back(env.text(0));
   b.sealed = static_cast<int>(envelopes.size());
 
+  // Custody steps as genuine records say; evidence of a superseded file no longer counts.
+  const Custody custody = custody_of(db, batch_id);
+  const auto gone = superseded_seqs(db, batch_id);
+  b.approved = custody.approved;
+  b.handed = custody.handed;
+  b.media = custody.media;
   std::optional<std::string> handed_at;
-  sql::Stmt ev(db, "SELECT kind, at, details FROM custody_events WHERE batch_id = ? ORDER BY id");
+  if (custody.handed) handed_at = custody.handed_at;
+  sql::Stmt ev(db, "SELECT audit_seq FROM custody_events WHERE batch_id = ? AND kind = 'received' ORDER BY id");
   ev.args(batch_id);
-  while (ev.step()) {
-    std::string kind = ev.text(0);
-    if (kind == "approved") b.approved = true;
-    if (kind == "received") b.received = true;
-    if (kind == "handed_over") {
-      b.handed = true;
-      if (!handed_at) handed_at = ev.text(1);
-      auto d = json::parse(ev.text(2), nullptr, false);
-      std::string media = d.is_object() ? d.value("media", "") : "";
-      if (media.empty()) media = kArchiveMedium;
-      if (!contains(b.media, media)) b.media.push_back(media);
-    }
-  }
+  while (!b.received && ev.step()) b.received = !gone.count(ev.integer(0));
 
   WorklogState log = worklog_state(db, batch_id);
   b.worklog = log.present;
   b.flags = log.flags;
   b.spoiled = log.spoiled_sheets;
+  // Missing means lost: only once the batch went out and the contractor's log says what was mailed.
   for (const auto& e : envelopes)
     if (log.mailed.count(e))
       ++b.mailed;
+    else if (!b.handed)
+      ++b.not_handed_over;
+    else if (!b.worklog)
+      ++b.awaiting_worklog;
     else
       b.missing.push_back(e);
+  if (b.mailed > 0 && !b.handed) {
+    b.mailed_not_handed = true;
+    b.flags.insert(b.flags.begin(), "mailed but never handed over: the work log reports " + std::to_string(b.mailed) +
+                                        " envelope(s) mailed, and no handover of the batch is recorded");
+  }
 
   // Each returned envelope's latest row (by its time, then as recorded) is its follow-up.
   sql::Stmt ret(db,
-                "SELECT r.envelope_id, r.action FROM returns r JOIN envelopes e ON e.envelope_id = r.envelope_id "
-                "WHERE e.batch_id = ?1 AND r.id = (SELECT r2.id FROM returns r2 WHERE r2.envelope_id = r.envelope_id "
-                "ORDER BY r2.at DESC, r2.id DESC LIMIT 1) ORDER BY e.position");
+                "SELECT r.envelope_id, r.action, r.audit_seq, r.at, (SELECT MIN(r3.at) FROM returns r3 WHERE "
+                "r3.envelope_id = r.envelope_id) FROM returns r JOIN envelopes e ON e.envelope_id = r.envelope_id "
+                "WHERE e.batch_id = ?1 ORDER BY e.position, r.envelope_id, r.at DESC, r.id DESC");
   ret.args(batch_id);
+  CappedFlags early;
+  std::string last;
   while (ret.step()) {
     std::string id = ret.text(0), action = ret.text(1);
+    if (id == last || gone.count(ret.integer(2))) continue;  // the envelope's latest counted row is its follow-up
+    last = id;
+    auto mailed = log.mailed.find(id);
+    if (mailed != log.mailed.end() && ret.text(4) < mailed->second)
+      early.add("returns dated before the envelope was mailed", "envelope " + id + " came back (" + ret.text(4) +
+                                                                    ") before it was reported mailed (" + mailed->second + ")");
     ++b.returned;
     if (action == "resent") ++b.resent;
     if (action == "handed_over") ++b.handed_over;
@@ -80,12 +92,15 @@ BatchStatus batch_status(const sql::Db& db, const std::string& batch_id, const s
     }
     if (log.present && !log.mailed.count(id)) b.flags.push_back("envelope " + id + " came back but is not reported mailed");
   }
+  for (auto& f : early.take()) b.flags.push_back(std::move(f));
 
   bool spoilage_certified = false;
-  sql::Stmt cert(db, "SELECT medium, SUM(COALESCE(quantity, 0)) FROM certificates WHERE batch_id = ? GROUP BY medium ORDER BY medium");
+  // One counted certificate per medium: a second is refused unless it supersedes the first.
+  sql::Stmt cert(db, "SELECT medium, COALESCE(quantity, 0), audit_seq FROM certificates WHERE batch_id = ? ORDER BY medium, id");
   cert.args(batch_id);
   while (cert.step()) {
-    b.certified_media.push_back(cert.text(0));
+    if (gone.count(cert.integer(2))) continue;
+    if (!contains(b.certified_media, cert.text(0))) b.certified_media.push_back(cert.text(0));
     if (cert.text(0) == kSpoilageMedium) {
       spoilage_certified = true;
       b.destroyed = static_cast<int>(cert.integer(1));
@@ -141,10 +156,21 @@ Checked<ReconcileReport> Ledger::reconcile(const ReconcileQuery& q, const Actor*
                       "WHERE (?1 = '' OR r.month_key = ?1) AND (?2 = '' OR b.batch_id = ?2) "
                       "ORDER BY r.month_key, r.created_at, b.position");
     batches.args(q.month, q.batch_id);
-    while (batches.step())
+    const auto voided = voided_runs(db_->conn);
+    bool found = false;
+    while (batches.step()) {
+      found = true;
+      // A voided run is out of every total: listed on its own.
+      if (voided.count(batches.text(1))) {
+        if (r.value.voided.empty() || r.value.voided.back().run_id != batches.text(1))
+          r.value.voided.push_back({batches.text(1), batches.text(2), {}});
+        r.value.voided.back().batch_ids.push_back(batches.text(0));
+        continue;
+      }
       r.value.batches.push_back(
           batch_status(db_->conn, batches.text(0), batches.text(1), batches.text(2), policy, as_of));
-    if (!q.batch_id.empty() && r.value.batches.empty()) {
+    }
+    if (!q.batch_id.empty() && !found) {
       out.problems.push_back(error_at("", 0, 0, "--batch", q.batch_id, "no such batch in the ledger"));
       return;
     }
@@ -171,6 +197,8 @@ Checked<ReconcileReport> Ledger::reconcile(const ReconcileQuery& q, const Actor*
       m.spoiled += b.spoiled;
       m.destroyed += b.destroyed;
       m.missing += static_cast<int>(b.missing.size());
+      m.not_handed_over += b.not_handed_over;
+      m.awaiting_worklog += b.awaiting_worklog;
     }
     for (auto& [k, m] : months) r.value.months.push_back(m);
     int closed = static_cast<int>(std::count_if(r.value.batches.begin(), r.value.batches.end(),
@@ -212,6 +240,9 @@ std::string to_json(const ReconcileReport& r) {
                        {"spoiled", b.spoiled},
                        {"destroyed", b.destroyed},
                        {"missing", b.missing},
+                       {"not_handed_over", b.not_handed_over},
+                       {"awaiting_worklog", b.awaiting_worklog},
+                       {"mailed_not_handed_over", b.mailed_not_handed},
                        {"open_returns", b.open_returns},
                        {"flags", b.flags},
                        {"approved", b.approved},
@@ -227,14 +258,30 @@ std::string to_json(const ReconcileReport& r) {
   for (const auto& m : r.months)
     months.push_back({{"month", m.month},     {"batches", m.batches}, {"closed", m.closed},   {"sealed", m.sealed},
                       {"mailed", m.mailed},   {"returned", m.returned}, {"open_returns", m.open},
-                      {"missing", m.missing}, {"spoiled", m.spoiled}, {"destroyed", m.destroyed}});
+                      {"missing", m.missing}, {"not_handed_over", m.not_handed_over},
+                      {"awaiting_worklog", m.awaiting_worklog}, {"spoiled", m.spoiled}, {"destroyed", m.destroyed}});
+  json voided = json::array();
+  for (const auto& v : r.voided) voided.push_back({{"run_id", v.run_id}, {"month", v.month}, {"batches", v.batch_ids}});
   json j = {{"as_of", r.as_of},
             {"audit_head", r.head.text()},
             {"audit_intact", r.audit_intact},
             {"audit_problem", r.audit_intact ? json(nullptr) : json(r.audit_problem)},
             {"batches", batches},
-            {"months", months}};
+            {"months", months},
+            {"voided", voided}};
   return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+std::vector<std::string> failing_conditions(const ReconcileReport& r, const std::vector<std::string>& conditions) {
+  std::vector<std::string> held;
+  for (const auto& c : conditions) {
+    bool holds = std::any_of(r.batches.begin(), r.batches.end(), [&](const BatchStatus& b) {
+      return c == "flags" ? !b.flags.empty() : c == "missing" ? !b.missing.empty() : c == "overdue" && !b.overdue.empty();
+    });
+    if (c == "flags" && !r.audit_intact) holds = true;
+    if (holds) held.push_back(c);
+  }
+  return held;
 }
 
 std::string to_text(const ReconcileReport& r) {
@@ -256,6 +303,9 @@ std::string to_text(const ReconcileReport& r) {
       s += " (" + join(m, "; ") + ")";
     }
     s += "\n";
+    if (b.not_handed_over > 0) s += "  not yet handed over: " + std::to_string(b.not_handed_over) + " envelope(s)\n";
+    if (b.awaiting_worklog > 0)
+      s += "  handed over, no work log yet: " + std::to_string(b.awaiting_worklog) + " envelope(s)\n";
     if (!b.missing.empty()) s += "  missing (not reported mailed): " + join(b.missing, " ") + "\n";
     if (!b.open_returns.empty()) s += "  open returns: " + join(b.open_returns, " ") + "\n";
     for (const auto& f : b.flags) s += "  flag: " + f + "\n";
@@ -265,14 +315,19 @@ std::string to_text(const ReconcileReport& r) {
     s += "\nmonth " + m.month + ": " + std::to_string(m.batches) + " batches, " + std::to_string(m.closed) +
          " closed; sealed " + std::to_string(m.sealed) + ", mailed " + std::to_string(m.mailed) + ", returned " +
          std::to_string(m.returned) + " (" + std::to_string(m.open) + " open), missing " + std::to_string(m.missing) +
-         ", sheets spoiled " + std::to_string(m.spoiled) + ", destroyed " + std::to_string(m.destroyed) + "\n";
+         ", not yet handed over " + std::to_string(m.not_handed_over) + ", awaiting work log " +
+         std::to_string(m.awaiting_worklog) + ", sheets spoiled " + std::to_string(m.spoiled) + ", destroyed " +
+         std::to_string(m.destroyed) + "\n";
+  for (const auto& v : r.voided)
+    s += "\nvoided run " + v.run_id + " (month " + v.month + "): out of every total; batches " + join(v.batch_ids, " ") +
+         "\n";
   return s;
 }
 
 std::string to_csv(const ReconcileReport& r) {
   std::string s =
       "batch_id,run_id,month,sealed,mailed,returned,returned_resent,returned_handed_over,returned_public_notice,"
-      "returned_open,spoiled,destroyed,missing,open_returns,flags,approved,handed_over,received,worklog,media,"
+      "returned_open,spoiled,destroyed,missing,not_handed_over,awaiting_worklog,mailed_not_handed_over,open_returns,flags,approved,handed_over,received,worklog,media,"
       "certified_media,overdue,certified,closed\n";
   auto n = [](int v) { return std::to_string(v); };
   auto tf = [](bool v) { return std::string(v ? "true" : "false"); };
@@ -281,7 +336,8 @@ std::string to_csv(const ReconcileReport& r) {
     for (const auto& o : b.overdue) overdue.push_back(o.what + "@" + o.due);
     std::vector<std::string> row = {b.batch_id, b.run_id, b.month, n(b.sealed), n(b.mailed), n(b.returned),
                                     n(b.resent), n(b.handed_over), n(b.public_notice), n(b.open), n(b.spoiled),
-                                    n(b.destroyed), join(b.missing, ";"), join(b.open_returns, ";"),
+                                    n(b.destroyed), join(b.missing, ";"), n(b.not_handed_over), n(b.awaiting_worklog),
+                                    tf(b.mailed_not_handed), join(b.open_returns, ";"),
                                     join(b.flags, ";"), tf(b.approved), tf(b.handed), tf(b.received), tf(b.worklog),
                                     join(b.media, ";"), join(b.certified_media, ";"), join(overdue, ";"),
                                     tf(b.certified), tf(b.closed)};

@@ -132,7 +132,10 @@ void draw_runs(cairo_t* cr, const std::vector<display::GlyphRun>& runs, Resource
     for (const display::Cluster& c : run.clusters) clusters.push_back({c.bytes, c.glyphs});
     cairo_set_font_face(cr, face);
     cairo_set_font_size(cr, run.size);
-    cairo_set_source_rgb(cr, run.gray, run.gray, run.gray);
+    if (run.alert)
+      cairo_set_source_rgb(cr, 0.8, 0, 0);
+    else
+      cairo_set_source_rgb(cr, run.gray, run.gray, run.gray);
     // With clusters Cairo writes each glyph's exact source text (ToUnicode, or ActualText
     // where one glyph serves two texts, e.g. 子 and the Kangxi radical ⼦ in IPAex).
     cairo_show_text_glyphs(cr, run.text.data(), static_cast<int>(run.text.size()), glyphs.data(),

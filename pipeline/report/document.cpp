@@ -220,7 +220,9 @@ class Flow {
       std::string_view line(t.text.data() + start, end - start);
       const double lines = std::ceil(canvas().width(line, Role::gothic, kBody) / (kWidth - 4) + 0.001);
       room(leading(kBody) * lines + 1);
+      const std::size_t first = pages_.back().runs.size();
       y_ += canvas().paragraph(line, Role::gothic, kBody, kMargin + 2, y_, kWidth - 4, leading(kBody)) + 0.5;
+      for (std::size_t i = first; i < pages_.back().runs.size(); ++i) pages_.back().runs[i].alert = t.alert;
       start = end + 1;
     }
     y_ += 1.5;

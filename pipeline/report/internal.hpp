@@ -52,6 +52,7 @@ struct Table {
 };
 struct Text {
   std::string text;
+  bool alert = false;  // printed red
 };
 using Block = std::variant<Pairs, Table, Text>;
 struct Section {

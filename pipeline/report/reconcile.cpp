@@ -31,6 +31,7 @@ Checked<std::string> reconcile_pdf(const ledger::ReconcileReport& r, const text:
                  {"spoiled", 13, true},
                  {"destroyed", 16, true},
                  {"missing", 14, true},
+                 {"not handed", 16, true},
                  {"open ret.", 15, true},
                  {"certified", 15, true},
                  {"closed", 13, true}},
@@ -38,7 +39,8 @@ Checked<std::string> reconcile_pdf(const ledger::ReconcileReport& r, const text:
                 false};
   for (const auto& b : r.batches)
     batches.rows.push_back({b.batch_id, b.month, n(b.sealed), n(b.mailed), n(b.returned), n(b.spoiled), n(b.destroyed),
-                            n(static_cast<int>(b.missing.size())), n(static_cast<int>(b.open_returns.size())),
+                            n(static_cast<int>(b.missing.size())), n(b.not_handed_over),
+                            n(static_cast<int>(b.open_returns.size())),
                             yes(b.certified), yes(b.closed)});
   Section per_batch{"Batches (" + std::to_string(r.batches.size()) + ")", {}};
   if (r.batches.empty()) per_batch.blocks.push_back(Text{"no batches"});
@@ -63,6 +65,15 @@ Checked<std::string> reconcile_pdf(const ledger::ReconcileReport& r, const text:
     months.rows.push_back({m.month, n(m.batches), n(m.closed), n(m.sealed), n(m.mailed), n(m.returned), n(m.open),
                            n(m.missing), n(m.spoiled), n(m.destroyed)});
   if (!r.months.empty()) doc.sections.push_back({"Months", {std::move(months)}});
+  if (!r.voided.empty()) {
+    Table voided{{{"voided run (out of every total)", 60}, {"month", 20}, {"batches", 90}}, {}, false};
+    for (const auto& v : r.voided) {
+      std::string ids;
+      for (const auto& id : v.batch_ids) ids += (ids.empty() ? "" : " ") + id;
+      voided.rows.push_back({v.run_id, v.month, ids});
+    }
+    doc.sections.push_back({"Voided runs", {std::move(voided)}});
+  }
 
   // Custody steps and what each batch still lacks.
   Table steps{{{"batch", 40},
@@ -92,7 +103,9 @@ Checked<std::string> reconcile_pdf(const ledger::ReconcileReport& r, const text:
   for (const auto& b : r.batches) {
     for (const auto& e : b.missing) missing_ids.rows.push_back({e, b.batch_id});
     for (const auto& e : b.open_returns) open_ids.rows.push_back({e, b.batch_id});
-    for (const auto& f : b.flags) issues.blocks.push_back(Text{b.batch_id + ": flag: " + f});
+    // "Mailed but never handed over" is how notices leave without custody: red, first.
+    for (const auto& f : b.flags)
+      issues.blocks.push_back(Text{b.batch_id + ": flag: " + f, f.rfind("mailed but never handed over", 0) == 0});
     for (const auto& o : b.overdue) issues.blocks.push_back(Text{b.batch_id + ": overdue: " + o.what + " (due " + o.due + ")"});
   }
   if (!missing_ids.rows.empty()) missing.blocks.push_back(std::move(missing_ids));

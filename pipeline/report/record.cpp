@@ -79,7 +79,9 @@ Checked<ledger::ImportSummary> import_certificate(ledger::Ledger& l, ledger::Cer
     std::ifstream f(req.file, std::ios::binary);
     auto m = file_matcher(req.file, {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()});
     if (!m.ok()) {
-      append(m.problems, l.append_audit({"import certificate", {}, "refused: several forms"}, who));
+      append(m.problems, l.append_audit({req.no_form_code ? "import certificate override" : "import certificate", {},
+                                          "refused: several forms"},
+                                         who));
       return {{}, std::move(m.problems)};
     }
     req.matcher = std::move(m.value);

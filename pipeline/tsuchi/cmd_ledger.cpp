@@ -41,27 +41,47 @@ int finish(const std::string& command, const Diagnostics& ds, const std::string&
   return 0;
 }
 
+// On a terminal, "mailed but never handed over" lines in red (ANSI), as on the PDF.
+std::string red_alerts(std::string text) {
+  const std::string alert = "flag: mailed but never handed over";
+  for (std::size_t at = 0; (at = text.find(alert, at)) != std::string::npos;) {
+    const std::size_t end = text.find('\n', at);
+    text.insert(end == std::string::npos ? text.size() : end, "\033[0m");
+    text.insert(at, "\033[31m");
+    at = text.find('\n', at);
+    if (at == std::string::npos) break;
+  }
+  return text;
+}
+
+// The same file again changes nothing, and says so.
+std::string imported_text(const ledger::ImportSummary& s, const std::string& done) {
+  return s.already_imported ? "already imported (sha256 " + s.file_sha256 + "): nothing changed" : done;
+}
+
 void add_import_file(CLI::App& parent, Action& action, const char* kind, const char* help) {
   struct Opts {
     Common c;
-    std::string file;
+    std::string file, supersede;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = parent.add_subcommand(kind, help);
-  cmd->add_option("FILE", o->file, "UTF-8 CSV with a header row (output_spec/contractor-files.md)")
+  cmd->add_option("FILE", o->file, "CSV with a header row, UTF-8 (BOM optional) or CP932 (output_spec/contractor-files.md)")
       ->required()
       ->check(CLI::ExistingFile);
   add_common(*cmd, o->c);
+  cmd->add_option("--supersede", o->supersede,
+                  "SHA256 of the earlier file this corrected one replaces (its rows stay as history, no longer counted)");
   std::string name = std::string("import ") + kind;
   cmd->callback([o, &action, name, kind = std::string(kind)] {
     action = [o, name, kind] {
       auto s = open_session(name, o->c);
       if (!s) return 1;
       auto& l = s->ledger;
-      auto r = kind == "receipt"   ? l.import_receipt(o->file, s->actor)
-               : kind == "worklog" ? l.import_worklog(o->file, s->actor)
-                                   : l.import_returns(o->file, s->actor);
-      return finish(name, r.problems, std::to_string(r.value.rows) + " row(s) recorded");
+      auto r = kind == "receipt"   ? l.import_receipt(o->file, s->actor, o->supersede)
+               : kind == "worklog" ? l.import_worklog(o->file, s->actor, o->supersede)
+                                   : l.import_returns(o->file, s->actor, o->supersede);
+      return finish(name, r.problems, imported_text(r.value, std::to_string(r.value.rows) + " row(s) recorded"));
     };
   });
 }
@@ -91,16 +111,27 @@ void add_import_certificate(CLI::App& parent, Action& action) {
   cmd->add_option("--operator", o->req.operator_name, "who did it")->required();
   cmd->add_option("--witness", o->req.witness, "who witnessed it")->required();
   cmd->add_option("--quantity", o->quantity, "sheets destroyed (required for the spoilage medium)");
+  cmd->add_option("--supersede", o->req.supersedes,
+                  "SHA256 of the earlier certificate file for this batch and medium that this one corrects");
+  cmd->add_flag("--no-form-code", o->req.no_form_code,
+                "supervisor only: accept a file without the form's QR code (needs --batch and --reason; audited as "
+                "\"import certificate override\")");
+  cmd->add_option("--reason", o->req.override_reason, "why the form's QR code is missing (with --no-form-code)");
   cmd->callback([o, &action] {
     action = [o] {
-      const std::string name = "import certificate";
-      auto s = open_session(name, o->c);
+      const std::string name = o->req.no_form_code ? "import certificate override" : "import certificate";
+      if (o->req.no_form_code && o->req.batch_id.empty()) {
+        std::cerr << "tsuchi import certificate: --no-form-code needs --batch\n";
+        return 2;
+      }
+      auto s = o->req.no_form_code ? open_session(name, o->c, {keys::Role::supervisor}) : open_session(name, o->c);
       if (!s) return 1;
       if (o->quantity >= 0) o->req.quantity = o->quantity;
       auto r = report::import_certificate(s->ledger, o->req, s->actor);
       return finish(name, r.problems,
-                    "certificate recorded for batch " + (r.value.batches.empty() ? std::string() : r.value.batches[0]) +
-                        (o->req.batch_id.empty() ? " (matched by the form's QR code)" : ""));
+                    imported_text(r.value, "certificate recorded for batch " +
+                                               (r.value.batches.empty() ? std::string() : r.value.batches[0]) +
+                                               (o->req.batch_id.empty() ? " (matched by the form's QR code)" : "")));
     };
   });
 }
@@ -194,6 +225,7 @@ void add_reconcile(CLI::App& app, Action& action) {
   struct Opts {
     Common c;
     std::string month, batch, csv, pdf, as_of;
+    std::vector<std::string> fail_on;
     bool json = false, read_only = false;
   };
   auto o = std::make_shared<Opts>();
@@ -205,6 +237,9 @@ void add_reconcile(CLI::App& app, Action& action) {
   cmd->add_option("--pdf", o->pdf, "also write the report as a PDF for the file");
   cmd->add_option("--as-of", o->as_of, "judge overdue items at this day, YYYY-MM-DD (default today)");
   cmd->add_flag("--json", o->json, "print the report as JSON on stdout");
+  cmd->add_option("--fail-on", o->fail_on, "exit 1 when any of these holds (for monitoring): flags,missing,overdue")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"flags", "missing", "overdue"}));
   cmd->add_flag("--read-only", o->read_only,
                 "an evidence copy: open the ledger without writing (no --key; nothing is recorded); also "
                 "chosen when the file is not writable");
@@ -243,8 +278,16 @@ void add_reconcile(CLI::App& app, Action& action) {
         std::cerr << "tsuchi reconcile: cannot write " << w.value << "\n";
         return 1;
       }
-      std::cout << (o->json ? ledger::to_json(r.value) : ledger::to_text(r.value));
+      std::string out = o->json ? ledger::to_json(r.value) : ledger::to_text(r.value);
+      if (!o->json && ::isatty(STDOUT_FILENO)) out = red_alerts(out);
+      std::cout << out;
       if (read_only) std::cerr << "tsuchi reconcile: read-only copy: not recorded (audit head " << r.value.head.text() << ")\n";
+      if (auto held = ledger::failing_conditions(r.value, o->fail_on); !held.empty()) {
+        std::string list;
+        for (const auto& h : held) list += (list.empty() ? "" : ", ") + h;
+        std::cerr << "tsuchi reconcile: --fail-on: " << list << "\n";
+        return 1;
+      }
       return 0;
     };
   });

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
-from harness import CASE_HEADER as HEADER, Test, case_row as case, cases_csv as csv_bytes, ed25519_sign, \
+from harness import CASE_HEADER as HEADER, Test, office_time, case_row as case, cases_csv as csv_bytes, ed25519_sign, \
     flip as flip_bytes, forge_release  # noqa: E402
 
 t = Test(name="catalogue")
@@ -40,7 +40,7 @@ MUNI = (CONFIG / "municipality.toml").read_text(encoding="utf-8").replace('"seal
 BATCH = "R20250901-B001"          # approved and handed over in the setup below
 UNHANDED = "R20250901-B002"       # approved, not handed over
 ENV = BATCH + "/000001"
-T = "2025-09-03T10:15:00+09:00"
+T = office_time()  # contractor times come after the handover (issue 12)
 
 
 class Row:
@@ -84,7 +84,7 @@ def imported(kind, name, header, rows, lines, what=None):
 
 def certificate(name, lines, file_bytes=b"%PDF-1.4\n%%EOF\n", code=1, **opts):
     o = dict(batch=BATCH, medium="archive", method="Destroy", tool="shredder", tool_version="2",
-             verification="visual", date="2025-10-01", place="plant", operator="op", witness="wit")
+             verification="visual", date=T[:10], place="plant", operator="op", witness="wit")
     o.update(opts)
     args = ["import", "certificate", "@cert.pdf", "--key", TANAKA]
     for k, v in o.items():
@@ -346,8 +346,22 @@ ROWS = [
         "tsuchi import receipt: refused"]),
     imported("receipt", "a batch not handed over yet", "batch_id,archive_sha256,received_at,received_by",
              ["%s,{sha},%s,desk-1" % (UNHANDED, T)], [
-        '$TMP/case/in.csv:2:1: error: batch_id "%s": the batch has not been handed over (tsuchi handover) yet' % UNHANDED,
+        '$TMP/case/in.csv:2:1: error: batch_id "%s": batch %s has not been approved and handed over (tsuchi approve, '
+        'tsuchi handover): evidence for it is refused' % (UNHANDED, UNHANDED),
         "tsuchi import receipt: refused"]),
+    imported("worklog", "a batch not handed over yet", "batch_id,envelope_id,status,sheets,at",
+             ["%s,%s/000001,mailed,2,%s" % (UNHANDED, UNHANDED, T)], [
+        '$TMP/case/in.csv:2:1: error: batch_id "%s": batch %s has not been approved and handed over (tsuchi approve, '
+        'tsuchi handover): evidence for it is refused' % (UNHANDED, UNHANDED),
+        "tsuchi import worklog: refused"]),
+    imported("worklog", "a time before the handover", "batch_id,envelope_id,status,sheets,at",
+             ["%s,%s,mailed,2,2020-01-06T09:00:00+09:00" % (BATCH, ENV)], [
+        '$TMP/case/in.csv:2:5: error: at "2020-01-06T00:00:00Z": before the batch was handed over (tsuchi handover)',
+        "tsuchi import worklog: refused"]),
+    imported("worklog", "a time in the future", "batch_id,envelope_id,status,sheets,at",
+             ["%s,%s,mailed,2,2099-01-06T09:00:00+09:00" % (BATCH, ENV)], [
+        '$TMP/case/in.csv:2:5: error: at "2099-01-06T00:00:00Z": in the future: later than the ledger\'s clock allows (10 minutes\' tolerance)',
+        "tsuchi import worklog: refused"]),
     imported("receipt", "a quoted field never closed", "batch_id,archive_sha256,received_at,received_by",
              ['%s,"abc,%s,desk-1' % (BATCH, T)], [
         '$TMP/case/in.csv:2:2: error: archive_sha256 "": a quoted field starts here but its closing quote is missing', "tsuchi import receipt: refused"]),
@@ -364,6 +378,14 @@ ROWS = [
     certificate("no --batch and no form code in the file", [
         "$TMP/case/cert.pdf: error: no certificate-form QR code found in the file: pass --batch",
         "tsuchi import certificate: refused"], batch=None),
+    certificate("any file as the form (no QR code for the batch)", [
+        "$TMP/case/cert.pdf: error: no certificate-form QR code for batch %s in the file: scan the filled-in form "
+        "printed by `tsuchi certificate form`, or a supervisor accepts it with --no-form-code --reason TEXT" % BATCH,
+        "tsuchi import certificate: refused"], file_bytes=b"tsuchi-host\n"),
+    certificate("a medium never handed over", [
+        '$TMP/case/cert.pdf: error: --medium "USB-666": no medium of that id was handed over with batch %s: use '
+        'archive or spoilage' % BATCH,
+        "tsuchi import certificate: refused"], medium="USB-666"),
     certificate("an empty certificate file", [
         "$TMP/case/cert.pdf: error: the certificate file is empty", "tsuchi import certificate: refused"],
         file_bytes=b""),

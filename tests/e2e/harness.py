@@ -286,16 +286,16 @@ class RunRecord:
         for b in self.batches:
             for e in self.envelopes[b]:
                 if e == spoiled:
-                    log += [[b, e, "spoiled", 1, "2025-09-03T09:00:00+09:00"],
-                            [b, e, "reprinted", self.sheets[e], "2025-09-03T09:05:00+09:00"]]
-                log.append([b, e, "inserted", self.sheets[e], "2025-09-03T10:00:00+09:00"])
+                    log += [[b, e, "spoiled", 1, office_time()],
+                            [b, e, "reprinted", self.sheets[e], office_time()]]
+                log.append([b, e, "inserted", self.sheets[e], office_time()])
                 if e != not_mailed:
-                    log.append([b, e, "mailed", self.sheets[e], "2025-09-04T09:00:00+09:00"])
+                    log.append([b, e, "mailed", self.sheets[e], office_time()])
         return log
 
     def receipt(self, folder):
         """Receipt rows for every batch, with the SHA-256 of each sealed archive in `folder`."""
-        return [[b, sha256(Path(folder) / f"{b}.zip"), "2025-09-02T10:00:00+09:00", "desk-1"] for b in self.batches]
+        return [[b, sha256(Path(folder) / f"{b}.zip"), office_time(), "desk-1"] for b in self.batches]
 
 
 # The demo office (SPEC §13): one role per user. Keys are written with --no-passphrase (Argon2id is
@@ -483,7 +483,7 @@ class Test:
         """`tsuchi import certificate` with a full set of destruction details."""
         return self.run("import", "certificate", scan, *self.key(user), "--medium", medium, "--method", method,
                         "--tool", "nwipe", "--tool-version", "0.34", "--verification", "read-back",
-                        "--date", "2025-09-20", "--place", "plant", "--operator", "op-17", "--witness", "w-03",
+                        "--date", office_time()[:10], "--place", "plant", "--operator", "op-17", "--witness", "w-03",
                         *extra, want=want, env=env)
 
     def batch_files(self, folder, batch):
@@ -509,3 +509,12 @@ class Test:
         print("%s: %d checks, %d failed%s" % (self.name, self.checks, len(self.failures),
                                               "; stopped at the first failed step" if stopped else ""), flush=True)
         sys.exit(2 if stopped else 1 if self.failures else 0)
+
+
+# ---- issue 12 (evidence): contractor times are checked against the ledger's clock ----
+def office_time(minutes=0):
+    """Now (plus MINUTES) in the office's time zone (+09:00) as the contractor writes it: contractor
+    times must fall after the batch's handover and not in the future."""
+    import datetime
+    jst = datetime.timezone(datetime.timedelta(hours=9))
+    return (datetime.datetime.now(jst) + datetime.timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%S+09:00")

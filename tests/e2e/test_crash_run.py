@@ -29,7 +29,7 @@ import sys
 import time
 from pathlib import Path
 
-from harness import Test, sha256, tool
+from harness import Test, office_time, sha256, tool
 
 t = Test()
 ap = argparse.ArgumentParser()
@@ -218,12 +218,24 @@ with t:
     con = sqlite3.connect(ledger)
     envelopes = [r[0] for r in con.execute("SELECT envelope_id FROM envelopes WHERE batch_id = ?", (batch,))]
     con.close()
+    # Evidence is accepted only for a batch approved and handed over, dated after the handover (issue 12).
+    tsuchi("review", tmp / "ref", *t.key("suzuki"), env=env, want=0)
+    tsuchi("approve", tmp / "ref", *t.key("sato"), env=env, want=0)
+    tsuchi("handover", batch, "--route", "courier", *t.key("tanaka"), env=env, want=0)
     rows = ["batch_id,envelope_id,status,sheets,at"]
+    at = office_time()
     for i in range(60000 if not SANITIZED else 8000):  # reprinted again and again: a long, valid log
-        rows.append("%s,%s,reprinted,1,2025-09-03T10:%02d:00+09:00" % (batch, envelopes[i % len(envelopes)], i % 60))
+        rows.append("%s,%s,reprinted,1,%s" % (batch, envelopes[i % len(envelopes)], at))
     log = tmp / "worklog.csv"
     log.write_text("\n".join(rows) + "\n")
     n_rows = len(rows) - 1
+
+    def variant(k):
+        """The same rows in other bytes (blank lines are no records): a new file each kill, which must
+        supersede the one recorded, since the same file again is a no-op."""
+        f = tmp / ("worklog-%d.csv" % k)
+        f.write_text("\n".join(rows) + "\n" * (k + 2))
+        return f
 
     def stored():
         c = sqlite3.connect(ledger)
@@ -236,19 +248,23 @@ with t:
     tsuchi("import", "worklog", log, *t.key("tanaka"), env=env, want=0)
     import_duration = time.monotonic() - start
     print("uncut import of %d rows: %.2f s" % (n_rows, import_duration), flush=True)
+    current = sha256(log)
     for k in range(IMPORT_KILLS):
         label = "import kill %d" % k
         before = stored()
         delay = rnd.uniform(0, import_duration * 1.1)
-        status = killed_after(["import", "worklog", log, *t.key("tanaka")], delay, env)
+        logk = variant(k)
+        args = ["import", "worklog", logk, *t.key("tanaka"), "--supersede", current]
+        status = killed_after(args, delay, env)
         after = stored()
         check(after in (before, before + n_rows),
               "%s: a killed import stores all or nothing" % label, "%d rows of %d" % (after - before, n_rows))
         ledger_ok(ledger, env, label)
         if after == before:  # killed before its commit: the re-import stores the whole log
-            tsuchi("import", "worklog", log, *t.key("tanaka"), env=env, want=0)
+            tsuchi(*args, env=env, want=0)
             check(stored() - after == n_rows, label + ": the re-import stores the whole log")
             ledger_ok(ledger, env, label + " re-import")
+        current = sha256(logk)
         print("%s after %.2f s: %s, %s" % (label, delay, "finished first" if status is None else "killed",
                                           "stored whole" if after > before else "nothing stored"), flush=True)
     print("crash safety: %d run kills, %d import kills" % (KILLS, IMPORT_KILLS))

@@ -10,7 +10,7 @@ against the first → one audit row edited in SQLite → `audit verify` exits 1 
 import json
 import sqlite3
 
-from harness import RECEIPT_HEADER, WORKLOG_HEADER, Test, image_only_pdf, pdftext as text_of, write_csv
+from harness import RECEIPT_HEADER, WORKLOG_HEADER, Test, image_only_pdf, office_time, pdftext as text_of, sha256, write_csv
 
 
 def pdftext(path):
@@ -65,14 +65,16 @@ with Test() as t:
     missing = envelopes[first][-1]
     spoiled = envelopes[first][0]
 
-    run("import", "worklog", write_csv(tmp / "worklog.csv", WORKLOG_HEADER, r.worklog(spoiled, not_mailed=missing)),
+    full = r.worklog(spoiled)  # the corrected report later keeps these mailing times
+    run("import", "worklog", write_csv(tmp / "worklog.csv", WORKLOG_HEADER,
+                                       [x for x in full if x[1:3] != [missing, "mailed"]]),
         *t.key("tanaka"))
 
     # Returned mail for two envelopes: one still open, one resent.
     e_open, e_resent = envelopes[first][0], envelopes[first][1]
     run("import", "returns", write_csv(tmp / "returns.csv", ["envelope_id", "reason", "at", "action"], [
-        [e_open, "転居先不明", "2025-09-10T11:00:00+09:00", "open"],
-        [e_resent, "受取拒絶", "2025-09-10T11:05:00+09:00", "resent"]]), *t.key("suzuki"))
+        [e_open, "転居先不明", office_time(), "open"],
+        [e_resent, "受取拒絶", office_time(), "resent"]]), *t.key("suzuki"))
 
     report = json.loads(run("reconcile", "--json", "--pdf", tmp / "reconcile.pdf", *t.key("sato")).stdout)
     listed_missing = [e for b in report["batches"] for e in b["missing"]]
@@ -119,7 +121,8 @@ with Test() as t:
     check(report["batches"][0]["certified"], "every medium of the first batch is certified")
 
     # The rest comes in: the corrected work log mails the missing envelope.
-    run("import", "worklog", write_csv(tmp / "worklog-2.csv", WORKLOG_HEADER, r.worklog(spoiled)), *t.key("tanaka"))
+    run("import", "worklog", write_csv(tmp / "worklog-2.csv", WORKLOG_HEADER, full), *t.key("tanaka"),
+        "--supersede", sha256(tmp / "worklog.csv"))
     report = json.loads(run("reconcile", "--json", "--batch", first, *t.key("sato")).stdout)
     check(report["batches"][0]["closed"] and report["batches"][0]["open_returns"] == [e_open],
           "the batch closes; the open return stays listed", report['batches'][0])

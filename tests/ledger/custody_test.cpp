@@ -37,6 +37,8 @@ CertificateRequest certificate(const std::string& file, const std::string& mediu
   c.operator_name = "operator-17";
   c.witness = "witness-03";
   c.quantity = quantity;
+  // The scanned form's QR code, as report::certificate_matcher() would read it.
+  c.matcher = [](const std::string&) { return std::optional<FormCode>(FormCode{kBatch, sha256(manifest_bytes())}); };
   return c;
 }
 
@@ -171,6 +173,7 @@ TEST_CASE("custody of one batch from sealing to a closed reconciliation") {
   CHECK(status_of(l, staff).approved);
 
   REQUIRE(messages(l.handover(kBatch, staff, "courier", "USB-0001")) == "");
+  o.clock.set("2025-09-30T01:00:00Z");  // the contractor's files come later
 
   // Receipt: a wrong archive hash is refused and nothing is stored; the right one is accepted.
   std::string wrong = tmp.write("receipt-wrong.csv", "batch_id,archive_sha256,received_at,received_by\n" + kBatch +
@@ -235,11 +238,24 @@ TEST_CASE("custody of one batch from sealing to a closed reconciliation") {
   CHECK_FALSE(s.closed);
 
   // The contractor's corrected completion report mails envelope 4; the second sheet's destruction follows.
-  auto corrected = l.import_worklog(
-      tmp.write("worklog-2.csv", worklog_with_gap() + row(4, "mailed", 2, "2025-09-05T09:00:00+09:00")), staff);
-  REQUIRE(corrected.ok());
+  // A corrected file replaces the earlier one only when it names it.
+  const std::string log2 = tmp.write("worklog-2.csv", worklog_with_gap() + row(4, "mailed", 2, "2025-09-05T09:00:00+09:00"));
+  CHECK(messages(l.import_worklog(log2, staff).problems) ==
+        ": error: batch R20250901-B001 already has a worklog (sha256 " + log.value.file_sha256 +
+            "): a corrected file replaces it only with --supersede " + log.value.file_sha256 + "\n");
+  auto corrected = l.import_worklog(log2, staff, log.value.file_sha256);
+  REQUIRE_MESSAGE(corrected.ok(), messages(corrected.problems));
   CHECK_FALSE(status_of(l, staff).closed);
-  REQUIRE(l.import_certificate(certificate(form, "spoilage", "Destroy", 1), staff).ok());
+  // The same spoilage certificate again changes nothing; the corrected one (both sheets) supersedes it.
+  auto again = l.import_certificate(certificate(form, "spoilage", "Destroy", 1), staff);
+  REQUIRE(again.ok());
+  CHECK(again.value.already_imported);
+  CHECK(status_of(l, staff).destroyed == 1);
+  std::string form2 = tmp.write("certificate-2.pdf", "%PDF-1.4 corrected certificate form of " + kBatch);
+  CHECK_FALSE(l.import_certificate(certificate(form2, "spoilage", "Destroy", 2), staff).ok());
+  auto second = certificate(form2, "spoilage", "Destroy", 2);
+  second.supersedes = sha256(read_bytes(form));
+  REQUIRE(l.import_certificate(second, staff).ok());
   s = status_of(l, staff);
   CHECK(s.missing.empty());
   CHECK(s.destroyed == 2);
@@ -253,7 +269,8 @@ TEST_CASE("custody of one batch from sealing to a closed reconciliation") {
   CHECK_MESSAGE(report.value.ok(), to_text(report.value));
   CHECK(audit_count(l, "import receipt", "refused: ") == 1);
   CHECK(audit_count(l, "import worklog", "ok") == 2);
-  CHECK(audit_count(l, "import certificate", "ok") == 3);
+  CHECK(audit_count(l, "import certificate", "ok") == 4);  // one of them the no-op
+  CHECK(audit_count(l, "import certificate", "ok: already imported") == 1);
 }
 
 TEST_CASE("a batch closes when every count agrees and every medium is certified") {
@@ -263,6 +280,7 @@ TEST_CASE("a batch closes when every count agrees and every medium is certified"
   const TempDir& tmp = o.tmp;
   approved_run(o);
   REQUIRE(messages(l.handover(kBatch, staff, "sftp", "")) == "");
+  o.clock.set("2025-09-30T01:00:00Z");
   REQUIRE(l.import_receipt(tmp.write("r.csv", "batch_id,archive_sha256,received_at,received_by\n" + kBatch + "," +
                                                   sha256(archive_bytes()) + ",2025-09-02T10:00:00Z,desk\n"),
                            staff)
@@ -311,7 +329,7 @@ TEST_CASE("a batch closes when every count agrees and every medium is certified"
   // CSV: a header and one row per batch.
   std::string csv = to_csv(rep.value);
   CHECK(csv.rfind("batch_id,run_id,month,sealed,mailed,returned,", 0) == 0);
-  CHECK(csv.find("\n" + kBatch + ",R20250901,2025-09,4,4,1,0,0,0,1,0,0,,R20250901-B001/000002,,true,") !=
+  CHECK(csv.find("\n" + kBatch + ",R20250901,2025-09,4,4,1,0,0,0,1,0,0,,0,0,false,R20250901-B001/000002,,true,") !=
         std::string::npos);
   CHECK(to_text(rep.value).find("batch R20250901-B001 (run R20250901, month 2025-09): CLOSED") != std::string::npos);
 }

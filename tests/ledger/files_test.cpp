@@ -11,6 +11,7 @@ struct Handed : Office {
   Handed() {
     approved_run(*this);
     must(l.handover(kBatch, staff, "courier", "USB-1"), "handover");
+    clock.set("2025-09-30T01:00:00Z");  // the contractor's files come after the handover, never ahead of the clock
   }
 };
 
@@ -320,7 +321,10 @@ TEST_CASE("certificates: NIST SP 800-88 fields checked, the file kept by its SHA
   c.place = "plant";
   c.operator_name = "op";
   auto r = h.l.import_certificate(c, staff);
-  CHECK(messages(r.problems) == form + ": error: --method \"Shred\": must be Clear, Purge or Destroy (NIST SP 800-88)\n" +
+  CHECK(messages(r.problems) == form + ": error: no certificate-form QR code for batch R20250901-B001 in the file: scan "
+                                       "the filled-in form printed by `tsuchi certificate form`, or a supervisor accepts "
+                                       "it with --no-form-code --reason TEXT\n" +
+                                    form + ": error: --method \"Shred\": must be Clear, Purge or Destroy (NIST SP 800-88)\n" +
                                     form + ": error: --date \"2025-09-31\": must be a date YYYY-MM-DD\n" + form +
                                     ": error: --witness \"\": required\n" + form +
                                     ": error: --quantity \"\": required for the spoilage medium: the number of sheets destroyed\n");

@@ -72,6 +72,14 @@ struct Sealed : Office {
     record(*this, b.rec);
     batch = b.batch_id();
   }
+  // Approved and handed over: only then is a certificate for the batch evidence (issue 12).
+  void hand_over() {
+    const std::string sheet = sha256("review of run R20250901\n");
+    must(l.record_review("R20250901", sheet, staff), "review");
+    if (!l.approve("R20250901", sheet, approver).ok()) throw std::runtime_error("approve");
+    must(l.handover(batch, staff, "courier", ""), "handover");
+    clock.set("2025-09-30T01:00:00Z");
+  }
   CertificateForm form() const { return {*l.batch(batch), "熊谷市長", "熊谷市 こども未来部 保育課", "2025-09-20T01:00:00Z"}; }
   CertificateRequest request(const std::string& file) const {
     CertificateRequest c;
@@ -164,6 +172,7 @@ TEST_CASE("the ledger matches a scanned form to its batch without --batch, and r
   auto pdf = certificate_form_pdf(s.form(), engine());
   REQUIRE(pdf.ok());
   const std::string scan = s.tmp.write("certificate-scan.pdf", scanned(s.tmp, {pdf.value}, 150));
+  s.hand_over();
 
   auto r = s.l.import_certificate(s.request(scan), staff);
   REQUIRE_MESSAGE(r.ok(), messages(r.problems));
@@ -217,6 +226,7 @@ TEST_CASE("files with no form code, or the forms of two batches, are not matched
 
 TEST_CASE("import certificate: the form's code decides without --batch; several batches' forms are refused on record") {
   Sealed s;
+  s.hand_over();
   const Actor& staff = s.staff;
   CertificateForm a = s.form(), b = s.form();
   b.batch.batch_id = "R20250901-B002";

@@ -21,6 +21,7 @@ TEST_CASE("reconcile PDF: the batch table and the lists of missing and open-retu
   REQUIRE(messages(l.record_review("R20250901", sha256("review of run R20250901\n"), staff)) == "");
   REQUIRE_MESSAGE(l.approve("R20250901", sha256("review of run R20250901\n"), o.approver).ok(), "approve");
   REQUIRE(messages(l.handover(b.batch_id(), staff, "courier", "USB-7")) == "");
+  o.clock.set("2025-09-30T01:00:00Z");  // the contractor's files come after the handover
 
   // Envelope 3 never reported mailed; envelopes 1 and 2 come back, 2 is resent.
   std::string log = "batch_id,envelope_id,status,sheets,at\n";
@@ -53,9 +54,9 @@ TEST_CASE("reconcile PDF: the batch table and the lists of missing and open-retu
       if (!w.empty() && w[0] == first) out.push_back(w);
     return out;
   };
-  // sealed, mailed, returned, spoiled, destroyed, missing, open returns, certified, closed
+  // sealed, mailed, returned, spoiled, destroyed, missing, not handed over, open returns, certified, closed
   CHECK(starting(b.batch_id()).front() ==
-        std::vector<std::string>{b.batch_id(), "2025-09", "4", "3", "2", "0", "0", "1", "1", "no", "no"});
+        std::vector<std::string>{b.batch_id(), "2025-09", "4", "3", "2", "0", "0", "1", "0", "1", "no", "no"});
   // Each list names exactly its envelope, once, in its own section.
   const auto missing_at = text.find("Missing envelopes"), open_at = text.find("Open returns"),
              flags_at = text.find("Flags and overdue");
