@@ -42,6 +42,9 @@ const std::vector<CustodyTable>& custody_tables() {
        "id, batch_id, medium, method, tool, tool_version, verification, date, place, operator, witness, quantity, "
        "file_sha256, recorded_at, user",
        {"import certificate"}},
+      // issue 12, runs
+      {"run_reservations", "id, run_id, out_dir", {"run reserve"}},
+      {"voids", "id, run_id, reason", {"void"}},
   };
   return t;
 }

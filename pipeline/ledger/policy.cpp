@@ -35,6 +35,9 @@ const CommandRule kRules[] = {
     {"certificate form", {}},
     {"reconcile", {}},
     {"audit verify", {}},
+    // issue 12, runs
+    {"run reserve", {Role::staff}},
+    {"void", {Role::approver, Role::supervisor}},
 };
 
 }  // namespace
