@@ -504,7 +504,8 @@ Checked<OpenedBatch> open_batch(const OpenRequest& req, const std::string& out_d
   bool ok = true;
   for (const auto& f : v.value.files) {
     fs::path p = fs::path(tmp) / f.name;
-    if (!file::private_folder(p.parent_path().string()).empty()) ec = std::make_error_code(std::errc::io_error);
+    ec = file::private_folder(p.parent_path().string()).empty() ? std::error_code{}
+                                                                 : std::make_error_code(std::errc::io_error);
     // 0600: the payload is personal data; only the operator's account needs to read it.
     detail::Fd fd(ec ? -1 : ::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (fd.get() < 0 || !detail::write_all(fd.get(), f.bytes)) {
