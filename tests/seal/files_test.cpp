@@ -49,12 +49,18 @@ file::RandomHex names(std::vector<std::string> list) {
   return [list, next](std::size_t) { return list.at(std::min(*next += 1, list.size()) - 1); };
 }
 
+// A file a planted link points at: it must still read "precious" afterwards.
+fs::path victim(const Tmp& t) {
+  const fs::path v = t.path / "victim";
+  std::ofstream(v) << "precious";
+  return v;
+}
+
 }  // namespace
 
 TEST_CASE("a link planted at the temporary name is never followed: another name is drawn") {
   Tmp t;
-  const fs::path target = t.path / "victim";
-  std::ofstream(target) << "precious";
+  const fs::path target = victim(t);
   const fs::path out = t.path / "review.txt";
   // Planted at the exact name the first draw gives, pointing at the victim (and one dangling link).
   fs::create_symlink(target, out.string() + ".tmp-aaaaaaaaaaaaaaaa");
@@ -71,8 +77,7 @@ TEST_CASE("a link planted at the temporary name is never followed: another name 
 
 TEST_CASE("when every draw is taken the write fails and follows nothing") {
   Tmp t;
-  const fs::path target = t.path / "victim";
-  std::ofstream(target) << "precious";
+  const fs::path target = victim(t);
   const fs::path out = t.path / "insertion.csv";
   fs::create_symlink(target, out.string() + ".tmp-aaaaaaaaaaaaaaaa");
   CHECK_FALSE(file::write_atomically(out.string(), "rows", 0600, names({"aaaaaaaaaaaaaaaa"})));
