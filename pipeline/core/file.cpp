@@ -68,6 +68,23 @@ bool write_atomically(const std::string& path, std::string_view bytes, mode_t mo
   return true;
 }
 
+bool write_new(const std::string& path, std::string_view bytes, mode_t mode) {
+  const std::string tmp = write_temporary(path, bytes, mode);
+  if (tmp.empty()) return false;
+  bool done = ::link(tmp.c_str(), path.c_str()) == 0;
+  int saved = errno;
+  ::unlink(tmp.c_str());
+  if (!done && saved != EEXIST) {
+    // No hard links here (a FAT USB stick holding an offline key): created in place, still O_EXCL.
+    Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
+    done = fd.get() >= 0 && ::fchmod(fd.get(), mode) == 0 && write_all(fd.get(), bytes);
+    saved = errno;
+    if (!done && fd.get() >= 0) ::unlink(path.c_str());
+  }
+  errno = saved;
+  return done;
+}
+
 std::string private_folder(const std::string& path) {
   if (path.empty()) return "no folder given";
   struct stat st {};

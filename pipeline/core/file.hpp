@@ -50,6 +50,12 @@ std::string write_temporary(const std::string& path, std::string_view bytes, mod
 bool write_atomically(const std::string& path, std::string_view bytes, mode_t mode = 0600,
                       const RandomHex& random = {});
 
+// Writes `path` whole or not at all, and only if nothing is there (key files): write_temporary,
+// then hard-linked to `path` (which fails on any existing name, a link included), and the temporary
+// name removed; where hard links are not supported, created in place with O_EXCL|O_NOFOLLOW. False
+// with errno set (EEXIST: `path` exists).
+bool write_new(const std::string& path, std::string_view bytes, mode_t mode);
+
 // An output folder that only its owner can enter: missing folders are created 0700; an existing one
 // must be a folder owned by this user (it is tightened to 0700). The reason it cannot be, or "".
 std::string private_folder(const std::string& path);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <filesystem>
 #include <memory>
 #include <fstream>
@@ -131,4 +132,21 @@ TEST_CASE("a folder owned by another user is refused (as root: chowned to nobody
   fs::create_directories(theirs);
   REQUIRE(::chown(theirs.c_str(), nobody->pw_uid, nobody->pw_gid) == 0);
   CHECK(file::private_folder(theirs.string()).find("owned by another user") != std::string::npos);
+}
+
+TEST_CASE("write_new: whole, with its mode, and never over an existing name or through a link") {
+  Tmp t;
+  const fs::path key = t.path / "me.secret";
+  REQUIRE(file::write_new(key.string(), "secret", 0600));
+  CHECK(slurp(key) == "secret");
+  CHECK(mode_of(key) == 0600);
+  CHECK_FALSE(file::write_new(key.string(), "other", 0600));
+  CHECK(errno == EEXIST);
+  CHECK(slurp(key) == "secret");
+  const fs::path target = victim(t);
+  const fs::path link = t.path / "planted.secret";
+  fs::create_symlink(target, link);
+  CHECK_FALSE(file::write_new(link.string(), "other", 0600));
+  CHECK(slurp(target) == "precious");
+  for (const auto& e : fs::directory_iterator(t.path)) CHECK(e.path().string().find(".tmp-") == std::string::npos);
 }
