@@ -155,8 +155,8 @@ bool RunSealer::publish(std::vector<records::BatchSummary> batches, const std::s
     }
   fs::remove(staging_, ec);
   const std::string run_file = (fs::path(dir_) / "run.json").string();
-  if (fs::exists(fs::symlink_status(run_file, ec)) || !file::write_atomically(run_file, run_json(run_)))
-    return remove(), false;
+  // Never over another run's run.json, even one published a moment ago into the same folder.
+  if (!file::write_new(run_file, run_json(run_), 0600)) return remove(), false;
   published_.insert(published_.begin(), run_file);
   return true;
 }

@@ -76,21 +76,20 @@ void add_run(CLI::App& app, Action& action) {
       }
       sealing.value.write_key = o->write_key;
       const bool sealed_key = !sealing.value.contractor_public.empty();
-      seal::SealingKeys& keys_in = sealing.value;
-      s->actor.key = &keys_in.maker;
-      // Reserved before anything is rendered, so a concurrent run gets another id and folder.
+      s->actor.key = &sealing.value.maker;
+      // Reserved before anything is rendered. Without --run-id the ledger takes the first free of
+      // today's id, -2, -3, …, so runs started together never share an id or touch each other's files.
       std::error_code ec;
       const std::string out_abs = std::filesystem::absolute(o->out, ec).lexically_normal().string();
       const bool exact = !o->run_id.empty();
-      auto reserved = ledger.reserve_run(s->actor, exact ? o->run_id : produce::default_run_id([](const std::string&) {
-        return false;
-      }), ec ? o->out : out_abs, exact);
+      const std::string wanted = exact ? o->run_id : produce::default_run_id([](const std::string&) { return false; });
+      auto reserved = ledger.reserve_run(s->actor, wanted, ec ? o->out : out_abs, exact);
       print("run", reserved.problems);
       if (!reserved.ok()) return 1;
       const std::string run_id = reserved.value;
 
       const std::string user = s->actor.user;
-      seal::RunSealer sealer(o->out, run_id, ledger::utc_now(), std::move(keys_in), &in.my_numbers);
+      seal::RunSealer sealer(o->out, run_id, ledger::utc_now(), std::move(sealing.value), &in.my_numbers);
       s->actor.key = &sealer.maker_key();
       const produce::Options po{.data_dir = data_dir(), .run_id = run_id, .pdf_date = produce::pdf_date_of(run_id),
                                 .threads = o->threads, .my_numbers = &in.my_numbers};
