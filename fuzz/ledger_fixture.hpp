@@ -51,6 +51,7 @@ class LedgerFixture {
     }
     run.batches.push_back(std::move(b));
     const std::string review = digest::sha256_hex("review of run " + kRun + "\n");
+    if (!l.reserve_run(staff_actor_, kRun, "out", true).ok()) violated("fixture reservation refused");
     if (has_errors(l.record_run(run, staff_actor_))) violated("fixture run refused");
     if (has_errors(l.record_review(kRun, review, staff_actor_))) violated("fixture review refused");
     if (!l.approve(kRun, review, approver.value).ok()) violated("fixture approval refused");

@@ -492,21 +492,15 @@ Checked<KeyPairFiles> write_pair(const std::string& prefix, const SecretKey& key
   auto cannot = [&](const std::string& path, const char* what) {
     r.problems.push_back(error(path, what + std::string(std::strerror(errno))));
   };
-  // O_EXCL with the final mode: an existing key is never overwritten, and the secret is never
-  // readable by others, not even for the moment between creating and a chmod.
-  file::Fd sec(::open(r.value.secret_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-  if (sec.get() < 0) {
+  // Whole or not at all, never over an existing file (a key is never overwritten), each with its
+  // final mode from the start (the secret is never readable by others, not even for a moment).
+  if (!file::write_new(r.value.secret_path, sec_text.value, 0600)) {
     cannot(r.value.secret_path, "cannot create: ");
     return r;
   }
-  file::Fd pub(::open(r.value.public_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-  if (pub.get() < 0) {
+  if (!file::write_new(r.value.public_path, pub_text, 0644)) {
     cannot(r.value.public_path, "cannot create: ");
     ::unlink(r.value.secret_path.c_str());
-  } else if (!file::write_all(sec.get(), sec_text.value) || !file::write_all(pub.get(), pub_text)) {
-    cannot(prefix, "cannot write the key files: ");
-    ::unlink(r.value.secret_path.c_str());
-    ::unlink(r.value.public_path.c_str());
   }
   return r;
 }

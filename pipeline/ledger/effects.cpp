@@ -45,6 +45,9 @@ const std::vector<CustodyTable>& custody_tables() {
       // ---- issue 12 EVIDENCE
       {"imports", "id, kind, batch_id, file_sha256, supersedes, note",
        {"import receipt", "import worklog", "import returns", "import certificate", "import certificate override"}},
+      // issue 12, runs
+      {"run_reservations", "id, run_id, out_dir", {"run reserve"}},
+      {"voids", "id, run_id, reason", {"void"}},
   };
   return t;
 }

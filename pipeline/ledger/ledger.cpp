@@ -4,8 +4,17 @@
 #include <nlohmann/json.hpp>
 #include <sodium.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <set>
+
+#include "core/file.hpp"
 
 #include "ledger/internal.hpp"
 
@@ -95,13 +104,21 @@ CREATE TABLE imports(
   file_sha256 TEXT NOT NULL, supersedes TEXT NOT NULL, note TEXT NOT NULL, audit_seq INTEGER NOT NULL);
 CREATE INDEX imports_batch ON imports(batch_id, kind, file_sha256);
 -- ---- end issue 12 EVIDENCE
+-- issue 12, runs: a run id reserved before rendering, and voided runs.
+CREATE TABLE run_reservations(
+  id INTEGER PRIMARY KEY, run_id TEXT NOT NULL UNIQUE, out_dir TEXT NOT NULL, audit_seq INTEGER NOT NULL);
+CREATE TABLE voids(
+  id INTEGER PRIMARY KEY, run_id TEXT NOT NULL REFERENCES runs(run_id), reason TEXT NOT NULL,
+  audit_seq INTEGER NOT NULL);
 )sql";
 // Each custody table is read by audit_seq when a record's digest is made and checked.
 const char* const kSeqIndexes[] = {"ledger_meta", "configs", "users", "revocations", "runs", "batches", "envelopes",
                                    "slips", "notices", "custody_events", "worklogs", "worklog_rows",
                                    "returns", "certificate_files", "certificates",
                                    // issue 12 EVIDENCE
-                                   "imports"};
+                                   "imports",
+                                   // issue 12, runs
+                                   "run_reservations", "voids"};
 
 int user_version(const sql::Db& db) {
   sql::Stmt q(db, "PRAGMA user_version");
@@ -110,6 +127,12 @@ int user_version(const sql::Db& db) {
 
 bool is_hex64(const std::string& s) {
   return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+bool run_voided(const sql::Db& db, const std::string& run_id) {
+  sql::Stmt q(db, "SELECT 1 FROM voids WHERE run_id = ?");
+  q.args(run_id);
+  return q.step();
 }
 
 std::optional<std::string> batch_run(const sql::Db& db, const std::string& batch_id) {
@@ -125,6 +148,20 @@ bool not_a_file(const std::string& path) {
 }
 
 const char* kCreateHint = "create one with `tsuchi ledger init`";
+
+// The ledger's file (or, before it exists, its folder) on a network filesystem: a reason, or "".
+std::string refuse_network_filesystem(const std::string& path) {
+  std::string where = path;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) where = std::filesystem::path(path).parent_path().string();
+  if (where.empty()) where = ".";
+  struct statfs fs {};
+  if (::statfs(where.c_str(), &fs) != 0) return {};
+  auto name = network_filesystem(static_cast<std::int64_t>(fs.f_type));
+  if (!name) return {};
+  return "is on a network filesystem (" + *name + "): SQLite's locking and journal are not safe there, so "
+         "custody could be lost; keep the ledger on a local disk";
+}
 
 // A user name as registered: printable, no spaces or separators that would blur an audit line.
 bool valid_user_name(const std::string& name) {
@@ -218,11 +255,18 @@ Checked<Ledger> Ledger::init(const Init& in, Clock clock) {
     r.problems = std::move(config.problems);
     return std::move(r);
   }
+  if (auto why = refuse_network_filesystem(in.path); !why.empty()) return fail(why);
   if (!clock) clock = utc_now;
   bool created = false;
   try {
-    auto db = std::make_unique<Db>(Db{sql::Db::open(in.path, sql::Db::Mode::create)});
+    // Created here, 0600 and never through a link: the ledger holds case ids and amounts.
+    {
+      file::Fd fd(::open(in.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+      if (fd.get() < 0 || ::fchmod(fd.get(), 0600) != 0)
+        return fail(std::string("cannot create: ") + std::strerror(errno));
+    }
     created = true;
+    auto db = std::make_unique<Db>(Db{sql::Db::open(in.path, sql::Db::Mode::create)});
     {
       sql::Tx tx(db->conn);
       db->conn.exec(kSchema);
@@ -283,6 +327,8 @@ Checked<Ledger> Ledger::open(const std::string& path, Access access, Clock clock
     return fail(std::string("not a ledger file: an in-memory or URI database keeps no evidence; ") + kCreateHint);
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) return fail(std::string("no ledger here: ") + kCreateHint);
+  if (access == Access::read_write)
+    if (auto why = refuse_network_filesystem(path); !why.empty()) return fail(why);
   try {
     auto db = std::make_unique<Db>(
         Db{sql::Db::open(path, access == Access::read_only ? sql::Db::Mode::read_only : sql::Db::Mode::read_write)});
@@ -566,6 +612,16 @@ Diagnostics Ledger::record_run(const RunRecord& run, const Actor& maker) {
       out.refusal = "refused: run already recorded";
       return;
     }
+    // Reserved before rendering by this same maker (reserve_run): no two runs share an id or folder.
+    sql::Stmt reserved(db_->conn, "SELECT 1 FROM run_reservations r JOIN audit a ON a.seq = r.audit_seq "
+                                  "WHERE r.run_id = ? AND a.user = ? AND a.command = 'run reserve'");
+    reserved.args(run.run_id, maker.user);
+    if (!reserved.step()) {
+      out.problems.push_back(error(path_, "run " + run.run_id + " was not reserved by " + maker.user +
+                                              " before it was made (`tsuchi run` reserves it)"));
+      out.refusal = "refused: run not reserved";
+      return;
+    }
     std::set<std::string> envelopes;
     for (const auto& b : run.batches) {
       if (!is_hex64(b.archive_sha256) || !is_hex64(b.manifest_sha256) || !is_hex64(b.tagmanifest_sha256))
@@ -706,6 +762,8 @@ Checked<release::Release> Ledger::approve(const std::string& run_id, const std::
     sql::Stmt q(db_->conn, "SELECT user, created_at, maker_certificate, request_signature FROM runs WHERE run_id = ?");
     q.args(run_id);
     if (!q.step()) return refuse("run " + run_id + " is not in the ledger", "unknown run");
+    if (run_voided(db_->conn, run_id))
+      return refuse("run " + run_id + " was voided (tsuchi void): it can no longer be released", "run voided");
     const std::string maker = q.text(0);
     release::Release rel;
     rel.request = {run_id, q.text(1), {}, q.text(2)};
@@ -772,9 +830,16 @@ Diagnostics Ledger::handover(const std::string& batch_id, const Actor& who, cons
   AuditEntry entry{"handover", {"batch:" + batch_id}, ""};
   return audited(*db_, clock_, path_, signer_of(who), entry, [&](Outcome& out) {
     if (!check_role(db_->conn, who, "handover", out)) return;
-    if (!batch_run(db_->conn, batch_id)) {
+    const auto run_id = batch_run(db_->conn, batch_id);
+    if (!run_id) {
       out.problems.push_back(error(path_, "no batch " + batch_id + " in the ledger"));
       out.refusal = "refused: unknown batch";
+      return;
+    }
+    if (run_voided(db_->conn, *run_id)) {
+      out.problems.push_back(error("", "batch " + batch_id + " belongs to run " + *run_id +
+                                           ", which was voided (tsuchi void): it can no longer be handed over"));
+      out.refusal = "refused: run voided";
       return;
     }
     // An approval counts only when a genuine approve record wrote it: a row put in by SQL does not.
@@ -860,6 +925,82 @@ std::optional<BatchInfo> Ledger::batch(const std::string& batch_id) const try {
                    static_cast<int>(q.integer(6)), static_cast<int>(q.integer(7))};
 } catch (const sql::SqlError&) {
   return std::nullopt;
+}
+
+// ---- issue 12, runs: reservation before rendering, voids ----
+std::optional<std::string> network_filesystem(std::int64_t f_type) {
+  // statfs(2) f_type magic numbers (linux/magic.h and the man page).
+  static const std::pair<std::int64_t, const char*> kNetwork[] = {
+      {0x6969, "NFS"},         {0x517B, "SMB"},         {0xFF534D42, "CIFS"},  {0xFE534D42, "SMB2"},
+      {0x01021997, "9P"},      {0x65735546, "FUSE"},    {0x5346414F, "AFS"},   {0x73757245, "Coda"},
+      {0x564C, "NCP"},         {0x00C36400, "Ceph"},    {0x0BD00BD0, "Lustre"}, {0x01161970, "GFS2"},
+      {0x7461636F, "OCFS2"},   {0x47504653, "GPFS"}};
+  for (const auto& [magic, name] : kNetwork)
+    if ((f_type & 0xFFFFFFFF) == magic) return std::string(name);
+  return std::nullopt;
+}
+
+Checked<std::string> Ledger::reserve_run(const Actor& maker, const std::string& requested_id,
+                                         const std::string& out_dir, bool exact) {
+  if (!db_) return {{}, {error(path_, "the ledger is not open")}};
+  if (read_only_) return {{}, read_only_refusal(path_)};
+  std::string id;
+  auto ds = audited(*db_, clock_, path_, signer_of(maker), {"run reserve", {"folder:" + out_dir}, ""}, [&](Outcome& out) {
+    if (!check_role(db_->conn, maker, "run reserve", out)) return;
+    auto taken = [&](const std::string& candidate) {
+      sql::Stmt q(db_->conn, "SELECT 1 FROM run_reservations WHERE run_id = ?1 UNION ALL "
+                             "SELECT 1 FROM runs WHERE run_id = ?1");
+      q.args(candidate);
+      return q.step();
+    };
+    if (requested_id.empty()) {
+      out.problems.push_back(error(path_, "a run needs a run id"));
+      out.refusal = "refused: no run id";
+      return;
+    }
+    id = requested_id;
+    if (exact && taken(id)) {
+      out.problems.push_back(error(path_, "run " + id + " is already reserved or recorded in the ledger; choose another --run-id"));
+      out.refusal = "refused: run id taken";
+      id.clear();
+      return;
+    }
+    // Inside the write transaction: two runs started together get R…, R…-2, never the same id.
+    for (int n = 2; !exact && taken(id); ++n) id = requested_id + "-" + std::to_string(n);
+    sql::Stmt(db_->conn, "INSERT INTO run_reservations(run_id, out_dir, audit_seq) VALUES (?,?,?)")
+        .args(id, out_dir, out.seq)
+        .run();
+    out.objects.insert(out.objects.begin(), "run:" + id);
+    out.result = "ok: reserved";
+  });
+  if (has_errors(ds)) id.clear();
+  return {id, std::move(ds)};
+}
+
+Diagnostics Ledger::void_run(const Actor& who, const std::string& run_id, const std::string& reason) {
+  if (!db_) return {error(path_, "the ledger is not open")};
+  if (read_only_) return read_only_refusal(path_);
+  return audited(*db_, clock_, path_, signer_of(who), {"void", {"run:" + run_id}, ""}, [&](Outcome& out) {
+    if (!check_role(db_->conn, who, "void", out)) return;
+    auto refuse = [&](const std::string& why, const char* code) {
+      out.problems.push_back(error("", why));
+      out.refusal = std::string("refused: ") + code;
+    };
+    if (reason.find_first_not_of(" \t\r\n") == std::string::npos)
+      return refuse("a void needs a --reason", "no reason");
+    if (!run(run_id)) return refuse("run " + run_id + " is not in the ledger", "unknown run");
+    if (run_voided(db_->conn, run_id)) return refuse("run " + run_id + " is already voided", "already voided");
+    sql::Stmt(db_->conn, "INSERT INTO voids(run_id, reason, audit_seq) VALUES (?,?,?)")
+        .args(run_id, reason, out.seq)
+        .run();
+    out.result = "ok: voided";
+  });
+}
+
+bool Ledger::voided(const std::string& run_id) const try {
+  return db_ && run_voided(db_->conn, run_id);
+} catch (const sql::SqlError&) {
+  return false;
 }
 
 }  // namespace tsuchi::ledger

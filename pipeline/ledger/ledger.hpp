@@ -235,6 +235,11 @@ std::string to_csv(const ReconcileReport& r);
 
 struct Db;
 
+// ---- issue 12, runs ----
+// The name of a network filesystem by its statfs(2) f_type (NFS, CIFS, SMB2, 9P, FUSE, …); nullopt
+// for a local one. The ledger refuses to be written on one: SQLite's locks are not safe there.
+std::optional<std::string> network_filesystem(std::int64_t f_type);
+
 // One ledger file. Every mutating call is one BEGIN IMMEDIATE transaction that also appends its
 // audit record, signed by the actor; a refused call stores nothing except a "refused" record.
 class Ledger {
@@ -332,6 +337,18 @@ class Ledger {
   std::vector<SlipRecord> slips(const std::string& run_id) const;
   std::vector<NoticeRecord> notices(const std::string& run_id) const;
   std::optional<BatchInfo> batch(const std::string& batch_id) const;
+
+  // ---- issue 12, runs ----
+  // `tsuchi run` (staff), before anything is rendered: reserves a run id for the folder `out_dir`.
+  // `exact`: `requested_id` or refused when reserved or recorded already; otherwise the first free of
+  // requested_id, requested_id-2, -3, … (decided inside the write transaction, so concurrent runs
+  // get distinct ids). The id reserved. record_run requires the reservation by the same maker.
+  Checked<std::string> reserve_run(const Actor& maker, const std::string& requested_id, const std::string& out_dir,
+                                   bool exact);
+  // `tsuchi void RUN --reason TEXT` (approver or supervisor): the run can no longer be approved
+  // and its batches no longer handed over; reconcile leaves it out of its totals.
+  Diagnostics void_run(const Actor& who, const std::string& run_id, const std::string& reason);
+  bool voided(const std::string& run_id) const;
 
  private:
   std::unique_ptr<Db> db_;

@@ -37,6 +37,9 @@ const CommandRule kRules[] = {
     {"audit verify", {}},
     // ---- issue 12 EVIDENCE: a certificate taken without its form's QR code, on a supervisor's word
     {"import certificate override", {Role::supervisor}},
+    // issue 12, runs
+    {"run reserve", {Role::staff}},
+    {"void", {Role::approver, Role::supervisor}},
 };
 
 }  // namespace

@@ -490,9 +490,9 @@ Checked<OpenedBatch> open_batch(const OpenRequest& req, const std::string& out_d
     r.problems.push_back(error(res.bag_dir, "already exists: remove it or open into another folder"));
     return r;
   }
-  fs::create_directories(out_dir, ec);
-  if (ec) {
-    r.problems.push_back(error(out_dir, "cannot create: " + ec.message()));
+  // The bag is personal data: a folder only this user enters, never another user's.
+  if (auto why = file::private_folder(out_dir); !why.empty()) {
+    r.problems.push_back(error(out_dir, why));
     return r;
   }
   // Written to a hidden temp folder and renamed, so the bag appears whole or not at all.
@@ -504,7 +504,8 @@ Checked<OpenedBatch> open_batch(const OpenRequest& req, const std::string& out_d
   bool ok = true;
   for (const auto& f : v.value.files) {
     fs::path p = fs::path(tmp) / f.name;
-    fs::create_directories(p.parent_path(), ec);
+    ec = file::private_folder(p.parent_path().string()).empty() ? std::error_code{}
+                                                                 : std::make_error_code(std::errc::io_error);
     // 0600: the payload is personal data; only the operator's account needs to read it.
     detail::Fd fd(ec ? -1 : ::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (fd.get() < 0 || !detail::write_all(fd.get(), f.bytes)) {

@@ -1,5 +1,9 @@
 // The seal stage's JSON (output_spec/batch.md): run.json, the keygen and open reports; and the run sealer.
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -89,10 +93,8 @@ RunSealer::RunSealer(std::string dir, std::string run_id, std::string created_at
       created_at_(std::move(created_at)),
       keys_(std::move(keys)),
       my_numbers_(my_numbers) {
-  remove();
-  std::error_code ec;
-  fs::remove_all(staging_, ec);
-  fs::create_directories(staging_, ec);
+  // Made here or not at all: a staging folder that exists belongs to someone else.
+  if (::mkdir(staging_.c_str(), 0700) != 0) staging_error_ = staging_ + ": cannot create: " + std::strerror(errno);
 }
 
 std::string RunSealer::seal(const records::BatchSummary& batch, std::vector<PayloadFile> payload) {
@@ -105,6 +107,7 @@ std::string RunSealer::seal(const records::BatchSummary& batch, std::vector<Payl
   spec.counts = batch.counts;
   spec.payload = std::move(payload);
   spec.my_numbers = my_numbers_;
+  if (!staging_error_.empty()) return "sealing failed: " + staging_error_;
   auto res = seal_batch(spec, keys_, staging_);
   if (!res.ok()) {
     std::string msg;
@@ -118,7 +121,7 @@ std::string RunSealer::seal(const records::BatchSummary& batch, std::vector<Payl
 
 void RunSealer::abandon() {
   std::error_code ec;
-  fs::remove_all(staging_, ec);
+  if (staging_error_.empty()) fs::remove_all(staging_, ec);
 }
 
 bool RunSealer::publish(std::vector<records::BatchSummary> batches, const std::string& user,
@@ -143,11 +146,18 @@ bool RunSealer::publish(std::vector<records::BatchSummary> batches, const std::s
   std::sort(others.begin(), others.end());
   for (const auto* list : {&others, &manifests})
     for (const auto& p : *list) {
-      fs::rename(p, fs::path(dir_) / p.filename(), ec);
+      const fs::path to = fs::path(dir_) / p.filename();
+      // Never over a file this run did not make (the folder was empty when the run began).
+      if (fs::exists(fs::symlink_status(to, ec))) return remove(), false;
+      fs::rename(p, to, ec);
       if (ec) return remove(), false;
+      published_.push_back(to.string());
     }
   fs::remove(staging_, ec);
-  if (!file::write_atomically((fs::path(dir_) / "run.json").string(), run_json(run_))) return remove(), false;
+  const std::string run_file = (fs::path(dir_) / "run.json").string();
+  // Never over another run's run.json, even one published a moment ago into the same folder.
+  if (!file::write_new(run_file, run_json(run_), 0600)) return remove(), false;
+  published_.insert(published_.begin(), run_file);
   return true;
 }
 
@@ -160,19 +170,20 @@ records::RunRecord RunSealer::record(const std::string& user, const std::string&
   return rec;
 }
 
-void RunSealer::remove() const {
+void RunSealer::remove() {
+  // Only what this sealer published, in the order it was committed backwards: run.json first,
+  // then the manifests (each batch's commit point), then the rest.
   std::error_code ec;
-  fs::remove(fs::path(dir_) / "run.json", ec);
-  const std::string prefix = run_id_ + "-B";
-  std::vector<fs::path> manifests, others;
-  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.rfind(prefix, 0) != 0) continue;
-    (name.find(".manifest.json") != std::string::npos && name.find(".sig") == std::string::npos ? manifests : others)
-        .push_back(entry.path());
-  }
-  for (const auto& p : manifests) fs::remove(p, ec);
-  for (const auto& p : others) fs::remove(p, ec);
+  std::vector<std::string> files(published_.begin(), published_.end());
+  std::stable_partition(files.begin(), files.end(), [](const std::string& f) {
+    return f.size() > 14 && f.compare(f.size() - 14, 14, ".manifest.json") == 0;
+  });
+  std::stable_partition(files.begin(), files.end(), [](const std::string& f) {
+    return fs::path(f).filename() == "run.json";
+  });
+  for (const auto& f : files) fs::remove(f, ec);
+  published_.clear();
+  abandon();
 }
 
 }  // namespace tsuchi::seal

@@ -179,17 +179,12 @@ class Staging {
       if (!f.renamed) ::unlink(f.tmp.c_str());
   }
   bool add(const std::string& final_path, std::string_view bytes, mode_t mode, Diagnostics& out) {
-    std::string tmp = final_path + ".tmp-" + digest::random_hex(8);
-    detail::Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
-    if (fd.get() < 0) {
-      out.push_back(error(tmp, "cannot create: " + detail::strerror_now()));
+    std::string tmp = file::write_temporary(final_path, bytes, mode);
+    if (tmp.empty()) {
+      out.push_back(error(final_path, "cannot write: " + detail::strerror_now()));
       return false;
     }
     files_.push_back({tmp, final_path, false});
-    if (!detail::write_all(fd.get(), bytes)) {
-      out.push_back(error(tmp, "cannot write: " + detail::strerror_now()));
-      return false;
-    }
     return true;
   }
   // Renames every staged file in the order added; the last one is the commit point.
@@ -216,16 +211,6 @@ class Staging {
   std::string dir_;
   std::vector<File> files_;
 };
-
-// Temp files of this batch left by a killed run ("<batch>.<anything>.tmp-<hex>"). Other batches'
-// temp files are left alone: they may belong to a seal running in parallel.
-void remove_stale_temps(const std::string& dir, const std::string& batch_id) {
-  std::error_code ec, rm;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    std::string name = it->path().filename().string();
-    if (name.rfind(batch_id + ".", 0) == 0 && name.find(".tmp-") != std::string::npos) fs::remove(it->path(), rm);
-  }
-}
 
 }  // namespace
 
@@ -327,7 +312,6 @@ Checked<BatchResult> seal_batch(const BatchSpec& spec, const SealingKeys& keys, 
     r.problems.push_back(error(out_dir, "cannot create the output folder: " + ec.message()));
     return r;
   }
-  remove_stale_temps(out_dir, spec.batch_id);
   // Un-commit an earlier batch of this id first, so that no mix of old and new files ever looks
   // complete.
   if (::unlink(res.paths.manifest.c_str()) != 0 && errno != ENOENT) {
@@ -335,19 +319,21 @@ Checked<BatchResult> seal_batch(const BatchSpec& spec, const SealingKeys& keys, 
     return r;
   }
   Staging stage(out_dir);
+  // B.key is the passphrase in clear: beside a B.key.sealed only when asked for, since "send the
+  // folder" would send it too; without a contractor key it is the only way in.
+  if (!sealed.empty() && !keys.write_key) res.paths.key.clear();
   bool ok = stage.add(res.paths.archive, zip.value, 0644, r.problems) &&
-            stage.add(res.paths.key, key_text, 0600, r.problems) &&
+            (res.paths.key.empty() || stage.add(res.paths.key, key_text, 0600, r.problems)) &&
             (sealed.empty() || stage.add(res.paths.sealed_key, sealed, 0644, r.problems)) &&
             stage.add(res.paths.signature, sig, 0644, r.problems);
   sodium_memzero(key_text.data(), key_text.size());
-  if (ok && sealed.empty()) {
-    // A B.key.sealed left from an earlier seal of this id would not open this archive.
-    auto stale = batch_paths(out_dir, spec.batch_id).sealed_key;
-    if (::unlink(stale.c_str()) != 0 && errno != ENOENT) {
+  // A B.key.sealed or B.key left from an earlier seal of this id would not open this archive.
+  const auto all = batch_paths(out_dir, spec.batch_id);
+  for (const auto& [stale, written] : {std::pair{all.sealed_key, !sealed.empty()}, {all.key, !res.paths.key.empty()}})
+    if (ok && !written && ::unlink(stale.c_str()) != 0 && errno != ENOENT) {
       r.problems.push_back(error(stale, "cannot remove: " + detail::strerror_now()));
       ok = false;
     }
-  }
   if (ok && stage.add(res.paths.manifest, manifest, 0644, r.problems)) stage.commit(r.problems);
   return r;
 }

@@ -45,6 +45,7 @@ struct BatchSpec {
 struct SealingKeys {
   keys::SecretKey maker;          // a user key (Kind::user), the staff member running the run
   std::string contractor_public;  // 32 bytes, or empty: no B.key.sealed
+  bool write_key = false;         // B.key beside B.key.sealed too (`run --write-key`); always without one
 };
 // `contractor_public_path` empty = no contractor key. Refuses a maker key that is not a user key.
 Checked<SealingKeys> load_keys(keys::SecretKey&& maker, const std::string& contractor_public_path);
@@ -57,7 +58,8 @@ BatchPaths batch_paths(const std::string& dir, const std::string& batch_id);
 
 struct BatchResult {
   std::string batch_id;
-  BatchPaths paths;             // sealed_key is empty when no contractor key was configured
+  BatchPaths paths;             // sealed_key is empty when no contractor key was configured; key is
+                                // empty when B.key was not written (a sealed key exists, no --write-key)
   std::string archive_sha256;   // hex, as in the manifest
   std::string tagmanifest_sha256;
   std::string manifest_sha256;  // of the B.manifest.json bytes, which the ledger pins
@@ -88,11 +90,13 @@ struct RunFile {
 std::optional<RunFile> read_run_json(const std::string& run_dir);
 
 // Seals a run's batches, as they come, into a hidden DIR/.staging-<run_id>, and publishes them
-// with run.json only when the whole run passed: a run that stops leaves no batch of its own.
+// with run.json only when the whole run passed: a run that stops leaves no file of its own, and
+// never touches a file it did not make (DIR is empty by rule when the run starts).
 class RunSealer {
  public:
-  // Removes what an earlier attempt of the run left in `dir` (an existing folder) and makes the
-  // staging folder. Every batch is scanned for `my_numbers` (the input's, as digests; may be null).
+  // Makes the staging folder (0700) in `dir`, an existing private folder; a staging folder that
+  // already exists is not used, and every seal then fails. Every batch is scanned for `my_numbers`
+  // (the input's, as digests; may be null).
   RunSealer(std::string dir, std::string run_id, std::string created_at, SealingKeys&& keys,
             const mynumber::Guard* my_numbers);
   // Seals one batch; safe to call from several threads. An error message, or empty.
@@ -107,9 +111,9 @@ class RunSealer {
   records::RunRecord record(const std::string& user, const std::string& month_key) const;
   // The maker's key, moved in with the keys: it also signs the run's audit record and release request.
   const keys::SecretKey& maker_key() const { return keys_.maker; }
-  // Removes every file of the run from `dir`: run.json first (the run's commit point), then the
-  // manifests (each batch's commit point), then the rest.
-  void remove() const;
+  // Removes the files this sealer published in `dir`, and nothing else: run.json first (the run's
+  // commit point), then the manifests (each batch's commit point), then the rest.
+  void remove();
 
  private:
   std::string dir_, staging_, run_id_, created_at_;
@@ -118,6 +122,8 @@ class RunSealer {
   std::mutex m_;
   std::map<int, BatchResult> sealed_;  // by batch index
   SealedRun run_;
+  std::string staging_error_;
+  std::vector<std::string> published_;  // paths this sealer moved or wrote into dir_
 };
 
 // ---- the manifest (plaintext, signed, no personal data) ----

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "core/digest.hpp"
+#include "core/file.hpp"
 #include "core/toml.hpp"
 #include "terminal/terminal.hpp"
 #include "tsuchi/commands.hpp"
@@ -44,10 +45,9 @@ std::string data_dir() {
 }
 
 bool make_folder(const std::string& command, const std::string& path) {
-  std::error_code ec;
-  std::filesystem::create_directories(path, ec);
-  if (ec) std::cerr << "tsuchi " << command << ": cannot create " << path << ": " << ec.message() << "\n";
-  return !ec;
+  const std::string why = file::private_folder(path);
+  if (!why.empty()) std::cerr << "tsuchi " << command << ": --out " << path << ": " << why << "\n";
+  return why.empty();
 }
 
 void print_problems(const Diagnostics& ds) {

@@ -71,6 +71,8 @@ void add_preview(CLI::App& app, Action& action) {
       const auto digest = inputs_sha256(o->in, pinned, problems);
       print_problems(problems);
       if (!digest) return 1;
+      // A private folder of this user's, before the export is put on record.
+      if (!make_folder(name, o->out)) return 1;
       std::error_code ec;
       const std::string out = std::filesystem::absolute(o->out, ec).lexically_normal().string();
       auto start = s->ledger.record_preview_start(s->actor, ec ? o->out : out, *digest);
@@ -79,7 +81,6 @@ void add_preview(CLI::App& app, Action& action) {
         std::cerr << "tsuchi preview: the export could not be put on record; nothing was written\n";
         return 1;
       }
-      if (!make_folder(name, o->out)) return 1;
       auto [r, listed] = produce::preview(in, data_dir(), o->threads, o->out);
       print_problems(r.problems);
       const bool completed = !has_errors(r.problems) && listed;

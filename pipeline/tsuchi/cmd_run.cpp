@@ -1,4 +1,7 @@
+#include <filesystem>
 #include <iostream>
+
+#include "core/file.hpp"
 
 #include "ledger/ledger.hpp"
 #include "seal/seal.hpp"
@@ -14,6 +17,7 @@ void add_run(CLI::App& app, Action& action) {
     Common c;
     std::string out, signing_key, contractor_key, run_id, month;
     int threads = 0;
+    bool write_key = false;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("run", "Validate, decide, typeset, render, preflight and seal the batches");
@@ -23,7 +27,10 @@ void add_run(CLI::App& app, Action& action) {
   cmd->add_option("--signing-key", o->signing_key)->group("");  // removed: refused below
   cmd->add_option("--contractor-key", o->contractor_key,
                   "contractor's public key (default: [keys] contractor_public_key of the pinned configuration)");
-  cmd->add_option("--run-id", o->run_id, "run id (default: R + the office's date, e.g. R20250901)");
+  cmd->add_option("--run-id", o->run_id, "run id (default: R + the office's date, e.g. R20250901, then -2, -3, …)");
+  cmd->add_flag("--write-key", o->write_key,
+                "also write each B.key (the passphrase in clear) beside B.key.sealed; without a contractor key "
+                "B.key is always written");
   cmd->add_option("--threads", o->threads, "worker threads (default: all cores)");
   cmd->add_option("--month", o->month,
                   "the month this run is for, YYYY-MM, within the cases' periods (default: this month at the office)");
@@ -64,13 +71,12 @@ void add_run(CLI::App& app, Action& action) {
         if (told) return 1;
       }
       auto& ledger = s->ledger;
-      const auto taken = [&](const std::string& id) { return ledger.run(id).has_value(); };
-      const std::string run_id = o->run_id.empty() ? produce::default_run_id(today, taken) : o->run_id;
-      if (!o->run_id.empty() && taken(run_id)) {
-        std::cerr << "tsuchi run: run " << run_id << " is already in the ledger " << ledger.path()
-                  << "; choose another --run-id\n";
+      // One folder per run: an empty or missing --out, only ever entered by its owner.
+      if (!file::empty_or_missing(o->out)) {
+        std::cerr << "tsuchi run: --out " << o->out << " is not empty: each run goes into a new, empty folder\n";
         return 1;
       }
+      if (!make_folder("run", o->out)) return 1;
       // The maker's key moves into the sealer, which signs the manifests; the run's record is signed with it there.
       auto sealing = seal::load_keys(std::move(s->key),
                                      o->contractor_key.empty() ? in.municipality.contractor_public_key : o->contractor_key);
@@ -78,9 +84,21 @@ void add_run(CLI::App& app, Action& action) {
         print_problems(sealing.problems);
         return 1;
       }
+      sealing.value.write_key = o->write_key;
+      const bool sealed_key = !sealing.value.contractor_public.empty();
+      s->actor.key = &sealing.value.maker;
+      // Reserved before anything is rendered. Without --run-id the ledger takes the first free of
+      // today's id, -2, -3, …, so runs started together never share an id or touch each other's files.
+      std::error_code ec;
+      const std::string out_abs = std::filesystem::absolute(o->out, ec).lexically_normal().string();
+      const bool exact = !o->run_id.empty();
+      const std::string wanted = exact ? o->run_id : produce::default_run_id(today, [](const std::string&) { return false; });
+      auto reserved = ledger.reserve_run(s->actor, wanted, ec ? o->out : out_abs, exact);
+      print("run", reserved.problems);
+      if (!reserved.ok()) return 1;
+      const std::string run_id = reserved.value;
 
       const std::string user = s->actor.user;
-      if (!make_folder("run", o->out)) return 1;
       seal::RunSealer sealer(o->out, run_id, ledger::utc_now(), std::move(sealing.value), &in.my_numbers);
       s->actor.key = &sealer.maker_key();
       const produce::Options po{.data_dir = data_dir(), .run_id = run_id, .pdf_date = produce::pdf_date_of(run_id),
@@ -92,7 +110,8 @@ void add_run(CLI::App& app, Action& action) {
       print_problems(r.problems);
       if (has_errors(r.problems)) {
         sealer.abandon();
-        std::cerr << "tsuchi run: stopped; no batch of run " << run_id << " was left in " << o->out << "\n";
+        std::cerr << "tsuchi run: stopped; no batch of run " << run_id << " was left in " << o->out
+                  << " (the id stays reserved; run again into a new folder)\n";
         return 1;
       }
       if (!sealer.publish(r.summaries(), user, in.problems)) {
@@ -110,6 +129,12 @@ void add_run(CLI::App& app, Action& action) {
       std::cerr << "tsuchi run: " << run_id << ": " << r.batches.size() << " batch(es), " << t.envelopes
                 << " envelopes, " << t.notices << " notices, " << t.slips << " slips, " << t.pages << " pages; "
                 << "made and signed by " << user << ", to be reviewed and approved by an approver\n";
+      if (!sealed_key)
+        std::cerr << "tsuchi run: no contractor key is configured: each B.key (the passphrase in clear) was written "
+                     "and is the only way to open its batch; send it by a separate route\n";
+      else if (o->write_key)
+        std::cerr << "tsuchi run: --write-key: each B.key (the passphrase in clear) was written beside B.key.sealed; "
+                     "never send it with the folder\n";
       return 0;
     };
   });

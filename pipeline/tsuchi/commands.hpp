@@ -31,7 +31,8 @@ produce::Inputs load_inputs(const InputPaths& in, const ledger::PinnedConfig* pi
 // False after printing why: --municipality was given and differs from the pinned configuration.
 bool matches_pinned(const std::string& command, const InputPaths& in, const ledger::PinnedConfig& pinned);
 
-// Creates an output folder; false after printing why not.
+// Makes an output folder private (file::private_folder: created 0700, or an existing folder of this
+// user tightened to 0700; another user's folder is refused); false after printing why not.
 bool make_folder(const std::string& command, const std::string& path);
 
 // Prints diagnostics to stderr, one per line.
@@ -49,6 +50,8 @@ void add_preview(CLI::App& app, Action& action);
 void add_run(CLI::App& app, Action& action);
 void add_keygen(CLI::App& app, Action& action);
 void add_open(CLI::App& app, Action& action);
+// `tsuchi void RUN --reason TEXT` (cmd_void.cpp): approver or supervisor.
+void add_void(CLI::App& app, Action& action);
 
 // Custody (cmd_ledger.cpp): approve, handover, import receipt|worklog|returns|certificate, reconcile, audit.
 void add_approve(CLI::App& app, Action& action);

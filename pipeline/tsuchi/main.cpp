@@ -1,8 +1,15 @@
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
 #include <iostream>
 
 #include "tsuchi/commands.hpp"
 
 int main(int argc, char** argv) {
+  // Plaintext notices, passphrases and secret keys live in this process's memory: never in a core dump.
+  const rlimit no_core{0, 0};
+  setrlimit(RLIMIT_CORE, &no_core);
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   CLI::App app{"tsuchi: child-care fee notices, payment slips and sealed print batches"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string(TSUCHI_VERSION));
@@ -23,6 +30,7 @@ int main(int argc, char** argv) {
   tsuchi::cli::add_reconcile(app, action);
   tsuchi::cli::add_certificate(app, action);
   tsuchi::cli::add_audit(app, action);
+  tsuchi::cli::add_void(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {  // --help, --help-all, --version

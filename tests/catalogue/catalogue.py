@@ -449,6 +449,11 @@ ROWS = [
     Row("identity", "run --signing-key", {}, ["run", "--demo", "--out", "@run", "--key", TANAKA, "--signing-key",
                                                str(CITY / "city.secret")], 1, [
         "tsuchi run: --signing-key is gone: the maker's --key signs the manifests"]),
+    Row("identity", "a staff key on void", {}, ["void", "R20250901", "--reason", "made in error", "--key", TANAKA], 1, [
+        "tsuchi void: error: tanaka holds the staff role; void needs the approver or supervisor role"]),
+    Row("identity", "run into a folder that is not empty", {"notes.txt": b"someone's notes\n"},
+        ["run", "--demo", "--out", "@", "--key", TANAKA], 1, [
+        "tsuchi run: --out $TMP/case is not empty: each run goes into a new, empty folder"]),
     Row("identity", "open without a release", batch_files(), [a for a in open_args() if a not in ("--release", "@release.json")],
         1, ["tsuchi open: refused: no release: pass --release RUN_DIR/release.json"]),
     Row("identity", "open with --public-key", batch_files(), open_args("--public-key", "@city.pub"), 1, [

@@ -440,12 +440,13 @@ class Test:
             self.run("keygen", "--out", prefix, *(["--kind", kind] if kind else []))
         return Path(str(prefix) + ".pub"), Path(str(prefix) + ".secret")
 
-    def demo_run(self, out, *extra, user="tanaka", contractor=False, env=None, city=None):
+    def demo_run(self, out, *extra, user="tanaka", contractor=False, env=None, city=None, write_key=True):
         """`tsuchi run --demo` made and signed by USER of the city (t.city() unless given), optionally sealed
-        to t.tmp/contractor; returns what the ledger holds about the run."""
+        to t.tmp/contractor; with --write-key unless told (open_args opens with B.key); returns what the
+        ledger holds about the run."""
         city = city or self.city()
         out = Path(out)
-        args = ["run", "--demo", "--out", out, *city.key(user)]
+        args = ["run", "--demo", "--out", out, *city.key(user), *(["--write-key"] if write_key else [])]
         if contractor:
             args += ["--contractor-key", self.keygen("contractor", "contractor")[0]]
         env = env or city.env
@@ -518,3 +519,28 @@ def office_time(minutes=0):
     import datetime
     jst = datetime.timezone(datetime.timedelta(hours=9))
     return (datetime.datetime.now(jst) + datetime.timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%S+09:00")
+
+
+# ---- issue 12, runs: folders, modes and owners ----
+def mode(path):
+    """The permission bits of PATH (not following a link), e.g. 0o600."""
+    return os.lstat(path).st_mode & 0o7777
+
+
+def files_in(folder):
+    """Every entry of FOLDER, recursively, relative to it, with its bytes (folders as None)."""
+    folder = Path(folder)
+    return {str(p.relative_to(folder)): (None if p.is_dir() and not p.is_symlink() else
+                                         os.readlink(p) if p.is_symlink() else p.read_bytes())
+            for p in sorted(folder.rglob("*"))}
+
+
+def nobody_owned(folder):
+    """FOLDER made and given to the user nobody (needs root); False when it cannot be."""
+    import pwd
+    if os.geteuid() != 0:
+        return False
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    nobody = pwd.getpwnam("nobody")
+    os.chown(folder, nobody.pw_uid, nobody.pw_gid)
+    return True

@@ -1,9 +1,10 @@
 """Crash safety (issue 7): SIGKILL `tsuchi run` and `tsuchi import worklog` at random moments, and
 after every kill check that nothing which looks complete is incomplete. `run` is killed in rounds
-of five in one output folder (a retry may be killed again): two at random delays over the length
-of an uncut run, three aimed at the short windows random delays rarely hit (the first batch sealed
-into the staging folder, the manifests being published, run.json written before the ledger records
-the run); each round ends with a rerun that must complete. The random seed is fixed
+of five, each kill in a folder of its own (issue 12: one folder per run): two at random delays over
+the length of an uncut run, three aimed at the short windows random delays rarely hit (the first
+batch sealed into the staging folder, the manifests being published, run.json written before the
+ledger records the run); each round ends with a retry into the killed folder, refused unless it is
+empty and leaving it as it was, and a rerun into a new folder that must complete. The random seed is fixed
 (TSUCHI_CRASH_SEED changes it), so a failure can be replayed.
 
 run:    every batch in DIR with a B.manifest.json verifies by the contractor's route without tsuchi
@@ -163,7 +164,7 @@ with t:
     ledger, env = t.ledger, t.env
     city = t.city(municipality=tmp / "in" / "municipality.toml")
     IN = ["--cases", tmp / "in" / "cases.csv", "--fees", tmp / "in" / "fees.toml",
-          "--municipality", tmp / "in" / "municipality.toml", *t.key("tanaka")]
+          "--municipality", tmp / "in" / "municipality.toml", "--write-key", *t.key("tanaka")]
     # OpenSSL's PEM of the maker's public key (tsuchi's key file adds a kind line first).
     city_pub = tmp / "tanaka.pem"
     city_pub.write_text("".join(l for l in city.user_key("tanaka")[0].read_text().splitlines(True)
@@ -176,11 +177,11 @@ with t:
     want = totals(tmp / "ref")
     print("uncut run: %.2f s, %s" % (duration, want), flush=True)
 
-    # Kills come in rounds in one DIR, as an operator would retry: each kill may hit a retry of the
-    # last; every round ends with a rerun that completes.
+    # Kills come in rounds, each in a folder of its own; every round ends with a retry into the killed
+    # folder (refused when anything is left there) and a rerun into a new one that completes.
     for k in range(KILLS):
         rnd_dir = k // RERUN_EVERY
-        out, scratch = tmp / ("out%02d" % rnd_dir), tmp / ("scratch%02d" % k)
+        out, scratch = tmp / ("out%02d" % k), tmp / ("scratch%02d" % k)
         label = "run kill %d" % k
         before = runs(ledger)
         # Each round aims its last three kills at the short windows: sealing into the staging folder,
@@ -203,7 +204,16 @@ with t:
         print("%s at %s: %s; %d batch(es) with a manifest, all verified" % (
             label, delay, "finished first" if status is None else "killed", len(verified)), flush=True)
         if k % RERUN_EVERY == RERUN_EVERY - 1 or k == KILLS - 1:
-            # The operator reruns the same command: it completes, and DIR holds a whole, verifying run.
+            # The operator retries into the killed folder: refused unless empty, and nothing there changes.
+            left = {str(f.relative_to(out)): f.read_bytes() for f in out.rglob("*") if f.is_file()} if out.exists() else {}
+            retry = tsuchi("run", *IN, "--out", out, env=env)
+            if left or (out.exists() and any(out.iterdir())):
+                check(retry.returncode == 1, label + ": a retry into the non-empty killed folder is refused",
+                      retry.stderr[-500:])
+                check(left == {str(f.relative_to(out)): f.read_bytes() for f in out.rglob("*") if f.is_file()},
+                      label + ": the refused retry changed nothing in the killed folder")
+            # Then into a new folder: it completes, and holds a whole, verifying run.
+            out = tmp / ("rerun%02d" % rnd_dir)
             tsuchi("run", *IN, "--out", out, env=env, want=0)
             verified = verify_dir(out, city_pub, scratch / "rerun", env, label + " rerun")
             check(totals(out) == want, "%s: the rerun's totals are the uncut run's" % label, totals(out))

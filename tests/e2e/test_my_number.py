@@ -131,7 +131,7 @@ with Test() as t:
     path = write_cases(t, rows, "rural")
     run = str(t.tmp / "rural-run")
     r = t.run("run", "--cases", path, "--fees", t.fees, "--municipality", t.municipality, "--out", run,
-              *t.key("tanaka"), want=None)
+              "--write-key", *t.key("tanaka"), want=None)
     expect("a month whose customer-barcode data pass the check digit runs to the end", r.returncode == 0,
              r.stderr[-2000:])
     opened = str(t.tmp / "rural-open")

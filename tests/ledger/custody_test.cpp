@@ -61,6 +61,7 @@ int audit_count(const Ledger& l, const std::string& command, const std::string& 
 TEST_CASE("approve: after the recorded review of exactly that sheet, by an approver who did not make the run") {
   Office o;
   SealedRun run = sealed_run(o.tmp, o.staff.user);
+  REQUIRE(o.l.reserve_run(o.staff, kRun, run.dir, true).ok());
   REQUIRE(messages(o.l.record_run(run.record, o.staff)) == "");
   CHECK(o.l.run(kRun)->batch_ids == std::vector<std::string>{kBatch});
   CHECK(o.l.slips(kRun) == run.record.slips);
@@ -70,6 +71,7 @@ TEST_CASE("approve: after the recorded review of exactly that sheet, by an appro
   // Another run, reviewed with a sheet of its own.
   const std::string other_sheet = sha256("review sheet of run R20250902\n");
   BatchRecord other_batch{"R20250902-B001", sha256("a2"), sha256("m2"), sha256("t2"), {{"R20250902-B001/000001", "360", 1, 1, 1, 0}}};
+  REQUIRE(o.l.reserve_run(o.staff, "R20250902", "run2", true).ok());
   REQUIRE(messages(o.l.record_run({"R20250902", "sato", "2025-09-02T00:30:00Z", "2025-09", {other_batch}, {}, {}}, o.staff)) == "");
   REQUIRE(messages(o.l.record_review("R20250902", other_sheet, o.staff)) == "");
 
@@ -158,6 +160,7 @@ TEST_CASE("custody of one batch from sealing to a closed reconciliation") {
   Ledger& l = o.l;
   const Actor& staff = o.staff;
   SealedRun run = sealed_run(o.tmp, staff.user);
+  REQUIRE(l.reserve_run(staff, kRun, run.dir, true).ok());
   REQUIRE(messages(l.record_run(run.record, staff)) == "");
   const TempDir& tmp = o.tmp;
 

@@ -173,6 +173,7 @@ TEST_CASE("the review sheet finds the previous run of the same month, else the l
     BatchRecord b{id + "-B001", sha256(id + "a"), sha256(id + "m"), sha256(id + "t"), {{id + "-B001/000001", "360", 1, 1, 1, 1}}};
     r.batches = {b};
     r.slips = {{id + "-B001/000001", "C001", month, 12300, true}};
+    REQUIRE(o.l.reserve_run(o.staff, id, "out-" + id, true).ok());
     REQUIRE(messages(o.l.record_run(r, o.staff)) == "");
   };
   make("R1", "2025-08", "2025-08-01T00:00:00Z");
@@ -187,6 +188,7 @@ TEST_CASE("the review sheet finds the previous run of the same month, else the l
   CHECK(o.l.slips("R3") == std::vector<SlipRecord>{{"R3-B001/000001", "C001", "2025-08", 12300, true}});
   CHECK(messages(o.l.record_run({"R5", "suzuki", "2025-10-02T00:00:00Z", "2025-10", {}, {}, {}}, o.approver)) != "");
   // The maker is whoever signs the run, whatever name the record carries.
+  REQUIRE(o.l.reserve_run(o.staff, "R6", "out-R6", true).ok());
   const bool stored = !has_errors(o.l.record_run({"R6", "mallory", "2025-10-02T00:00:00Z", "2025-10", {}, {}, {}}, o.staff));
   if (stored) CHECK(o.l.run("R6")->user == "sato");
 }

@@ -181,6 +181,7 @@ TEST_CASE("user revoke: the key stops acting from that record on; its name and k
 TEST_CASE("the maker never approves their own run, whatever name they come back under") {
   Office o;
   SealedRun run = sealed_run(o.tmp, o.staff.user);
+  REQUIRE(o.l.reserve_run(o.staff, kRun, run.dir, true).ok());
   REQUIRE(messages(o.l.record_run(run.record, o.staff)) == "");
   const std::string sheet = sha256("review sheet");
   REQUIRE(messages(o.l.record_review(kRun, sheet, o.staff)) == "");

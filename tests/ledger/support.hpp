@@ -168,6 +168,7 @@ inline SealedRun sealed_run(const TempDir& tmp, const std::string& maker) {
 // The sample run recorded by staff, reviewed and approved: ready for handover.
 inline SealedRun approved_run(Office& o) {
   SealedRun run = sealed_run(o.tmp, o.staff.user);
+  Office::must(o.l.reserve_run(o.staff, kRun, run.dir, true).problems, "reserve_run");
   Office::must(o.l.record_run(run.record, o.staff), "record_run");
   const std::string sheet = "review sheet of run " + kRun + "\n";
   Office::must(o.l.record_review(kRun, sha256(sheet), o.staff), "record_review");

@@ -71,7 +71,10 @@ struct RunBuilder {
 };
 
 // The run recorded in the ledger by its maker (a staff member registered on first use).
-inline void record(Office& o, const RunRecord& r) { REQUIRE(messages(o.l.record_run(r, o.maker(r.user))) == ""); }
+inline void record(Office& o, const RunRecord& r) {
+  REQUIRE(o.l.reserve_run(o.maker(r.user), r.run_id, "out-" + r.run_id, true).ok());
+  REQUIRE(messages(o.l.record_run(r, o.maker(r.user))) == "");
+}
 
 // The text of every page, in reading order, as Poppler extracts it.
 inline std::string pdf_text(const std::string& bytes) {

@@ -126,9 +126,11 @@ struct Person {
   keys::PublicKey public_key() const { return key().public_key(); }
 };
 
-SealingKeys sealing_keys(const Person& maker, const std::string& contractor_public_path) {
+// `write_key`: B.key beside B.key.sealed too (`run --write-key`), which most tests open with.
+SealingKeys sealing_keys(const Person& maker, const std::string& contractor_public_path, bool write_key = true) {
   auto k = load_keys(maker.key(), contractor_public_path);
   REQUIRE_MESSAGE(k.ok(), messages(k.problems));
+  k.value.write_key = write_key;
   return std::move(k.value);
 }
 
@@ -842,7 +844,7 @@ TEST_CASE("a 12-digit code that passes the check digit but is no input My Number
   CHECK_MESSAGE(r.ok(), messages(r.problems));
 }
 
-TEST_CASE("resealing cleans this batch's leftovers only, and a failed seal leaves no temp file") {
+TEST_CASE("resealing leaves files it did not make alone, and a failed seal leaves no temp file") {
   Sealed s;  // sealed with a contractor key
   spit(s.out / (s.spec.batch_id + ".zip.tmp-0123456789abcdef"), "left by a killed run");
   spit(s.out / "R20250901-B003.zip.tmp-0123456789abcdef", "another batch, maybe sealing right now");
@@ -850,7 +852,8 @@ TEST_CASE("resealing cleans this batch's leftovers only, and a failed seal leave
   auto r = seal_batch(s.spec, sealing_keys(s.maker, ""), s.out.string());
   REQUIRE_MESSAGE(r.ok(), messages(r.problems));
   s.write_release(s.make_release());  // a new manifest needs a new release
-  CHECK_FALSE(fs::exists(s.out / (s.spec.batch_id + ".zip.tmp-0123456789abcdef")));
+  // Never deleted by name pattern: a run's folder is empty when it starts, so what is there is not ours.
+  CHECK(fs::exists(s.out / (s.spec.batch_id + ".zip.tmp-0123456789abcdef")));
   CHECK(fs::exists(s.out / "R20250901-B003.zip.tmp-0123456789abcdef"));
   CHECK_FALSE(fs::exists(s.file(".key.sealed")));  // no contractor key now: the stale one is gone
   CHECK(slurp(s.file(".zip")) != old_zip);
@@ -925,4 +928,62 @@ TEST_CASE("open prints what it did as one line of JSON (output_spec/batch.md)") 
   CHECK(j["approved_at"] == "2025-09-02T03:00:00Z");
   CHECK(j["run_id"] == s.spec.run_id);
   CHECK_FALSE(j.contains("public_key"));
+}
+
+TEST_CASE("B.key is written beside B.key.sealed only with --write-key; without a contractor key always") {
+  struct Case {
+    const char* name;
+    bool contractor, write_key, key_file, sealed_file;
+  };
+  const Case cases[] = {
+      {"sealed key, no --write-key", true, false, false, true},
+      {"sealed key, --write-key", true, true, true, true},
+      {"no contractor key", false, false, true, false},
+      {"no contractor key, --write-key", false, true, true, false},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    Sealed s;
+    const fs::path out = s.tmp.path / "fresh";
+    auto r = seal_batch(s.spec, sealing_keys(s.maker, c.contractor ? s.contractor.public_path : "", c.write_key),
+                        out.string());
+    REQUIRE_MESSAGE(r.ok(), messages(r.problems));
+    CHECK(fs::exists(out / (s.spec.batch_id + ".key")) == c.key_file);
+    CHECK(r.value.paths.key.empty() == !c.key_file);
+    CHECK(fs::exists(out / (s.spec.batch_id + ".key.sealed")) == c.sealed_file);
+  }
+}
+
+TEST_CASE("a run that fails removes only the files it published, never another run's R7-B… files") {
+  Sealed s;
+  const fs::path dir = s.tmp.path / "shared";
+  fs::create_directories(dir);
+  // Files of a recorded run R7-Bx (and a stranger's file) that happen to share the prefix "R7-B".
+  const std::vector<std::string> others = {"R7-Bx.zip", "R7-Bx.manifest.json", "R7-B001.note", "R7-Bx.key"};
+  for (const auto& f : others) spit(dir / f, "not this run's");
+  RunSealer sealer(dir.string(), "R7", "2025-09-02T00:00:00Z", sealing_keys(s.maker, ""), nullptr);
+  records::BatchSummary b{"R7-B001", 1, 1, s.spec.counts, {}, {}, {}};
+  REQUIRE(sealer.seal(b, s.spec.payload) == "");
+  REQUIRE(sealer.publish({b}, "tanaka", {}));
+  CHECK(fs::exists(dir / "R7-B001.manifest.json"));
+  sealer.remove();  // as when the ledger refuses the run
+  CHECK_FALSE(fs::exists(dir / "run.json"));
+  CHECK_FALSE(fs::exists(dir / "R7-B001.zip"));
+  CHECK_FALSE(fs::exists(dir / "R7-B001.manifest.json"));
+  for (const auto& f : others) {
+    CAPTURE(f);
+    CHECK(slurp(dir / f) == "not this run's");
+  }
+}
+
+TEST_CASE("a staging folder that exists already is not used: every seal fails, nothing is published") {
+  Sealed s;
+  const fs::path dir = s.tmp.path / "taken";
+  fs::create_directories(dir / ".staging-R8");
+  spit(dir / ".staging-R8" / "theirs", "another invocation's file");
+  RunSealer sealer(dir.string(), "R8", "2025-09-02T00:00:00Z", sealing_keys(s.maker, ""), nullptr);
+  records::BatchSummary b{"R8-B001", 1, 1, s.spec.counts, {}, {}, {}};
+  CHECK(sealer.seal(b, s.spec.payload).find("cannot create") != std::string::npos);
+  sealer.abandon();
+  CHECK(slurp(dir / ".staging-R8" / "theirs") == "another invocation's file");
 }
