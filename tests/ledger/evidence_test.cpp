@@ -24,6 +24,7 @@ struct Custody : Office {
   explicit Custody(Step step) {
     if (step == Step::sealed) {
       SealedRun run = sealed_run(tmp, staff.user);
+      must(l.reserve_run(staff, kRun, run.dir, true).problems, "reserve_run");
       must(l.record_run(run.record, staff), "record_run");
     } else {
       approved_run(*this);
