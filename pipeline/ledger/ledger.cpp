@@ -129,11 +129,8 @@ bool is_hex64(const std::string& s) {
   return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
 }
 
-bool run_voided(const sql::Db& db, const std::string& run_id) {
-  sql::Stmt q(db, "SELECT 1 FROM voids WHERE run_id = ?");
-  q.args(run_id);
-  return q.step();
-}
+// One rule with reconcile's: a run is voided by a genuine `void` record, not by a row.
+bool run_voided(const sql::Db& db, const std::string& run_id) { return voided_runs(db).count(run_id) > 0; }
 
 std::optional<std::string> batch_run(const sql::Db& db, const std::string& batch_id) {
   sql::Stmt q(db, "SELECT run_id FROM batches WHERE batch_id = ?");
