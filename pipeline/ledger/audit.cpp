@@ -455,10 +455,14 @@ Checked<AuditReport> Ledger::verify_audit(const VerifyOptions& opt) const {
 
   try {
     check_signers(db_->conn, rows, intact, opt, rep, add);
-    std::map<std::int64_t, RecordEffects> effects;
-    for (std::int64_t i = 0; i < n; ++i) effects[rows[i].seq] = {rows[i].command, rows[i].effects};
-    for (auto& f : check_rows(db_->conn, effects)) add(f.seq, f.kind.c_str(), f.detail);
-    for (auto& f : check_releases(db_->conn, rows, city_key())) add(f.seq, f.kind.c_str(), f.detail);
+    if (opt.identity_only) {
+      for (auto& f : check_identity_rows(db_->conn, rows)) add(f.seq, f.kind.c_str(), f.detail);
+    } else {
+      std::map<std::int64_t, RecordEffects> effects;
+      for (std::int64_t i = 0; i < n; ++i) effects[rows[i].seq] = {rows[i].command, rows[i].effects};
+      for (auto& f : check_rows(db_->conn, effects)) add(f.seq, f.kind.c_str(), f.detail);
+      for (auto& f : check_releases(db_->conn, rows, city_key())) add(f.seq, f.kind.c_str(), f.detail);
+    }
   } catch (const sql::SqlError& e) {
     out.problems.push_back(sql_failure(path_, e));
     return out;

@@ -164,6 +164,26 @@ std::vector<RowsFinding> check_rows(const sql::Db& db, const std::map<std::int64
   return found;
 }
 
+std::vector<RowsFinding> check_identity_rows(const sql::Db& db, const std::vector<AuditRecord>& records) {
+  static const std::set<std::string> writers = {"ledger init", "user add", "user revoke", "config set"};
+  std::vector<RowsFinding> found;
+  std::set<std::int64_t> identity;
+  for (const auto& r : records) {
+    if (!writers.count(r.command) || r.result.rfind("ok", 0) != 0) continue;
+    identity.insert(r.seq);
+    if (effects_digest(db, r.seq) != r.effects)
+      found.push_back({r.seq, "unrecorded", "the rows of this \"" + r.command + "\" record are not the ones it wrote"});
+  }
+  for (const char* table : {"ledger_meta", "configs", "users", "revocations"}) {
+    sql::Stmt q(db, std::string("SELECT DISTINCT audit_seq FROM ") + table);
+    while (q.step())
+      if (!identity.count(q.integer(0)))
+        found.push_back({q.integer(0), "unrecorded",
+                         std::string(table) + " holds a row that no ledger init, user or config record wrote"});
+  }
+  return found;
+}
+
 std::vector<RowsFinding> check_releases(const sql::Db& db, const std::vector<AuditRecord>& records,
                                         const keys::PublicKey& city) {
   std::vector<RowsFinding> found;

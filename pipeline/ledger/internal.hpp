@@ -82,6 +82,9 @@ struct RecordEffects {
   std::string command, effects;
 };
 std::vector<RowsFinding> check_rows(const sql::Db& db, const std::map<std::int64_t, RecordEffects>& records);
+// The rows that decide who may act (city key, configuration, users, revocations): each must belong to
+// an ok record of a command that writes them, and those records' rows must match their digests.
+std::vector<RowsFinding> check_identity_rows(const sql::Db& db, const std::vector<AuditRecord>& records);
 // Releases are bound to their approve record by the approver's signature over that record's head
 // rather than by its digest (the release names the record's hash): each must hold against the city
 // key and name its own record, and every approve record must have its release.

@@ -450,6 +450,20 @@ Checked<Actor> Ledger::identify(const keys::SecretKey& key, const std::string& o
   if (!db_) return {{}, {error(path_, "the ledger is not open")}};
   if (key.empty() || key.kind() != keys::Kind::user)
     return {{}, {error("", "--key must be a person's key (tsuchi keygen --kind user)")}};
+  // Who may act is read from the ledger, so it must be the ledger its records wrote: a revocation
+  // deleted or a user or configuration put in by SQL stops every command until a supervisor looks.
+  {
+    VerifyOptions trust;
+    trust.identity_only = true;
+    auto check = verify_audit(trust);
+    if (!check.ok()) return {{}, std::move(check.problems)};
+    if (!check.value.ok()) {
+      const auto& b = check.value.breaks.front();
+      return {{}, {error(path_, "the audit log is broken (seq " + std::to_string(b.seq) + ": " + b.kind + ": " +
+                                    b.detail + "): custody commands stop until a supervisor has checked it with "
+                                    "`tsuchi audit verify`")}};
+    }
+  }
   const std::string hex = key.public_key().hex();
   std::string refusal, why;
   std::string name;

@@ -130,6 +130,9 @@ std::string to_text(const AuditReport& r);
 struct VerifyOptions {
   std::optional<Head> expect_head;             // no truncation before it, and it is this record
   std::optional<keys::PublicKey> city_key;     // the city key the ledger must be rooted in
+  // Chain, signatures and roles, but of the custody rows only those that say who may act (users,
+  // revocations, configuration, city key): cheap enough for identify() to run before every command.
+  bool identity_only = false;
 };
 
 // ---- queries the review sheet needs ----

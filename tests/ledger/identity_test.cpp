@@ -281,3 +281,43 @@ TEST_CASE("audit verify --key records its verdict after the walk") {
   CHECK(last(o.l).result.find("seq 3") != std::string::npos);  // the first break
   CHECK(o.l.verify_audit().value.ok());
 }
+
+TEST_CASE("who may act is what the records wrote: one SQL statement on the identity rows stops every command") {
+  // Each row is an insider's single statement against the rows identify() reads.
+  struct Case {
+    const char* name;
+    std::function<std::string(Office&)> sql;
+  };
+  const Case cases[] = {
+      {"a revocation deleted (the revoked user acts again)",
+       [](Office& o) {
+         Office::must(o.l.revoke_user(o.sup, "sato"), "revoke");
+         return std::string("DELETE FROM revocations;");
+       }},
+      {"a configuration inserted (other payee codes for the next run)",
+       [](Office&) {
+         return std::string("INSERT INTO configs(sha256, source, text, audit_seq) SELECT sha256, source, "
+                            "replace(text, 'city_name', 'city_name'), 3 FROM configs;");
+       }},
+      {"a user's role raised", [](Office&) { return std::string("UPDATE users SET role = 'approver' WHERE name = 'sato';"); }},
+      {"the city key replaced",
+       [](Office&) {
+         return "UPDATE ledger_meta SET city_public_key = '" +
+                keys::SecretKey::generate(keys::Kind::city).public_key().hex() + "';";
+       }},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(std::string(c.name));
+    Office o;
+    exec_sql(o.path(), c.sql(o));
+    auto l = o.reopen();
+    auto who = l.identify(o.staff_key, "os", "run", {keys::Role::staff});
+    REQUIRE_FALSE(who.ok());
+    CHECK(messages(who.problems).find("the audit log is broken") != std::string::npos);
+    auto sup = l.identify(o.sup_key, "os", "user add", {keys::Role::supervisor});
+    CHECK_FALSE(sup.ok());
+  }
+  // The honest ledger still admits everyone.
+  Office o;
+  CHECK(o.reopen().identify(o.staff_key, "os", "run", {keys::Role::staff}).ok());
+}
