@@ -35,6 +35,21 @@ std::string sha256(std::string_view bytes) {
   return out;
 }
 
+static_assert(sizeof(crypto_hash_sha256_state) <= 128, "Sha256::state_ too small");
+
+Sha256::Sha256() { crypto_hash_sha256_init(reinterpret_cast<crypto_hash_sha256_state*>(state_)); }
+
+void Sha256::add(std::string_view bytes) {
+  crypto_hash_sha256_update(reinterpret_cast<crypto_hash_sha256_state*>(state_),
+                            reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+}
+
+std::string Sha256::hex() {
+  unsigned char out[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256_final(reinterpret_cast<crypto_hash_sha256_state*>(state_), out);
+  return digest::hex(std::string_view(reinterpret_cast<const char*>(out), sizeof out));
+}
+
 std::string sha256_hex(std::string_view bytes) { return hex(sha256(bytes)); }
 
 std::string sha512_hex(std::string_view bytes) {

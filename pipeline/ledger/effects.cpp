@@ -1,8 +1,6 @@
 // Custody rows and the audit records that wrote them. Every custody table is append-only and every
 // row carries the seq of its record; the record holds a digest of exactly those rows, so a row
 // added, changed or removed by SQL no longer matches any signed record (output_spec/ledger.md).
-#include <sodium.h>
-
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -67,20 +65,6 @@ std::string row_json(const sql::Stmt& q, int first) {
   return row.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-// SHA-256 fed table by table; the text fed per row is "table\t[values]\n".
-struct Hasher {
-  crypto_hash_sha256_state st{};
-  Hasher() { crypto_hash_sha256_init(&st); }
-  void add(const std::string& s) {
-    crypto_hash_sha256_update(&st, reinterpret_cast<const unsigned char*>(s.data()), s.size());
-  }
-  std::string hex() {
-    unsigned char out[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256_final(&st, out);
-    return digest::hex(std::string_view(reinterpret_cast<const char*>(out), sizeof out));
-  }
-};
-
 }  // namespace
 
 const char* event_writer(const std::string& kind) {
@@ -99,7 +83,7 @@ const std::string& no_effects() {
 }
 
 std::string effects_digest(const sql::Db& db, std::int64_t seq) {
-  Hasher h;
+  digest::Sha256 h;  // fed "table\t[values]\n" per row, table by table
   for (const auto& t : custody_tables()) {
     sql::Stmt q(db, std::string("SELECT ") + t.columns + " FROM " + t.name + " WHERE audit_seq = ? ORDER BY rowid");
     q.args(seq);
@@ -110,7 +94,7 @@ std::string effects_digest(const sql::Db& db, std::int64_t seq) {
 
 std::vector<RowsFinding> check_rows(const sql::Db& db, const std::map<std::int64_t, RecordEffects>& records) {
   std::vector<RowsFinding> found;
-  std::map<std::int64_t, Hasher> by_seq;
+  std::map<std::int64_t, digest::Sha256> by_seq;
   std::map<std::int64_t, std::set<std::string>> strays;  // seq -> tables holding rows of a seq with no record
   for (const auto& t : custody_tables()) {
     const bool events = std::string(t.name) == "custody_events";

@@ -37,6 +37,11 @@ AuditRecord append_audit_record(sql::Db& db, std::int64_t seq, const std::string
                                 const Signer& signer, const AuditEntry& e, const std::string& effects);
 // The message an audit record's signature covers.
 std::string audit_signed_bytes(const std::string& hash);
+// The audit records in seq order, or only record `seq`. An `objects` value edited into non-JSON is
+// kept as text, so the record's hash no longer holds (reported as an edit, never a crash).
+std::vector<AuditRecord> load_audit(const sql::Db& db, std::optional<std::int64_t> seq = std::nullopt);
+// The record's signature holds for the key it names.
+bool signature_holds(const AuditRecord& r);
 // The next record's seq and prev_hash.
 std::pair<std::int64_t, std::string> next_link(const sql::Db& db);
 

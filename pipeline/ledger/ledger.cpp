@@ -188,32 +188,11 @@ std::optional<Head> parse_head(std::string_view text) {
 // Record `seq` is a signed `command` record by a registered holder of a role that may run it, and its
 // custody rows are the ones it wrote. Custody decisions lean on this, not on a row being present.
 bool genuine_record(const sql::Db& db, std::int64_t seq, const std::string& command) {
-  sql::Stmt q(db,
-              "SELECT seq, at, user, os_user, signer, command, objects, result, effects, prev_hash, hash, signature "
-              "FROM audit WHERE seq = ?");
-  q.args(seq);
-  if (!q.step()) return false;
-  AuditRecord r;
-  r.seq = q.integer(0);
-  r.at = q.text(1);
-  r.user = q.text(2);
-  r.os_user = q.text(3);
-  r.signer = q.text(4);
-  r.command = q.text(5);
-  auto objects = json::parse(q.text(6), nullptr, false);
-  if (!objects.is_array()) return false;
-  for (auto& o : objects)
-    if (o.is_string()) r.objects.push_back(o.get<std::string>());
-    else return false;
-  r.result = q.text(7);
-  r.effects = q.text(8);
-  r.prev_hash = q.text(9);
-  r.hash = q.text(10);
-  r.signature = q.text(11);
-  if (r.command != command || r.result.rfind("ok", 0) != 0 || audit_hash(r) != r.hash) return false;
-  auto key = keys::public_key_from_hex(keys::Kind::user, r.signer);
-  auto sig = digest::unhex(r.signature);
-  if (!key || !sig || !keys::verify(*key, audit_signed_bytes(r.hash), *sig)) return false;
+  auto found = load_audit(db, seq);
+  if (found.empty()) return false;
+  const AuditRecord& r = found.front();
+  if (r.command != command || r.result.rfind("ok", 0) != 0 || audit_hash(r) != r.hash || !signature_holds(r))
+    return false;
   sql::Stmt u(db, "SELECT role FROM users u WHERE u.public_key = ? AND u.name = ? AND u.audit_seq < ? AND NOT EXISTS "
                   "(SELECT 1 FROM revocations v WHERE v.public_key = u.public_key AND v.audit_seq < ?)");
   u.args(r.signer, r.user, seq, seq);
