@@ -2,6 +2,7 @@
 #include "core/config.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <sstream>
 
@@ -123,6 +124,12 @@ bool all_digits(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+std::string grams_text(double g) {
+  std::ostringstream o;
+  o << g;
+  return o.str();
+}
+
 std::string indexed(const std::string& base, std::size_t i) { return base + "[" + std::to_string(i + 1) + "]"; }
 
 // ---------------------------------------------------------------------------------------------
@@ -140,6 +147,7 @@ std::optional<Bracket> read_bracket(TomlChecker& chk, const toml::table& t, cons
   if (label) b.label = *label; else ok = false;
   if (standard) b.standard = *standard; else ok = false;
   if (short_time) b.short_time = *short_time; else ok = false;
+  if (auto e = chk.boolean(t, "side_dish_exempt", base)) b.side_dish_exempt = *e;
   return ok ? std::optional<Bracket>(b) : std::nullopt;
 }
 
@@ -352,10 +360,74 @@ Checked<Municipality> parse_municipality(std::string_view text, const std::strin
       m.store_deadline_days = static_cast<int>(*v);
     if (auto v = chk.integer(*t, "due_month_offset", "collection", false, false, 0, 12, "a number of months from 0 to 12"))
       m.due_month_offset = static_cast<int>(*v);
+    if (auto v = chk.integer(*t, "transfer_day", "collection", false, false, 0, 31,
+                             "a day of the month from 1 to 31, or 0 for the due date"))
+      m.transfer_day = static_cast<int>(*v);
   }
 
-  if (const toml::table* t = chk.table(root, "validation", false))
+  if (const toml::table* t = chk.table(root, "validation", false)) {
     if (auto b = chk.boolean(*t, "allow_plain_ivs", "validation")) m.allow_plain_ivs = *b;
+    for (auto [key, out] : {std::pair{"certification_age", &m.certification_age},
+                            std::pair{"side_dish_bracket", &m.side_dish_bracket}}) {
+      if (auto s = chk.string(*t, key, "validation", false, false, "\"error\" or \"warning\"")) {
+        if (*s == "error") *out = RuleLevel::error;
+        else if (*s == "warning") *out = RuleLevel::warning;
+        else chk.error(t->get(key)->source(), std::string("validation.") + key, *s, "must be \"error\" or \"warning\"");
+      }
+    }
+  }
+
+  if (const toml::table* t = chk.table(root, "mailing", false)) {
+    auto& ml = m.mailing;
+    const struct { const char* key; double* out; double min, max; } grams[] = {
+        {"paper_g", &ml.paper_g, 0.5, 50}, {"envelope_g", &ml.envelope_g, 0, 50}, {"max_g", &ml.max_g, 1, 1000}};
+    for (const auto& g : grams) {
+      const toml::node* n = t->get(g.key);
+      if (!n) continue;
+      std::optional<double> v;
+      if (auto f = n->as_floating_point()) v = f->get();
+      else if (auto i = n->as_integer()) v = static_cast<double>(i->get());
+      if (v && *v >= g.min && *v <= g.max) *g.out = *v;
+      else chk.error(n->source(), std::string("mailing.") + g.key, TomlChecker::text_of(*n),
+                     "must be a weight in grams from " + grams_text(g.min) + " to " + grams_text(g.max));
+    }
+    if (auto v = chk.integer(*t, "max_sheets", "mailing", false, false, 1, 100, "a number of sheets from 1 to 100"))
+      ml.max_sheets = static_cast<int>(*v);
+    if (auto s = chk.string(*t, "oversize", "mailing", false, false, "\"split\", \"by_month\" or \"refuse\"")) {
+      if (*s == "split") ml.oversize = Mailing::Oversize::split;
+      else if (*s == "by_month") ml.oversize = Mailing::Oversize::by_month;
+      else if (*s == "refuse") ml.oversize = Mailing::Oversize::refuse;
+      else chk.error(t->get("oversize")->source(), "mailing.oversize", *s, "must be \"split\", \"by_month\" or \"refuse\"");
+    }
+    if (ml.grams(1) > ml.max_g)
+      chk.error(t->source(), "mailing", "", "an envelope with one sheet already exceeds max_g");
+  }
+
+  if (const toml::table* t = chk.table(root, "printer", false)) {
+    if (auto v = chk.integer(*t, "dpi", "printer", false, false, 200, 2400, "the printer's resolution, 200 to 2400 dpi"))
+      m.printer_dpi = static_cast<int>(*v);
+    if (const toml::node* n = t->get("gs1_module_mm")) {
+      std::optional<double> v;
+      if (auto f = n->as_floating_point()) v = f->get();
+      if (v && *v >= 0.15 && *v <= 0.5) m.gs1_module_mm = *v;
+      else chk.error(n->source(), "printer.gs1_module_mm", TomlChecker::text_of(*n),
+                     "must be a module width in millimetres from 0.15 to 0.5, like 0.169");
+    }
+  }
+
+  if (const toml::table* t = chk.table(root, "slip", false)) {
+    if (auto s = chk.string(*t, "layout", "slip", false, false, "a layout name, like \"slip-compact\"")) {
+      const bool plain = !s->empty() && std::all_of(s->begin(), s->end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+      });
+      if (plain) m.slip_layout = *s;
+      else chk.error(t->get("layout")->source(), "slip.layout", *s,
+                     "must name a file of layouts/ without .toml (letters, digits, - and _), like \"slip-compact\"");
+    }
+  }
+
+  if (auto s = chk.string(root, "gaiji_map", "", true, false, "a path to a CSV"))
+    m.gaiji_map = s->empty() ? "" : resolve(folder, *s);
 
   if (const toml::table* t = chk.table(root, "batch", false)) {
     if (auto v = chk.integer(*t, "size", "batch", false, false, 1, 1'000'000, "a number of envelopes, 1 or more"))

@@ -14,6 +14,7 @@ struct Bracket {
   std::string label;
   Yen standard = 0;    // type-3 monthly user charge, 保育標準時間
   Yen short_time = 0;  // 保育短時間
+  bool side_dish_exempt = false;  // every household of this bracket is exempt from 副食費 (fees.toml)
 };
 
 struct Schedule {
@@ -49,6 +50,23 @@ struct OfficeHours {
   int utc_offset_minutes = 9 * 60;           // utc_offset, JST by default
 };
 
+// How a rule that a case can contradict is reported: an error stops the run, a warning is listed
+// on the review sheet ([validation] in municipality.toml).
+enum class RuleLevel { error, warning };
+
+// What one envelope may hold so it posts as 定形 (長形3号) and the folding inserter takes it ([mailing]).
+struct Mailing {
+  double paper_g = 4.0;     // one A4 sheet: 64 g/m2 x 0.0624 m2
+  double envelope_g = 6.0;  // the empty window envelope
+  double max_g = 50.0;      // 定形郵便 limit
+  int max_sheets = 8;       // sheets the folding inserter takes
+  // Beyond either limit: split into numbered envelopes (1/2, 2/2) filled in order, split only
+  // between billed months (期別 bundles), or refuse the run.
+  enum class Oversize { split, by_month, refuse } oversize = Oversize::split;
+  // Estimated grams of an envelope of `sheets` sheets.
+  double grams(int sheets) const { return envelope_g + paper_g * sheets; }
+};
+
 struct Roles {
   std::vector<std::string> staff, approver, supervisor;
 };
@@ -80,6 +98,14 @@ struct Municipality {
   std::string signing_public_key;
   std::string contractor_public_key;    // path; empty = no sealed key file
   int certificate_due_days = 30;
+  Mailing mailing;
+  int printer_dpi = 600;              // [printer] dpi: the contractor's engine; bar modules are whole dots
+  double gs1_module_mm = 0;           // [printer] gs1_module_mm; 0 = from printer_dpi (0.169 mm at 300/600 dpi)
+  std::string slip_layout = "slip";   // [slip] layout: layouts/<name>.toml
+  int transfer_day = 0;               // [collection] transfer_day: 口座振替日 in the billed month; 0 = the due date
+  RuleLevel certification_age = RuleLevel::error;  // [validation]: certification vs the child's age class
+  RuleLevel side_dish_bracket = RuleLevel::error;  // [validation]: side_dish_exempt vs an exempt bracket
+  std::string gaiji_map;              // absolute path of the 外字 map (PUA -> UCS), empty = none
 };
 
 Checked<FeeSchedules> load_fees(const std::string& path);

@@ -221,3 +221,26 @@ Checked<std::vector<Decision>> decide(const std::vector<ingest::Case>& cases, co
 }
 
 }  // namespace tsuchi::decide
+
+namespace tsuchi::decide {
+
+std::string masked_account(std::string_view account) {
+  std::string digits;
+  for (char ch : account)
+    if (ch >= '0' && ch <= '9') digits += ch;
+  if (digits.empty()) return "";
+  const std::size_t keep = std::min<std::size_t>(3, digits.size());
+  std::string out;
+  for (std::size_t i = 0; i + keep < digits.size(); ++i) out += "＊";
+  return out + digits.substr(digits.size() - keep);
+}
+
+int age_class(const Date& birth, int fiscal_year) {
+  // 年齢計算ニ関スル法律: a child born on April 1 reaches each age on March 31, so the school
+  // year of a birth starts on April 2.
+  const bool before_april_2 = birth.month < 4 || (birth.month == 4 && birth.day < 2);
+  const int birth_year = before_april_2 ? birth.year - 1 : birth.year;
+  return fiscal_year - birth_year - 1;
+}
+
+}  // namespace tsuchi::decide

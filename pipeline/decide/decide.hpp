@@ -20,8 +20,10 @@ struct MonthlyFee {
 };
 
 // Consecutive months with identical amounts, as the notice's table shows them.
+// Never spans two fiscal years (年度).
 struct FeePeriod {
   YearMonth from, to;
+  int fiscal_year = 0;
   Yen user_charge = 0;
   Yen side_dish = 0;
 };
@@ -36,6 +38,26 @@ struct Slip {
   Date due_date;            // 納期限, moved to the next business day
   Date store_deadline;      // コンビニ納付期限
   std::string payment_reference;  // 21-digit free field of the store barcode (see output_spec)
+  Yen user_charge = 0, side_dish = 0;  // amount = user_charge + side_dish; 科目 follows them
+  std::string el_number, el_qr;   // from the case (ingest::Case::el_*), this slip's value; empty = none
+};
+
+// 副食費 as the notice states it: billed by the city, included in 保育料 (3号), paid to the
+// facility (private facilities), or exempt (the case's flag or an exempt bracket).
+enum class SideDish { billed, included, facility, exempt };
+
+// Reductions applied, named on the notice.
+struct Reductions {
+  bool free_education = false;  // 幼児教育・保育の無償化: type 1/2 pay no user charge
+  bool multi_child = false;     // 多子軽減 lowered a month's user charge
+  int child_order = 1;          // the child's place (第2子, 第3子以降)
+  double factor = 1.0;          // the factor applied (0.5 = half, 0 = free)
+};
+
+// 口座振替: the date a month's total is drawn.
+struct Transfer {
+  YearMonth month;
+  Date on;
 };
 
 // A case decided: its fee month by month, the periods its notice shows and the slips it is owed.
@@ -44,7 +66,18 @@ struct Decision {
   std::vector<MonthlyFee> months;  // period_start..period_end
   std::vector<FeePeriod> periods;
   std::vector<Slip> slips;         // by month; none for account transfer or a 0-yen month
+  SideDish side_dish = SideDish::billed;
+  Reductions reductions;
+  std::vector<int> fiscal_years;      // 年度 the months cover, ascending
+  std::vector<FeePeriod> previous;    // 変更前 for the same months, from the previous_* columns; empty = not given
+  std::vector<Transfer> transfers;    // account-transfer payers: each month with a total > 0
 };
+
+// "＊＊＊＊567": all but the last 3 digits of an account number hidden.
+std::string masked_account(std::string_view account);
+// The child's age class (N歳児クラス) in `fiscal_year`: age on April 1 of that year, counted as
+// the law counts it (a child born on April 1 is a year older that day).
+int age_class(const Date& birth, int fiscal_year);
 
 
 // 納期限: the last day of the billed month + due_month_offset months, moved to the next business day.

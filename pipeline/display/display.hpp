@@ -26,6 +26,14 @@ struct Cluster {
 };
 
 // Where a run's text comes from, for preflight's My Number scans (core/mynumber.hpp).
+// Where ink must stay: preflight reads back the box of every glyph or bar and refuses a page whose
+// ink leaves it. w == 0: anywhere on the page.
+struct Bounds {
+  double x = 0, y = 0, w = 0, h = 0;  // points
+  enum class Zone { none, window, cell } zone = Zone::none;  // what it is, for messages
+  bool any() const { return w > 0 && h > 0; }
+};
+
 enum class TextOrigin {
   free,  // names, addresses, reasons, template wording: the check-digit heuristic applies
   code,  // ids and barcode digits of known provenance (GS1 line, 納付番号, envelope id): exact match only
@@ -40,6 +48,8 @@ struct GlyphRun {
   double gray = 0;        // 0 black .. 1 white
   TextOrigin origin = TextOrigin::free;
   bool alert = false;     // drawn red: a custody flag nobody may overlook (reconcile)
+  double hscale = 1.0;    // 長体: glyphs condensed horizontally (x advance and outline) by this factor
+  Bounds bounds;          // the window for recipient lines, the cell for table text
 };
 
 struct Rect {
@@ -54,7 +64,7 @@ struct Image {
   double x = 0, y = 0, w = 0, h = 0;
 };
 
-enum class CodeKind { store_gs1_128, insertion_qr, customer_japan_post, certificate_qr };
+enum class CodeKind { store_gs1_128, insertion_qr, customer_japan_post, certificate_qr, el_qr };
 
 // What a code on the page must decode to, and where it is (region includes quiet zones).
 struct Code {
@@ -62,6 +72,7 @@ struct Code {
   std::string value;  // GS1: 44 digits; QR: its text; Japan Post: data + "/" + check digit symbol
   std::string bar_states;  // Japan Post only: the 67 states drawn
   double x = 0, y = 0, w = 0, h = 0;
+  Bounds bounds;           // the customer barcode: the window less its worst-case shift
 };
 
 enum class PageKind { notice, slip, form };

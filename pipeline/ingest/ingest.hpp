@@ -44,6 +44,15 @@ struct Case {
   Date decision_date;
   YearMonth period_start, period_end;  // inclusive
   std::string reason;            // change reason, optional
+  // Optional columns (output_spec/inputs.md). 変更前 of a change notice: 0 / none / empty = not given.
+  std::string previous_bracket;
+  int previous_certification_type = 0;
+  CareNeed previous_care_need = CareNeed::none;
+  int previous_child_order = 0;
+  std::string transfer_bank;     // 口座振替: bank and branch as printed
+  std::string transfer_account;  // account number; only its masked form is printed (decide::masked_account)
+  std::string el_number;         // eL番号 issued by the city's collection system; one, or one per slip (;)
+  std::string el_qr;             // eL-QR payload, as issued; one, or one per slip (;)
   bool operator==(const Case&) const = default;
 };
 

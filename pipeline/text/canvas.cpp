@@ -15,20 +15,41 @@ double Canvas::fit(std::string_view s, Role role, double size, double max_w, dou
   return w > max_w ? std::max(min_size, size * max_w / w) : size;
 }
 
+LineFit Canvas::fit_line(std::string_view s, Role role, double size, double max_w, double min_size,
+                         double) const {
+  // Base: shrink only; condensing (長体) comes with the text engine's horizontal scale.
+  const double w = width(s, role, size);
+  if (w <= max_w) return {size, 1.0, true};
+  const double fitted = size * max_w / w;
+  return {std::max(min_size, fitted), 1.0, fitted >= min_size};
+}
+
+namespace {
+display::Bounds bounds_of(const Box& b, display::Bounds::Zone zone) {
+  if (b.w <= 0 || b.h <= 0) return {};
+  return {pt(b.x), pt(b.y), pt(b.w), pt(b.h), zone};
+}
+}  // namespace
+
 void Canvas::text(std::string_view s, Role role, double size, double x, double y, const LineStyle& how) {
   if (s.empty()) return;
   if (how.max_w > 0) size = fit(s, role, size, how.max_w);
   for (auto& r : te_.line(s, role, size, pt(x), pt(y), how.align, how.gray)) {
     r.origin = how.origin;
+    r.hscale = how.hscale;
+    r.bounds = bounds_of(how.bounds, how.zone);
     page_.runs.push_back(std::move(r));
   }
 }
 
 double Canvas::paragraph(std::string_view s, Role role, double size, double x, double y, double w, double leading,
-                         Align align) {
+                         Align align, Breaks breaks, const Box& bounds, display::Bounds::Zone zone) {
   if (s.empty()) return 0;
-  TextBlock b = te_.paragraph(s, role, size, pt(x), pt(y), pt(w), pt(leading), align);
-  for (auto& r : b.runs) page_.runs.push_back(std::move(r));
+  TextBlock b = te_.paragraph(s, role, size, pt(x), pt(y), pt(w), pt(leading), align, breaks);
+  for (auto& r : b.runs) {
+    r.bounds = bounds_of(bounds, zone);
+    page_.runs.push_back(std::move(r));
+  }
   return mm(b.height);
 }
 

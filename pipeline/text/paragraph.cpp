@@ -124,7 +124,7 @@ std::string paragraph_key(std::string_view utf8, Role r, double size, double wid
 }  // namespace
 
 TextBlock TextEngine::paragraph(std::string_view utf8, Role role, double size, double x, double y,
-                                double width, double leading, Align align) const {
+                                double width, double leading, Align align, Breaks) const {
   std::string key = paragraph_key(utf8, role, size, width, leading, align);
   std::shared_ptr<const TextBlock> block;
   {

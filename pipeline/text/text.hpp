@@ -23,6 +23,12 @@ struct MissingGlyph {
 
 enum class Align { left, right, center, justify };
 
+// Where a paragraph's lines may break.
+enum class Breaks {
+  text,     // ICU line breaks with kinsoku, never inside a run of digits or of kanji numerals
+  address,  // only after 　, 番地, 号, の or a space; never inside a number
+};
+
 struct TextBlock {
   std::vector<display::GlyphRun> runs;
   int lines = 0;
@@ -51,7 +57,7 @@ class TextEngine {
   // A paragraph broken into lines of at most `width` (ICU line breaks + kinsoku), first baseline
   // at y + size; Align::justify spreads every line but the last to the full width.
   TextBlock paragraph(std::string_view utf8, Role role, double size, double x, double y, double width,
-                      double leading, Align align = Align::left) const;
+                      double leading, Align align = Align::left, Breaks breaks = Breaks::text) const;
 
   const std::vector<display::Face>& faces() const;
 
@@ -73,6 +79,16 @@ struct LineStyle {
   double max_w = 0;  // > 0: shrunk to fit this width (mm), see fit()
   double gray = 0;
   display::TextOrigin origin = display::TextOrigin::free;
+  double hscale = 1.0;  // 長体, from fit_line()
+  Box bounds{};         // mm; w > 0: preflight refuses ink outside it (display::Bounds)
+  display::Bounds::Zone zone = display::Bounds::Zone::none;
+};
+
+// The size and 長体 (horizontal scale) at which one line fits its width.
+struct LineFit {
+  double size = 0;
+  double hscale = 1.0;
+  bool fits = true;  // false: even the smallest size, fully condensed, is too wide
 };
 
 class Canvas {
@@ -84,11 +100,16 @@ class Canvas {
   double width(std::string_view s, Role role, double size) const;  // mm
   // The size at which `s` fits `max_w` mm: `size` when it fits, else smaller but never below `min_size`.
   double fit(std::string_view s, Role role, double size, double max_w, double min_size = 5) const;
+  // The size, then the 長体, at which `s` fits one line of `max_w` mm: `size` when it fits; else
+  // shrunk down to `min_size`, then condensed down to `min_hscale`. Never wraps.
+  LineFit fit_line(std::string_view s, Role role, double size, double max_w, double min_size,
+                   double min_hscale = 0.6) const;
   // One line, baseline at y; x is the left edge, right edge or centre as `how.align` says.
   void text(std::string_view s, Role role, double size, double x, double y, const LineStyle& how = {});
   // A paragraph whose first line's top is y; returns its height (lines * leading), mm.
   double paragraph(std::string_view s, Role role, double size, double x, double y, double w, double leading,
-                   Align align = Align::left);
+                   Align align = Align::left, Breaks breaks = Breaks::text, const Box& bounds = {},
+                   display::Bounds::Zone zone = display::Bounds::Zone::none);
   void stroke(const Box& b, double width_pt, double gray = 0);
   void fill(const Box& b, double gray = 0);
   void hline(double x, double y, double w, double width_pt = 0.5) { stroke({x, y, w, 0}, width_pt); }

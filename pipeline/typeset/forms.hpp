@@ -173,9 +173,22 @@ struct NoticeInput {
 std::vector<Page> notice_pages(const Forms& f, const TextEngine& te, const tsuchi::Municipality& m,
                                const NoticeInput& in);
 
-// `child` is the notice of the slip's child (for its name); may be null.
-Page slip_page(const Forms& f, const TextEngine& te, const tsuchi::Municipality& m,
-               const compose::SlipWithCode& s, const decide::Decision* child, const compose::Recipient& to);
+// The recipient block in the window (postal code, address, building, name + 様, the customer
+// barcode under the name) with `window_label` (the envelope id, and 1/2 for a split mailing) where
+// the layout puts it. Shared by the notice's first page and the cover sheet of a split mailing.
+void recipient_block(Canvas& c, const Forms& f, const compose::Recipient& to, const std::string& window_label,
+                     bool customer_barcode);
+
+// One slip on a sheet: the slip and the notice of its child (for its name; may be null).
+struct SlipOnSheet {
+  const compose::SlipWithCode* slip = nullptr;
+  const decide::Decision* child = nullptr;
+};
+// How many slips the slip layout puts on one sheet.
+int slips_per_sheet(const Forms& f);
+// The sheets for `slips`, in order, slips_per_sheet(f) to a sheet.
+std::vector<Page> slip_pages(const Forms& f, const TextEngine& te, const tsuchi::Municipality& m,
+                             const std::vector<SlipOnSheet>& slips, const compose::Recipient& to);
 
 // The insertion-check QR "<envelope_id>/<page>-<pages>" at the form's place.
 void insertion_qr(Page& page, const TextEngine& te, const QrPlace& at);

@@ -69,10 +69,43 @@ void shift(std::vector<GlyphRun>& runs, double dy_pt) {
     for (auto& g : r.glyphs) g.y += dy_pt;
 }
 
+// Japan Post customer barcode centred in the window; returns its height (its 2 mm blank included).
+double customer_barcode(Canvas& c, const NoticeLayout& l, const compose::Recipient& to, double y) {
+  std::string address = to.address;
+  if (!to.building.empty()) address += "\u3000" + to.building;  // the room number is part of the data
+  auto cc = barcode::customer_code(to.postal_code, address);
+  if (!cc) return 0;
+  barcode::Symbol s = barcode::draw_customer_barcode(*cc);
+  double x = l.window.x + (l.window.w - s.width_mm) / 2;
+  Box region = symbol(c, s, x, y);
+  c.code(CodeKind::customer_japan_post, cc->data + "/" + cc->check_digit, region, barcode::customer_bar_states(*cc));
+  return s.height_mm;
+}
+
+}  // namespace
+
+void recipient_block(Canvas& c, const Forms& f, const compose::Recipient& to, const std::string& window_label,
+                     bool with_barcode) {
+  const auto& r = f.notice.recipient;
+  const auto& t = f.notice_text;
+  double y = r.y + mm(r.postal_size) * 0.88;  // baseline of the first line: its em box starts at r.y
+  c.text("〒" + postal_with_hyphen(to.postal_code), Role::mincho, r.postal_size, r.x, y);
+  c.text(window_label, Role::gothic, r.envelope_id_size, r.x + r.w, y, {.align = Align::right, .origin = TextOrigin::code});
+  y += mm(r.postal_size) * 0.12 + (r.address_leading - mm(r.address_size));
+  y += c.paragraph(to.address, Role::mincho, r.address_size, r.x, y, r.w, r.address_leading);
+  if (!to.building.empty()) y += c.paragraph(to.building, Role::mincho, r.address_size, r.x, y, r.w, r.address_leading);
+  if (with_barcode) y += customer_barcode(c, f.notice, to, y + r.barcode_gap) + r.barcode_gap;
+  y += r.name_gap;
+  c.paragraph(to.name + "\u3000" + t.honorific, Role::mincho, r.name_size, r.x + mm(r.name_size) * 0.5, y,
+              r.w - mm(r.name_size) * 0.5, mm(r.name_size) * 1.25);
+}
+
+namespace {
+
 class NoticeBuilder {
  public:
   NoticeBuilder(const Forms& f, const TextEngine& te, const tsuchi::Municipality& m, const NoticeInput& in)
-      : t_(f.notice_text), l_(f.notice), te_(te), m_(m), in_(in), c_(in.decision.c) {}
+      : f_(f), t_(f.notice_text), l_(f.notice), te_(te), m_(m), in_(in), c_(in.decision.c) {}
 
   std::vector<Page> build() {
     open_page();
@@ -117,33 +150,8 @@ class NoticeBuilder {
   }
 
   void recipient() {
-    const auto& r = l_.recipient;
     auto c = canvas();
-    double y = r.y + mm(r.postal_size) * 0.88;  // baseline of the first line: its em box starts at r.y
-    c.text("〒" + postal_with_hyphen(in_.to.postal_code), Role::mincho, r.postal_size, r.x, y);
-    c.text(fill(t_.envelope, {{"envelope_id", in_.envelope_id}}), Role::gothic, r.envelope_id_size, r.x + r.w, y,
-           {.align = Align::right, .origin = TextOrigin::code});
-    y += mm(r.postal_size) * 0.12 + (r.address_leading - mm(r.address_size));
-    y += c.paragraph(in_.to.address, Role::mincho, r.address_size, r.x, y, r.w, r.address_leading);
-    if (!in_.to.building.empty())
-      y += c.paragraph(in_.to.building, Role::mincho, r.address_size, r.x, y, r.w, r.address_leading);
-    if (in_.customer_barcode) y += customer_barcode(c, y + r.barcode_gap) + r.barcode_gap;
-    y += r.name_gap;
-    c.paragraph(in_.to.name + "\u3000" + t_.honorific, Role::mincho, r.name_size, r.x + mm(r.name_size) * 0.5, y,
-                r.w - mm(r.name_size) * 0.5, mm(r.name_size) * 1.25);
-  }
-
-  // Japan Post customer barcode centred in the window; returns its height (its 2 mm blank included).
-  double customer_barcode(Canvas& c, double y) {
-    std::string address = in_.to.address;
-    if (!in_.to.building.empty()) address += "\u3000" + in_.to.building;  // the room number is part of the data
-    auto cc = barcode::customer_code(in_.to.postal_code, address);
-    if (!cc) return 0;
-    barcode::Symbol s = barcode::draw_customer_barcode(*cc);
-    double x = l_.window.x + (l_.window.w - s.width_mm) / 2;
-    Box region = symbol(c, s, x, y);
-    c.code(CodeKind::customer_japan_post, cc->data + "/" + cc->check_digit, region, barcode::customer_bar_states(*cc));
-    return s.height_mm;
+    recipient_block(c, f_, in_.to, fill(t_.envelope, {{"envelope_id", in_.envelope_id}}), in_.customer_barcode);
   }
 
   void header() {
@@ -348,6 +356,7 @@ class NoticeBuilder {
     y_ = top + h;
   }
 
+  const Forms& f_;
   const NoticeText& t_;
   const NoticeLayout& l_;
   const TextEngine& te_;

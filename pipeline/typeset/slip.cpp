@@ -133,9 +133,13 @@ class SlipBuilder {
 
 }  // namespace
 
-Page slip_page(const Forms& f, const TextEngine& te, const tsuchi::Municipality& m, const compose::SlipWithCode& s,
-               const decide::Decision* child, const compose::Recipient& to) {
-  return SlipBuilder(f, te, m, s, child, to).build();
+int slips_per_sheet(const Forms&) { return 1; }
+
+std::vector<Page> slip_pages(const Forms& f, const TextEngine& te, const tsuchi::Municipality& m,
+                             const std::vector<SlipOnSheet>& slips, const compose::Recipient& to) {
+  std::vector<Page> pages;
+  for (const auto& s : slips) pages.push_back(SlipBuilder(f, te, m, *s.slip, s.child, to).build());
+  return pages;
 }
 
 }  // namespace tsuchi::typeset::forms

@@ -50,12 +50,14 @@ std::vector<display::Page> Typesetter::envelope_pages(const compose::Envelope& e
     forms::NoticeInput in{e.notices[i], e.to, id, i == 0 && !e.to.customer_barcode.empty()};
     for (auto& p : forms::notice_pages(f, te, m, in)) pages.push_back(std::move(p));
   }
+  std::vector<forms::SlipOnSheet> slips;
   for (const auto& s : e.slips) {
     const decide::Decision* child = nullptr;
     for (const auto& d : e.notices)
       if (d.c.case_id == s.slip.case_id) child = &d;
-    pages.push_back(forms::slip_page(f, te, m, s, child, e.to));
+    slips.push_back({&s, child});
   }
+  for (auto& p : forms::slip_pages(f, te, m, slips, e.to)) pages.push_back(std::move(p));
   const int n = static_cast<int>(pages.size());
   for (int i = 0; i < n; ++i) {
     display::Page& p = pages[i];
