@@ -23,9 +23,9 @@ struct MonthlyFee {
 // Never spans two fiscal years (年度).
 struct FeePeriod {
   YearMonth from, to;
-  int fiscal_year = 0;
   Yen user_charge = 0;
   Yen side_dish = 0;
+  int fiscal_year = 0;  // last, so brace-initialisers of the fields above keep their meaning
 };
 
 // 納付書: one per child per month with total > 0, only for cash payers.
