@@ -39,7 +39,7 @@ void add(std::vector<GlyphRun>& to, std::vector<GlyphRun> runs) {
 // A symbol's bars become the page's rects at (x, y) points; its whole area is the code region.
 Code& place(Page& p, const barcode::Symbol& s, CodeKind kind, std::string value, double x, double y) {
   for (const auto& b : s.bars) p.rects.push_back({x + b.x * kPt, y + b.y * kPt, b.w * kPt, b.h * kPt});
-  p.codes.push_back({kind, std::move(value), "", x, y, s.width_mm * kPt, s.height_mm * kPt});
+  p.codes.push_back({kind, std::move(value), "", x, y, s.width_mm * kPt, s.height_mm * kPt, {}});
   return p.codes.back();
 }
 
