@@ -25,8 +25,8 @@ LineFit Canvas::fit_line(std::string_view s, Role role, double size, double max_
   const double shrunk = size * max_w / w * kSafe;
   if (shrunk >= min_size) return {shrunk, 1.0, true};
   const double at_floor = width(s, role, min_size);
-  const double hscale = at_floor > 0 ? max_w / at_floor * kSafe : 1.0;
-  if (hscale >= min_hscale) return {min_size, std::min(hscale, 1.0), true};
+  const double hscale = at_floor > 0 ? max_w / at_floor : 1.0;
+  if (hscale >= min_hscale) return {min_size, std::min(hscale * kSafe, 1.0), true};
   return {min_size, min_hscale, false};
 }
 
@@ -67,9 +67,10 @@ void Canvas::fill(const Box& b, double gray) {
   page_.rects.push_back({pt(b.x), pt(b.y), pt(b.w), pt(b.h), gray, true, 0});
 }
 
-void Canvas::code(display::CodeKind kind, std::string value, const Box& region, std::string bar_states) {
+void Canvas::code(display::CodeKind kind, std::string value, const Box& region, std::string bar_states,
+                  const Box& bounds, display::Bounds::Zone zone) {
   page_.codes.push_back({kind, std::move(value), std::move(bar_states), pt(region.x), pt(region.y), pt(region.w),
-                         pt(region.h)});
+                         pt(region.h), bounds_of(bounds, zone)});
 }
 
 void Canvas::image(const std::string& png, const Box& b) {

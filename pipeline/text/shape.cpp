@@ -105,8 +105,10 @@ void emit(const Shaped& s, std::string_view utf8, std::size_t c0, std::size_t c1
   for (std::size_t i = c0; i < c1; ++i) {
     const Shaped::C& c = s.clusters[i];
     if (!run || run->face != c.face || c.byte != run_end) {
-      out.push_back(GlyphRun{c.face, size, {}, {}, {}, gray});
-      run = &out.back();
+      run = &out.emplace_back();
+      run->face = c.face;
+      run->size = size;
+      run->gray = gray;
       run->hscale = hscale;
     }
     run->text.append(utf8.substr(c.byte, c.bytes));

@@ -121,8 +121,9 @@ class Canvas {
   void bars(const Bars& bars, double x, double y) {
     for (const auto& b : bars) fill({x + b.x, y + b.y, b.w, b.h});
   }
-  // Records what a code at `region` must decode to.
-  void code(display::CodeKind kind, std::string value, const Box& region, std::string bar_states = {});
+  // Records what a code at `region` must decode to, and (bounds.w > 0) where its bars must stay.
+  void code(display::CodeKind kind, std::string value, const Box& region, std::string bar_states = {},
+            const Box& bounds = {}, display::Bounds::Zone zone = display::Bounds::Zone::none);
   void image(const std::string& png, const Box& b);
 
  private:
