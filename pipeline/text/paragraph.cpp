@@ -145,9 +145,11 @@ void fill(std::string_view utf8, const Shaped& s, double size, double width, dou
   std::vector<double> pre(n + 1, 0);  // pre[i] = pen position before cluster i
   for (std::size_t i = 0; i < n; ++i) pre[i + 1] = pre[i] + s.clusters[i].advance;
   const std::vector<char> rank = ranks(utf8, s, breaks);
-  // Spaces at a line's end (　 too) are not set: they would push a right edge in and take width.
-  auto trim = [&](std::size_t a, std::size_t b) {
-    while (b > a + 1 && (is_space(s.clusters[b - 1].first) || s.clusters[b - 1].first == 0x3000)) --b;
+  // Spaces at a line's end take no width. Latin spaces are dropped; a 　 is kept in the text (it
+  // is part of a name or an address as written) but set past the line's measure.
+  auto trim = [&](std::size_t a, std::size_t b, bool ideographic = true) {
+    while (b > a + 1 && (is_space(s.clusters[b - 1].first) || (ideographic && s.clusters[b - 1].first == 0x3000)))
+      --b;
     return b;
   };
   constexpr double eps = 1e-6;
@@ -175,7 +177,7 @@ void fill(std::string_view utf8, const Shaped& s, double size, double width, dou
       every_gap = gaps == 0;  // one long Latin word cut in the middle: letter-space it
       gap = slack / static_cast<double>(every_gap ? e - a - 1 : gaps);
     }
-    emit(s, utf8, a, e, x, y0 + out.lines * leading, gap, every_gap, 0, size, out.runs);
+    emit(s, utf8, a, trim(a, b, false), x, y0 + out.lines * leading, gap, every_gap, 0, size, out.runs);
     out.last_line_width = gap > 0 ? width : natural;
     ++out.lines;
     a = b;

@@ -11,6 +11,7 @@
 #include "core/mynumber.hpp"
 #include "preflight/preflight.hpp"
 #include "render/render.hpp"
+#include "fonts.hpp"
 #include "text/text.hpp"
 
 using namespace tsuchi;
@@ -18,12 +19,6 @@ using namespace tsuchi::display;
 using namespace tsuchi::text;
 
 namespace {
-
-const TextEngine& engine() {
-  static const auto loaded = TextEngine::load(TSUCHI_DATA_DIR "/fonts/fonts.toml");
-  REQUIRE(loaded.ok());
-  return *loaded.value;
-}
 
 // Drawn page by page by the writer produce uses, then read back against the same display list.
 std::string written(const Document& doc) {

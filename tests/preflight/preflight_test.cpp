@@ -15,6 +15,7 @@
 #include "core/mynumber.hpp"
 #include "preflight/preflight.hpp"
 #include "render/render.hpp"
+#include "fonts.hpp"
 #include "text/text.hpp"
 
 using namespace tsuchi;
@@ -25,12 +26,6 @@ using preflight::Finding;
 namespace {
 
 constexpr double kPt = 72.0 / 25.4;  // points per millimetre
-
-const TextEngine& engine() {
-  static const auto loaded = TextEngine::load(TSUCHI_DATA_DIR "/fonts/fonts.toml");
-  REQUIRE(loaded.ok());
-  return *loaded.value;
-}
 
 void add(std::vector<GlyphRun>& to, std::vector<GlyphRun> runs) {
   for (auto& r : runs) to.push_back(std::move(r));

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "render/render.hpp"
+#include "fonts.hpp"
 #include "text/text.hpp"
 
 using namespace tsuchi;
@@ -25,12 +26,6 @@ using namespace tsuchi::display;
 using namespace tsuchi::text;
 
 namespace {
-
-const TextEngine& engine() {
-  static const auto loaded = TextEngine::load(TSUCHI_DATA_DIR "/fonts/fonts.toml");
-  REQUIRE(loaded.ok());
-  return *loaded.value;
-}
 
 // A scratch folder for the CLI tools, removed at the end of the test.
 struct TempDir {

@@ -5,18 +5,13 @@
 #include <string>
 #include <vector>
 
+#include "fonts.hpp"
 #include "text/text.hpp"
 
 using namespace tsuchi::display;
 using namespace tsuchi::text;
 
 namespace {
-
-const TextEngine& engine() {
-  static const auto loaded = TextEngine::load(TSUCHI_DATA_DIR "/fonts/fonts.toml");
-  REQUIRE(loaded.ok());
-  return *loaded.value;
-}
 
 // The lines of a paragraph as text, in order.
 std::vector<std::string> lines(std::string_view s, double size, double width, Breaks breaks,
@@ -114,10 +109,10 @@ TEST_CASE("Breaks::address: after 　, a space, 番地, 号 or の; never inside
       // After 番地 rather than at a later character.
       {"熊谷市宮町二丁目六十七番地の二　コーポ熊谷", 13, "熊谷市宮町二丁目六十七番地|の二　コーポ熊谷"},
       {"熊谷市宮町二丁目六十七番地の二　コーポ熊谷", 14.5, "熊谷市宮町二丁目六十七番地の|二　コーポ熊谷"},
-      // After 　 (which is then not set at the line's end), and after 号 but not inside 号室.
-      {"熊谷市宮町二丁目六十七番地の二　コーポ熊谷", 16, "熊谷市宮町二丁目六十七番地の二|コーポ熊谷"},
-      {"熊谷市宮町2-3-4　グランドメゾン熊谷101号室", 13, "熊谷市宮町2-3-4|グランドメゾン熊谷101号室"},
-      {"熊谷市宮町1234-5　グランドメゾン", 7, "熊谷市宮町|1234-5|グランドメゾン"},
+      // After 　 (kept at the line's end, taking no width), and after 号 but not inside 号室.
+      {"熊谷市宮町二丁目六十七番地の二　コーポ熊谷", 16, "熊谷市宮町二丁目六十七番地の二　|コーポ熊谷"},
+      {"熊谷市宮町2-3-4　グランドメゾン熊谷101号室", 13, "熊谷市宮町2-3-4　|グランドメゾン熊谷101号室"},
+      {"熊谷市宮町1234-5　グランドメゾン", 7, "熊谷市宮町|1234-5　|グランドメゾン"},
       {"東京都千代田区霞が関1丁目3番2号 郵政ビル", 16, "東京都千代田区霞が関1丁目3番2号|郵政ビル"},
       // Full-width digits are a number too.
       {"熊谷市宮町１２３４５６７番地", 9, "熊谷市宮町|１２３４５６７番地"},
