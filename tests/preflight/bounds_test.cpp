@@ -189,3 +189,38 @@ TEST_CASE("an eL-QR decodes to its payload; a wrong payload and a My Number in i
   REQUIRE(got.size() == 1);
   CHECK(got[0] == "one of this run's input My Numbers is encoded in the eL-QR");
 }
+
+TEST_CASE("a recipient block set as typeset sets it (fit_line, Breaks::address) reads back inside its window") {
+  // A 90 x 45 mm window at (20, 40) mm; names fitted to its width from 14 pt, floor 10 pt, 長体 to 0.6.
+  const Box window{20, 40, 90, 45};
+  struct Row {
+    std::string name;
+    bool fits;
+  } rows[] = {
+      {"熊谷　花子　様", true},
+      {"熊谷　エリザベート・フォン・ヴァイセンフェルス　様", true},
+      {"Maximiliana Konstantinopoulou-Wittgenstein-Hohenlohe 様", true},
+      {"熊谷　エリザベート・フォン・ヴァイセンフェルス・シュヴァルツェンベルク＝ホーエンツォレルン　様", false},
+  };
+  for (const Row& r : rows) {
+    CAPTURE(r.name);
+    Page p;
+    Canvas c(p, engine());
+    c.paragraph("埼玉県熊谷市大字三ケ尻六十七番地の二　グランドメゾン熊谷101号室", Role::mincho, 11, window.x,
+                window.y + 2, window.w, 5.5, Align::left, Breaks::address, window, Bounds::Zone::window);
+    const LineFit f = c.fit_line(r.name, Role::mincho, 14, window.w, 10);
+    CHECK(f.fits == r.fits);
+    LineStyle how;
+    how.hscale = f.hscale;
+    how.bounds = window;
+    how.zone = Bounds::Zone::window;
+    c.text(r.name, Role::mincho, f.size, window.x, window.y + 30, how);
+    auto got = findings(one_page(std::move(p)));
+    if (r.fits) {
+      CHECK(got.empty());
+    } else {
+      REQUIRE(got.size() == 1);
+      CHECK(got[0].starts_with("recipient line leaves the envelope window by "));
+    }
+  }
+}
