@@ -37,13 +37,16 @@ Diagnostics check_consistency(const std::vector<Case>& cases, const std::string&
         reason += " (the first is in force from " + fees.schedules.front().effective_from.iso() + " in " + fees_file + ")";
       error(c, "period_start", c.period_start.iso(), std::move(reason));
     }
-    if (c.bracket.empty()) continue;  // already reported as missing
-    for (const auto& s : fees.schedules) {
-      const bool in_period = (&s == first) || (s.effective_from > c.period_start && s.effective_from <= c.period_end);
-      if (in_period && !s.find(c.bracket))
-        error(c, "bracket", c.bracket,
-              "not in the schedule in force from " + s.effective_from.iso() + " (" + fees_file + " line " +
-                  std::to_string(s.line) + ")");
+    // 変更前 is computed with the same schedules for the same months, so its bracket must exist there too.
+    for (auto [name, code] : {std::pair{"bracket", &c.bracket}, {"previous_bracket", &c.previous_bracket}}) {
+      if (code->empty()) continue;  // a missing bracket is already reported; previous_bracket is optional
+      for (const auto& s : fees.schedules) {
+        const bool in_period = (&s == first) || (s.effective_from > c.period_start && s.effective_from <= c.period_end);
+        if (in_period && !s.find(*code))
+          error(c, name, *code,
+                "not in the schedule in force from " + s.effective_from.iso() + " (" + fees_file + " line " +
+                    std::to_string(s.line) + ")");
+      }
     }
   }
 

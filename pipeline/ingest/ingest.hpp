@@ -91,6 +91,21 @@ Checked<CasesFile> load_cases(const std::string& path, Encoding enc = Encoding::
 Checked<CasesFile> parse_cases(std::string_view bytes, const std::string& name,
                                        Encoding enc = Encoding::detect);
 
+// 外字: the city's private-use code points and the standard character (with an optional IVS) each
+// stands for, from the CSV that municipality.toml gaiji_map names (output_spec/inputs.md §5).
+struct GaijiMap {
+  std::string file;                        // for messages
+  std::map<char32_t, std::u32string> to;   // PUA code point -> UCS (+ IVS)
+};
+// U+E000..U+F8FF and the supplementary private use planes 15 and 16.
+bool is_private_use(char32_t c);
+Checked<GaijiMap> load_gaiji_map(const std::string& path);
+Checked<GaijiMap> parse_gaiji_map(std::string_view bytes, const std::string& name);
+// Replaces every private-use code point of every printed field by its mapping. One left unmapped is
+// an error naming file, line, column and the code point (never the text). An empty map maps nothing.
+Diagnostics apply_gaiji(std::vector<Case>& cases, const GaijiMap& map, const std::string& cases_file,
+                        const std::vector<std::string>& header = {});
+
 // Rules across files and rows (SPEC §6): unknown brackets, a month with no schedule in force,
 // one guardian with two addresses, care need required for type 2/3, and so on.
 // Pass CasesFile::header so messages carry column numbers (without it they carry only the name).
