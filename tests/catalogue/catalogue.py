@@ -246,8 +246,8 @@ ROWS = [
         cases=cases_csv(case(), case(case_id="1002", child_atena_no="500002", child_order="2",
                                      address="熊谷市末広1-1"))),
     validate("cases.csv", "a character no configured font has", [
-        '$TMP/case/cases.csv:2:3: error: child_name "U+F8FF": case 1001: no configured font can draw this character', V],
-        cases=cases_csv(case(child_name="熊谷　\uf8ff"))),
+        '$TMP/case/cases.csv:2:3: error: child_name "U+0E01": case 1001: no configured font can draw this character', V],
+        cases=cases_csv(case(child_name="熊谷　\u0e01"))),
     # ---- cases.csv: rules of issue 13 (age class, 副食費 exemption, 変更前, 口座振替, eL, 外字) ----
     validate("cases.csv", "a child of the 3歳児クラス certified 3号", [
         '$TMP/case/cases.csv:2:12: error: certification_type "3": case 1001: 3号 is for the 0-2歳児クラス, but in '
@@ -256,7 +256,7 @@ ROWS = [
     validate("cases.csv", "a child of the 2歳児クラス certified 2号, configured as a warning", [
         '$TMP/case/cases.csv:2:12: warning: certification_type "2": case 1001: 2号 starts at the 3歳児クラス, but in '
         '2025年度 (age on 2025-04-01) the child is in the 2歳児クラス; certify 3号 for that 年度',
-        "tsuchi validate: the inputs are valid (1 warning(s))"],
+        "tsuchi validate: 1 case(s) OK with 1 warning(s)"],
         cases=cases_csv(case(certification_type="2")),
         muni=muni_with("allow_plain_ivs = false", 'allow_plain_ivs = false\ncertification_age = "warning"'), code=0),
     validate("cases.csv", "side_dish_exempt 0 in a bracket fees.toml exempts", [
@@ -282,11 +282,11 @@ ROWS = [
         cases=cases_csv(case(bracket="D9") + ["QR-04;QR-05"], header=HEADER + ["el_qr"])),
     validate("cases.csv", "a private-use character (外字) and no 外字 map", [
         '$TMP/case/cases.csv:2:6: error: guardian_name "U+E123": case 1001: a private-use character (外字); no 外字 '
-        'map is configured (municipality.toml gaiji_map)'],
+        'map is configured (municipality.toml gaiji_map)', V],
         cases=cases_csv(case(guardian_name="熊谷　\ue123子"))),
     gaiji("a private-use character the 外字 map lacks", [
         '$TMP/case/cases.csv:2:3: error: child_name "U+E001": case 1001: a private-use character (外字); the 外字 '
-        'map $TMP/case/gaiji.csv has no row for it'],
+        'map $TMP/case/gaiji.csv has no row for it', V],
         b"pua,ucs,ivs\nU+E000,U+9AD9,\n", cases_csv(case(child_name="\ue000橋　\ue001"))),
     gaiji("a 外字 map row mapping to another private-use character", [
         '$TMP/case/gaiji.csv:3:2: error: ucs "U+E002": must be a standard (not private-use) character written like '
