@@ -351,11 +351,7 @@ Diagnostics check_rules(const std::vector<ingest::Case>& cases, const std::strin
                         const tsuchi::FeeSchedules& fees, const tsuchi::Municipality& m,
                         const std::vector<std::string>& header) {
   Diagnostics out;
-  auto column = [&](std::string_view name) {
-    for (std::size_t i = 0; i < header.size(); ++i)
-      if (header[i] == name) return static_cast<int>(i) + 1;
-    return 0;
-  };
+  auto column = [&](std::string_view name) { return ingest::column_of(header, name); };
   auto problem = [&](Diagnostic::Severity severity, const ingest::Case& c, const char* name, std::string value,
                      std::string reason) {
     out.push_back(Diagnostic{severity, cases_file, c.line, column(name), name, std::move(value),

@@ -260,6 +260,7 @@ class CasesParser {
     void error(Col k, std::string value, std::string reason) {
       p->line_error(line, p->index_[k] + 1, kSchema[k].name, std::move(value), std::move(reason));
     }
+    bool given(Col k) const { return present[k] && !text[k].empty(); }  // optional columns: empty = not given
     // The value to quote in a message: nothing for personal columns, My Numbers masked.
     std::string value(Col k) const { return kSchema[k].personal ? "" : shown(text[k]); }
   };
@@ -390,7 +391,7 @@ class CasesParser {
   void check_previous(Row& row) {
     Case& c = row.c;
     auto& t = row.text;
-    auto given = [&](Col k) { return row.present[k] && !t[k].empty(); };
+    auto given = [&](Col k) { return row.given(k); };
     if (given(kPreviousCertificationType)) {
       const auto& s = t[kPreviousCertificationType];
       if (s == "1" || s == "2" || s == "3") c.previous_certification_type = s[0] - '0';
@@ -424,7 +425,7 @@ class CasesParser {
   void check_transfer_and_el(Row& row) {
     Case& c = row.c;
     auto& t = row.text;
-    auto given = [&](Col k) { return row.present[k] && !t[k].empty(); };
+    auto given = [&](Col k) { return row.given(k); };
     if (given(kTransferAccount)) {
       const auto& s = t[kTransferAccount];
       if (!all_digits(s) || s.size() > 20)
@@ -567,11 +568,13 @@ Case unpack(std::string_view packed) {
   return c;
 }
 
-int CasesFile::column_of(std::string_view name) const {
+int column_of(const std::vector<std::string>& header, std::string_view name) {
   for (std::size_t i = 0; i < header.size(); ++i)
     if (header[i] == name) return static_cast<int>(i) + 1;
   return 0;
 }
+
+int CasesFile::column_of(std::string_view name) const { return ingest::column_of(header, name); }
 
 Checked<CasesFile> parse_cases(std::string_view bytes, const std::string& name, Encoding enc) {
   return CasesParser(bytes, name, enc).run();

@@ -17,11 +17,7 @@ bool period_known(const Case& c) { return c.period_start.year > 0 && c.period_en
 Diagnostics check_consistency(const std::vector<Case>& cases, const std::string& cases_file, const FeeSchedules& fees,
                               const std::string& fees_file, const std::vector<std::string>& header) {
   Diagnostics out;
-  auto column = [&](std::string_view name) {
-    for (std::size_t i = 0; i < header.size(); ++i)
-      if (header[i] == name) return static_cast<int>(i) + 1;
-    return 0;
-  };
+  auto column = [&](std::string_view name) { return column_of(header, name); };
   auto error = [&](const Case& c, const char* name, std::string value, std::string reason) {
     out.push_back(Diagnostic{Diagnostic::Severity::error, cases_file, c.line, column(name), name, std::move(value),
                              std::move(reason)});

@@ -88,11 +88,7 @@ Checked<GaijiMap> load_gaiji_map(const std::string& path) {
 Diagnostics apply_gaiji(std::vector<Case>& cases, const GaijiMap& map, const std::string& cases_file,
                         const std::vector<std::string>& header) {
   Diagnostics out;
-  auto column = [&](std::string_view name) {
-    for (std::size_t i = 0; i < header.size(); ++i)
-      if (header[i] == name) return static_cast<int>(i) + 1;
-    return 0;
-  };
+  auto column = [&](std::string_view name) { return column_of(header, name); };
   const std::string where = map.file.empty() ? "no 外字 map is configured (municipality.toml gaiji_map)"
                                              : "the 外字 map " + map.file + " has no row for it";
   for (auto& c : cases)

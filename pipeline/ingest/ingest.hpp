@@ -82,6 +82,8 @@ struct CasesFile {
   std::vector<std::string> header;  // as read, for messages about a field from later stages
   int column_of(std::string_view name) const;  // 1-based, 0 when absent
 };
+// The 1-based position of `name` in a cases.csv header, 0 when absent (messages of later checks).
+int column_of(const std::vector<std::string>& header, std::string_view name);
 
 // Reads cases.csv. Detects UTF-8 (BOM optional) vs CP932 unless told. Every problem is listed.
 // Rows with the right number of fields are kept in `cases` even when a field is bad (that field
