@@ -111,7 +111,7 @@ std::vector<FeePeriod> periods_of(const std::vector<MonthlyFee>& months) {
         out.back().to.next() == f.month && out.back().fiscal_year == fy)
       out.back().to = f.month;
     else
-      out.push_back(FeePeriod{f.month, f.month, fy, f.user_charge, f.side_dish});
+      out.push_back(FeePeriod{f.month, f.month, f.user_charge, f.side_dish, fy});
   }
   return out;
 }
