@@ -69,15 +69,20 @@ std::string postal_with_hyphen(const std::string& p) {
   return p.size() == 7 ? p.substr(0, 3) + "-" + p.substr(3) : p;
 }
 
-// Full-width digits (U+FF10..FF19, UTF-8 EF BC 90..99) as ASCII, so one digit width is printed.
+// Full-width digits (U+FF10..FF19, UTF-8 EF BC 90..99) as ASCII, so one digit width is printed,
+// and a full-width hyphen-minus (U+FF0D) after a digit as "-" (1234－5 → 1234-5).
 // Only for addresses: names are printed exactly as given.
 std::string half_width_digits(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size();) {
     const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
-    if (i + 2 < s.size() && b(0) == 0xEF && b(1) == 0xBC && b(2) >= 0x90 && b(2) <= 0x99) {
+    const bool fw = i + 2 < s.size() && b(0) == 0xEF && b(1) == 0xBC;
+    if (fw && b(2) >= 0x90 && b(2) <= 0x99) {
       out += static_cast<char>('0' + (b(2) - 0x90));
+      i += 3;
+    } else if (fw && b(2) == 0x8D && !out.empty() && out.back() >= '0' && out.back() <= '9') {
+      out += '-';
       i += 3;
     } else {
       out += s[i++];
@@ -410,18 +415,19 @@ class NoticeBuilder {
            {.align = align, .hscale = fit.hscale, .bounds = cell, .zone = display::Bounds::Zone::cell});
   }
 
+  // One value line of a row: fitted to the cell, or wrapped (block.lines > 0); h its height, mm.
+  struct Item {
+    std::string text;
+    TextBlock block;
+    double h = 0;
+  };
+
   // One label | value row: each value line fitted to the cell, or wrapped when it is running text.
   void row(const std::string& label, const std::vector<std::string>& values, bool running) {
     const auto& b = l_.body;
     const auto& t = l_.table;
     const double vx = b.x + t.label_w, vw = b.w - t.label_w;
-    struct Item {
-      std::string text;
-      TextBlock block;  // wrapped, when lines > 0
-      double h = 0;
-    };
     std::vector<Item> items;
-    double content = 0;
     auto c0 = canvas();
     for (const auto& v : values) {
       Item it{v, {}, line_h()};
@@ -430,14 +436,43 @@ class NoticeBuilder {
         it.block = te_.paragraph(v, Role::mincho, b.size, pt(vx + t.pad), 0, pt(vw - 2 * t.pad), pt(line_h()), Align::justify);
         it.h = mm(it.block.height);
       }
-      content += it.h;
       items.push_back(std::move(it));
     }
     const double pad_v = (t.row_h - mm(b.size) * 1.45) / 2 * lf_;
+    // Running text too long for the rest of the page is split between its lines, the label
+    // repeated, rather than moved whole and leaving the page half empty.
+    const int lines = items.size() == 1 ? items[0].block.lines : 0;
+    // At least two lines on either side of the break (no widow, no orphan).
+    const int room = std::min(static_cast<int>((l_.body.bottom - y_ - 2 * pad_v) / line_h()), lines - 2);
+    if (lines > room && room >= 2) {
+      TextBlock& all = items[0].block;
+      const double top = all.runs.empty() || all.runs.front().glyphs.empty() ? 0 : all.runs.front().glyphs.front().y;
+      Item first{items[0].text, {}, room * line_h()}, rest{items[0].text, {}, items[0].h - room * line_h()};
+      for (auto& r : all.runs) {
+        const bool later = !r.glyphs.empty() && r.glyphs.front().y - top > pt((room - 0.5) * line_h());
+        (later ? rest : first).block.runs.push_back(std::move(r));
+      }
+      first.block.lines = room;
+      rest.block.lines = all.lines - room;
+      shift(rest.block.runs, -pt(room * line_h()));
+      place(label, {std::move(first)}, pad_v);
+      continuation();
+      place(label, {std::move(rest)}, pad_v);
+      return;
+    }
+    place(label, std::move(items), pad_v);
+  }
+
+  // A row's cells with its value lines stacked and centred in them.
+  void place(const std::string& label, std::vector<Item> items, double pad_v) {
+    const auto& b = l_.body;
+    const auto& t = l_.table;
+    double content = 0;
+    for (const auto& it : items) content += it.h;
     const double h = std::max(t.row_h * lf_, content + 2 * pad_v);
     ensure(h);
     auto c = canvas();
-    const Box value{vx, y_, vw, h};
+    const Box value{b.x + t.label_w, y_, b.w - t.label_w, h};
     label_cell(c, {b.x, y_, t.label_w, h}, label, t.label_size);
     c.stroke(value, t.rule);
     double y = y_ + (h - content) / 2;

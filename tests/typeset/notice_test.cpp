@@ -134,6 +134,7 @@ TEST_CASE("recipient block: every line inside the window's shift-safe area, name
       {"26-character Latin name", {"3600012", "埼玉県熊谷市宮町2丁目1番地", "", "Alexandra Montgomery-Smith", ""}, false},
       {"49-character Latin name", {"3600012", "埼玉県熊谷市宮町2丁目1番地", "", "Maximilian Alexander von Hohenzollern-Sigmaringen", ""}, true},
       {"30-character Japanese name", {"3600012", "埼玉県熊谷市", "", "長谷川　エリザベート・フォン・シュヴァルツェンベルク・アマーリエ", ""}, true},
+      {"full-width digits and hyphen", {"3600012", "熊谷市上之１２３４－５", "", "熊谷　健太", "x"}, false},
       {"kanji numerals, building with full-width digits",
        {"3600843", "埼玉県熊谷市大字三ケ尻六十七番地", "グランドメゾン熊谷駅前第二レジデンス１２３４号室", "熊谷　花子", "x"}, false},
       {"three-line address and two-line building",
@@ -173,6 +174,7 @@ TEST_CASE("recipient block: every line inside the window's shift-safe area, name
     for (const auto& g : (*named)->glyphs) CHECK(g.y == doctest::Approx((*named)->glyphs.front().y));
     // Addresses: half-width digits; numbers never broken across lines.
     if (has(row.to.building, "１２３４")) CHECK(has(text_of(pages), "1234号室"));
+    if (has(row.to.address, "１２３４－５")) CHECK(has(text_of(pages), "熊谷市上之1234-5"));
     const std::string numerals = "〇一二三四五六七八九十百千0123456789";
     for (std::size_t i = 1; i < window.size(); ++i) {
       const auto& a = window[i - 1]->text;
