@@ -442,9 +442,10 @@ class NoticeBuilder {
     // Running text too long for the rest of the page is split between its lines, the label
     // repeated, rather than moved whole and leaving the page half empty.
     const int lines = items.size() == 1 ? items[0].block.lines : 0;
+    const bool fits = y_ + items[0].h + 2 * pad_v <= l_.body.bottom;
     // At least two lines on either side of the break (no widow, no orphan).
     const int room = std::min(static_cast<int>((l_.body.bottom - y_ - 2 * pad_v) / line_h()), lines - 2);
-    if (lines > room && room >= 2) {
+    if (!fits && room >= 2) {
       TextBlock& all = items[0].block;
       const double top = all.runs.empty() || all.runs.front().glyphs.empty() ? 0 : all.runs.front().glyphs.front().y;
       Item first{items[0].text, {}, room * line_h()}, rest{items[0].text, {}, items[0].h - room * line_h()};

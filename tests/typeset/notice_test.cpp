@@ -7,6 +7,7 @@
 
 #include "text/text.hpp"
 #include "typeset/typeset.hpp"
+#include "typeset/window.hpp"
 
 using namespace tsuchi;
 using namespace tsuchi::display;
@@ -78,16 +79,8 @@ std::string text_of(const std::vector<Page>& pages) {
 
 bool has(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
 
-struct Area {
-  double x, y, w, h;  // points
-};
-
-// What the window shows under the worst-case shift, from the layout file itself.
-Area printable() {
-  auto t = toml::parse_file(kDataDir + "/layouts/notice.toml");
-  auto v = [&](const char* k) { return t["window"][k].value<double>().value() * kPtMm; };
-  return {v("x") + v("shift_x"), v("y") + v("shift_y"), v("w") - 2 * v("shift_x"), v("h") - 2 * v("shift_y")};
-}
+using test::Area;
+const Area kWindow = test::shift_safe_window(kDataDir);
 
 const text::TextEngine& fonts() {
   static auto te = [] {
@@ -140,7 +133,7 @@ TEST_CASE("recipient block: every line inside the window's shift-safe area, name
       {"three-line address and two-line building",
        {"3600843", "埼玉県熊谷市大字三ケ尻字八幡耕地六十七番地の十二　熊谷第三土地区画整理事業地内", "グランドメゾン熊谷駅前第二レジデンス東棟１２３４号室", "熊谷　花子", "x"}, false},
   };
-  const Area area = printable();
+  const Area area = kWindow;
   for (const auto& row : rows) {
     CAPTURE(row.what);
     if (row.needs_condensing && !condenses()) {
@@ -364,6 +357,15 @@ TEST_CASE("multi-page notices: page numbers and the 文書番号 on every page, 
   }
   CHECK(one_page > 0);
   CHECK(two_pages > 0);
+  // This reason fits only with tighter leadings and gaps (seen on the stress month): one page.
+  auto tight = notice_for({{{2025, 10}, {2026, 3}, 0, 12300, 0}});
+  tight.c.notice_kind = ingest::NoticeKind::change;
+  tight.c.facility_name = "社会福祉法人熊谷福祉会　幼保連携型認定こども園　熊谷ひまわり第二こども園";
+  const std::string part = "保護者の勤務先の変更に伴い保育の必要性の認定内容を見直したため、また市町村民税の更正決定により"
+                           "所得割額が変更となったため、令和7年10月分以降の利用者負担額を再計算し、あわせて多子軽減の対象"
+                           "となる兄弟姉妹の数え方について世帯の状況を確認した結果を反映しました。";
+  tight.c.reason = part + part;
+  CHECK(pages_of(tight).size() == 1);
 }
 
 TEST_CASE("the fee table lines up with the label column; every cell's text stays in its cell") {

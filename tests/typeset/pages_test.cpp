@@ -11,6 +11,7 @@
 
 #include "barcode/barcode.hpp"
 #include "typeset/typeset.hpp"
+#include "typeset/window.hpp"
 
 using namespace tsuchi;
 using namespace tsuchi::typeset;
@@ -135,12 +136,9 @@ struct Window {
   double x, y, w, h;  // points
 };
 
-// Read straight from the layout file, so the test holds the data to its own promise: the window
-// less the worst-case shift of the sheet on every side.
 Window window_from_layout() {
-  auto t = toml::parse_file(kData + "/layouts/notice.toml");
-  auto v = [&](const char* k) { return t["window"][k].value<double>().value() * kPt; };
-  return {v("x") + v("shift_x"), v("y") + v("shift_y"), v("w") - 2 * v("shift_x"), v("h") - 2 * v("shift_y")};
+  auto a = test::shift_safe_window(kData);
+  return {a.x, a.y, a.w, a.h};
 }
 
 bool inside(const Window& w, double x, double y) {
