@@ -213,7 +213,7 @@ TEST_CASE("notice wording follows the decision: nothing owed, 副食費 states, 
     }
   }
   SUBCASE("some months free: those months are named as needing no payment") {
-    const std::string t = text_of(pages_of(notice_for({{{2025, 4}, {2025, 9}, 2025, 0, 0}, {{2025, 10}, {2026, 3}, 2025, 12300, 0}})));
+    const std::string t = text_of(pages_of(notice_for({{{2025, 4}, {2025, 9}, 0, 0, 2025}, {{2025, 10}, {2026, 3}, 12300, 0, 2025}})));
     CHECK(has(t, "同封の納付書"));
     CHECK(has(t, "0円の月は納付は不要です"));
   }
@@ -230,7 +230,7 @@ TEST_CASE("notice wording follows the decision: nothing owed, 副食費 states, 
   };
   for (const auto& dish : dishes) {
     CAPTURE(dish.cell);
-    auto d = notice_for({{{2025, 4}, {2026, 3}, 0, 12300, dish.state == decide::SideDish::billed ? 4500 : 0}});
+    auto d = notice_for({{{2025, 4}, {2026, 3}, 12300, dish.state == decide::SideDish::billed ? 4500 : 0}});
     d.side_dish = dish.state;
     const std::string t = text_of(pages_of(d));
     CHECK(has(t, std::string("12,300円") + dish.cell));  // the row reads 期間 | 利用者負担額 | 副食費
@@ -252,7 +252,7 @@ TEST_CASE("notice wording follows the decision: nothing owed, 副食費 states, 
   };
   for (const auto& r : reductions) {
     CAPTURE(r.printed);
-    auto d = notice_for({{{2025, 4}, {2026, 3}, 0, 6150, 0}});
+    auto d = notice_for({{{2025, 4}, {2026, 3}, 6150, 0}});
     d.reductions = {r.free_education, r.multi_child, r.order, r.factor};
     const std::string t = text_of(pages_of(d));
     if (*r.printed) CHECK(has(t, std::string("軽減等") + r.printed));
@@ -261,7 +261,7 @@ TEST_CASE("notice wording follows the decision: nothing owed, 副食費 states, 
 }
 
 TEST_CASE("口座振替: the 振替日 and the masked account, never the account number") {
-  auto d = notice_for({{{2025, 9}, {2026, 3}, 0, 12300, 0}}, false);
+  auto d = notice_for({{{2025, 9}, {2026, 3}, 12300, 0}}, false);
   d.c.transfer_bank = "熊谷信用金庫　本店";
   d.c.transfer_account = "1234567";
   d.transfers = {{{2025, 9}, {2025, 9, 30}}, {{2025, 10}, {2025, 10, 31}}};
@@ -274,14 +274,14 @@ TEST_CASE("口座振替: the 振替日 and the masked account, never the account
 }
 
 TEST_CASE("a notice across April names both 年度; a change notice shows 変更前 and 変更後") {
-  auto two = notice_for({{{2025, 10}, {2026, 3}, 2025, 12300, 0}, {{2026, 4}, {2026, 9}, 2026, 15000, 0}});
+  auto two = notice_for({{{2025, 10}, {2026, 3}, 12300, 0, 2025}, {{2026, 4}, {2026, 9}, 15000, 0, 2026}});
   CHECK(has(text_of(pages_of(two)), "令和7年度及び令和8年度の保育所等の利用者負担額"));
 
-  auto change = notice_for({{{2025, 10}, {2026, 3}, 2025, 12300, 0}});
+  auto change = notice_for({{{2025, 10}, {2026, 3}, 12300, 0, 2025}});
   change.c.notice_kind = ingest::NoticeKind::change;
   change.c.reason = "市町村民税の更正による階層区分の変更";
   change.c.previous_bracket = "D3";
-  change.previous = {{{2025, 10}, {2026, 3}, 2025, 9000, 0}};
+  change.previous = {{{2025, 10}, {2026, 3}, 9000, 0, 2025}};
   const std::string t = text_of(pages_of(change));
   CHECK(has(t, "利用者負担額変更通知書"));
   CHECK(has(t, "令和7年度の保育所等の利用者負担額（保育料）を下記のとおり変更しました"));
@@ -314,7 +314,7 @@ TEST_CASE("a notice across April names both 年度; a change notice shows 変更
 }
 
 TEST_CASE("the 教示 carries the one-year limits, in half-width digits") {
-  const std::string t = text_of(pages_of(notice_for({{{2025, 4}, {2026, 3}, 0, 12300, 0}})));
+  const std::string t = text_of(pages_of(notice_for({{{2025, 4}, {2026, 3}, 12300, 0}})));
   // 行政不服審査法18条2項; 行政事件訴訟法14条2項 and 3項.
   CHECK(has(t, "この処分があった日の翌日から起算して1年を経過すると審査請求をすることができなくなります"));
   CHECK(has(t, "この処分の日から1年を経過すると処分の取消しの訴えを提起することができなくなります"));
@@ -326,7 +326,7 @@ TEST_CASE("multi-page notices: page numbers and the 文書番号 on every page, 
   std::vector<decide::FeePeriod> many;
   for (int i = 0; i < 24; ++i) {
     YearMonth ym{2024 + (3 + i) / 12, (3 + i) % 12 + 1};
-    many.push_back({ym, ym, fiscal_year(ym), 1000 * (i + 1), 0});
+    many.push_back({ym, ym, 1000 * (i + 1), 0, fiscal_year(ym)});
   }
   const auto pages = pages_of(notice_for(many));
   REQUIRE(pages.size() == 2);
@@ -340,7 +340,7 @@ TEST_CASE("multi-page notices: page numbers and the 文書番号 on every page, 
   int one_page = 0, two_pages = 0;
   for (int k = 0; k < 40; ++k) {
     reason += "保護者の就労状況の変更に伴い保育必要量を見直し、";
-    auto d = notice_for({{{2025, 10}, {2026, 3}, 0, 12300, 0}});
+    auto d = notice_for({{{2025, 10}, {2026, 3}, 12300, 0}});
     d.c.notice_kind = ingest::NoticeKind::change;
     d.c.reason = reason;
     const auto ps = pages_of(d);
@@ -358,7 +358,7 @@ TEST_CASE("multi-page notices: page numbers and the 文書番号 on every page, 
   CHECK(one_page > 0);
   CHECK(two_pages > 0);
   // This reason fits only with tighter leadings and gaps (seen on the stress month): one page.
-  auto tight = notice_for({{{2025, 10}, {2026, 3}, 0, 12300, 0}});
+  auto tight = notice_for({{{2025, 10}, {2026, 3}, 12300, 0}});
   tight.c.notice_kind = ingest::NoticeKind::change;
   tight.c.facility_name = "社会福祉法人熊谷福祉会　幼保連携型認定こども園　熊谷ひまわり第二こども園";
   const std::string part = "保護者の勤務先の変更に伴い保育の必要性の認定内容を見直したため、また市町村民税の更正決定により"
@@ -369,7 +369,7 @@ TEST_CASE("multi-page notices: page numbers and the 文書番号 on every page, 
 }
 
 TEST_CASE("the fee table lines up with the label column; every cell's text stays in its cell") {
-  auto d = notice_for({{{2025, 4}, {2026, 3}, 0, 123456, 4500}});
+  auto d = notice_for({{{2025, 4}, {2026, 3}, 123456, 4500}});
   d.c.facility_name = "社会福祉法人熊谷福祉会　幼保連携型認定こども園　熊谷ひまわり第二こども園　分園";
   const auto pages = pages_of(d);
   auto layout = toml::parse_file(kDataDir + "/layouts/notice.toml");

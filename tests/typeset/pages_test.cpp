@@ -110,9 +110,9 @@ compose::Envelope household(const tsuchi::Municipality& m) {
   auto third = child("C0003", "熊谷　三子", 1, ingest::CareNeed::none, true);
   third.notice_kind = ingest::NoticeKind::change;
   third.reason = "転園による変更";
-  e.notices.push_back(decision(first, {{{2025, 4}, {2025, 8}, 2025, 30000, 0}, {{2025, 9}, {2026, 3}, 2025, 12300, 0}}));
-  e.notices.push_back(decision(second, {{{2025, 4}, {2026, 3}, 2025, 0, 4500}}));
-  e.notices.push_back(decision(third, {{{2025, 4}, {2025, 4}, 2025, 0, 4800}}));
+  e.notices.push_back(decision(first, {{{2025, 4}, {2025, 8}, 30000, 0}, {{2025, 9}, {2026, 3}, 12300, 0}}));
+  e.notices.push_back(decision(second, {{{2025, 4}, {2026, 3}, 0, 4500}}));
+  e.notices.push_back(decision(third, {{{2025, 4}, {2025, 4}, 0, 4800}}));
   e.slips.push_back(slip("C0001", {2025, 9}, 12300, m));
   e.slips.push_back(slip("C0001", {2025, 10}, 350000, m));
   e.slips.push_back(slip("C0002", {2025, 9}, 4500, m));
@@ -368,7 +368,7 @@ TEST_CASE("a notice with many fee periods continues on a second page") {
   std::vector<decide::FeePeriod> periods;
   for (int i = 0; i < 24; ++i) {
     YearMonth ym{2024 + (3 + i) / 12, (3 + i) % 12 + 1};
-    periods.push_back({ym, ym, fiscal_year(ym), 1000 * (i + 1), 4500});
+    periods.push_back({ym, ym, 1000 * (i + 1), 4500});
   }
   auto c = child("C0009", "熊谷　九郎", 3, ingest::CareNeed::standard, false);
   e.notices.push_back(decision(c, periods));
