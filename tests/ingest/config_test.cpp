@@ -161,8 +161,8 @@ TEST_CASE("the example municipality loads, with paths resolved against its folde
   CHECK(m.seal_image == (folder / "seal.png").string());
   CHECK(m.signing_key == (folder / "keys/city.secret").string());
   CHECK(m.contractor_public_key == (folder / "keys/contractor.pub").string());
-  CHECK(m.appeal_text.rfind("１　この処分に不服がある場合には", 0) == 0);
-  CHECK(m.appeal_text.find("\n\n２　この処分の取消しの訴えは") != std::string::npos);
+  CHECK(m.appeal_text.rfind("1　この処分に不服がある場合には", 0) == 0);
+  CHECK(m.appeal_text.find("\n\n2　この処分の取消しの訴えは") != std::string::npos);
   CHECK(m.appeal_text.back() != '\n');
   CHECK(m.subject_name == "保育料");
   CHECK(m.subject_code == "01");
