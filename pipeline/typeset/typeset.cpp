@@ -38,7 +38,7 @@ int sheets_for_slips(std::size_t slips, int per_sheet) {
   return static_cast<int>((slips + static_cast<std::size_t>(per_sheet) - 1) / static_cast<std::size_t>(per_sheet));
 }
 Diagnostic mailing_error(const std::string& reason) {
-  return {Diagnostic::Severity::error, "", 0, 0, "mailing", "", reason};
+  return {Diagnostic::Severity::error, "", 0, 0, "", "", reason};
 }
 }  // namespace
 
@@ -117,10 +117,11 @@ Checked<std::vector<PartPlan>> plan_mailing(const std::vector<int>& notice_sheet
       else parts.back().cover = true;
       if (sheets_with(parts.back()) > cap) {
         const int need = sheets_with(parts.back());
+        const bool by_month = m.oversize == tsuchi::Mailing::Oversize::by_month;
         out.problems.push_back(mailing_error(
-            (m.oversize == tsuchi::Mailing::Oversize::by_month ? "the slips of " + slip_months[unit.front()].iso()
-                                                               : std::string("a slip sheet")) +
-            " with the cover sheet of its envelope take" + (need == 1 ? "s " : " ") + over(need)));
+            (by_month ? "the slips of " + slip_months[unit.front()].iso() + " with the cover sheet of its envelope take "
+                      : std::string("a slip sheet with the cover sheet of its envelope takes ")) +
+            over(need)));
         return out;
       }
     }
@@ -217,7 +218,7 @@ Checked<std::vector<Mailpiece>> Typesetter::mailing(const compose::Envelope& e, 
   const std::string id = compose::envelope_id(batch_id, e.sequence);
   const bool barcode = !e.to.customer_barcode.empty();
   auto fail = [&](const std::string& reason) {
-    out.problems.push_back({Diagnostic::Severity::error, "", 0, 0, "mailing", id, "envelope " + id + ": " + reason});
+    out.problems.push_back({Diagnostic::Severity::error, m.file, 0, 0, "", "", "envelope " + id + ": " + reason});
     return out;
   };
 
@@ -270,7 +271,7 @@ Checked<std::vector<Mailpiece>> Typesetter::mailing(const compose::Envelope& e, 
     // The plan counted slip sheets as slips_per_sheet() promises; what was drawn is what is weighed.
     if (piece.sheets() > sheet_limit(m.mailing))
       return fail((parts == 1 ? std::string() : "part " + piece.part_text() + ": ") +
-                  std::to_string(piece.sheets()) + " sheets, " + std::to_string(static_cast<int>(m.mailing.grams(piece.sheets()))) +
+                  std::to_string(piece.sheets()) + " sheets, " + grams_text(m.mailing.grams(piece.sheets())) +
                   " g: over the limit of " + limits_text(m.mailing));
     number_pages(piece.pages, piece.envelope_id, f, te);
     out.value.push_back(std::move(piece));

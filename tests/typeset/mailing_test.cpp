@@ -111,12 +111,14 @@ TEST_CASE("the split planner: parts, their contents and sheets, by limits and mo
        "error: the slips of 2025-04 with the cover sheet of its envelope take 4 sheets, 22 g"},
   };
   for (const auto& r : rows) {
-    CAPTURE(r.what);
+    const std::string what = r.what;
+    CAPTURE(what);
     auto plan = plan_mailing(r.notices, r.slips, r.per_sheet, r.m);
     if (r.want.rfind("error: ", 0) == 0) {
       REQUIRE_FALSE(plan.ok());
-      CHECK(plan.problems.front().reason.find(r.want.substr(7)) != std::string::npos);
-      CAPTURE(plan.problems.front().reason);
+      const std::string why = plan.problems.front().reason;
+      CAPTURE(why);
+      CHECK(why.find(r.want.substr(7)) != std::string::npos);
       continue;
     }
     REQUIRE(plan.ok());
