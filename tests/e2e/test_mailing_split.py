@@ -5,6 +5,8 @@ each part's own pages; `tsuchi run` seals, `open` passes, the ledger and the rev
 parts. With oversize = "refuse" the same run stops with a message naming the envelope, its sheets,
 grams and the limit, and nothing is sealed."""
 import csv
+import os
+import shutil
 import io
 import json
 import re
@@ -26,10 +28,10 @@ with Test() as t:
     kids = [("7001", "500701", "熊谷　一花", "2023-05-10"), ("7002", "500702", "熊谷　二葉", "2024-01-20"),
             ("7003", "500703", "熊谷　三春", "2022-06-01")]
     rows = [case_row(BASE_CASE, case_id=c, child_atena_no=a, child_name=n, child_birth_date=b, guardian_atena_no="400701",
-                     household_no="300701", child_order="1", period_start="2025-04", period_end="2025-10")
+                     household_no="300701", child_order="1", bracket="D9", period_start="2025-04", period_end="2025-10")
             for c, a, n, b in kids]
     rows.append(case_row(BASE_CASE, case_id="7010", child_atena_no="500710", child_birth_date="2023-07-07",
-                         guardian_atena_no="400710", guardian_name="行田　一子", household_no="300710",
+                         guardian_atena_no="400710", guardian_name="行田　一子", household_no="300710", bracket="D9",
                          postal_code="361-0077", address="行田市忍2-1-1", period_start="2025-04", period_end="2025-05"))
     cases = t.tmp / "cases.csv"
     cases.write_bytes(cases_csv(rows))
@@ -126,6 +128,10 @@ with Test() as t:
     t.check("納付書の送付について" in page, "part 2 opens with the cover sheet", page)
     t.check("2/%d" % len(ids) in page and part2["envelope_id"] in page, "the cover's window label shows the id and 2/n", page)
     t.check("熊谷" in page and "様" in page, "the cover carries the recipient block", page)
+    if os.environ.get("TSUCHI_KEEP_PDF"):
+        shutil.copy(pdf, os.environ["TSUCHI_KEEP_PDF"])
+        shutil.copy(out / "review.txt", os.environ["TSUCHI_KEEP_PDF"] + ".review.txt")
+        shutil.copy(out / (b + ".manifest.json"), os.environ["TSUCHI_KEEP_PDF"] + ".manifest.json")
 
     # refuse: the same input stops, names the envelope, its sheets, grams and the limit; nothing sealed.
     strict = t.city("strict", municipality=refuse_toml)
