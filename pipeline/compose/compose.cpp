@@ -76,6 +76,10 @@ std::string envelope_id(const std::string& batch_id, int sequence) {
   return batch_id + "/" + b;
 }
 
+std::string envelope_id(const std::string& batch_id, int sequence, int part) {
+  return envelope_id(batch_id, sequence) + "-" + std::to_string(part);
+}
+
 Checked<std::vector<Envelope>> compose_checked(const std::vector<decide::Decision>& decisions,
                                                const tsuchi::Municipality& m) {
   Checked<std::vector<Envelope>> out;

@@ -37,6 +37,8 @@ struct Batch {
 
 // "<batch_id>/<envelope_no as 6 digits>", e.g. R20250901-B001/000123; a preview uses batch id PREVIEW.
 std::string envelope_id(const std::string& batch_id, int sequence);
+// Part k (1-based) of a split mailing: "<batch_id>/<NNNNNN>-<k>" (records::envelope_part reads it back).
+std::string envelope_id(const std::string& batch_id, int sequence, int part);
 
 // One envelope per guardian (the slips of its decisions), in plan() order and numbered 1..N.
 // compose_checked also reports a store barcode that could not be built (bad issuer code or

@@ -4,6 +4,7 @@
 #pragma once
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tsuchi::records {
@@ -18,8 +19,24 @@ struct BatchCounts {
   bool operator==(const BatchCounts&) const = default;
 };
 
+// The part k of "<batch_id>/<NNNNNN>-<k>" (a split mailing's envelope), 0 for "<batch_id>/<NNNNNN>",
+// -1 for anything else.
+inline int envelope_part(std::string_view id) {
+  const auto slash = id.rfind('/');
+  if (slash == std::string_view::npos || slash == 0) return -1;
+  const std::string_view tail = id.substr(slash + 1);
+  auto digits = [](std::string_view s) {
+    return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
+  };
+  if (tail.size() == 6 && digits(tail)) return 0;
+  if (tail.size() < 8 || tail[6] != '-' || !digits(tail.substr(0, 6)) || !digits(tail.substr(7)) ||
+      tail.size() > 10 || tail[7] == '0')
+    return -1;
+  return std::stoi(std::string(tail.substr(7)));
+}
+
 struct EnvelopeRecord {
-  std::string envelope_id;  // "<batch_id>/<envelope_no>", as printed in the window and the QR codes
+  std::string envelope_id;  // "<batch_id>/<envelope_no>" or "…-<k>" for part k, as printed in the window and the QR codes
   std::string postal_area;  // first 3 digits of the postal code
   int pages = 0, sheets = 0, notices = 0, slips = 0;
 };
@@ -36,6 +53,19 @@ struct NoticeRecord {  // 決定通知書 / 変更通知書
   bool operator==(const NoticeRecord&) const = default;
 };
 
+// What a batch's envelopes weigh against the limits they must post under ([mailing]): no ids.
+struct MailingFigures {
+  int max_sheets = 0;
+  double max_g = 0, paper_g = 0, envelope_g = 0;
+  int heaviest_sheets = 0;
+  double heaviest_g = 0;
+  int split_mailings = 0;  // households mailed in more than one envelope
+  int parts = 0;           // the envelopes those split mailings became
+  int covers = 0;          // cover sheets (送付案内) among them
+  std::map<int, int> by_sheets;  // sheets -> envelopes
+  bool operator==(const MailingFigures&) const = default;
+};
+
 // One produced batch on record, before sealing.
 struct BatchSummary {
   std::string batch_id;
@@ -44,6 +74,7 @@ struct BatchSummary {
   std::vector<EnvelopeRecord> envelopes;
   std::vector<NoticeRecord> notices;
   std::vector<SlipRecord> slips;
+  MailingFigures mailing;
 };
 
 // A sealed batch as the ledger pins it.

@@ -617,9 +617,10 @@ Diagnostics Ledger::record_run(const RunRecord& run, const Actor& maker) {
       if (!is_hex64(b.archive_sha256) || !is_hex64(b.manifest_sha256) || !is_hex64(b.tagmanifest_sha256))
         return refuse("batch " + b.batch_id + ": digests must be 64 lowercase hex digits");
       for (const auto& e : b.envelopes)
-        if (e.envelope_id.rfind(b.batch_id + "/", 0) != 0 || !envelopes.insert(e.envelope_id).second)
+        if (e.envelope_id.rfind(b.batch_id + "/", 0) != 0 || e.envelope_id.find('/', b.batch_id.size() + 1) != std::string::npos ||
+            records::envelope_part(e.envelope_id) < 0 || !envelopes.insert(e.envelope_id).second)
           return refuse("batch " + b.batch_id + ": envelope id " + e.envelope_id +
-                        " must be unique and start with the batch id");
+                        " must be unique and be the batch id, /, 6 digits and for a split mailing's part -k");
     }
     for (const auto& s : run.slips)
       if (!envelopes.count(s.envelope_id) || !parse_year_month(s.month))
@@ -915,6 +916,17 @@ std::optional<BatchInfo> Ledger::batch(const std::string& batch_id) const try {
                    static_cast<int>(q.integer(6)), static_cast<int>(q.integer(7))};
 } catch (const sql::SqlError&) {
   return std::nullopt;
+}
+
+std::vector<std::pair<std::string, int>> Ledger::envelope_sheets(const std::string& batch_id) const try {
+  std::vector<std::pair<std::string, int>> out;
+  if (!db_) return out;
+  sql::Stmt q(db_->conn, "SELECT envelope_id, sheets FROM envelopes WHERE batch_id = ? ORDER BY position");
+  q.args(batch_id);
+  while (q.step()) out.emplace_back(q.text(0), static_cast<int>(q.integer(1)));
+  return out;
+} catch (const sql::SqlError&) {
+  return {};
 }
 
 // ---- issue 12, runs: reservation before rendering, voids ----

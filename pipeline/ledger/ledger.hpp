@@ -340,6 +340,8 @@ class Ledger {
   std::vector<SlipRecord> slips(const std::string& run_id) const;
   std::vector<NoticeRecord> notices(const std::string& run_id) const;
   std::optional<BatchInfo> batch(const std::string& batch_id) const;
+  // The batch's envelopes in position order with their sheets (the review sheet's mailing figures).
+  std::vector<std::pair<std::string, int>> envelope_sheets(const std::string& batch_id) const;
 
   // ---- issue 12, runs ----
   // `tsuchi run` (staff), before anything is rendered: reserves a run id for the folder `out_dir`.

@@ -61,17 +61,30 @@ Diagnostics render_batch(PlannedBatch& planned, const BatchContext& ctx, const t
   render::PdfWriter writer(ts.faces(), po, [&b](std::string_view bytes) { b.pdf.append(bytes); }, &fonts);
   double typeset_cpu = 0, render_cpu = 0;
   std::vector<std::string> codes;
+  const auto& mailing = ctx.in.municipality.mailing;
+  auto& figures = b.summary.mailing;
+  figures.max_sheets = mailing.max_sheets;
+  figures.max_g = mailing.max_g;
+  figures.paper_g = mailing.paper_g;
+  figures.envelope_g = mailing.envelope_g;
   for (const auto& e : envelopes) {
     const double c0 = thread_cpu();
-    auto pages = ts.envelope_pages(e, planned.batch_id);
-    const int first = static_cast<int>(doc.pages.size()) + 1;
-    const int n = static_cast<int>(pages.size());
-    const std::string id = compose::envelope_id(planned.batch_id, e.sequence);
-    codes.clear();
-    for (const auto& p : pages)
-      for (const auto& code : p.codes) codes.push_back(code.value);
-    b.insertion_csv += insertion_row(id, n, e.to.postal_code, codes, b.pdf_name, first);
-    record_envelope(b.summary, e, id, n);
+    auto pieces = ts.mailing(e, planned.batch_id);
+    if (!pieces.ok()) return pieces.problems;
+    std::vector<display::Page> pages;
+    for (auto& piece : pieces.value) {
+      const int first = static_cast<int>(doc.pages.size() + pages.size()) + 1;
+      const int n = piece.sheets();
+      const double grams = mailing.grams(n);
+      codes.clear();
+      for (const auto& p : piece.pages)
+        for (const auto& code : p.codes) codes.push_back(code.value);
+      b.insertion_csv += insertion_row(piece.envelope_id, n, e.to.postal_code, codes, b.pdf_name, first, grams,
+                                       piece.part_text());
+      record_envelope(b.summary, piece.contents, piece.envelope_id, n);
+      weigh_envelope(figures, n, grams, piece.part, piece.cover);
+      for (auto& p : piece.pages) pages.push_back(std::move(p));
+    }
     const double c1 = thread_cpu();
     for (const auto& p : pages) writer.add(p);
     const double c2 = thread_cpu();

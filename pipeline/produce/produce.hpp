@@ -97,10 +97,15 @@ void remove_preview(const Result& r, const std::string& out_dir);
 void record_envelope(records::BatchSummary& into, const compose::Envelope& e, const std::string& envelope_id,
                      int pages);
 
-// insertion.csv (output_spec/insertion.md): the header, and one row per envelope.
-inline constexpr const char* kInsertionHeader = "envelope_id,pages,sheets,postal_code,codes,file,first_page";
+// insertion.csv (output_spec/insertion.md): the header, and one row per envelope: `grams` as
+// Mailing::grams(sheets), `part` "k/n" for part k of a split mailing or empty.
+inline constexpr const char* kInsertionHeader =
+    "envelope_id,pages,sheets,postal_code,codes,file,first_page,grams,part";
 std::string insertion_row(const std::string& envelope_id, int pages, const std::string& postal_code,
-                          const std::vector<std::string>& codes, const std::string& pdf_name, int first_page);
+                          const std::vector<std::string>& codes, const std::string& pdf_name, int first_page,
+                          double grams, const std::string& part);
+// An envelope's figures into the batch's mailing figures (the limits are set by the caller).
+void weigh_envelope(records::MailingFigures& into, int sheets, double grams, int part, bool cover);
 // A preview's one insertion.csv: the header, then the rows of each batch's list in batch order.
 std::string merged_insertion_csv(const std::vector<std::string>& batch_lists);
 

@@ -36,11 +36,23 @@ void record_envelope(records::BatchSummary& into, const compose::Envelope& e, co
 }
 
 std::string insertion_row(const std::string& envelope_id, int pages, const std::string& postal_code,
-                          const std::vector<std::string>& codes, const std::string& pdf_name, int first_page) {
+                          const std::vector<std::string>& codes, const std::string& pdf_name, int first_page,
+                          double grams, const std::string& part) {
   std::string row = envelope_id + "," + std::to_string(pages) + "," + std::to_string(sheets_for(pages)) + "," +
                     postal_code + ",";
   for (std::size_t i = 0; i < codes.size(); ++i) row += (i ? ";" : "") + codes[i];
-  return row + "," + pdf_name + "," + std::to_string(first_page) + "\n";
+  char g[32];
+  std::snprintf(g, sizeof g, "%.1f", grams);
+  return row + "," + pdf_name + "," + std::to_string(first_page) + "," + g + "," + part + "\n";
+}
+
+void weigh_envelope(records::MailingFigures& into, int sheets, double grams, int part, bool cover) {
+  into.by_sheets[sheets] += 1;
+  if (sheets > into.heaviest_sheets) into.heaviest_sheets = sheets;
+  if (grams > into.heaviest_g) into.heaviest_g = grams;
+  if (part > 0) into.parts += 1;
+  if (part == 1) into.split_mailings += 1;
+  if (cover) into.covers += 1;
 }
 
 std::string merged_insertion_csv(const std::vector<std::string>& batch_lists) {

@@ -4,6 +4,7 @@
 // with render::pdf_bytes. Like the ledger they hold ids, counts and amounts only, never a name,
 // an address or a My Number. Contents: output_spec/review.md, output_spec/certificate-form.md.
 #pragma once
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -58,6 +59,17 @@ struct Anomaly {
   std::string why;  // outside_schedule: "not in the 2025-04 schedule", "no schedule in force", "0 yen or less"
 };
 
+// Sheets and estimated grams of the run's envelopes against the limits they must post under.
+struct MailingReview {
+  bool limits_known = false;     // false: the pinned configuration could not be read
+  tsuchi::Mailing limits;        // as pinned in the ledger
+  std::map<int, int> by_sheets;  // sheets -> envelopes
+  int split_mailings = 0;        // households mailed in more than one envelope
+  int split_envelopes = 0;       // the envelopes they became (ids ending in -k)
+  int heaviest_sheets() const { return by_sheets.empty() ? 0 : by_sheets.rbegin()->first; }
+  int over_limit() const;        // envelopes beyond a limit: never expected, listed loudly
+};
+
 struct ReviewSheet {
   std::string run_id, maker, created_at, month;  // month = the run's billing month
   std::string prepared_by, prepared_at;
@@ -70,6 +82,7 @@ struct ReviewSheet {
   std::vector<Anomaly> anomalies;      // kind order, then case_id, month
   bool schedule_checked = false;       // false: no fee schedule was given
   std::vector<std::string> input_warnings;  // from run.json: validation warnings (case ids, code points)
+  MailingReview mailing;
 
   int envelopes() const;
   int slips() const;

@@ -2,6 +2,7 @@
 // and anomalies, all from the ledger's slips and notices (ids and amounts only).
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -11,6 +12,13 @@
 namespace tsuchi::report {
 
 using detail::amount;
+
+int MailingReview::over_limit() const {
+  int n = 0;
+  for (const auto& [sheets, envelopes] : by_sheets)
+    if (limits_known && (sheets > limits.max_sheets || limits.grams(sheets) > limits.max_g + 1e-9)) n += envelopes;
+  return n;
+}
 
 int ReviewSheet::envelopes() const {
   int n = 0;
@@ -182,6 +190,18 @@ Checked<ReviewSheet> review_sheet(const ledger::Ledger& l, const std::string& ru
     auto bi = l.batch(b);
     s.batches.push_back(bi ? BatchCount{b, bi->envelopes, bi->pages, bi->sheets} : BatchCount{b});
   }
+  const auto pinned = l.config();
+  if (auto m = parse_municipality(pinned.text, pinned.source); m.ok()) {
+    s.mailing.limits = m.value.mailing;
+    s.mailing.limits_known = true;
+  }
+  for (const auto& b : info->batch_ids)
+    for (const auto& [id, sheets] : l.envelope_sheets(b)) {
+      s.mailing.by_sheets[sheets] += 1;
+      const int part = records::envelope_part(id);
+      if (part > 0) s.mailing.split_envelopes += 1;
+      if (part == 1) s.mailing.split_mailings += 1;
+    }
   const auto slips = l.slips(run_id);
   const auto notices = l.notices(run_id);
   for (const auto& n : notices) (n.kind == "change" ? s.change_notices : s.decision_notices)++;
@@ -230,6 +250,35 @@ std::string join(const std::vector<std::string>& v, const std::string& sep) {
   return s;
 }
 
+std::string grams(double g) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.1f", g);
+  return b;
+}
+
+// Sheets and grams per envelope (定形 長形3号 up to 50 g, and what the folding inserter takes).
+detail::Section mailing_section(const MailingReview& m) {
+  using namespace detail;
+  Section out{"Envelopes by weight (定形郵便)", {}};
+  if (!m.limits_known) {
+    out.blocks.push_back(Text{"the pinned configuration could not be read: limits unknown", true});
+    return out;
+  }
+  const auto& l = m.limits;
+  const int heaviest = m.heaviest_sheets();
+  out.blocks.push_back(Pairs{{{"limit per envelope", std::to_string(l.max_sheets) + " sheets, " + grams(l.max_g) + " g"},
+                              {"estimate", grams(l.envelope_g) + " g envelope + " + grams(l.paper_g) + " g per sheet"},
+                              {"heaviest envelope", std::to_string(heaviest) + " sheets, " + grams(l.grams(heaviest)) + " g"},
+                              {"split mailings (households)", std::to_string(m.split_mailings)},
+                              {"envelopes of split mailings", std::to_string(m.split_envelopes)},
+                              {"envelopes over a limit", std::to_string(m.over_limit())}}});
+  Table t{{{"sheets", 25, true}, {"grams", 25, true}, {"envelopes", 25, true}}, {}, false};
+  for (const auto& [sheets, n] : m.by_sheets) t.rows.push_back({std::to_string(sheets), grams(l.grams(sheets)), std::to_string(n)});
+  if (!t.rows.empty()) out.blocks.push_back(std::move(t));
+  if (m.over_limit() > 0) out.blocks.push_back(Text{"ENVELOPES OVER THE LIMIT: do not mail them as 定形", true});
+  return out;
+}
+
 detail::Report model(const ReviewSheet& s) {
   using namespace detail;
   Report r;
@@ -264,6 +313,8 @@ detail::Report model(const ReviewSheet& s) {
                          {"total billed (yen)", amount(s.billed_total())}}},
                   std::move(batches)}};
   r.sections.push_back(std::move(counts));
+
+  r.sections.push_back(mailing_section(s.mailing));
 
   Table billed{{{"billed month", 40}, {"envelopes", 25, true}, {"slips", 25, true}, {"billed (yen)", 40, true}}, {}, true};
   for (const auto& m : s.billed)

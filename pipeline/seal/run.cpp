@@ -105,6 +105,7 @@ std::string RunSealer::seal(const records::BatchSummary& batch, std::vector<Payl
   spec.index = batch.index;
   spec.total = batch.total;
   spec.counts = batch.counts;
+  spec.mailing = batch.mailing;
   spec.payload = std::move(payload);
   spec.my_numbers = my_numbers_;
   if (!staging_error_.empty()) return "sealing failed: " + staging_error_;

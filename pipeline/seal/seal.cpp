@@ -286,6 +286,21 @@ Checked<BatchResult> seal_batch(const BatchSpec& spec, const SealingKeys& keys, 
   m["sheets"] = c.sheets;
   m["postal_areas"] = nlohmann::ordered_json::object();
   for (const auto& [area, n] : c.postal_areas) m["postal_areas"][area] = n;
+  if (const auto& ml = spec.mailing; ml.max_sheets > 0) {
+    // What the contractor's inserter and the post office will see; counts only, no envelope ids.
+    nlohmann::ordered_json by_sheets = nlohmann::ordered_json::object();
+    for (const auto& [sheets, n] : ml.by_sheets) by_sheets[std::to_string(sheets)] = n;
+    m["mailing"] = {{"max_sheets", ml.max_sheets},
+                    {"max_g", ml.max_g},
+                    {"paper_g", ml.paper_g},
+                    {"envelope_g", ml.envelope_g},
+                    {"heaviest_sheets", ml.heaviest_sheets},
+                    {"heaviest_g", ml.heaviest_g},
+                    {"split_mailings", ml.split_mailings},
+                    {"split_envelopes", ml.parts},
+                    {"cover_sheets", ml.covers},
+                    {"envelopes_by_sheets", by_sheets}};
+  }
   m["payload_files"] = spec.payload.size();
   m["payload_bytes"] = payload_bytes;
   m["archive"] = spec.batch_id + ".zip";

@@ -32,6 +32,8 @@ struct BatchSpec {
   int index = 1;           // this batch is `index` of `total` (BagIt Bag-Count)
   int total = 1;
   BatchCounts counts;
+  // Sheets and estimated grams against the limits ([mailing]); written to the manifest when max_sheets > 0.
+  records::MailingFigures mailing;
   std::vector<PayloadFile> payload;
   std::string tool_version = TSUCHI_VERSION;
   // The run's input My Numbers (keyed digests). Everything sealed (ids, file names, text payload,

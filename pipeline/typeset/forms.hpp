@@ -212,4 +212,23 @@ std::vector<Page> slip_pages(const Forms& f, const TextEngine& te, const tsuchi:
 // The insertion-check QR "<envelope_id>/<page>-<pages>" at the form's place.
 void insertion_qr(Page& page, const TextEngine& te, const QrPlace& at);
 
+// ---- The cover sheet (送付案内, cover.cpp) ----
+// A split mailing's part that starts with slips gets one, so a recipient block faces the window.
+// Its wording is templates/cover.toml; its geometry the notice's (window, title, body, issuer).
+struct CoverText {
+  std::string window_label, title, issuer, lead, child, months_range, month_single, total, closing;
+};
+Checked<CoverText> load_cover_text(const std::string& data_dir);
+// The window label of a part: the part's envelope id and "k/n" (also on a notice that opens a part).
+std::string part_label(const CoverText& t, const std::string& envelope_id, int part, int parts);
+struct CoverInput {
+  const compose::Envelope& household;  // for the children's names, as the notices print them
+  const std::vector<const compose::SlipWithCode*>& slips;  // the slips this part carries
+  std::string envelope_id;
+  int part = 0, parts = 0;
+  bool customer_barcode = false;
+};
+Page cover_page(const Forms& f, const CoverText& t, const TextEngine& te, const tsuchi::Municipality& m,
+                const CoverInput& in);
+
 }  // namespace tsuchi::typeset::forms

@@ -14,6 +14,40 @@
 
 namespace tsuchi::typeset {
 
+// ---- Envelopes that post as 定形 (Municipality::mailing) ----
+
+// One part of a household's mailing, as planned: what it carries and the sheets that makes.
+struct PartPlan {
+  std::vector<std::size_t> notices;  // indices into the envelope's notices, in order
+  std::vector<std::size_t> slips;    // indices into its slips, in print order
+  bool cover = false;                // starts with slips, so a cover sheet (送付案内) faces the window
+  int sheets = 0;                    // cover, notices' pages and slip sheets
+  bool operator==(const PartPlan&) const = default;
+};
+// The most sheets one envelope may hold under both max_sheets and max_g.
+int sheet_limit(const tsuchi::Mailing& m);
+// "8 sheets and 50 g": the limits as messages state them.
+std::string limits_text(const tsuchi::Mailing& m);
+// The parts of one household's mailing: one part when it is within the limits; else by
+// m.oversize, parts filled in order (notices first) and cut between slip sheets (split) or only
+// between billed months (by_month: slips then go month by month), or an error (refuse, or what no
+// cut can bring within the limits). `notice_sheets`: pages of each notice; `slip_months`: each
+// slip's billed month in mailing order; `slips_per_sheet` as slip_pages() puts them.
+Checked<std::vector<PartPlan>> plan_mailing(const std::vector<int>& notice_sheets,
+                                            const std::vector<YearMonth>& slip_months, int slips_per_sheet,
+                                            const tsuchi::Mailing& m);
+
+// One physical envelope: a household's whole mailing, or part k of n of a split one.
+struct Mailpiece {
+  std::string envelope_id;     // "<batch_id>/<NNNNNN>", or "<batch_id>/<NNNNNN>-<k>" for part k
+  int part = 0, parts = 0;     // 0 of 0 when the mailing goes whole
+  compose::Envelope contents;  // the household's envelope with only this part's notices and slips
+  std::vector<display::Page> pages;  // one sheet each (simplex); a compact slip sheet holds several slips
+  bool cover = false;
+  int sheets() const { return static_cast<int>(pages.size()); }
+  std::string part_text() const;  // "2/3", or empty when not split
+};
+
 // Everything that typesets: fonts, shaping cache, templates and layouts. Build once per run.
 class Typesetter {
  public:
@@ -25,8 +59,11 @@ class Typesetter {
   // Which parts of `utf8` no font of `role` can draw (for validation, SPEC §4/§6).
   std::vector<text::MissingGlyph> missing(std::string_view utf8, text::Role role = text::Role::mincho) const;
 
-  // The pages of one envelope, in mailing order: each notice, then each slip.
+  // The pages of one envelope, in mailing order: each notice, then each slip (no limits applied).
   std::vector<display::Page> envelope_pages(const compose::Envelope& e, const std::string& batch_id) const;
+  // The household's mailing as the envelopes that go to the post (plan_mailing): each numbered with
+  // its own id and insertion codes; an error names the envelope id, its sheets, grams and the limit.
+  Checked<std::vector<Mailpiece>> mailing(const compose::Envelope& e, const std::string& batch_id) const;
 
   const std::vector<display::Face>& faces() const;
 

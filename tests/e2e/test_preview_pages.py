@@ -130,7 +130,7 @@ with Test() as t:
     # Insertion codes give whole envelopes, each page once, matching insertion.csv.
     envelopes = {}
     for v in qr:
-        m = re.fullmatch(r"(PREVIEW/\d{6})/(\d+)-(\d+)", v)
+        m = re.fullmatch(r"(PREVIEW/\d{6}(?:-\d+)?)/(\d+)-(\d+)", v)
         t.check(m is not None, "insertion code shape " + v)
         if m:
             envelopes.setdefault(m.group(1), []).append((int(m.group(2)), int(m.group(3))))

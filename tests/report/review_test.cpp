@@ -269,3 +269,53 @@ TEST_CASE("a long sheet breaks onto more pages, with every row kept") {
   const std::string text = pdf_text(pdf.value);
   for (int i = 1; i <= 120; ++i) CHECK(text.find("T" + std::to_string(1000 + i)) != std::string::npos);
 }
+
+TEST_CASE("review sheet: sheets and grams per envelope against the pinned limits, and split mailings") {
+  Office o;  // pins examples/municipality.toml: 8 sheets, 50 g, 6 g + 4 g a sheet
+  RunBuilder b("R20250930", "tanaka", "2025-09-30T00:30:00Z", "2025-09");
+  b.seal(o.tmp);
+  const std::string B = b.batch_id();
+  // One household split into -1 (8 sheets), -2 (8) and -3 (3), and a household that went whole (2).
+  b.rec.batches[0].envelopes = {{B + "/000001-1", "360", 8, 8, 3, 5}, {B + "/000001-2", "360", 8, 8, 0, 7},
+                                {B + "/000001-3", "360", 3, 3, 0, 2}, {B + "/000002", "360", 2, 2, 1, 1}};
+  b.rec.notices = {{B + "/000001-1", "C1", "decision"}, {B + "/000002", "C2", "decision"}};
+  b.rec.slips = {{B + "/000001-3", "C1", "2025-09", 58000, true}, {B + "/000002", "C2", "2025-09", 58000, true}};
+  record(o, b.rec);
+  auto r = review_sheet(o.l, "R20250930", {nullptr, "sato", "2025-10-01T00:00:00Z"});
+  REQUIRE_MESSAGE(r.ok(), messages(r.problems));
+  const auto& m = r.value.mailing;
+  CHECK(m.limits_known);
+  CHECK(m.heaviest_sheets() == 8);
+  CHECK(m.split_mailings == 1);
+  CHECK(m.split_envelopes == 3);
+  CHECK(m.over_limit() == 0);
+  CHECK(m.by_sheets == std::map<int, int>{{2, 1}, {3, 1}, {8, 2}});
+  const std::string text = to_text(r.value);
+  for (const char* want : {"limit per envelope           8 sheets, 50.0 g", "heaviest envelope            8 sheets, 38.0 g",
+                           "split mailings (households)  1", "envelopes of split mailings  3",
+                           "envelopes over a limit       0"}) {
+    const std::string w = want;
+    CAPTURE(w);
+    CHECK(text.find(w) != std::string::npos);
+  }
+}
+
+TEST_CASE("the ledger takes a split mailing's part ids and refuses ids of another shape") {
+  const struct {
+    const char* suffix;
+    bool ok;
+  } rows[] = {{"/000001", true}, {"/000001-1", true}, {"/000001-12", true}, {"/000001-0", false},
+              {"/000001-", false}, {"/00001-1", false}, {"/000001-1/2", false}, {"/000001-x", false}};
+  for (const auto& row : rows) {
+    const std::string suffix = row.suffix;
+    CAPTURE(suffix);
+    Office o;
+    RunBuilder b("R20250930", "tanaka", "2025-09-30T00:30:00Z", "2025-09");
+    b.seal(o.tmp);
+    b.rec.batches[0].envelopes = {{b.batch_id() + suffix, "360", 1, 1, 0, 0}};
+    REQUIRE(o.l.reserve_run(o.maker("tanaka"), b.rec.run_id, "out", true).ok());
+    const std::string why = messages(o.l.record_run(b.rec, o.maker("tanaka")));
+    CHECK(why.empty() == row.ok);
+    if (!row.ok) CHECK(why.find("envelope id") != std::string::npos);
+  }
+}

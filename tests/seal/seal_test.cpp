@@ -101,6 +101,8 @@ BatchSpec sample_spec() {
   s.index = 2;
   s.total = 3;
   s.counts = {4, 5, 7, 14, 8, {{"360", 3}, {"369", 1}}};
+  // Sheets per envelope 1, 2, 2, 3; envelopes 3 and 4 are parts 1/2 and 2/2 of one household's mailing.
+  s.mailing = {8, 50, 4, 6, 3, 18, 1, 2, 1, {{1, 1}, {2, 2}, {3, 1}}};
   s.payload = {
       {"print-002.pdf", "%PDF-1.5\n" + kNameMarker + "\n" + random_bytes(3000) + "\n%%EOF\n"},
       {"print-001.pdf", "%PDF-1.5\n" + kAddressMarker + "\n" + random_bytes(5000) + "\n%%EOF\n"},
@@ -219,6 +221,18 @@ TEST_CASE("a sealed batch has its five files and a signed manifest with the coun
   CHECK(m["pages"] == 14);
   CHECK(m["sheets"] == 8);
   CHECK(m["postal_areas"] == nlohmann::json{{"360", 3}, {"369", 1}});
+  // The mailing figures: limits, the heaviest envelope, splits; counts only, no envelope id.
+  const auto& ml = m["mailing"];
+  CHECK(ml["max_sheets"] == 8);
+  CHECK(ml["max_g"] == 50.0);
+  CHECK(ml["paper_g"] == 4.0);
+  CHECK(ml["envelope_g"] == 6.0);
+  CHECK(ml["heaviest_sheets"] == 3);
+  CHECK(ml["heaviest_g"] == 18.0);
+  CHECK(ml["split_mailings"] == 1);
+  CHECK(ml["split_envelopes"] == 2);
+  CHECK(ml["cover_sheets"] == 1);
+  CHECK(ml["envelopes_by_sheets"] == nlohmann::json{{"1", 1}, {"2", 2}, {"3", 1}});
   CHECK(m["archive_sha256"] == sha256_hex(slurp(s.file(".zip"))));
   CHECK(m["archive_bytes"] == fs::file_size(s.file(".zip")));
   CHECK(m["key_sealed"] == true);
