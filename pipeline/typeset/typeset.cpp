@@ -259,7 +259,13 @@ Checked<std::vector<Mailpiece>> Typesetter::mailing(const compose::Envelope& e, 
       }
       const bool window = j == 0 && !part.cover;
       const std::string label = forms::part_label(impl_->cover, piece.envelope_id, k + 1, parts);
-      for (auto& p : forms::notice_pages(f, te, m, {e.notices[i], e.to, label, window && barcode}))
+      // A notice says 同封 only when every slip of its child travels in this same part.
+      bool enclosed = true;
+      for (std::size_t s = 0; s < e.slips.size(); ++s)
+        if (e.slips[s].slip.case_id == e.notices[i].c.case_id &&
+            std::find(part.slips.begin(), part.slips.end(), s) == part.slips.end())
+          enclosed = false;
+      for (auto& p : forms::notice_pages(f, te, m, {e.notices[i], e.to, label, window && barcode, enclosed}))
         piece.pages.push_back(std::move(p));
     }
     std::vector<forms::SlipOnSheet> on_sheets;
