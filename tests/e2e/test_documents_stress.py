@@ -36,6 +36,13 @@ def flat(s):
     return re.sub(r"\s+", "", s)
 
 
+def about(stderr, lines):
+    """The lines of STDERR that concern the given cases.csv lines, and its last line (the summary)."""
+    out = stderr.strip().splitlines()
+    keep = [x for x in out if any(":%d:" % n in x for n in lines)]
+    return "\n".join(keep[:6] + out[-1:])
+
+
 def mm(pt):
     return pt / PT_PER_MM
 
@@ -201,16 +208,18 @@ with Test() as t:
     cols = (sm.HEADER.index("certification_type") + 1, sm.HEADER.index("child_birth_date") + 1)
     named = [any("cases-age.csv:%d:%d: error:" % (first + i, c) in p.stderr for c in cols) for i in range(2)]
     t.check(p.returncode == 1 and named[0], "a 3歳児クラス child certified 3号 is an error by default "
-            "(line %d, certification_type or child_birth_date)" % first, "exit %d\n%s" % (p.returncode, p.stderr[-2000:]))
+            "(line %d, certification_type or child_birth_date)" % first,
+            "exit %d\n%s" % (p.returncode, about(p.stderr, [first])))
     t.check(p.returncode == 1 and named[1], "a 1歳児クラス child certified 2号 is an error by default (line %d)"
-            % (first + 1), p.stderr[-2000:])
+            % (first + 1), about(p.stderr, [first + 1]))
     lenient = month_dir / "municipality-age-warning.toml"
     text = muni.read_text(encoding="utf-8")
     t.require('certification_age = "error"' in text, "examples/municipality.toml sets certification_age = \"error\"")
     lenient.write_text(text.replace('certification_age = "error"', 'certification_age = "warning"'), encoding="utf-8")
     p = validate(bad, lenient)
     t.check(p.returncode == 0 and "cases-age.csv:%d:" % first in p.stderr and "warning:" in p.stderr,
-            "certification_age = \"warning\" turns the age-class error into a warning", p.stderr[-2000:])
+            "certification_age = \"warning\" turns the age-class error into a warning",
+            "exit %d\n%s" % (p.returncode, about(p.stderr, [first, first + 1])))
 
     # ---- 4. preview ----
     t.city(municipality=muni)
@@ -239,6 +248,7 @@ with Test() as t:
         first_page, n = int(e["first_page"]), int(e["pages"])
         e["texts"] = doc["text"][first_page - 1:first_page - 1 + n]
         e["boxes"] = doc["boxes"][first_page - 1]
+        e["page_boxes"] = doc["boxes"][first_page - 1:first_page - 1 + n]
         e["pdf"] = doc["path"]
         candidates = [h for h in month.households if h["postal"].replace("-", "") == e["postal_code"].replace("-", "")]
         if len(candidates) > 1:
@@ -258,25 +268,26 @@ with Test() as t:
     def notices_of(e):
         """(case_id, notice text) for each notice in the envelope; continuation pages joined to their notice."""
         found, current = [], None
-        for kind, tx in zip(e["kinds"], e["texts"]):
+        for index, (kind, tx) in enumerate(zip(e["kinds"], e["texts"])):
             if kind != "notice":
                 current = None
                 continue
-            child = [c for c in e["household"]["children"] if c["case_id"] in flat(tx)] or \
+            child = [c for c in e["household"]["children"] if re.search(r"(?<!\d)%s(?!\d)" % c["case_id"], flat(tx))] or \
                 [c for c in e["household"]["children"] if flat(sm.gaiji_text(c["name"])) in flat(tx)]
             if child and (current is None or child[0]["case_id"] != current[0]):
-                current = [child[0]["case_id"], tx, 1]
+                current = [child[0]["case_id"], tx, 1, []]
                 found.append(current)
             elif current is not None:
                 current[1] += "\f" + tx
                 current[2] += 1
+                current[3].append(index)
             else:
-                found.append(["?", tx, 1])
+                found.append(["?", tx, 1, []])
         return found
 
     all_notices = {}
     for e in envelopes:
-        for case_id, tx, pages in notices_of(e):
+        for case_id, tx, pages, _ in notices_of(e):
             all_notices.setdefault(case_id, []).append((tx, pages, e["envelope_id"]))
     all_children = {c["case_id"]: (c, h) for h in month.households for c in h["children"]}
     t.check(set(all_children) <= set(all_notices), "every child gets a notice",
@@ -330,8 +341,7 @@ with Test() as t:
         if text != name:
             not_one_line.append("%s: the line with 様 reads %r, the name is %r" % (e["envelope_id"], text, name))
         # The postal code alone on its line: no 〒, no envelope id on that baseline (Japan Post OCR).
-        pline = [w for w in region if any(flat(w[4]).replace("〒", "") in (postal[:3] + "-" + postal[3:], postal)
-                                          for _ in [0])]
+        pline = [w for w in region if flat(w[4]).replace("〒", "") in (postal[:3] + "-" + postal[3:], postal)]
         for pw in pline:
             same = [w for w in region if abs(w[3] - pw[3]) <= 2.0 and w is not pw]
             if "〒" in pw[4] or same:
@@ -368,9 +378,11 @@ with Test() as t:
         sheets = int(e["sheets"])
         grams = float(e["grams"]) if has_grams else sm.ENVELOPE_G + sm.PAPER_G * sheets
         estimate = sm.ENVELOPE_G + sm.PAPER_G * sheets
-        if sheets > sm.MAX_SHEETS or grams > sm.MAX_G or abs(grams - estimate) > 0.05:
-            heavy.append("%s: %d sheets, %.1f g (estimate %.1f g)" % (e["envelope_id"], sheets, grams, estimate))
-    t.check(not heavy, "no envelope exceeds %d sheets or %.0f g, and grams = %.0f g + %.0f g per sheet" %
+        if sheets > sm.MAX_SHEETS or grams > sm.MAX_G or abs(grams - estimate) > 0.05 or sheets != int(e["pages"]):
+            heavy.append("%s: %d sheets, %s pages, %.1f g (estimate %.1f g)" % (e["envelope_id"], sheets, e["pages"],
+                                                                             grams, estimate))
+    t.check(not heavy, "no envelope exceeds %d sheets or %.0f g; grams = %.0f g + %.0f g per sheet; sheets = pages "
+            "(simplex)" %
             (sm.MAX_SHEETS, sm.MAX_G, sm.ENVELOPE_G, sm.PAPER_G), "\n     ".join(heavy))
     big = by_household.get("three_children", [])
     ids = [e["envelope_id"] for e in big]
@@ -388,7 +400,7 @@ with Test() as t:
         t.check(big and int(big[0]["sheets"]) <= sm.MAX_SHEETS, "the three-child household's 3 notices and 14 slips "
                 "are compacted into one envelope of at most %d sheets" % sm.MAX_SHEETS,
                 [(e["envelope_id"], e["sheets"]) for e in big])
-    t.check(len([1 for e in big for c, _, _ in notices_of(e)]) == 3, "the three-child household gets its 3 notices",
+    t.check(len([1 for e in big for _ in notices_of(e)]) == 3, "the three-child household gets its 3 notices",
             ids)
 
     # ---- 7. say only what is true (issue §3) ----
@@ -403,6 +415,18 @@ with Test() as t:
                 lies.append("%s (%s, %s): mentions %s" % (case_id, c["expect"], env, "/".join(said)))
             if c["expect"] == "zero" and "納付は不要" not in flat(tx):
                 zero_missing.append("%s (%s)" % (case_id, env))
+    # The notice states what the slips bill: every slip amount appears on its child's notice.
+    untrue = []
+    for e in envelopes:
+        for c in e["codes"].split(";"):
+            if re.fullmatch(r"\d{44}", c):
+                case_id, month_, amount = str(int(c[10:23])), c[23:29], int(c[37:43])
+                said = "".join(tx for tx, _, _ in all_notices.get(case_id, []))
+                if "{:,}円".format(amount) not in flat(said):
+                    untrue.append("%s %s: slip bills %s円, the notice never says so" % (case_id, month_,
+                                                                                    "{:,}".format(amount)))
+    t.check(not untrue, "every slip's amount is stated on its child's notice (issue §3: say only what is true)",
+            "\n     ".join(untrue[:8]))
     t.check(not lies, "no notice for a child without a slip (0 yen, 口座振替) mentions 同封 or 納付書",
             "\n     ".join(lies))
     t.check(not zero_missing, "every 0-yen child's notice says 納付は不要", zero_missing)
@@ -429,6 +453,22 @@ with Test() as t:
     unnumbered = ["%s (%s): page %d of %d" % (cid, env, i + 1, pages) for cid, ns in all_notices.items() if cid != "?"
                   for tx, pages, env in ns if pages > 1 for i, pg in enumerate(tx.split("\f")) if cid not in flat(pg)]
     t.check(not unnumbered, "every page of a multi-page notice carries its 文書番号 (issue §4)", unnumbered)
+    # No near-empty continuation page (issue §4): each holds at least 3 lines of flow above the contact box.
+    body, contact_heading = notice_layout["body"], notice_words.get("contact", {}).get("heading", "問合せ先")
+    thin = []
+    for e in envelopes:
+        for case_id, _, _, continued in notices_of(e):
+            for index in continued:
+                words = e["page_boxes"][index]["words"]
+                box_top = min([w[1] for w in words if flat(w[4]).startswith(contact_heading)] or [1e9])
+                top = (body["continued_title_y"] + 2) * PT_PER_MM
+                flow = lines_of([w for w in words if w[1] >= top and w[3] <= box_top and w[1] < box_top])
+                if len(flow) < 3:
+                    thin.append("%s page %d (notice %s): %d line(s) of flow: %r" % (
+                        e["envelope_id"], index + 1, case_id, len(flow),
+                        [flat("".join(w[4] for w in line))[:40] for line in flow]))
+    t.check(not thin, "no near-empty continuation page: each holds at least 3 lines above the contact box",
+            "\n     ".join(thin[:8]))
     print("   multi-page notices: %s" % [cid for cid, ns in all_notices.items() if any(p > 1 for _, p, _ in ns)])
 
     # ---- 8. the 教示 carries the one-year limits (行政不服審査法18条2項, 行政事件訴訟法14条2項) ----
@@ -437,7 +477,7 @@ with Test() as t:
     for cid, ns in all_notices.items():
         for tx, _, env in ns:
             appeal = flat(tx).split(heading, 1)[1] if heading in flat(tx) else ""
-            if len(re.findall(r"(?<![0-9])1年", appeal)) < 2 or "3か月" not in appeal or "6か月" not in appeal:
+            if len(re.findall(r"(?<![0-9])1年|一年", appeal)) < 2 or "3か月" not in appeal or "6か月" not in appeal:
                 no_limit.append("%s (%s): %s" % (cid, env, appeal[:160] or "no %s" % heading))
     t.check(not no_limit, "every notice's 教示 states 3か月, 6か月 and the one-year limits (1年, twice)",
             "\n     ".join(no_limit[:5]) + (" … %d notices" % len(no_limit) if no_limit else ""))
@@ -445,7 +485,8 @@ with Test() as t:
     # ---- 9. over the store ceiling: no convenience store anywhere on the slip (issue §3, SPEC §5) ----
     over = by_household.get("latin_over_ceiling", [])
     pages = [tx for e in over for kind, tx in zip(e["kinds"], e["texts"]) if kind == "slip"]
-    t.check(len(pages) >= 7, "the over-ceiling household gets its 7 slips", len(pages))
+    billed = {m for tx in pages for m in re.findall(r"令和(?:\d+|元)年\d+月分", flat(tx))}
+    t.check(len(billed) == 7, "the over-ceiling household gets its 7 monthly slips", sorted(billed))
     t.check(not [tx for tx in pages if "コンビニ" in flat(tx)], "over-ceiling slips mention no コンビニ",
             [re.findall(r".{0,20}コンビニ.{0,20}", flat(tx)) for tx in pages][:2])
     t.check(not [c for e in over for c in e["codes"].split(";") if re.fullmatch(r"\d{44}", c)],
@@ -467,9 +508,9 @@ with Test() as t:
                 tool("pdftoppm", "-f", page, "-l", page, "-r", 300, "-gray", "-singlefile", e["pdf"], prefix)
                 decoded += [v for kind_, v in zbar(str(prefix) + ".pgm") if kind_ == "QR-Code"
                             and not re.fullmatch(r"[A-Z0-9-]+/\d{6}(-\d+)?/\d+-\d+", v)]
-        want = sorted(q for _, q in el["el"])
-        t.check(sorted(decoded) == want, "every eL-QR decodes (zbarimg, 300 dpi) to its el_qr input, one per slip",
-                (sorted(decoded), want))
+        want = {q for _, q in el["el"]}
+        t.check(set(decoded) == want, "every eL-QR decodes (zbarimg, 300 dpi) to its el_qr input, and nothing else",
+                ("decoded:", sorted(set(decoded)), "want:", sorted(want)))
         digits = re.sub(r"[\s\-]", "", texts)
         t.check(all(n in digits for n, _ in el["el"]), "every slip prints its eL番号",
                 [n for n, _ in el["el"] if n not in digits])
