@@ -255,7 +255,7 @@ with Test() as t:
             candidates = [h for h in candidates if flat(month.printed_guardian(h)) in flat(e["texts"][0])] or candidates
         e["household"] = candidates[0] if len(candidates) == 1 else None
         e["kinds"] = ["notice" if any(ti in flat(tx) for ti in titles) else
-                      "slip" if any(pt in flat(tx) for pt in part_titles) else "other" for tx in e["texts"]]
+                      "slip" if sum(pt in flat(tx) for pt in part_titles) >= 2 else "other" for tx in e["texts"]]
     t.check(all(e["household"] for e in envelopes), "every envelope is matched to one household of the month",
             [e["envelope_id"] for e in envelopes if not e["household"]])
     envelopes = [e for e in envelopes if e["household"]]
@@ -266,15 +266,18 @@ with Test() as t:
             sorted(set(households) - set(by_household)))
 
     def notices_of(e):
-        """(case_id, notice text) for each notice in the envelope; continuation pages joined to their notice."""
+        """[case_id, text, pages, continuation page indexes] for each notice in the envelope. A notice starts on a
+        page with a notice title and the recipient (name 様), or naming another child; other notice pages continue
+        it."""
         found, current = [], None
+        recipient = flat(e["household"]["printed_name"]) + "様"
         for index, (kind, tx) in enumerate(zip(e["kinds"], e["texts"])):
             if kind != "notice":
                 current = None
                 continue
             child = [c for c in e["household"]["children"] if re.search(r"(?<!\d)%s(?!\d)" % c["case_id"], flat(tx))] or \
                 [c for c in e["household"]["children"] if flat(sm.gaiji_text(c["name"])) in flat(tx)]
-            if child and (current is None or child[0]["case_id"] != current[0]):
+            if child and (current is None or child[0]["case_id"] != current[0] or recipient in flat(tx)):
                 current = [child[0]["case_id"], tx, 1, []]
                 found.append(current)
             elif current is not None:
@@ -453,6 +456,10 @@ with Test() as t:
     unnumbered = ["%s (%s): page %d of %d" % (cid, env, i + 1, pages) for cid, ns in all_notices.items() if cid != "?"
                   for tx, pages, env in ns if pages > 1 for i, pg in enumerate(tx.split("\f")) if cid not in flat(pg)]
     t.check(not unnumbered, "every page of a multi-page notice carries its 文書番号 (issue §4)", unnumbered)
+    unpaged = ["%s (%s): page %d of %d" % (cid, env, i + 1, pages) for cid, ns in all_notices.items()
+               for tx, pages, env in ns if pages > 1 for i, pg in enumerate(tx.split("\f"))
+               if "%d/%d" % (i + 1, pages) not in flat(pg)]
+    t.check(not unpaged, "every page of a multi-page notice is numbered i/n (issue §4)", unpaged)
     # No near-empty continuation page (issue §4): each holds at least 3 lines of flow above the contact box.
     body, contact_heading = notice_layout["body"], notice_words.get("contact", {}).get("heading", "問合せ先")
     thin = []
