@@ -482,6 +482,16 @@ with Test() as t:
     t.check(not [c for e in over for c in e["codes"].split(";") if re.fullmatch(r"\d{44}", c)],
             "over-ceiling slips carry no store barcode")
 
+    # ---- 9b. the slip's own truths (issue §3): ￥…※ guards, 科目 by fee kind ----
+    slip_pages = [(e["envelope_id"], i, tx) for e in envelopes for i, (kind, tx) in enumerate(zip(e["kinds"], e["texts"]))
+                  if kind == "slip"]
+    unguarded = ["%s page %d" % (env, i + 1) for env, i, tx in slip_pages if not re.search(r"￥[\d,]+※", flat(tx))]
+    t.check(slip_pages and not unguarded, "every slip page carries its amount as ￥…※", unguarded[:8])
+    julian = [(env, i, tx) for env, i, tx in slip_pages if "ジュリアン" in flat(tx)]
+    t.check(julian and all("副食費" in flat(tx) for _, _, tx in julian),
+            "a slip wholly for 副食費 (the 3歳児クラス 2号 child at a city-run facility) names 副食費 as 科目",
+            ["%s page %d" % (env, i + 1) for env, i, tx in julian if "副食費" not in flat(tx)][:5] or "no slip names him")
+
     # ---- 10. eL-QR decodes to its input (issue §6): zbarimg on the rendered slip pages ----
     if "el" in OMIT:
         t.check(False, "eL-QR rows left out (TSUCHI_STRESS_OMIT)")
