@@ -118,9 +118,9 @@ def zbar(image):
     return [tuple(line.split(":", 1)) for line in out.splitlines() if ":" in line]
 
 
-def image_only_pdf(form, out, scratch, dpi=150):
-    """What comes back from a scanner: each page of `form` as a grey image, no text layer."""
-    data = rasterize(form, Path(scratch) / (Path(form).stem + "-scan"), dpi, single=True)[0].read_bytes()
+def read_pgm(path):
+    """A binary PGM (P5, 8-bit) as (width, height, pixel bytes row by row)."""
+    data = Path(path).read_bytes()
     fields, pos = [], 0
     while len(fields) < 4:  # P5 header: magic, width, height, maxval (comments skipped)
         while data[pos:pos + 1].isspace():
@@ -134,7 +134,13 @@ def image_only_pdf(form, out, scratch, dpi=150):
         fields.append(data[pos:end])
         pos = end
     w, h = int(fields[1]), int(fields[2])
-    pixels = zlib.compress(data[pos + 1:pos + 1 + w * h])
+    return w, h, data[pos + 1:pos + 1 + w * h]
+
+
+def image_only_pdf(form, out, scratch, dpi=150):
+    """What comes back from a scanner: each page of `form` as a grey image, no text layer."""
+    w, h, pixels = read_pgm(rasterize(form, Path(scratch) / (Path(form).stem + "-scan"), dpi, single=True)[0])
+    pixels = zlib.compress(pixels)
     pw, ph = w * 72 / dpi, h * 72 / dpi
     draw = f"q {pw:.2f} 0 0 {ph:.2f} 0 0 cm /Scan Do Q".encode()
     objects = [
