@@ -389,6 +389,14 @@ bool same_setup(Page* a, Page* b) {
                     same(*a->getResourceDictObject(), *b->getResourceDictObject()));
 }
 
+// Drops the oldest interpreter. Its Gfx points at its output device, so the Gfx goes first: a
+// plain erase move-assigns the device before the Gfx and the old Gfx then uses a freed device.
+template <class Interpreters>
+void evict(Interpreters& list) {
+  list.front().gfx.reset();
+  list.erase(list.begin());
+}
+
 struct Document::Impl {
   // Poppler keeps its parameters in a process-wide object; the initer counts its users, so
   // documents in several threads share it and the last one out releases it.
@@ -400,7 +408,7 @@ struct Document::Impl {
   Interpreter& interpreter_for(Page* page) {
     for (auto& it : interpreters)
       if (same_setup(it.first, page)) return it;
-    if (interpreters.size() >= 8) interpreters.erase(interpreters.begin());  // fonts held stay bounded
+    if (interpreters.size() >= 8) evict(interpreters);  // fonts held stay bounded
     Interpreter it;
     it.first = page;
     it.capture = std::make_unique<Capture>();
@@ -420,7 +428,7 @@ struct Document::Impl {
         page->display(it.gfx.get());
         return *it.splash;
       }
-    if (regions.size() >= 8) regions.erase(regions.begin());
+    if (regions.size() >= 8) evict(regions);
     RegionInterpreter it;
     it.first = page;
     it.grid = g;
