@@ -396,7 +396,7 @@ Checked<Municipality> parse_municipality(std::string_view text, const std::strin
   if (const toml::table* t = chk.table(root, "mailing", false)) {
     auto& ml = m.mailing;
     const struct { const char* key; double* out; double min, max; } grams[] = {
-        {"paper_g", &ml.paper_g, 0.5, 50}, {"envelope_g", &ml.envelope_g, 0, 50}, {"max_g", &ml.max_g, 1, 1000}};
+        {"paper_grams", &ml.paper_g, 0.5, 50}, {"envelope_grams", &ml.envelope_g, 0, 50}, {"max_grams", &ml.max_g, 1, 1000}};
     for (const auto& g : grams) {
       const toml::node* n = t->get(g.key);
       if (!n) continue;
@@ -416,7 +416,7 @@ Checked<Municipality> parse_municipality(std::string_view text, const std::strin
       else chk.error(t->get("oversize")->source(), "mailing.oversize", *s, "must be \"split\", \"by_month\" or \"refuse\"");
     }
     if (ml.grams(1) > ml.max_g)
-      chk.error(t->source(), "mailing", "", "an envelope with one sheet already exceeds max_g");
+      chk.error(t->source(), "mailing", "", "an envelope with one sheet already exceeds max_grams");
   }
 
   if (const toml::table* t = chk.table(root, "printer", false)) {

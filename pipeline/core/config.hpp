@@ -54,7 +54,8 @@ struct OfficeHours {
 // on the review sheet ([validation] in municipality.toml).
 enum class RuleLevel { error, warning };
 
-// What one envelope may hold so it posts as 定形 (長形3号) and the folding inserter takes it ([mailing]).
+// What one envelope may hold so it posts as 定形 (長形3号) and the folding inserter takes it ([mailing]:
+// paper_grams, envelope_grams, max_grams, max_sheets, oversize).
 struct Mailing {
   double paper_g = 4.0;     // one A4 sheet: 64 g/m2 x 0.0624 m2
   double envelope_g = 6.0;  // the empty window envelope

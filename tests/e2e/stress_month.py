@@ -278,7 +278,7 @@ def municipality_text(examples, gaiji="gaiji.csv"):
     first_table = re.search(r"(?m)^\[", text).start()   # root keys must come before the first table
     text = text[:first_table] + 'gaiji_map = "%s"                 # 外字 map (stress month)\n\n' % gaiji + \
         text[first_table:]
-    mailing = ("[mailing]\npaper_g    = %.1f\nenvelope_g = %.1f\nmax_g      = %.1f\nmax_sheets = %d\n"
+    mailing = ("[mailing]\npaper_grams    = %.1f\nenvelope_grams = %.1f\nmax_grams      = %.1f\nmax_sheets = %d\n"
                'oversize   = "split"\n' % (PAPER_G, ENVELOPE_G, MAX_G, MAX_SHEETS))
     if re.search(r"(?m)^\[mailing\]", text):
         text = re.sub(r"(?ms)^\[mailing\]\n.*?(?=^\[|\Z)", mailing + "\n", text)

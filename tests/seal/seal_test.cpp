@@ -224,11 +224,11 @@ TEST_CASE("a sealed batch has its five files and a signed manifest with the coun
   // The mailing figures: limits, the heaviest envelope, splits; counts only, no envelope id.
   const auto& ml = m["mailing"];
   CHECK(ml["max_sheets"] == 8);
-  CHECK(ml["max_g"] == 50.0);
-  CHECK(ml["paper_g"] == 4.0);
-  CHECK(ml["envelope_g"] == 6.0);
+  CHECK(ml["max_grams"] == 50.0);
+  CHECK(ml["paper_grams"] == 4.0);
+  CHECK(ml["envelope_grams"] == 6.0);
   CHECK(ml["heaviest_sheets"] == 3);
-  CHECK(ml["heaviest_g"] == 18.0);
+  CHECK(ml["heaviest_grams"] == 18.0);
   CHECK(ml["split_mailings"] == 1);
   CHECK(ml["split_envelopes"] == 2);
   CHECK(ml["cover_sheets"] == 1);
