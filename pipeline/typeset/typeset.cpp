@@ -22,7 +22,7 @@ Checked<std::unique_ptr<Typesetter>> Typesetter::create(const std::string& data_
   auto engine = text::TextEngine::load(data_dir + "/fonts/fonts.toml");
   out.problems = std::move(engine.problems);
   impl->text = std::move(engine.value);
-  auto forms = forms::load_forms(data_dir);
+  auto forms = forms::load_forms(data_dir, m);
   out.problems.insert(out.problems.end(), forms.problems.begin(), forms.problems.end());
   impl->forms = std::move(forms.value);
   if (!m.seal_image.empty() && !std::filesystem::is_regular_file(m.seal_image))
