@@ -10,12 +10,14 @@
 #include <unistd.h>
 
 #include "barcode/barcode.hpp"
+#include "typeset/page_probe.hpp"
 #include "typeset/forms.hpp"
 #include "typeset/typeset.hpp"
 
 using namespace tsuchi;
 using namespace tsuchi::typeset;
 using namespace tsuchi::display;
+using tsuchi::test::codes_of;
 using namespace tsuchi::text;
 
 namespace {
@@ -115,13 +117,6 @@ std::string page_text(const Page& p) {
   std::string s;
   for (const auto& r : p.runs) s += r.text;
   return s;
-}
-
-std::vector<const Code*> codes_of(const Page& p, CodeKind k) {
-  std::vector<const Code*> out;
-  for (const auto& c : p.codes)
-    if (c.kind == k) out.push_back(&c);
-  return out;
 }
 
 struct Window {

@@ -7,12 +7,14 @@
 #include <string>
 
 #include "barcode/barcode.hpp"
+#include "typeset/page_probe.hpp"
 #include "typeset/forms.hpp"
 
 using namespace tsuchi;
 using namespace tsuchi::typeset;
 using namespace tsuchi::typeset::forms;
 using namespace tsuchi::display;
+using tsuchi::test::codes_of;
 
 namespace {
 
@@ -75,13 +77,6 @@ std::string page_text(const Page& p) {
   std::string s;
   for (const auto& r : p.runs) s += r.text + "\n";
   return s;
-}
-
-std::vector<const Code*> codes_of(const Page& p, CodeKind k) {
-  std::vector<const Code*> out;
-  for (const auto& c : p.codes)
-    if (c.kind == k) out.push_back(&c);
-  return out;
 }
 
 int count(const std::string& text, const std::string& needle) {
