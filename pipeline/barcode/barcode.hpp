@@ -56,7 +56,7 @@ inline double store_width_mm(double module_mm) { return kStoreModules * module_m
 // Vector drawing through zint (GS1 mode, [91]...), total width <= max_width_mm with quiet zones.
 // Bars start at x = kStoreQuietZoneMm; the symbol is exactly height_mm tall (no text).
 Checked<Symbol> draw_store_barcode(std::string_view digits44, double module_mm = store_module_mm(600),
-                                   double height_mm = 12.0, double max_width_mm = kStoreMaxWidthMm);
+                                   double height_mm = kStoreMinHeightMm, double max_width_mm = kStoreMaxWidthMm);
 
 // --- Japan Post customer barcode (カスタマバーコード) ---
 struct CustomerCode {
