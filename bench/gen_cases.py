@@ -6,7 +6,7 @@ Writes OUT_DIR/cases.csv, OUT_DIR/fees.toml and OUT_DIR/municipality.toml (copie
 with the batch size changed). Households have 1–3 children, about a third pay by slip, names
 include rare kanji (𠮷, 髙, 﨑, 神 U+FA19, 辻 + U+E0100), addresses vary in length. Deterministic.
 """
-import argparse, os, random, re
+import argparse, datetime, os, random, re
 
 SRC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SURNAMES = ["佐藤", "鈴木", "高橋", "髙橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤", "𠮷田", "山田",
@@ -22,6 +22,7 @@ BUILDINGS = ["", "", "", "コーポ熊谷", "グランドメゾン熊谷駅前",
 FACILITIES = [("熊谷市立中央保育所", 1), ("熊谷市立石原保育所", 1), ("熊谷さくら保育園", 0), ("あおぞら認定こども園", 0),
               ("熊谷市立妻沼保育所", 1), ("ひまわり幼稚園", 0)]
 BRACKETS = ["A", "B", "D1", "D4", "D4", "D9"]
+EXEMPT = {"A", "B"}  # side_dish_exempt = true in examples/fees.toml
 HEADER = ("case_id,child_atena_no,child_name,child_birth_date,guardian_atena_no,guardian_name,postal_code,"
           "address,address_building,household_no,my_number,certification_type,care_need,facility_name,"
           "facility_public,bracket,child_order,side_dish_exempt,cash_payment,notice_kind,decision_date,"
@@ -55,14 +56,16 @@ def main():
             n += 1
             ctype = rnd.choice([1, 2, 3, 3])
             fac, public = rnd.choice(FACILITIES)
-            birth_year = 2020 + (2 if ctype == 3 else 0) + rnd.randint(0, 2)
+            # The age class on 2025-04-01 fits the certification: 3号 0-2歳児, 1号/2号 3-5歳児 (born from April 2).
+            age_class = rnd.randint(0, 2) if ctype == 3 else rnd.randint(3, 5)
+            birth = datetime.date(2025 - age_class - 1, 4, 2) + datetime.timedelta(days=rnd.randint(0, 364))
             rows.append([
                 "%08d" % n, "%010d" % (5000000 + n), "%s　%s" % (surname, rnd.choice(GIVEN_CHILD)),
-                "%04d-%02d-%02d" % (birth_year, rnd.randint(1, 12), rnd.randint(1, 28)),
+                birth.isoformat(),
                 "%010d" % (4000000 + household), guardian, postal[:3] + "-" + postal[3:], addr, building,
                 "%010d" % (3000000 + household), "", str(ctype),
                 "" if ctype == 1 else rnd.choice(["standard", "short"]), fac, str(public), bracket, str(k + 1),
-                "1" if rnd.random() < 0.05 else "0", str(cash), "decision", "2025-08-20", "2025-09", "2025-09", ""])
+                "1" if bracket in EXEMPT or rnd.random() < 0.05 else "0", str(cash), "decision", "2025-08-20", "2025-09", "2025-09", ""])
     with open(os.path.join(a.out, "cases.csv"), "w", encoding="utf-8", newline="") as f:
         f.write(HEADER + "\r\n")
         for r in rows:

@@ -1,5 +1,6 @@
 #include "core/core.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -79,6 +80,14 @@ int weekday(const Date& d) {
 }
 
 Date add_days(const Date& d, int n) { return civil_from_days(days_from_civil(d) + n); }
+
+int age_class(const Date& birth, int fiscal_year) {
+  // 年齢計算ニ関スル法律: a child born on April 1 reaches each age on March 31, so the school
+  // year of a birth starts on April 2.
+  const bool before_april_2 = birth.month < 4 || (birth.month == 4 && birth.day < 2);
+  const int birth_year = before_april_2 ? birth.year - 1 : birth.year;
+  return std::max(0, fiscal_year - birth_year - 1);
+}
 
 Date last_day(const YearMonth& ym) { return Date{ym.year, ym.month, days_in_month(ym.year, ym.month)}; }
 

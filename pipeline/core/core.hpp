@@ -83,5 +83,8 @@ Date office_today(int utc_offset_minutes, std::int64_t now = now_utc_seconds());
 
 // Japanese fiscal year (年度) runs April..March.
 inline int fiscal_year(const YearMonth& ym) { return ym.month >= 4 ? ym.year : ym.year - 1; }
+// The child's age class (N歳児クラス) in `fiscal_year`: age on April 1 of that year, counted as the
+// law counts it (a child born on April 1 is a year older that day); born later in the year: 0.
+int age_class(const Date& birth, int fiscal_year);
 
 }  // namespace tsuchi

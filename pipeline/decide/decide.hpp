@@ -23,9 +23,9 @@ struct MonthlyFee {
 // Never spans two fiscal years (年度).
 struct FeePeriod {
   YearMonth from, to;
-  int fiscal_year = 0;
   Yen user_charge = 0;
   Yen side_dish = 0;
+  int fiscal_year = 0;  // last, so brace-initialisers of the fields above keep their meaning
 };
 
 // 納付書: one per child per month with total > 0, only for cash payers.
@@ -75,8 +75,7 @@ struct Decision {
 
 // "＊＊＊＊567": all but the last 3 digits of an account number hidden.
 std::string masked_account(std::string_view account);
-// The child's age class (N歳児クラス) in `fiscal_year`: age on April 1 of that year, counted as
-// the law counts it (a child born on April 1 is a year older that day).
+// The child's age class (N歳児クラス) in `fiscal_year` (tsuchi::age_class in core).
 int age_class(const Date& birth, int fiscal_year);
 
 
@@ -93,6 +92,15 @@ std::string payment_reference(const tsuchi::Municipality& m, const std::string& 
 // Cases whose payment references would coincide (ids differing only in leading zeros, a digest
 // collision, or a case id too long for the agent-shortened reference): one error per later case.
 Diagnostics reference_collisions(const std::vector<ingest::Case>& cases, const tsuchi::Municipality& m);
+
+// Rules a case can contradict that need the fee schedules (SPEC §6, output_spec/inputs.md §2.3):
+// the certification against the child's age class in every 年度 its months cover, side_dish_exempt
+// against a bracket fees.toml marks exempt (each an error or a warning as municipality.toml
+// [validation] says), and the count of ';'-separated eL values against the case's slips.
+// Messages name the line, column and case id; never a name, an account or an eL value.
+Diagnostics check_rules(const std::vector<ingest::Case>& cases, const std::string& cases_file,
+                        const tsuchi::FeeSchedules& fees, const tsuchi::Municipality& m,
+                        const std::vector<std::string>& header = {});
 
 // Decides every case with the slips it is owed (due dates from the municipality and its calendar).
 // Problems that only show here (a month before any schedule) come back as diagnostics.

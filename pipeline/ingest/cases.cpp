@@ -27,7 +27,8 @@ enum Col {
   kCaseId, kChildAtenaNo, kChildName, kChildBirthDate, kGuardianAtenaNo, kGuardianName, kPostalCode,
   kAddress, kAddressBuilding, kHouseholdNo, kMyNumber, kCertificationType, kCareNeed, kFacilityName,
   kFacilityPublic, kBracket, kChildOrder, kSideDishExempt, kCashPayment, kNoticeKind, kDecisionDate,
-  kPeriodStart, kPeriodEnd, kReason, kColumnCount
+  kPeriodStart, kPeriodEnd, kReason, kPreviousBracket, kPreviousCertificationType, kPreviousCareNeed,
+  kPreviousChildOrder, kTransferBank, kTransferAccount, kElNumber, kElQr, kColumnCount
 };
 
 using C = Case;
@@ -58,6 +59,15 @@ const std::vector<CaseField> kSchema{
     {"period_start",        true,  false, false, false, &C::period_start},
     {"period_end",          true,  false, false, false, &C::period_end},
     {"reason",              false, true,  true,  false, &C::reason},
+    // Optional: 変更前 of a change notice, 口座振替, eL (地方税統一QR) as issued by the collection system.
+    {"previous_bracket",            false, false, false, false, &C::previous_bracket},
+    {"previous_certification_type", false, false, false, false, &C::previous_certification_type},
+    {"previous_care_need",          false, false, false, false, &C::previous_care_need},
+    {"previous_child_order",        false, false, false, false, &C::previous_child_order},
+    {"transfer_bank",               false, true,  true,  false, &C::transfer_bank},
+    {"transfer_account",            false, true,  false, false, &C::transfer_account},
+    {"el_number",                   false, false, true,  false, &C::el_number},
+    {"el_qr",                       false, false, false, false, &C::el_qr},
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -115,6 +125,20 @@ std::string my_number_digits(std::string_view s) {
     else if (c != U' ' && c != U'-' && c != 0x3000 && c != 0xFF0D && c != U'\t') return {};
   }
   return out.size() == 12 ? out : std::string();
+}
+
+std::optional<CareNeed> care_need(std::string_view s) {
+  if (s == "standard") return CareNeed::standard;
+  if (s == "short") return CareNeed::short_time;
+  return std::nullopt;
+}
+
+// A whole number, 1 or more, in ASCII digits.
+std::optional<int> whole_number(std::string_view s) {
+  int n = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (all_digits(s) && ec == std::errc() && end == s.data() + s.size() && n >= 1) return n;
+  return std::nullopt;
 }
 
 // "YYYY-MM-DD" / "YYYY-MM" with a message that tells a wrong format from a day that does not exist.
@@ -236,6 +260,7 @@ class CasesParser {
     void error(Col k, std::string value, std::string reason) {
       p->line_error(line, p->index_[k] + 1, kSchema[k].name, std::move(value), std::move(reason));
     }
+    bool given(Col k) const { return present[k] && !text[k].empty(); }  // optional columns: empty = not given
     // The value to quote in a message: nothing for personal columns, My Numbers masked.
     std::string value(Col k) const { return kSchema[k].personal ? "" : shown(text[k]); }
   };
@@ -268,7 +293,8 @@ class CasesParser {
       if (auto cc = control_character(t[k], k == kReason))
         row.error(k, utf8::label(*cc), "contains a control character (a tab or line break), which cannot be printed");
     }
-    for (Col k : {kCaseId, kChildAtenaNo, kGuardianAtenaNo, kHouseholdNo, kBracket})
+    for (Col k : {kCaseId, kChildAtenaNo, kGuardianAtenaNo, kHouseholdNo, kBracket, kPreviousBracket, kTransferAccount,
+                  kElQr})
       if (has(k))
         if (auto cc = control_character(t[k], false)) row.error(k, utf8::label(*cc), "contains a control character");
 
@@ -280,11 +306,6 @@ class CasesParser {
       auto [it, fresh] = case_ids_.emplace(t[kCaseId], row.line);
       if (!fresh) row.error(kCaseId, row.value(kCaseId), "duplicates the case_id on line " + std::to_string(it->second));
     }
-    // Text columns go to their member as read (postal_code is normalised below).
-    for (int k = 0; k < kColumnCount; ++k)
-      if (auto m = std::get_if<std::string Case::*>(&kSchema[k].member); m && k != kPostalCode && has(static_cast<Col>(k)))
-        c.**m = std::move(t[k]);
-
     if (has(kChildBirthDate)) {
       if (auto d = parse_date(t[kChildBirthDate])) c.child_birth_date = *d;
       else row.error(kChildBirthDate, row.value(kChildBirthDate), date_reason(t[kChildBirthDate]));
@@ -316,8 +337,7 @@ class CasesParser {
     }
     if (has(kCareNeed)) {
       const auto& s = t[kCareNeed];
-      if (s == "standard") c.care_need = CareNeed::standard;
-      else if (s == "short") c.care_need = CareNeed::short_time;
+      if (auto need = care_need(s)) c.care_need = *need;
       else if (!s.empty()) row.error(kCareNeed, row.value(kCareNeed), "must be standard or short");
       else if (c.certification_type == 2 || c.certification_type == 3)
         row.error(kCareNeed, "", "is required for certification_type 2 and 3: standard or short");
@@ -325,7 +345,7 @@ class CasesParser {
                first_type23_without_care_need_ == 0) {
       first_type23_without_care_need_ = row.line;
     }
-
+    check_previous(row);
     struct Flag { Col k; bool Case::*field; };
     for (const Flag& f : {Flag{kFacilityPublic, &Case::facility_public}, Flag{kSideDishExempt, &Case::side_dish_exempt},
                           Flag{kCashPayment, &Case::cash_payment}}) {
@@ -336,13 +356,9 @@ class CasesParser {
     }
 
     if (has(kChildOrder)) {
-      const auto& s = t[kChildOrder];
-      int n = 0;
-      const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-      if (all_digits(s) && ec == std::errc() && end == s.data() + s.size() && n >= 1) c.child_order = n;
-      else row.error(kChildOrder, row.value(kChildOrder), "must be a whole number, 1 or more" + fullwidth_hint(s));
+      if (auto n = whole_number(t[kChildOrder])) c.child_order = *n;
+      else row.error(kChildOrder, row.value(kChildOrder), "must be a whole number, 1 or more" + fullwidth_hint(t[kChildOrder]));
     }
-
     if (has(kNoticeKind)) {
       const auto& s = t[kNoticeKind];
       if (s == "decision") c.notice_kind = NoticeKind::decision;
@@ -363,6 +379,74 @@ class CasesParser {
     if (start && end) {
       c.period_start = *start;
       c.period_end = *end;
+    }
+    check_transfer_and_el(row);
+    // Text columns go to their member as read (postal_code is normalised above).
+    for (int k = 0; k < kColumnCount; ++k)
+      if (auto m = std::get_if<std::string Case::*>(&kSchema[k].member); m && k != kPostalCode && has(static_cast<Col>(k)))
+        c.**m = std::move(t[k]);
+  }
+
+  // 変更前: each previous_* column is read like its current counterpart; empty = not given.
+  void check_previous(Row& row) {
+    Case& c = row.c;
+    auto& t = row.text;
+    auto given = [&](Col k) { return row.given(k); };
+    if (given(kPreviousCertificationType)) {
+      const auto& s = t[kPreviousCertificationType];
+      if (s == "1" || s == "2" || s == "3") c.previous_certification_type = s[0] - '0';
+      else row.error(kPreviousCertificationType, row.value(kPreviousCertificationType),
+                     "must be 1, 2 or 3, or empty when it did not change" + fullwidth_hint(s));
+    }
+    if (given(kPreviousCareNeed)) {
+      if (auto need = care_need(t[kPreviousCareNeed])) c.previous_care_need = *need;
+      else row.error(kPreviousCareNeed, row.value(kPreviousCareNeed), "must be standard or short, or empty when it did not change");
+    } else if ((c.previous_certification_type == 2 || c.previous_certification_type == 3) &&
+               c.care_need == CareNeed::none) {
+      row.error(kPreviousCareNeed, "", "is required when previous_certification_type is 2 or 3 and care_need is empty: standard or short");
+    }
+    if (given(kPreviousChildOrder)) {
+      if (auto n = whole_number(t[kPreviousChildOrder])) c.previous_child_order = *n;
+      else row.error(kPreviousChildOrder, row.value(kPreviousChildOrder),
+                     "must be a whole number, 1 or more, or empty when it did not change" + fullwidth_hint(t[kPreviousChildOrder]));
+    }
+    const bool any = given(kPreviousBracket) || given(kPreviousCertificationType) || given(kPreviousCareNeed) ||
+                     given(kPreviousChildOrder);
+    if (any && row.present[kNoticeKind] && t[kNoticeKind] == "decision")
+      for (Col k : {kPreviousBracket, kPreviousCertificationType, kPreviousCareNeed, kPreviousChildOrder})
+        if (given(k)) {
+          row.error(k, row.value(k), "only a change notice (notice_kind change) shows 変更前; leave it empty for a decision");
+          break;
+        }
+  }
+
+  // The account is never quoted; a cash payer has no account to draw from. eL values: one, or one
+  // per slip (their count against the slips is checked once fees are known: decide::check_rules).
+  void check_transfer_and_el(Row& row) {
+    Case& c = row.c;
+    auto& t = row.text;
+    auto given = [&](Col k) { return row.given(k); };
+    if (given(kTransferAccount)) {
+      const auto& s = t[kTransferAccount];
+      if (!all_digits(s) || s.size() > 20)
+        row.error(kTransferAccount, "", "must be the account number in ASCII digits 0-9 (at most 20)" + fullwidth_hint(s));
+    }
+    if ((given(kTransferAccount) || given(kTransferBank)) && c.cash_payment) {
+      const Col k = given(kTransferAccount) ? kTransferAccount : kTransferBank;
+      row.error(k, "", "is given but cash_payment is 1: a cash payer has no account transfer");
+    }
+    for (Col k : {kElNumber, kElQr}) {
+      if (!given(k)) continue;
+      std::string_view rest = t[k];
+      for (std::size_t at = 0;; ) {
+        const std::size_t semi = rest.find(';', at);
+        if (trim(rest.substr(at, semi == std::string_view::npos ? std::string_view::npos : semi - at)).empty()) {
+          row.error(k, "", "has an empty value between ';': give one value, or one per slip separated by ';'");
+          break;
+        }
+        if (semi == std::string_view::npos) break;
+        at = semi + 1;
+      }
     }
   }
 
@@ -484,11 +568,13 @@ Case unpack(std::string_view packed) {
   return c;
 }
 
-int CasesFile::column_of(std::string_view name) const {
+int column_of(const std::vector<std::string>& header, std::string_view name) {
   for (std::size_t i = 0; i < header.size(); ++i)
     if (header[i] == name) return static_cast<int>(i) + 1;
   return 0;
 }
+
+int CasesFile::column_of(std::string_view name) const { return ingest::column_of(header, name); }
 
 Checked<CasesFile> parse_cases(std::string_view bytes, const std::string& name, Encoding enc) {
   return CasesParser(bytes, name, enc).run();

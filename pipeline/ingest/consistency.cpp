@@ -17,11 +17,7 @@ bool period_known(const Case& c) { return c.period_start.year > 0 && c.period_en
 Diagnostics check_consistency(const std::vector<Case>& cases, const std::string& cases_file, const FeeSchedules& fees,
                               const std::string& fees_file, const std::vector<std::string>& header) {
   Diagnostics out;
-  auto column = [&](std::string_view name) {
-    for (std::size_t i = 0; i < header.size(); ++i)
-      if (header[i] == name) return static_cast<int>(i) + 1;
-    return 0;
-  };
+  auto column = [&](std::string_view name) { return column_of(header, name); };
   auto error = [&](const Case& c, const char* name, std::string value, std::string reason) {
     out.push_back(Diagnostic{Diagnostic::Severity::error, cases_file, c.line, column(name), name, std::move(value),
                              std::move(reason)});
@@ -37,13 +33,16 @@ Diagnostics check_consistency(const std::vector<Case>& cases, const std::string&
         reason += " (the first is in force from " + fees.schedules.front().effective_from.iso() + " in " + fees_file + ")";
       error(c, "period_start", c.period_start.iso(), std::move(reason));
     }
-    if (c.bracket.empty()) continue;  // already reported as missing
-    for (const auto& s : fees.schedules) {
-      const bool in_period = (&s == first) || (s.effective_from > c.period_start && s.effective_from <= c.period_end);
-      if (in_period && !s.find(c.bracket))
-        error(c, "bracket", c.bracket,
-              "not in the schedule in force from " + s.effective_from.iso() + " (" + fees_file + " line " +
-                  std::to_string(s.line) + ")");
+    // 変更前 is computed with the same schedules for the same months, so its bracket must exist there too.
+    for (auto [name, code] : {std::pair{"bracket", &c.bracket}, {"previous_bracket", &c.previous_bracket}}) {
+      if (code->empty()) continue;  // a missing bracket is already reported; previous_bracket is optional
+      for (const auto& s : fees.schedules) {
+        const bool in_period = (&s == first) || (s.effective_from > c.period_start && s.effective_from <= c.period_end);
+        if (in_period && !s.find(*code))
+          error(c, name, *code,
+                "not in the schedule in force from " + s.effective_from.iso() + " (" + fees_file + " line " +
+                    std::to_string(s.line) + ")");
+      }
     }
   }
 

@@ -82,6 +82,8 @@ struct CasesFile {
   std::vector<std::string> header;  // as read, for messages about a field from later stages
   int column_of(std::string_view name) const;  // 1-based, 0 when absent
 };
+// The 1-based position of `name` in a cases.csv header, 0 when absent (messages of later checks).
+int column_of(const std::vector<std::string>& header, std::string_view name);
 
 // Reads cases.csv. Detects UTF-8 (BOM optional) vs CP932 unless told. Every problem is listed.
 // Rows with the right number of fields are kept in `cases` even when a field is bad (that field
@@ -90,6 +92,21 @@ Checked<CasesFile> load_cases(const std::string& path, Encoding enc = Encoding::
 // Same, from bytes already in memory (`name` is used in messages).
 Checked<CasesFile> parse_cases(std::string_view bytes, const std::string& name,
                                        Encoding enc = Encoding::detect);
+
+// 外字: the city's private-use code points and the standard character (with an optional IVS) each
+// stands for, from the CSV that municipality.toml gaiji_map names (output_spec/inputs.md §5).
+struct GaijiMap {
+  std::string file;                        // for messages
+  std::map<char32_t, std::u32string> to;   // PUA code point -> UCS (+ IVS)
+};
+// U+E000..U+F8FF and the supplementary private use planes 15 and 16.
+bool is_private_use(char32_t c);
+Checked<GaijiMap> load_gaiji_map(const std::string& path);
+Checked<GaijiMap> parse_gaiji_map(std::string_view bytes, const std::string& name);
+// Replaces every private-use code point of every printed field by its mapping. One left unmapped is
+// an error naming file, line, column and the code point (never the text). An empty map maps nothing.
+Diagnostics apply_gaiji(std::vector<Case>& cases, const GaijiMap& map, const std::string& cases_file,
+                        const std::vector<std::string>& header = {});
 
 // Rules across files and rows (SPEC §6): unknown brackets, a month with no schedule in force,
 // one guardian with two addresses, care need required for type 2/3, and so on.

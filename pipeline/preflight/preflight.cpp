@@ -39,6 +39,7 @@ const char* kind_name(CodeKind k) {
     case CodeKind::insertion_qr: return "insertion QR";
     case CodeKind::customer_japan_post: return "customer barcode";
     case CodeKind::certificate_qr: return "certificate QR";
+    case CodeKind::el_qr: return "eL-QR";
   }
   return "code";
 }
@@ -207,8 +208,11 @@ class Checker {
       add(index, "page size " + std::to_string(std::lround(reading.width)) + "x" +
                      std::to_string(std::lround(reading.height)) + " pt, expected " +
                      std::to_string(std::lround(exp.width)) + "x" + std::to_string(std::lround(exp.height)));
-    text(std::move(reading.text), index);
-    for (std::size_t k = 0; k < exp.codes.size(); ++k) code(pdf, reading, index, static_cast<int>(k));
+    text(reading, index);
+    for (std::size_t k = 0; k < exp.codes.size(); ++k) {
+      code(pdf, reading, index, static_cast<int>(k));
+      code_bounds(reading, regions, index, k);
+    }
   }
 
  private:
@@ -219,23 +223,123 @@ class Checker {
     if (scanning() && opt_.my_numbers->contains(read_back)) add(index, "one of this run's input My Numbers " + where);
   }
 
-  void text(std::u32string page_text, int index) {
+  void text(const detail::PageReading& reading, int index) {
     const auto& runs = expected_.pages[index].runs;
     if (std::any_of(runs.begin(), runs.end(), [](const display::GlyphRun& r) {
           return r.origin == display::TextOrigin::free && mynumber::find(r.text);
         }))
       add(index, "a 12-digit number with a valid My Number check digit is printed");
-    if (scanning()) my_numbers(utf8::encode(page_text), index, "is printed");
-    std::u32string flat = without_spaces(std::move(page_text));
+    if (scanning()) my_numbers(utf8::encode(reading.text), index, "is printed");
+    // The page's text without spaces, and the ink box of each code point left.
+    std::u32string flat;
+    std::vector<Region> ink;
+    flat.reserve(reading.text.size());
+    ink.reserve(reading.text.size());
+    for (std::size_t i = 0; i < reading.text.size(); ++i)
+      if (!is_space(reading.text[i])) {
+        flat.push_back(reading.text[i]);
+        ink.push_back(i < reading.ink.size() ? reading.ink[i] : Region{});
+      }
+    // Runs are drawn in display-list order, so a run is first looked for after the one before it.
+    std::size_t cursor = 0;
     for (std::size_t r = 0; r < runs.size(); ++r) {
       std::u32string want = without_spaces(utf8::decode(runs[r].text));
-      if (want.empty() || flat.find(want) != std::u32string::npos) continue;
-      // The longest prefix that is on the page locates the first code point that is not.
-      std::size_t len = 0;
-      while (len < want.size() && flat.find(want.substr(0, len + 1)) != std::u32string::npos) ++len;
-      add(index, "text run " + std::to_string(r) + " not found in the page text (first missing code point " +
-                     utf8::label(want[len]) + ")");
+      if (want.empty()) continue;
+      std::size_t at = flat.find(want, cursor);
+      if (at != std::u32string::npos) {
+        cursor = at + want.size();
+      } else if ((at = flat.find(want)) == std::u32string::npos) {
+        // The longest prefix that is on the page locates the first code point that is not.
+        std::size_t len = 0;
+        while (len < want.size() && flat.find(want.substr(0, len + 1)) != std::u32string::npos) ++len;
+        add(index, "text run " + std::to_string(r) + " not found in the page text (first missing code point " +
+                       utf8::label(want[len]) + ")");
+        continue;
+      } else {
+        at = best_overlap(flat, ink, want, runs[r].bounds);
+      }
+      if (runs[r].bounds.any()) inside(index, runs[r].bounds, union_of(ink, at, want.size()), "text");
     }
+  }
+
+  // Out of order: of the text's occurrences on the page, the one whose ink overlaps its bounds most.
+  static std::size_t best_overlap(const std::u32string& flat, const std::vector<Region>& ink, const std::u32string& want,
+                                  const display::Bounds& b) {
+    std::size_t best = flat.find(want);
+    double most = -1;
+    for (std::size_t at = best; at != std::u32string::npos; at = flat.find(want, at + 1)) {
+      const Region u = union_of(ink, at, want.size());
+      const double w = std::min(u.x + u.w, b.x + b.w) - std::max(u.x, b.x);
+      const double h = std::min(u.y + u.h, b.y + b.h) - std::max(u.y, b.y);
+      const double overlap = w > 0 && h > 0 ? w * h : 0;
+      if (overlap > most) most = overlap, best = at;
+    }
+    return best;
+  }
+
+  // The box around the ink of [at, at + n); w == h == 0 when nothing there has ink.
+  static Region union_of(const std::vector<Region>& ink, std::size_t at, std::size_t n) {
+    double x0 = 1e300, y0 = 1e300, x1 = -1e300, y1 = -1e300;
+    for (std::size_t i = at; i < at + n && i < ink.size(); ++i) {
+      const Region& g = ink[i];
+      if (g.h <= 0) continue;
+      x0 = std::min(x0, g.x), y0 = std::min(y0, g.y);
+      x1 = std::max(x1, g.x + g.w), y1 = std::max(y1, g.y + g.h);
+    }
+    return x1 < x0 ? Region{} : Region{x0, y0, x1 - x0, y1 - y0};
+  }
+
+  // Ink read back must stay inside its bounds (the envelope window, a table cell) within 0.3 pt,
+  // about a 600 dpi printer's dot, the noise of reading glyph boxes back.
+  void inside(int index, const display::Bounds& b, const Region& got, const std::string& what) {
+    constexpr double kTolerance = 0.3;
+    if (got.w <= 0 && got.h <= 0) return;
+    const double out = std::max({b.x - got.x, got.x + got.w - (b.x + b.w), b.y - got.y, got.y + got.h - (b.y + b.h)});
+    if (out <= kTolerance) return;
+    char by[32];
+    std::snprintf(by, sizeof by, "%.1f mm", out / display::kPtPerMm);
+    const bool text = what == "text";
+    std::string msg;
+    switch (b.zone) {
+      case display::Bounds::Zone::window:
+        msg = (text ? std::string("recipient line") : what) + " leaves the envelope window by " + by;
+        break;
+      case display::Bounds::Zone::cell: msg = what + " overflows its table cell by " + by; break;
+      case display::Bounds::Zone::none: msg = what + " leaves its bounds by " + by; break;
+    }
+    // A line set in two fonts is two runs: one finding for it.
+    const auto& f = report_.findings;
+    if (std::none_of(f.begin(), f.end(), [&](const Finding& x) { return x.page == index + 1 && x.what == msg; }))
+      add(index, std::move(msg));
+  }
+
+  // The code's bars are the captured shapes that lie within its region (a rule crossing the region
+  // is not part of it); their union must stay inside the code's bounds.
+  void code_bounds(const detail::PageReading& reading, const std::vector<Region>& regions, int index, std::size_t k) {
+    const Code& c = expected_.pages[index].codes[k];
+    if (!c.bounds.any()) return;
+    const Region& r = regions[k];
+    constexpr double kSlack = 0.5;  // anti-aliasing and stroke rounding at the region's edge
+    double x0 = 1e300, y0 = 1e300, x1 = -1e300, y1 = -1e300;
+    for (const detail::Shape& shape : reading.shapes)
+      for (const detail::Subpath& sp : shape.subpaths) {
+        if (sp.points.empty()) continue;
+        double sx0 = 1e300, sy0 = 1e300, sx1 = -1e300, sy1 = -1e300;
+        for (const auto& p : sp.points)
+          sx0 = std::min(sx0, p.x), sy0 = std::min(sy0, p.y), sx1 = std::max(sx1, p.x), sy1 = std::max(sy1, p.y);
+        if (shape.stroke) {
+          // Render strokes a row of bars as butt-capped horizontal segments as thick as the bars are high.
+          const double half = shape.line_width / 2;
+          const bool horizontal = sp.points.size() == 2 && !sp.closed && sy0 == sy1;
+          const bool vertical = sp.points.size() == 2 && !sp.closed && sx0 == sx1;
+          if (!vertical) sy0 -= half, sy1 += half;
+          if (!horizontal) sx0 -= half, sx1 += half;
+        }
+        if (sx0 < r.x - kSlack || sy0 < r.y - kSlack || sx1 > r.x + r.w + kSlack || sy1 > r.y + r.h + kSlack) continue;
+        x0 = std::min(x0, sx0), y0 = std::min(y0, sy0), x1 = std::max(x1, sx1), y1 = std::max(y1, sy1);
+      }
+    if (x1 < x0) return;  // nothing drawn there: the decoding check reports it
+    inside(index, c.bounds, {x0, y0, x1 - x0, y1 - y0}, kind_name(c.kind));
   }
 
   void code(detail::Document& pdf, const detail::PageReading& reading, int index, int k) {

@@ -45,6 +45,7 @@ struct Options {
 
 // Checks page count (total and per envelope), every code (decoded value == intended value;
 // Japan Post bar states read back from the drawing), the text of each page against its runs,
+// that the ink of every run and code with bounds stays inside them (output_spec/preflight.md),
 // that no free-text run (TextOrigin::free) holds a number passing the My Number check digit, and
 // that none of `my_numbers` appears in any page's text or code (findings never quote the number).
 // Thread-safe across calls: each call opens its own Poppler document over the shared bytes, so

@@ -87,25 +87,41 @@ class Capture final : public OutputDev {
     if (!in_actual_ || !actual_started_) separate(px, py, size);
     actual_started_ = in_actual_;
     pen_x_ = px + adx, pen_y_ = py, pen_size_ = size, have_pen_ = true;
-    if (!in_actual_)
-      for (int i = 0; i < ulen; ++i) out_->text.push_back(static_cast<char32_t>(u[i]));
     const int mode = state->getRender();
-    if (mode == 3 || mode == 7) return;  // invisible text paints nothing
-    mark_exact(glyph_extent(state, px, py, adx, size));
+    const bool visible = mode != 3 && mode != 7;  // invisible text paints nothing
+    // adx already carries the horizontal scaling (長体) of the font and text matrices.
+    const Box box = visible ? Box{std::min(px, px + adx), py - 0.88 * size, std::abs(adx), size} : Box{};
+    if (in_actual_) {
+      if (visible) actual_ink_.push_back(box);
+    } else {
+      for (int i = 0; i < ulen; ++i) {
+        out_->text.push_back(static_cast<char32_t>(u[i]));
+        out_->ink.push_back(box);
+      }
+    }
+    if (visible) mark_exact(glyph_extent(state, px, py, adx, size));
   }
 
   void beginActualText(GfxState*, const GooString* text) override {
     in_actual_ = true;
     actual_started_ = false;
     actual_.clear();
+    actual_ink_.clear();
     Unicode* ucs4 = nullptr;
     const int n = TextStringToUCS4(text->toStr(), &ucs4);
     for (int i = 0; i < n; ++i) actual_.push_back(static_cast<char32_t>(ucs4[i]));
     gfree(ucs4);
   }
   void endActualText(GfxState*) override {
-    // The span's replacement text stands for all of its glyphs, as in TextOutputDev.
-    if (in_actual_) out_->text += actual_;
+    // The span's replacement text stands for all of its glyphs, as in TextOutputDev; each of its
+    // code points is given the union of their ink.
+    if (in_actual_) {
+      Extent e;
+      for (const Box& b : actual_ink_) e.add(b.x, b.y), e.add(b.x + b.w, b.y + b.h);
+      const Box all = actual_ink_.empty() ? Box{} : Box{e.x0, e.y0, e.x1 - e.x0, e.y1 - e.y0};
+      out_->text += actual_;
+      out_->ink.insert(out_->ink.end(), actual_.size(), all);
+    }
     in_actual_ = false;
   }
 
@@ -138,8 +154,10 @@ class Capture final : public OutputDev {
   void separate(double px, double py, double size) {
     if (!have_pen_) return;
     const double em = std::max(size, pen_size_);
-    if (std::abs(py - pen_y_) > 0.5 * em || px < pen_x_ - 0.5 * em || px > pen_x_ + 0.3 * em)
+    if (std::abs(py - pen_y_) > 0.5 * em || px < pen_x_ - 0.5 * em || px > pen_x_ + 0.3 * em) {
       out_->text.push_back(U' ');
+      out_->ink.push_back({});
+    }
   }
 
   void mark_exact(const Extent& e) {
@@ -216,6 +234,7 @@ class Capture final : public OutputDev {
   bool have_pen_ = false;
   bool in_actual_ = false, actual_started_ = false;
   std::u32string actual_;
+  std::vector<Box> actual_ink_;
 };
 
 // Splash for one code region: draws only the glyphs that reach the region. Splash culls the

@@ -131,7 +131,11 @@ void draw_runs(cairo_t* cr, const std::vector<display::GlyphRun>& runs, Resource
     for (const display::Glyph& g : run.glyphs) glyphs.push_back({g.id, g.x, g.y});
     for (const display::Cluster& c : run.clusters) clusters.push_back({c.bytes, c.glyphs});
     cairo_set_font_face(cr, face);
-    cairo_set_font_size(cr, run.size);
+    // 長体: the outlines are condensed by the font matrix, so ink, advances and the PDF's text
+    // matrix agree (a reader's copy-paste and preflight's read-back see the condensed widths).
+    cairo_matrix_t fm;
+    cairo_matrix_init_scale(&fm, run.size * (run.hscale > 0 ? run.hscale : 1.0), run.size);
+    cairo_set_font_matrix(cr, &fm);
     if (run.alert)
       cairo_set_source_rgb(cr, 0.8, 0, 0);
     else

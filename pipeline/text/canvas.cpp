@@ -16,12 +16,18 @@ double Canvas::fit(std::string_view s, Role role, double size, double max_w, dou
 }
 
 LineFit Canvas::fit_line(std::string_view s, Role role, double size, double max_w, double min_size,
-                         double) const {
-  // Base: shrink only; condensing (長体) comes with the text engine's horizontal scale.
+                         double min_hscale) const {
+  // Shaping is linear in the size, but a hair of rounding must not tip a fitted line over its width.
+  constexpr double kSafe = 1 - 1e-9;
   const double w = width(s, role, size);
   if (w <= max_w) return {size, 1.0, true};
-  const double fitted = size * max_w / w;
-  return {std::max(min_size, fitted), 1.0, fitted >= min_size};
+  min_size = std::min(min_size, size);
+  const double shrunk = size * max_w / w * kSafe;
+  if (shrunk >= min_size) return {shrunk, 1.0, true};
+  const double at_floor = width(s, role, min_size);
+  const double hscale = at_floor > 0 ? max_w / at_floor : 1.0;
+  if (hscale >= min_hscale) return {min_size, std::min(hscale * kSafe, 1.0), true};
+  return {min_size, min_hscale, false};
 }
 
 namespace {
@@ -33,10 +39,10 @@ display::Bounds bounds_of(const Box& b, display::Bounds::Zone zone) {
 
 void Canvas::text(std::string_view s, Role role, double size, double x, double y, const LineStyle& how) {
   if (s.empty()) return;
-  if (how.max_w > 0) size = fit(s, role, size, how.max_w);
-  for (auto& r : te_.line(s, role, size, pt(x), pt(y), how.align, how.gray)) {
+  const double hscale = how.hscale > 0 ? how.hscale : 1.0;
+  if (how.max_w > 0) size = fit(s, role, size, how.max_w / hscale);
+  for (auto& r : te_.line(s, role, size, pt(x), pt(y), how.align, how.gray, hscale)) {
     r.origin = how.origin;
-    r.hscale = how.hscale;
     r.bounds = bounds_of(how.bounds, how.zone);
     page_.runs.push_back(std::move(r));
   }
@@ -61,9 +67,10 @@ void Canvas::fill(const Box& b, double gray) {
   page_.rects.push_back({pt(b.x), pt(b.y), pt(b.w), pt(b.h), gray, true, 0});
 }
 
-void Canvas::code(display::CodeKind kind, std::string value, const Box& region, std::string bar_states) {
+void Canvas::code(display::CodeKind kind, std::string value, const Box& region, std::string bar_states,
+                  const Box& bounds, display::Bounds::Zone zone) {
   page_.codes.push_back({kind, std::move(value), std::move(bar_states), pt(region.x), pt(region.y), pt(region.w),
-                         pt(region.h)});
+                         pt(region.h), bounds_of(bounds, zone)});
 }
 
 void Canvas::image(const std::string& png, const Box& b) {

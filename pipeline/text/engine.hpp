@@ -87,8 +87,9 @@ struct TextEngine::Impl {
 bool stretchable(const Shaped& s, std::size_t b);
 
 // Appends runs for clusters [c0, c1) of `s` (text `utf8`), pen starting at (x, y), with `gap`
-// points added before each stretchable cluster (or before every cluster when `every_gap`).
+// points added before each stretchable cluster (or before every cluster when `every_gap`);
+// advances and offsets are condensed by `hscale` (長体), which the runs carry to render.
 void emit(const Shaped& s, std::string_view utf8, std::size_t c0, std::size_t c1, double x, double y,
-          double gap, bool every_gap, double gray, double size, std::vector<GlyphRun>& out);
+          double gap, bool every_gap, double gray, double size, std::vector<GlyphRun>& out, double hscale = 1.0);
 
 }  // namespace tsuchi::text

@@ -98,22 +98,25 @@ bool stretchable(const Shaped& s, std::size_t b) {
 }
 
 void emit(const Shaped& s, std::string_view utf8, std::size_t c0, std::size_t c1, double x, double y,
-          double gap, bool every_gap, double gray, double size, std::vector<GlyphRun>& out) {
+          double gap, bool every_gap, double gray, double size, std::vector<GlyphRun>& out, double hscale) {
   double pen = x;
   GlyphRun* run = nullptr;
   std::uint32_t run_end = 0;
   for (std::size_t i = c0; i < c1; ++i) {
     const Shaped::C& c = s.clusters[i];
     if (!run || run->face != c.face || c.byte != run_end) {
-      out.push_back(GlyphRun{c.face, size, {}, {}, {}, gray});
-      run = &out.back();
+      run = &out.emplace_back();
+      run->face = c.face;
+      run->size = size;
+      run->gray = gray;
+      run->hscale = hscale;
     }
     run->text.append(utf8.substr(c.byte, c.bytes));
     run_end = c.byte + c.bytes;
     for (std::uint32_t g = c.first_glyph; g < c.first_glyph + c.glyphs; ++g)
-      run->glyphs.push_back({s.glyphs[g].id, pen + s.glyphs[g].dx, y + s.glyphs[g].dy});
+      run->glyphs.push_back({s.glyphs[g].id, pen + s.glyphs[g].dx * hscale, y + s.glyphs[g].dy});
     run->clusters.push_back({static_cast<int>(c.bytes), static_cast<int>(c.glyphs)});
-    pen += c.advance;
+    pen += c.advance * hscale;
     if (gap != 0 && i + 1 < c1 && (every_gap || stretchable(s, i + 1))) pen += gap;
   }
 }
@@ -123,12 +126,13 @@ double TextEngine::width(std::string_view utf8, Role role, double size) const {
 }
 
 std::vector<GlyphRun> TextEngine::line(std::string_view utf8, Role role, double size, double x, double y,
-                                       Align align, double gray) const {
+                                       Align align, double gray, double hscale) const {
   auto s = impl_->shape(utf8, role, size);
-  if (align == Align::right) x -= s->width;
-  if (align == Align::center) x -= s->width / 2;
+  const double w = s->width * hscale;
+  if (align == Align::right) x -= w;
+  if (align == Align::center) x -= w / 2;
   std::vector<GlyphRun> out;
-  emit(*s, utf8, 0, s->clusters.size(), x, y, 0, false, gray, size, out);
+  emit(*s, utf8, 0, s->clusters.size(), x, y, 0, false, gray, size, out, hscale);
   return out;
 }
 

@@ -50,9 +50,10 @@ class TextEngine {
   double width(std::string_view utf8, Role role, double size) const;
 
   // One line with its baseline at (x, y); `x` is the left edge, or the right edge / centre for
-  // Align::right / Align::center. Split into runs where the fallback font changes.
+  // Align::right / Align::center. Split into runs where the fallback font changes. `hscale` < 1
+  // condenses it (長体): advances shrink, so the line is width() * hscale wide.
   std::vector<display::GlyphRun> line(std::string_view utf8, Role role, double size, double x, double y,
-                                      Align align = Align::left, double gray = 0) const;
+                                      Align align = Align::left, double gray = 0, double hscale = 1.0) const;
 
   // A paragraph broken into lines of at most `width` (ICU line breaks + kinsoku), first baseline
   // at y + size; Align::justify spreads every line but the last to the full width.
@@ -120,8 +121,9 @@ class Canvas {
   void bars(const Bars& bars, double x, double y) {
     for (const auto& b : bars) fill({x + b.x, y + b.y, b.w, b.h});
   }
-  // Records what a code at `region` must decode to.
-  void code(display::CodeKind kind, std::string value, const Box& region, std::string bar_states = {});
+  // Records what a code at `region` must decode to, and (bounds.w > 0) where its bars must stay.
+  void code(display::CodeKind kind, std::string value, const Box& region, std::string bar_states = {},
+            const Box& bounds = {}, display::Bounds::Zone zone = display::Bounds::Zone::none);
   void image(const std::string& png, const Box& b);
 
  private:

@@ -40,12 +40,20 @@ std::string ceiling_text(Yen ceiling);
 // ---- Wording (templates/) ----
 struct NoticeText {
   std::string title_decision, title_change, title_continued;
-  std::string number, date, issuer, honorific, envelope;
-  std::string salutation_decision, salutation_change, ki;
+  std::string number, date, issuer, honorific, envelope, page_number;
+  std::string salutation_decision, salutation_change, ki, fiscal_year_join;
   std::map<std::string, std::string, std::less<>> labels;  // by table field
   std::vector<std::string> certification;                   // by certification_type - 1
-  std::string care_standard, care_short, care_none;
-  std::string bracket, period, period_single, pay_transfer, pay_slip;
+  std::string care_standard, care_short, care_none, changed;
+  std::string bracket, period, period_single;
+  // 納付方法: by slip, by account transfer (its account and 振替日), or nothing to pay.
+  std::string pay_transfer, pay_slip, pay_slip_separate, pay_none, pay_zero_months;
+  std::string transfer_account, transfer_monthly, transfer_due;
+  // 副食費 cell and note by decide::SideDish (billed prints the amount).
+  std::string side_dish_included, side_dish_facility, side_dish_exempt;
+  std::string note_included, note_facility, note_exempt;
+  std::string reduction_free_education, reduction_half, reduction_free, reduction_other, reduction_join;
+  std::string previous_none;  // a change notice whose 変更前 amounts were not given
   std::string appeal_heading, contact_heading;
   std::vector<std::string> contact_lines;
 };
@@ -77,14 +85,17 @@ struct QrPlace {
 
 struct NoticeLayout {
   double page_w = 210, page_h = 297;
-  Box window;
+  Box window;            // the window on the folded sheet, the sheet in the middle of its travel
+  double shift_x = 0, shift_y = 0;  // worst-case travel of the sheet from there, each way
+  // What the window shows however the sheet moves: every recipient line and the customer barcode stay in it.
+  Box printable() const { return {window.x + shift_x, window.y + shift_y, window.w - 2 * shift_x, window.h - 2 * shift_y}; }
   struct {
-    double x, y, w, bottom, postal_size, envelope_id_size, address_size, address_leading, name_size,
-        name_gap, barcode_gap;
+    double postal_size, label_size, address_size, address_min_size, address_leading, name_size, name_min_size,
+        min_hscale, name_gap, barcode_pt, barcode_gap;
   } recipient{};
   struct Anchor {
     double x, y, size;
-  } number{}, date{}, title{};
+  } number{}, date{}, title{}, page_number{};
   struct {
     double x, y, size, seal_size;
   } issuer{};
@@ -92,11 +103,11 @@ struct NoticeLayout {
     double x, w, top, continued_top, continued_title_y, bottom, size, leading, gap;
   } body{};
   struct {
-    double row_h, label_w, label_size, label_gray, rule, pad;
+    double row_h, label_w, label_size, label_gray, rule, pad, min_size;
     std::vector<std::string> rows;
   } table{};
   struct {
-    std::vector<double> cols;
+    std::vector<double> cols;  // 適用期間 | 利用者負担額 | 副食費, right of the label column
     double head_h, row_h, head_size;
   } periods{};
   struct {
@@ -109,6 +120,10 @@ struct NoticeLayout {
     double x, length;
     std::vector<double> y;
   } fold{};
+  // Tried in order when a notice runs onto another page: factors on leadings and on gaps.
+  struct {
+    std::vector<double> leading, gap;
+  } tighten{};
   QrPlace qr;
 };
 
@@ -200,13 +215,17 @@ struct NoticeInput {
   const compose::Recipient& to;
   std::string envelope_id;
   bool customer_barcode = false;  // only the envelope's first page faces the window
+  bool slips_enclosed = true;     // false: this decision's slips go in another envelope (期別 bundles)
 };
 std::vector<Page> notice_pages(const Forms& f, const TextEngine& te, const tsuchi::Municipality& m,
                                const NoticeInput& in);
 
-// The recipient block in the window (postal code, address, building, name + 様, the customer
-// barcode under the name) with `window_label` (the envelope id, and 1/2 for a split mailing) where
-// the layout puts it. Shared by the notice's first page and the cover sheet of a split mailing.
+// The recipient block in what the window always shows (NoticeLayout::printable): postal code alone
+// on its line, address and building (half-width digits, broken only where an address may break),
+// name + 様 on one line, the customer barcode under the name, and `window_label` (the envelope id,
+// and 1/2 for a split mailing) small at the bottom right. Every run and the barcode carry that area
+// as their bounds, so preflight refuses ink that could leave the window. Shared by the notice's
+// first page and the cover sheet of a split mailing.
 void recipient_block(Canvas& c, const Forms& f, const compose::Recipient& to, const std::string& window_label,
                      bool customer_barcode);
 

@@ -221,8 +221,8 @@ Align align_of(Reader& r, std::string_view key) {
 
 QrPlace read_qr(Reader& r) { return {r.num("qr.x"), r.num("qr.y"), r.num("qr.module")}; }
 
-const Names kNoticeTableFields = {"child_name", "birth_date", "facility", "certification", "care_need",
-                                  "bracket", "periods", "payment_method", "change_reason"};
+const Names kNoticeTableFields = {"child_name", "birth_date", "facility",       "certification", "care_need",
+                                  "bracket",    "reductions", "periods",        "payment_method", "change_reason"};
 const Names kSlipFields = {"fiscal_year", "subject", "period", "reference", "payer",
                            "child", "amount", "due_date", "store_deadline"};
 
@@ -235,24 +235,46 @@ void read_notice_text(Reader r, NoticeText& t) {
   t.issuer = r.text("header.issuer", {"mayor_title", "mayor_name", "city_name"});
   t.honorific = r.text("header.honorific");
   t.envelope = r.code_text("header.envelope", {"envelope_id"});
+  t.page_number = r.code_text("header.page_number", {"page", "pages"});
   const Names salutation = {"fiscal_year", "city_name", "child_name"};
   t.salutation_decision = r.text("salutation.decision", salutation);
   t.salutation_change = r.text("salutation.change", salutation);
   t.ki = r.text("salutation.ki");
+  t.fiscal_year_join = r.text("salutation.fiscal_year_join");
   for (auto f : kNoticeTableFields)
     if (f != "periods") t.labels[std::string(f)] = r.text("labels." + std::string(f));
-  for (auto f : {"period", "user_charge", "side_dish"}) t.labels[f] = r.text("labels." + std::string(f));
+  for (auto f : {"periods", "periods_before", "periods_after", "period", "user_charge", "side_dish"})
+    t.labels[f] = r.text("labels." + std::string(f));
   t.certification = r.texts("values.certification");
   if (t.certification.size() != 3)
     r.problem("values.certification", nullptr, "must list the labels of types 1, 2 and 3");
   t.care_standard = r.text("values.care_need_standard");
   t.care_short = r.text("values.care_need_short");
   t.care_none = r.text("values.care_need_none");
+  t.changed = r.text("values.changed", {"before", "after"});
   t.bracket = r.text("values.bracket", {"code", "label"});
   t.period = r.text("values.period", {"from", "to"});
   t.period_single = r.text("values.period_single", {"from"});
-  t.pay_transfer = r.text("values.payment_transfer");
-  t.pay_slip = r.text("values.payment_slip");
+  t.pay_transfer = r.text("payment.transfer");
+  t.pay_slip = r.text("payment.slip");
+  t.pay_slip_separate = r.text("payment.slip_separate");
+  t.pay_none = r.text("payment.none");
+  t.pay_zero_months = r.text("payment.zero_months");
+  t.transfer_account = r.text("payment.transfer_account", {"bank", "account"});
+  t.transfer_monthly = r.text("payment.transfer_monthly", {"day", "first"});
+  t.transfer_due = r.text("payment.transfer_due", {"first"});
+  t.side_dish_included = r.text("side_dish.included");
+  t.side_dish_facility = r.text("side_dish.facility");
+  t.side_dish_exempt = r.text("side_dish.exempt");
+  t.note_included = r.text("side_dish.note_included");
+  t.note_facility = r.text("side_dish.note_facility");
+  t.note_exempt = r.text("side_dish.note_exempt");
+  t.reduction_free_education = r.text("reductions.free_education");
+  t.reduction_half = r.text("reductions.half", {"order"});
+  t.reduction_free = r.text("reductions.free", {"order"});
+  t.reduction_other = r.text("reductions.other", {"order"});
+  t.reduction_join = r.text("reductions.join");
+  t.previous_none = r.text("values.previous_none");
   t.appeal_heading = r.text("appeal.heading");
   t.contact_heading = r.text("contact.heading");
   t.contact_lines = r.texts("contact.lines",
@@ -299,29 +321,39 @@ void read_slip_text(Reader r, SlipText& t) {
 void read_notice_layout(Reader r, NoticeLayout& l) {
   l.page_w = r.num("page.width");
   l.page_h = r.num("page.height");
-  l.window = {r.num("window.x"), r.num("window.y"), r.num("window.w"), r.num("window.h")};
-  auto& rc = l.recipient;
   const std::size_t before = r.problems().size();
-  rc.x = r.num("recipient.x");
-  rc.y = r.num("recipient.y");
-  rc.w = r.num("recipient.w");
-  rc.bottom = r.num("recipient.bottom");
+  l.window = {r.num("window.x"), r.num("window.y"), r.num("window.w"), r.num("window.h")};
+  l.shift_x = r.num("window.shift_x");
+  l.shift_y = r.num("window.shift_y");
+  if (r.problems().size() == before && (l.printable().w < 40 || l.printable().h < 20))
+    r.problem("window", nullptr, "leaves less than 40 x 20 mm visible under the worst-case shift (shift_x, shift_y)");
+  auto& rc = l.recipient;
   rc.postal_size = r.num("recipient.postal_size");
-  rc.envelope_id_size = r.num("recipient.envelope_id_size");
+  rc.label_size = r.num("recipient.label_size");
   rc.address_size = r.num("recipient.address_size");
+  rc.address_min_size = r.num("recipient.address_min_size");
   rc.address_leading = r.num("recipient.address_leading");
   rc.name_size = r.num("recipient.name_size");
+  rc.name_min_size = r.num("recipient.name_min_size");
+  rc.min_hscale = r.num("recipient.min_hscale");
   rc.name_gap = r.num("recipient.name_gap");
+  rc.barcode_pt = r.num("recipient.barcode_pt");
   rc.barcode_gap = r.num("recipient.barcode_gap");
-  const auto& w = l.window;
-  if (r.problems().size() == before && (rc.x < w.x || rc.y < w.y || rc.x + rc.w > w.x + w.w || rc.bottom > w.y + w.h))
-    r.problem("recipient", nullptr, "the recipient block must lie inside the window");
+  // Japan Post's customer barcode is printed at 8 to 11.5 point (バーコード仕様書).
+  if (rc.barcode_pt < 8 || rc.barcode_pt > 11.5)
+    r.problem("recipient.barcode_pt", nullptr, "must be from 8 to 11.5 (Japan Post's customer barcode sizes)",
+              std::to_string(rc.barcode_pt));
+  if (rc.address_min_size > rc.address_size || rc.name_min_size > rc.name_size)
+    r.problem("recipient", nullptr, "a minimum size is above its size");
+  if (rc.min_hscale <= 0 || rc.min_hscale > 1)
+    r.problem("recipient.min_hscale", nullptr, "must be above 0 and at most 1", std::to_string(rc.min_hscale));
   auto anchor = [&](const std::string& k) {
     return NoticeLayout::Anchor{r.num(k + ".x"), r.num(k + ".y"), r.num(k + ".size")};
   };
   l.number = anchor("number");
   l.date = anchor("date");
   l.title = anchor("title");
+  l.page_number = anchor("page_number");
   l.issuer = {r.num("issuer.x"), r.num("issuer.y"), r.num("issuer.size"), r.num("issuer.seal_size")};
   auto& b = l.body;
   b = {r.num("body.x"), r.num("body.w"), r.num("body.top"), r.num("body.continued_top"),
@@ -334,13 +366,19 @@ void read_notice_layout(Reader r, NoticeLayout& l) {
   t.label_gray = r.num("table.label_gray");
   t.rule = r.num("table.rule");
   t.pad = r.num("table.pad");
+  t.min_size = r.num("table.min_size");
   t.rows = r.texts("table.rows");
   for (const auto& row : t.rows)
     if (std::find(kNoticeTableFields.begin(), kNoticeTableFields.end(), std::string_view(row)) == kNoticeTableFields.end())
       r.problem("table.rows", nullptr, "unknown row; known: child_name birth_date facility certification "
-                "care_need bracket periods payment_method change_reason", row);
+                "care_need bracket reductions periods payment_method change_reason", row);
   l.periods.cols = r.nums("periods.cols");
   if (l.periods.cols.size() != 3) r.problem("periods.cols", nullptr, "must give three column widths");
+  // The period table hangs off the label column: its columns fill exactly what is right of it.
+  else if (double sum = l.periods.cols[0] + l.periods.cols[1] + l.periods.cols[2];
+           std::abs(sum - (b.w - t.label_w)) > 0.01)
+    r.problem("periods.cols", nullptr, "must add up to body.w - table.label_w (" + std::to_string(b.w - t.label_w).substr(0, 5) + ")",
+              std::to_string(sum).substr(0, 5));
   l.periods.head_h = r.num("periods.head_h");
   l.periods.row_h = r.num("periods.row_h");
   l.periods.head_size = r.num("periods.head_size");
@@ -349,6 +387,9 @@ void read_notice_layout(Reader r, NoticeLayout& l) {
   l.contact = {r.num("contact.x"), r.num("contact.bottom"), r.num("contact.w"), r.num("contact.size"),
                r.num("contact.leading"), r.num("contact.pad")};
   l.fold = {r.num("fold_marks.x"), r.num("fold_marks.length"), r.nums("fold_marks.y")};
+  l.tighten = {r.nums("tighten.leading"), r.nums("tighten.gap")};
+  if (l.tighten.leading.size() != l.tighten.gap.size())
+    r.problem("tighten", nullptr, "leading and gap must list the same number of steps");
   l.qr = read_qr(r);
 }
 

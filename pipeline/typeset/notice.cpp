@@ -2,10 +2,15 @@
 // window, header, issuer with seal, table, 教示 and contact block, flowing onto continuation pages.
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 
 #include "typeset/forms.hpp"
 
 namespace tsuchi::typeset::forms {
+
+using text::LineFit;
+using text::LineStyle;
+
 namespace {
 
 constexpr std::string_view kIdeographicSpace = "\u3000";
@@ -64,22 +69,47 @@ std::string postal_with_hyphen(const std::string& p) {
   return p.size() == 7 ? p.substr(0, 3) + "-" + p.substr(3) : p;
 }
 
+// Full-width digits (U+FF10..FF19, UTF-8 EF BC 90..99) as ASCII, so one digit width is printed,
+// and a full-width hyphen-minus (U+FF0D) after a digit as "-" (1234－5 → 1234-5).
+// Only for addresses: names are printed exactly as given.
+std::string half_width_digits(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
+    const bool fw = i + 2 < s.size() && b(0) == 0xEF && b(1) == 0xBC;
+    if (fw && b(2) >= 0x90 && b(2) <= 0x99) {
+      out += static_cast<char>('0' + (b(2) - 0x90));
+      i += 3;
+    } else if (fw && b(2) == 0x8D && !out.empty() && out.back() >= '0' && out.back() <= '9') {
+      out += '-';
+      i += 3;
+    } else {
+      out += s[i++];
+    }
+  }
+  return out;
+}
+
 void shift(std::vector<GlyphRun>& runs, double dy_pt) {
   for (auto& r : runs)
     for (auto& g : r.glyphs) g.y += dy_pt;
 }
 
-// Japan Post customer barcode centred in the window; returns its height (its 2 mm blank included).
-double customer_barcode(Canvas& c, const NoticeLayout& l, const compose::Recipient& to, double y) {
-  std::string address = to.address;
-  if (!to.building.empty()) address += "\u3000" + to.building;  // the room number is part of the data
-  auto cc = barcode::customer_code(to.postal_code, address);
-  if (!cc) return 0;
-  barcode::Symbol s = barcode::draw_customer_barcode(*cc);
-  double x = l.window.x + (l.window.w - s.width_mm) / 2;
-  Box region = symbol(c, s, x, y);
-  c.code(CodeKind::customer_japan_post, cc->data + "/" + cc->check_digit, region, barcode::customer_bar_states(*cc));
-  return s.height_mm;
+display::Bounds bounds_of(const Box& b, display::Bounds::Zone zone) {
+  return {pt(b.x), pt(b.y), pt(b.w), pt(b.h), zone};
+}
+
+// draw_customer_barcode's blank around the bars (barcode.hpp), kept at 2 mm whatever the size.
+constexpr double kCustomerBlankMm = 2.0;
+
+// The customer barcode drawn at 10 pt, scaled to `points` (bars, pitch and heights alike).
+barcode::Symbol at_points(barcode::Symbol s, double points) {
+  const double k = points / 10, o = kCustomerBlankMm;
+  for (auto& b : s.bars) b = {o + (b.x - o) * k, o + (b.y - o) * k, b.w * k, b.h * k};
+  s.width_mm = 2 * o + (s.width_mm - 2 * o) * k;
+  s.height_mm = 2 * o + (s.height_mm - 2 * o) * k;
+  return s;
 }
 
 }  // namespace
@@ -87,25 +117,69 @@ double customer_barcode(Canvas& c, const NoticeLayout& l, const compose::Recipie
 void recipient_block(Canvas& c, const Forms& f, const compose::Recipient& to, const std::string& window_label,
                      bool with_barcode) {
   const auto& r = f.notice.recipient;
-  const auto& t = f.notice_text;
-  double y = r.y + mm(r.postal_size) * 0.88;  // baseline of the first line: its em box starts at r.y
-  c.text("〒" + postal_with_hyphen(to.postal_code), Role::mincho, r.postal_size, r.x, y);
-  c.text(window_label, Role::gothic, r.envelope_id_size, r.x + r.w, y, {.align = Align::right, .origin = TextOrigin::code});
-  y += mm(r.postal_size) * 0.12 + (r.address_leading - mm(r.address_size));
-  y += c.paragraph(to.address, Role::mincho, r.address_size, r.x, y, r.w, r.address_leading);
-  if (!to.building.empty()) y += c.paragraph(to.building, Role::mincho, r.address_size, r.x, y, r.w, r.address_leading);
-  if (with_barcode) y += customer_barcode(c, f.notice, to, y + r.barcode_gap) + r.barcode_gap;
+  const Box area = f.notice.printable();
+  constexpr auto zone = display::Bounds::Zone::window;
+  const std::string address = half_width_digits(to.address), building = half_width_digits(to.building);
+  const std::string name = to.name + "\u3000" + f.notice_text.honorific;
+  // The building takes part in the address number (the room number), so it goes in after a space.
+  const auto cc = with_barcode ? barcode::customer_code(to.postal_code, to.building.empty()
+                                                                            ? to.address
+                                                                            : to.address + "\u3000" + to.building)
+                               : std::nullopt;
+  std::optional<barcode::Symbol> bar;
+  if (cc) bar = at_points(barcode::draw_customer_barcode(*cc), r.barcode_pt);
+  const LineFit name_fit = c.fit_line(name, Role::mincho, r.name_size, area.w, r.name_min_size, r.min_hscale);
+  const auto lines = [&](const std::string& s, double size, double leading) {
+    if (s.empty()) return 0;
+    return c.engine().paragraph(s, Role::mincho, size, 0, 0, pt(area.w), pt(leading), Align::left, text::Breaks::address).lines;
+  };
+  // The address shrinks, down to its minimum, until the whole block fits the area's height.
+  const auto height = [&](double size) {
+    const double leading = r.address_leading * size / r.address_size;
+    double h = mm(r.postal_size) + leading - mm(size);
+    h += (lines(address, size, leading) + lines(building, size, leading)) * leading;
+    h += r.name_gap + mm(name_fit.size);
+    if (bar) h += r.barcode_gap + bar->height_mm;
+    return h + (window_label.empty() ? 0 : mm(r.label_size) + (bar ? 0 : r.barcode_gap));
+  };
+  double size = r.address_size;
+  while (size - 0.25 >= r.address_min_size && height(size) > area.h) size -= 0.25;
+  const double leading = r.address_leading * size / r.address_size;
+  const LineStyle in_window{.bounds = area, .zone = zone};
+
+  double y = area.y;
+  c.text(postal_with_hyphen(to.postal_code), Role::mincho, r.postal_size, area.x, y + mm(r.postal_size) * 0.88, in_window);
+  y += mm(r.postal_size) + leading - mm(size);
+  y += c.paragraph(address, Role::mincho, size, area.x, y, area.w, leading, Align::left, text::Breaks::address, area, zone);
+  y += c.paragraph(building, Role::mincho, size, area.x, y, area.w, leading, Align::left, text::Breaks::address, area, zone);
   y += r.name_gap;
-  c.paragraph(to.name + "\u3000" + t.honorific, Role::mincho, r.name_size, r.x + mm(r.name_size) * 0.5, y,
-              r.w - mm(r.name_size) * 0.5, mm(r.name_size) * 1.25);
+  // Name and 様 stay on one line: shrunk, then condensed; a name that still does not fit is drawn
+  // anyway and its ink outside the area is what preflight refuses.
+  c.text(name, Role::mincho, name_fit.size, area.x, y + mm(name_fit.size) * 0.88,
+         {.hscale = name_fit.hscale, .bounds = area, .zone = zone});
+  y += mm(name_fit.size);
+  if (bar) {
+    // Directly under the name (Japan Post's placement), centred in the area, blank included.
+    Box region = symbol(c, *bar, area.x + (area.w - bar->width_mm) / 2, y + r.barcode_gap);
+    c.code(CodeKind::customer_japan_post, cc->data + "/" + cc->check_digit, region, barcode::customer_bar_states(*cc));
+    c.page().codes.back().bounds = bounds_of(area, zone);
+    y += r.barcode_gap + bar->height_mm;
+  } else {
+    y += r.barcode_gap;
+  }
+  c.text(window_label, Role::gothic, r.label_size, area.x + area.w, y + mm(r.label_size) * 0.88,
+         {.align = Align::right, .origin = TextOrigin::code, .bounds = area, .zone = zone});
 }
 
 namespace {
 
+// One notice, laid out with leadings and gaps scaled by the given factors (1 = as the layout says).
 class NoticeBuilder {
  public:
-  NoticeBuilder(const Forms& f, const TextEngine& te, const tsuchi::Municipality& m, const NoticeInput& in)
-      : f_(f), t_(f.notice_text), l_(f.notice), te_(te), m_(m), in_(in), c_(in.decision.c) {}
+  NoticeBuilder(const Forms& f, const TextEngine& te, const tsuchi::Municipality& m, const NoticeInput& in,
+                double leading = 1, double gap = 1)
+      : f_(f), t_(f.notice_text), l_(f.notice), te_(te), m_(m), in_(in), d_(in.decision), c_(in.decision.c),
+        lf_(leading), gf_(gap) {}
 
   std::vector<Page> build() {
     open_page();
@@ -114,6 +188,7 @@ class NoticeBuilder {
     y_ = l_.body.top;
     salutation();
     table();
+    notes();
     appeal();
     contact();
     return std::move(pages_);
@@ -121,9 +196,10 @@ class NoticeBuilder {
 
  private:
   Canvas canvas() { return Canvas(pages_.back(), te_); }
-  std::string title() const {
-    return c_.notice_kind == ingest::NoticeKind::change ? t_.title_change : t_.title_decision;
-  }
+  bool change() const { return c_.notice_kind == ingest::NoticeKind::change; }
+  std::string title() const { return change() ? t_.title_change : t_.title_decision; }
+  double gap() const { return l_.body.gap * gf_; }
+  double line_h() const { return mm(l_.body.size) * 1.45 * lf_; }  // one line of a table cell
 
   void open_page() {
     Page p;
@@ -142,11 +218,26 @@ class NoticeBuilder {
     return true;
   }
 
+  // A continuation page carries the 文書番号 and a head naming the notice and the child.
   void continuation() {
     open_page();
-    canvas().text(fill(t_.title_continued, {{"title", title()}, {"child_name", c_.child_name}}), Role::gothic, l_.body.size, l_.body.x,
-                  l_.body.continued_title_y);
+    auto c = canvas();
+    const double number_w = number(c);
+    const std::string head = fill(t_.title_continued, {{"title", title()}, {"child_name", c_.child_name}});
+    const double w = l_.number.x - number_w - 5 - l_.body.x;
+    LineFit fit = c.fit_line(head, Role::gothic, l_.body.size, w, l_.table.min_size, l_.recipient.min_hscale);
+    c.text(head, Role::gothic, fit.size, l_.body.x, l_.body.continued_title_y, {.hscale = fit.hscale});
     y_ = l_.body.continued_top;
+  }
+
+  // The 文書番号 at its anchor; returns its width.
+  double number(Canvas& c) {
+    char ymd[16];
+    std::snprintf(ymd, sizeof ymd, "%04d%02d%02d", c_.decision_date.year, c_.decision_date.month,
+                  c_.decision_date.day);
+    const std::string n = fill(t_.number, {{"case_id", c_.case_id}, {"decision_ymd", ymd}});
+    c.text(n, Role::mincho, l_.number.size, l_.number.x, l_.number.y, {.align = Align::right, .origin = TextOrigin::code});
+    return c.width(n, Role::mincho, l_.number.size);
   }
 
   void recipient() {
@@ -156,11 +247,7 @@ class NoticeBuilder {
 
   void header() {
     auto c = canvas();
-    char ymd[16];
-    std::snprintf(ymd, sizeof ymd, "%04d%02d%02d", c_.decision_date.year, c_.decision_date.month,
-                  c_.decision_date.day);
-    c.text(fill(t_.number, {{"case_id", c_.case_id}, {"decision_ymd", ymd}}), Role::mincho, l_.number.size,
-           l_.number.x, l_.number.y, {.align = Align::right, .origin = TextOrigin::code});
+    number(c);
     c.text(fill(t_.date, {{"decision_date", wareki(c_.decision_date)}}), Role::mincho, l_.date.size, l_.date.x,
            l_.date.y, {.align = Align::right});
     std::string issuer = trim(fill(t_.issuer, {{"mayor_title", m_.mayor_title},
@@ -176,44 +263,122 @@ class NoticeBuilder {
     c.text(title(), Role::gothic, l_.title.size, l_.title.x, l_.title.y, {.align = Align::center});
   }
 
+  // The 年度 of the months covered: one, or each of them joined (令和7年度及び令和8年度).
+  std::string fiscal_years() const {
+    std::vector<int> ys = d_.fiscal_years;
+    if (ys.empty()) {
+      for (const auto& p : d_.periods) {
+        ys.push_back(p.fiscal_year ? p.fiscal_year : fiscal_year(p.from));
+        ys.push_back(fiscal_year(p.to));
+      }
+      if (ys.empty()) ys = {fiscal_year(c_.period_start), fiscal_year(c_.period_end)};
+    }
+    std::sort(ys.begin(), ys.end());
+    ys.erase(std::unique(ys.begin(), ys.end()), ys.end());
+    std::string out;
+    for (int y : ys) out += (out.empty() ? "" : t_.fiscal_year_join) + wareki_fiscal_year(y);
+    return out;
+  }
+
   void salutation() {
     const auto& b = l_.body;
-    std::string s = fill(c_.notice_kind == ingest::NoticeKind::change ? t_.salutation_change : t_.salutation_decision,
-                         {{"fiscal_year", wareki_fiscal_year(fiscal_year(c_.period_start))},
-                          {"city_name", m_.city_name},
-                          {"child_name", c_.child_name}});
-    y_ += canvas().paragraph(s, Role::mincho, b.size, b.x, y_, b.w, b.leading, Align::justify);
+    std::string s = fill(change() ? t_.salutation_change : t_.salutation_decision,
+                         {{"fiscal_year", fiscal_years()}, {"city_name", m_.city_name}, {"child_name", c_.child_name}});
+    y_ += canvas().paragraph(s, Role::mincho, b.size, b.x, y_, b.w, b.leading * lf_, Align::justify);
     if (!t_.ki.empty()) {
-      y_ += b.gap;
+      y_ += gap();
       canvas().text(t_.ki, Role::mincho, b.size, b.x + b.w / 2, y_ + mm(b.size) * 0.88, {.align = Align::center});
       y_ += mm(b.size);
     }
-    y_ += b.gap;
+    y_ += gap();
   }
 
-  std::string value_of(const std::string& field) const {
-    if (field == "child_name") return c_.child_name;
-    if (field == "birth_date") return wareki(c_.child_birth_date);
-    if (field == "facility") return c_.facility_name;
-    if (field == "certification") {
-      int i = c_.certification_type - 1;
-      return i >= 0 && i < static_cast<int>(t_.certification.size()) ? t_.certification[i]
-                                                                      : std::to_string(c_.certification_type);
+  // A changed row of a change notice shows both values; others show the current one.
+  std::string changed(const std::string& before, const std::string& after) const {
+    return change() && !before.empty() && before != after ? fill(t_.changed, {{"before", before}, {"after", after}})
+                                                          : after;
+  }
+
+  std::string certification(int type) const {
+    int i = type - 1;
+    return i >= 0 && i < static_cast<int>(t_.certification.size()) ? t_.certification[i] : std::to_string(type);
+  }
+
+  std::string care_need(ingest::CareNeed n) const {
+    switch (n) {
+      case ingest::CareNeed::standard: return t_.care_standard;
+      case ingest::CareNeed::short_time: return t_.care_short;
+      case ingest::CareNeed::none: return t_.care_none;
     }
-    if (field == "care_need") {
-      switch (c_.care_need) {
-        case ingest::CareNeed::standard: return t_.care_standard;
-        case ingest::CareNeed::short_time: return t_.care_short;
-        case ingest::CareNeed::none: return t_.care_none;
+    return {};
+  }
+
+  bool owes_anything() const {
+    if (!d_.months.empty())
+      return std::any_of(d_.months.begin(), d_.months.end(), [](const auto& mf) { return mf.total() > 0; });
+    return std::any_of(d_.periods.begin(), d_.periods.end(), [](const auto& p) { return p.user_charge + p.side_dish > 0; });
+  }
+
+  bool some_month_free() const {
+    return std::any_of(d_.months.begin(), d_.months.end(), [](const auto& mf) { return mf.total() == 0; });
+  }
+
+  // 納付方法: what the payer actually does; nothing to pay never mentions a 納付書.
+  std::vector<std::string> payment() const {
+    if (!owes_anything()) return {t_.pay_none};
+    std::vector<std::string> lines;
+    if (c_.cash_payment) {
+      lines.push_back(in_.slips_enclosed && !d_.slips.empty() ? t_.pay_slip : t_.pay_slip_separate);
+    } else {
+      lines.push_back(t_.pay_transfer);
+      const std::string account = decide::masked_account(c_.transfer_account);
+      if (!c_.transfer_bank.empty() || !account.empty())
+        lines.push_back(trim(fill(t_.transfer_account, {{"bank", c_.transfer_bank}, {"account", account}})));
+      if (!d_.transfers.empty()) {
+        const std::string first = wareki(d_.transfers.front().on);
+        lines.push_back(m_.transfer_day > 0
+                            ? fill(t_.transfer_monthly, {{"day", std::to_string(m_.transfer_day)}, {"first", first}})
+                            : fill(t_.transfer_due, {{"first", first}}));
       }
     }
-    if (field == "bracket") {
-      std::string label = in_.decision.months.empty() ? "" : in_.decision.months.front().bracket_label;
-      return label.empty() ? c_.bracket : fill(t_.bracket, {{"code", c_.bracket}, {"label", label}});
+    if (some_month_free()) lines.push_back(t_.pay_zero_months);
+    return lines;
+  }
+
+  std::string reductions() const {
+    const auto& r = d_.reductions;
+    std::vector<std::string> parts;
+    if (r.free_education) parts.push_back(t_.reduction_free_education);
+    if (r.multi_child) {
+      const std::string order = std::to_string(r.child_order);
+      parts.push_back(fill(r.factor == 0 ? t_.reduction_free : r.factor == 0.5 ? t_.reduction_half : t_.reduction_other,
+                           {{"order", order}}));
     }
-    if (field == "payment_method") return c_.cash_payment ? t_.pay_slip : t_.pay_transfer;
-    if (field == "change_reason") return c_.notice_kind == ingest::NoticeKind::change ? c_.reason : "";
-    return "";
+    std::string out;
+    for (const auto& p : parts) out += (out.empty() ? "" : t_.reduction_join) + p;
+    return out;
+  }
+
+  std::vector<std::string> value_of(const std::string& field) const {
+    if (field == "child_name") return {c_.child_name};
+    if (field == "birth_date") return {wareki(c_.child_birth_date)};
+    if (field == "facility") return {c_.facility_name};
+    if (field == "certification")
+      return {changed(c_.previous_certification_type ? certification(c_.previous_certification_type) : "",
+                      certification(c_.certification_type))};
+    if (field == "care_need") {
+      const bool given = c_.previous_certification_type || c_.previous_care_need != ingest::CareNeed::none;
+      return {changed(given ? care_need(c_.previous_care_need) : "", care_need(c_.care_need))};
+    }
+    if (field == "bracket") {
+      std::string label = d_.months.empty() ? "" : d_.months.front().bracket_label;
+      return {changed(c_.previous_bracket,
+                      label.empty() ? c_.bracket : fill(t_.bracket, {{"code", c_.bracket}, {"label", label}}))};
+    }
+    if (field == "reductions") return {reductions()};
+    if (field == "payment_method") return payment();
+    if (field == "change_reason") return {change() ? c_.reason : ""};
+    return {};
   }
 
   void table() {
@@ -222,82 +387,218 @@ class NoticeBuilder {
         periods();
         continue;
       }
-      std::string v = value_of(field);
+      auto v = value_of(field);
+      v.erase(std::remove(v.begin(), v.end(), std::string()), v.end());
       if (v.empty()) continue;
       auto it = t_.labels.find(field);
-      row(it == t_.labels.end() ? field : it->second, v);
+      // Sentences wrap; names and other short values are fitted to one line first.
+      const bool running = field == "change_reason" || field == "payment_method" || field == "reductions";
+      row(it == t_.labels.end() ? field : it->second, v, running);
     }
   }
 
-  // One label | value row; a value too long for one line wraps and the row grows.
-  void row(const std::string& label, const std::string& value) {
+  // A label cell of the table (gray, ruled, its text centred and fitted to the cell).
+  void label_cell(Canvas& c, const Box& cell, const std::string& label, double size) {
+    const auto& t = l_.table;
+    c.fill(cell, t.label_gray);
+    c.stroke(cell, t.rule);
+    cell_line(c, cell, label, Role::gothic, size, Align::center);
+  }
+
+  // One line of text in a cell, centred vertically: shrunk and condensed to its width, bounded by it.
+  void cell_line(Canvas& c, const Box& cell, const std::string& s, Role role, double size, Align align,
+                 double top = -1, double h = -1) {
+    const auto& t = l_.table;
+    LineFit fit = c.fit_line(s, role, size, cell.w - 2 * t.pad, std::min(size, t.min_size), l_.recipient.min_hscale);
+    const double x = align == Align::center ? cell.x + cell.w / 2 : align == Align::right ? cell.x + cell.w - t.pad : cell.x + t.pad;
+    c.text(s, role, fit.size, x, centred_baseline(top < 0 ? cell.y : top, h < 0 ? cell.h : h, fit.size),
+           {.align = align, .hscale = fit.hscale, .bounds = cell, .zone = display::Bounds::Zone::cell});
+  }
+
+  // One value line of a row: fitted to the cell, or wrapped (block.lines > 0); h its height, mm.
+  struct Item {
+    std::string text;
+    TextBlock block;
+    double h = 0;
+  };
+
+  // One label | value row: each value line fitted to the cell, or wrapped when it is running text.
+  void row(const std::string& label, const std::vector<std::string>& values, bool running) {
     const auto& b = l_.body;
     const auto& t = l_.table;
-    double vx = b.x + t.label_w + t.pad, vw = b.w - t.label_w - 2 * t.pad;
-    double leading = mm(b.size) * 1.45;
-    TextBlock block;
-    double h = t.row_h;
-    bool wraps = te_.width(value, Role::mincho, b.size) > pt(vw);
-    if (wraps) {
-      block = te_.paragraph(value, Role::mincho, b.size, pt(vx), 0, pt(vw), pt(leading), Align::justify);
-      h = std::max(h, mm(block.height) + t.row_h - leading);
+    const double vx = b.x + t.label_w, vw = b.w - t.label_w;
+    std::vector<Item> items;
+    auto c0 = canvas();
+    for (const auto& v : values) {
+      Item it{v, {}, line_h()};
+      const double w = vw - 2 * t.pad;
+      if (running ? c0.width(v, Role::mincho, b.size) > w : !c0.fit_line(v, Role::mincho, b.size, w, t.min_size, 0.8).fits) {
+        it.block = te_.paragraph(v, Role::mincho, b.size, pt(vx + t.pad), 0, pt(vw - 2 * t.pad), pt(line_h()), Align::justify);
+        it.h = mm(it.block.height);
+      }
+      items.push_back(std::move(it));
     }
+    const double pad_v = (t.row_h - mm(b.size) * 1.45) / 2 * lf_;
+    // Running text too long for the rest of the page is split between its lines, the label
+    // repeated, rather than moved whole and leaving the page half empty.
+    const int lines = items.size() == 1 ? items[0].block.lines : 0;
+    const bool fits = y_ + items[0].h + 2 * pad_v <= l_.body.bottom;
+    // At least two lines on either side of the break (no widow, no orphan).
+    const int room = std::min(static_cast<int>((l_.body.bottom - y_ - 2 * pad_v) / line_h()), lines - 2);
+    if (!fits && room >= 2) {
+      TextBlock& all = items[0].block;
+      const double top = all.runs.empty() || all.runs.front().glyphs.empty() ? 0 : all.runs.front().glyphs.front().y;
+      Item first{items[0].text, {}, room * line_h()}, rest{items[0].text, {}, items[0].h - room * line_h()};
+      for (auto& r : all.runs) {
+        const bool later = !r.glyphs.empty() && r.glyphs.front().y - top > pt((room - 0.5) * line_h());
+        (later ? rest : first).block.runs.push_back(std::move(r));
+      }
+      first.block.lines = room;
+      rest.block.lines = all.lines - room;
+      shift(rest.block.runs, -pt(room * line_h()));
+      place(label, {std::move(first)}, pad_v);
+      continuation();
+      place(label, {std::move(rest)}, pad_v);
+      return;
+    }
+    place(label, std::move(items), pad_v);
+  }
+
+  // A row's cells with its value lines stacked and centred in them.
+  void place(const std::string& label, std::vector<Item> items, double pad_v) {
+    const auto& b = l_.body;
+    const auto& t = l_.table;
+    double content = 0;
+    for (const auto& it : items) content += it.h;
+    const double h = std::max(t.row_h * lf_, content + 2 * pad_v);
     ensure(h);
     auto c = canvas();
-    c.fill({b.x, y_, t.label_w, h}, t.label_gray);
-    c.stroke({b.x, y_, t.label_w, h}, t.rule);
-    c.stroke({b.x + t.label_w, y_, b.w - t.label_w, h}, t.rule);
-    c.text(label, Role::gothic, t.label_size, b.x + t.label_w / 2, centred_baseline(y_, h, t.label_size),
-           {.align = Align::center});
-    if (wraps) {
-      shift(block.runs, pt(y_ + (h - mm(block.height)) / 2));
-      for (auto& r : block.runs) pages_.back().runs.push_back(std::move(r));
-    } else {
-      c.text(value, Role::mincho, b.size, vx, centred_baseline(y_, h, b.size));
+    const Box value{b.x + t.label_w, y_, b.w - t.label_w, h};
+    label_cell(c, {b.x, y_, t.label_w, h}, label, t.label_size);
+    c.stroke(value, t.rule);
+    double y = y_ + (h - content) / 2;
+    for (auto& it : items) {
+      if (it.block.lines == 0) {
+        cell_line(c, value, it.text, Role::mincho, b.size, Align::left, y, it.h);
+      } else {
+        shift(it.block.runs, pt(y + line_h() / 2 - mm(b.size) * 0.62));
+        for (auto& r : it.block.runs) {
+          r.bounds = bounds_of(value, display::Bounds::Zone::cell);
+          pages_.back().runs.push_back(std::move(r));
+        }
+      }
+      y += it.h;
     }
     y_ += h;
   }
 
-  void period_head() {
-    const auto& b = l_.body;
+  void period_head(double x0) {
     const auto& p = l_.periods;
     auto c = canvas();
-    double x = b.x;
+    double x = x0;
     const char* keys[] = {"period", "user_charge", "side_dish"};
     for (int i = 0; i < 3; ++i) {
-      Box cell{x, y_, p.cols[i], p.head_h};
-      c.fill(cell, l_.table.label_gray);
-      c.stroke(cell, l_.table.rule);
-      c.text(t_.labels.at(keys[i]), Role::gothic, p.head_size, x + p.cols[i] / 2,
-             centred_baseline(y_, p.head_h, p.head_size), {.align = Align::center});
+      label_cell(c, {x, y_, p.cols[i], p.head_h * lf_}, t_.labels.at(keys[i]), p.head_size);
       x += p.cols[i];
     }
-    y_ += p.head_h;
+    y_ += p.head_h * lf_;
   }
 
-  void periods() {
+  std::string side_dish_cell(Yen amount) const {
+    switch (d_.side_dish) {
+      case decide::SideDish::billed: return yen(amount);
+      case decide::SideDish::included: return t_.side_dish_included;
+      case decide::SideDish::facility: return t_.side_dish_facility;
+      case decide::SideDish::exempt: return t_.side_dish_exempt;
+    }
+    return {};
+  }
+
+  // A label cell spanning rows, with the period table right of it; on a page break the label
+  // closes on the page it started and repeats with the table's head on the next.
+  void period_block(const std::string& label, const std::vector<decide::FeePeriod>& periods, const std::string& none) {
+    const auto& b = l_.body;
+    const auto& t = l_.table;
     const auto& p = l_.periods;
-    if (p.cols.size() != 3) return;
-    ensure(p.head_h + p.row_h);
-    period_head();
-    for (const auto& fp : in_.decision.periods) {
-      if (ensure(p.row_h)) period_head();
+    const double x0 = b.x + t.label_w, row_h = p.row_h * lf_;
+    const double first = none.empty() ? p.head_h * lf_ + row_h : line_h() * 2;
+    ensure(first);
+    std::size_t page = pages_.size() - 1;
+    double top = y_;
+    auto close = [&] {
+      Canvas c(pages_[page], te_);
+      label_cell(c, {b.x, top, t.label_w, y_ - top}, label, t.label_size);
+    };
+    if (!none.empty()) {
+      // Nothing given to show: say so in one cell across the table, rather than invent amounts.
+      cell_text(Box{x0, y_, b.w - t.label_w, first}, none);
+      y_ += first;
+      close();
+      return;
+    }
+    period_head(x0);
+    for (const auto& fp : periods) {
+      if (y_ + row_h > l_.body.bottom) {
+        close();
+        continuation();
+        page = pages_.size() - 1;
+        top = y_;
+        period_head(x0);
+      }
       std::string when = fp.from == fp.to
                              ? fill(t_.period_single, {{"from", wareki_month(fp.from)}})
                              : fill(t_.period, {{"from", wareki_month(fp.from)}, {"to", wareki_month(fp.to)}});
-      const auto& b = l_.body;
-      const auto& t = l_.table;
       auto c = canvas();
-      const double x0 = b.x, x1 = x0 + p.cols[0], x2 = x1 + p.cols[1], x3 = x2 + p.cols[2];
-      const double base = centred_baseline(y_, p.row_h, b.size);
-      c.stroke({x0, y_, p.cols[0], p.row_h}, t.rule);
-      c.stroke({x1, y_, p.cols[1], p.row_h}, t.rule);
-      c.stroke({x2, y_, p.cols[2], p.row_h}, t.rule);
-      c.text(when, Role::mincho, b.size, x0 + t.pad, base);
-      c.text(yen(fp.user_charge), Role::mincho, b.size, x2 - t.pad, base, {.align = Align::right});
-      c.text(yen(fp.side_dish), Role::mincho, b.size, x3 - t.pad, base, {.align = Align::right});
-      y_ += p.row_h;
+      double x = x0;
+      const std::string cells[] = {when, yen(fp.user_charge), side_dish_cell(fp.side_dish)};
+      for (int i = 0; i < 3; ++i) {
+        const Box cell{x, y_, p.cols[i], row_h};
+        c.stroke(cell, t.rule);
+        cell_line(c, cell, cells[i], Role::mincho, b.size, i == 0 ? Align::left : Align::right);
+        x += p.cols[i];
+      }
+      y_ += row_h;
     }
+    close();
+  }
+
+  // Running text in a cell, wrapped to it, bounded by it.
+  void cell_text(const Box& cell, const std::string& s) {
+    const auto& t = l_.table;
+    const auto& b = l_.body;
+    TextBlock block = te_.paragraph(s, Role::mincho, b.size * 0.9, pt(cell.x + t.pad), 0, pt(cell.w - 2 * t.pad),
+                                    pt(line_h() * 0.9), Align::left);
+    auto c = canvas();
+    c.stroke(cell, t.rule);
+    shift(block.runs, pt(cell.y + (cell.h - mm(block.height)) / 2));
+    for (auto& r : block.runs) {
+      r.bounds = bounds_of(cell, display::Bounds::Zone::cell);
+      pages_.back().runs.push_back(std::move(r));
+    }
+  }
+
+  void periods() {
+    if (l_.periods.cols.size() != 3) return;
+    if (!change()) return period_block(t_.labels.at("periods"), d_.periods, "");
+    period_block(t_.labels.at("periods_before"), d_.previous, d_.previous.empty() ? t_.previous_none : "");
+    period_block(t_.labels.at("periods_after"), d_.periods, "");
+  }
+
+  // What the table's 副食費 column means when it shows no amount, under the table.
+  void notes() {
+    const std::string* note = d_.side_dish == decide::SideDish::included   ? &t_.note_included
+                              : d_.side_dish == decide::SideDish::facility ? &t_.note_facility
+                              : d_.side_dish == decide::SideDish::exempt   ? &t_.note_exempt
+                                                                           : nullptr;
+    if (!note || note->empty()) return;
+    const auto& b = l_.body;
+    const double size = l_.appeal.size;
+    TextBlock block = te_.paragraph(*note, Role::mincho, size, pt(b.x), 0, pt(b.w), pt(l_.appeal.leading * lf_));
+    ensure(gap() / 2 + mm(block.height));
+    y_ += gap() / 2;
+    shift(block.runs, pt(y_));
+    for (auto& r : block.runs) pages_.back().runs.push_back(std::move(r));
+    y_ += mm(block.height);
   }
 
   void appeal() {
@@ -306,20 +607,27 @@ class NoticeBuilder {
     auto paras = paragraphs(m_.appeal_text);
     if (paras.empty()) return;
     bool first = true;
-    for (const auto& p : paras) {
-      auto [label, rest] = hanging_label(p);
+    for (std::size_t i = 0; i < paras.size(); ++i) {
+      auto [label, rest] = hanging_label(paras[i]);
       double indent = label.empty() ? 0 : mm(te_.width(label, Role::mincho, a.size));
       TextBlock block = te_.paragraph(rest, Role::mincho, a.size, pt(b.x + indent), 0, pt(b.w - indent),
-                                      pt(a.leading), Align::justify);
-      double head = first ? a.gap + a.leading + a.paragraph_gap : a.paragraph_gap;
-      bool broke = ensure(head + mm(block.height));
+                                      pt(a.leading * lf_), Align::justify);
+      const double head = first ? a.gap * gf_ + a.leading * lf_ + a.paragraph_gap * gf_ : a.paragraph_gap * gf_;
+      const double need = head + mm(block.height);
+      // The last paragraph keeps the contact box company: a page never holds the box alone.
+      const bool last = i + 1 == paras.size();
+      bool broke = ensure(need);
+      if (!broke && last && y_ + need + gap() > contact_top()) {
+        continuation();
+        broke = true;
+      }
       if (first) {
-        y_ += broke ? 0 : a.gap;
+        y_ += broke ? 0 : a.gap * gf_;
         canvas().text(t_.appeal_heading, Role::gothic, a.heading_size, b.x, y_ + mm(a.heading_size) * 0.88);
-        y_ += a.leading;
+        y_ += a.leading * lf_;
         first = false;
       }
-      y_ += a.paragraph_gap;
+      y_ += a.paragraph_gap * gf_;
       auto c = canvas();
       if (!label.empty()) c.text(label, Role::mincho, a.size, b.x, y_ + mm(a.size));
       shift(block.runs, pt(y_));
@@ -328,8 +636,7 @@ class NoticeBuilder {
     }
   }
 
-  void contact() {
-    const auto& k = l_.contact;
+  std::vector<std::string> contact_lines() const {
     const auto& ct = m_.contact;
     Vars vars = {{"city_name", m_.city_name}, {"department", ct.department}, {"section", ct.section},
                  {"address", ct.address},     {"phone", ct.phone},           {"extension", ct.extension},
@@ -343,8 +650,16 @@ class NoticeBuilder {
       if (!unknown_placeholders(tmpl, {}).empty() && line == trim(fill(tmpl, blank))) continue;
       lines.push_back(line);
     }
-    const double h = 2 * k.pad + (lines.size() + 1) * k.leading, top = k.bottom - h;
-    if (y_ + l_.body.gap > top) continuation();
+    return lines;
+  }
+  double contact_height() const { return 2 * l_.contact.pad + (contact_lines().size() + 1) * l_.contact.leading; }
+  double contact_top() const { return l_.contact.bottom - contact_height(); }
+
+  void contact() {
+    const auto& k = l_.contact;
+    const auto lines = contact_lines();
+    const double h = contact_height(), top = contact_top();
+    if (y_ + gap() > top) continuation();
     auto c = canvas();
     c.stroke({k.x, top, k.w, h}, l_.table.rule);
     double y = top + k.pad + mm(k.size) * 0.88 + (k.leading - mm(k.size)) / 2;
@@ -362,7 +677,9 @@ class NoticeBuilder {
   const TextEngine& te_;
   const tsuchi::Municipality& m_;
   const NoticeInput& in_;
+  const decide::Decision& d_;
   const ingest::Case& c_;
+  const double lf_, gf_;  // leading and gap factors (tightening)
   std::vector<Page> pages_;
   double y_ = 0;  // flow cursor, mm from the top of the current page
 };
@@ -371,7 +688,24 @@ class NoticeBuilder {
 
 std::vector<Page> notice_pages(const Forms& f, const TextEngine& te, const tsuchi::Municipality& m,
                                const NoticeInput& in) {
-  return NoticeBuilder(f, te, m, in).build();
+  std::vector<Page> pages = NoticeBuilder(f, te, m, in).build();
+  // Tighten before breaking: the first step that saves a page wins.
+  const auto& tight = f.notice.tighten;
+  for (std::size_t i = 0; pages.size() > 1 && i < tight.leading.size() && i < tight.gap.size(); ++i) {
+    auto tighter = NoticeBuilder(f, te, m, in, tight.leading[i], tight.gap[i]).build();
+    if (tighter.size() < pages.size()) {
+      pages = std::move(tighter);
+      break;
+    }
+  }
+  if (pages.size() > 1) {
+    const auto& a = f.notice.page_number;
+    const std::string n = std::to_string(pages.size());
+    for (std::size_t i = 0; i < pages.size(); ++i)
+      Canvas(pages[i], te).text(fill(f.notice_text.page_number, {{"page", std::to_string(i + 1)}, {"pages", n}}),
+                                Role::mincho, a.size, a.x, a.y, {.align = Align::right, .origin = TextOrigin::code});
+  }
+  return pages;
 }
 
 }  // namespace tsuchi::typeset::forms

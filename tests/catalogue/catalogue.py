@@ -61,6 +61,13 @@ def validate(kind, name, lines, cases=None, fees=None, muni=None, extra=(), code
                                    "--municipality", "@municipality.toml", *extra], code, lines)
 
 
+def gaiji(name, lines, map_bytes, cases):
+    """validate with municipality.toml naming a 外字 map beside it."""
+    row = validate("cases.csv", name, lines, cases=cases, muni=('gaiji_map = "gaiji.csv"\n' + MUNI).encode())
+    row.files["gaiji.csv"] = map_bytes
+    return row
+
+
 def fees_with(old, new):
     assert old in FEES, old
     return FEES.replace(old, new, 1).encode()
@@ -239,8 +246,52 @@ ROWS = [
         cases=cases_csv(case(), case(case_id="1002", child_atena_no="500002", child_order="2",
                                      address="熊谷市末広1-1"))),
     validate("cases.csv", "a character no configured font has", [
-        '$TMP/case/cases.csv:2:3: error: child_name "U+F8FF": case 1001: no configured font can draw this character', V],
-        cases=cases_csv(case(child_name="熊谷　\uf8ff"))),
+        '$TMP/case/cases.csv:2:3: error: child_name "U+0E01": case 1001: no configured font can draw this character', V],
+        cases=cases_csv(case(child_name="熊谷　\u0e01"))),
+    # ---- cases.csv: rules of issue 13 (age class, 副食費 exemption, 変更前, 口座振替, eL, 外字) ----
+    validate("cases.csv", "a child of the 3歳児クラス certified 3号", [
+        '$TMP/case/cases.csv:2:12: error: certification_type "3": case 1001: 3号 is for the 0-2歳児クラス, but in '
+        '2025年度 (age on 2025-04-01) the child is in the 3歳児クラス; certify 1号 or 2号 for that 年度', V],
+        cases=cases_csv(case(child_birth_date="2022-04-01"))),
+    validate("cases.csv", "a child of the 2歳児クラス certified 2号, configured as a warning", [
+        '$TMP/case/cases.csv:2:12: warning: certification_type "2": case 1001: 2号 starts at the 3歳児クラス, but in '
+        '2025年度 (age on 2025-04-01) the child is in the 2歳児クラス; certify 3号 for that 年度',
+        "tsuchi validate: 1 case(s) OK with 1 warning(s)"],
+        cases=cases_csv(case(certification_type="2")),
+        muni=muni_with("allow_plain_ivs = false", 'allow_plain_ivs = false\ncertification_age = "warning"'), code=0),
+    validate("cases.csv", "side_dish_exempt 0 in a bracket fees.toml exempts", [
+        '$TMP/case/cases.csv:2:18: error: side_dish_exempt "0": case 1001: bracket A is exempt from 副食費 in the fee '
+        'schedule in force from 2025-04; set side_dish_exempt to 1, or correct the bracket', V],
+        cases=cases_csv(case(certification_type="2", child_birth_date="2021-05-10", bracket="A")),
+        fees=FEES.replace('code = "A"', 'code = "A"\n  side_dish_exempt = true').encode()),
+    validate("cases.csv", "変更前 on a decision notice", [
+        '$TMP/case/cases.csv:2:25: error: previous_bracket "D1": only a change notice (notice_kind change) shows '
+        '変更前; leave it empty for a decision', V],
+        cases=cases_csv(case() + ["D1"], header=HEADER + ["previous_bracket"])),
+    validate("cases.csv", "a previous bracket no schedule has", [
+        '$TMP/case/cases.csv:2:25: error: previous_bracket "Z9": not in the schedule in force from 2025-04 '
+        '($TMP/case/fees.toml line 41)', V],
+        cases=cases_csv(case(notice_kind="change") + ["Z9"], header=HEADER + ["previous_bracket"])),
+    validate("cases.csv", "an account number with a hyphen (never quoted)", [
+        '$TMP/case/cases.csv:2:25: error: transfer_account "": must be the account number in ASCII digits 0-9 '
+        '(at most 20)', V],
+        cases=cases_csv(case(cash_payment="0") + ["123-4567"], header=HEADER + ["transfer_account"])),
+    validate("cases.csv", "eL-QR values that match neither one nor the slips", [
+        '$TMP/case/cases.csv:2:25: error: el_qr "": case 1001: has 2 values separated by \';\' but the case has 3 '
+        'slip(s); give one value, or one per slip in month order', V],
+        cases=cases_csv(case(bracket="D9") + ["QR-04;QR-05"], header=HEADER + ["el_qr"])),
+    validate("cases.csv", "a private-use character (外字) and no 外字 map", [
+        '$TMP/case/cases.csv:2:6: error: guardian_name "U+E123": case 1001: a private-use character (外字); no 外字 '
+        'map is configured (municipality.toml gaiji_map)', V],
+        cases=cases_csv(case(guardian_name="熊谷　\ue123子"))),
+    gaiji("a private-use character the 外字 map lacks", [
+        '$TMP/case/cases.csv:2:3: error: child_name "U+E001": case 1001: a private-use character (外字); the 外字 '
+        'map $TMP/case/gaiji.csv has no row for it', V],
+        b"pua,ucs,ivs\nU+E000,U+9AD9,\n", cases_csv(case(child_name="\ue000橋　\ue001"))),
+    gaiji("a 外字 map row mapping to another private-use character", [
+        '$TMP/case/gaiji.csv:3:2: error: ucs "U+E002": must be a standard (not private-use) character written like '
+        'U+9AD9', V],
+        b"pua,ucs,ivs\nU+E000,U+9AD9,\nU+E001,U+E002,\n", cases_csv(case(child_name="\ue000橋　太郎"))),
     # ---- fees.toml ----
     validate("fees.toml", "not TOML", [
         "$TMP/case/fees.toml:1:9: error: not valid TOML: Error while parsing key-value pair: "
@@ -286,7 +337,7 @@ ROWS = [
         '$TMP/case/municipality.toml: error: holidays.dates "2028": no holiday listed in 2028, where the due dates '
         "of 3 month(s) of cash payment fall (the first: case 1001, billed 2028-01); list that year's national "
         "holidays (Cabinet Office list), or its holidays would count as business days", V],
-        cases=cases_csv(case(period_start="2028-01", period_end="2028-03"))),
+        cases=cases_csv(case(period_start="2028-01", period_end="2028-03", child_birth_date="2026-05-10"))),
     validate("municipality.toml", "no [contact] table", [
         '$TMP/case/municipality.toml: error: contact "": is required: a [contact] table', V],
         muni=muni_with("[contact]", "[contact_]")),

@@ -78,3 +78,26 @@ TEST_CASE("a far process time zone does not move the office's date") {
   else setenv("TZ", saved.c_str(), 1);
   tzset();
 }
+
+// The class table municipalities publish each year for 保育所 applications (e.g. 令和7年度 入所案内,
+// 年齢別クラス早見表): 0歳児 = born 令和6年4月2日〜令和7年4月1日, 3歳児 = 令和3年4月2日〜令和4年4月1日,
+// 5歳児 = 平成31年4月2日〜令和2年4月1日. Age on April 1 counts the 年齢計算ニ関スル法律 way.
+TEST_CASE("age class: age on April 1 of the fiscal year, as the 令和7年度 class table states it") {
+  struct Row { const char* birth; int fiscal_year; int age_class; };
+  const Row rows[] = {
+      {"2025-04-02", 2025, 0}, {"2025-12-31", 2025, 0},  // born during the year: 0歳児クラス
+      {"2024-04-02", 2025, 0}, {"2025-04-01", 2025, 0},  // 令和6年4月2日〜令和7年4月1日
+      {"2023-04-02", 2025, 1}, {"2024-04-01", 2025, 1},
+      {"2022-04-02", 2025, 2}, {"2023-04-01", 2025, 2},
+      {"2021-04-02", 2025, 3}, {"2022-04-01", 2025, 3},  // 令和3年4月2日〜令和4年4月1日
+      {"2020-04-02", 2025, 4}, {"2021-04-01", 2025, 4},
+      {"2019-04-02", 2025, 5}, {"2020-04-01", 2025, 5},  // 平成31年4月2日〜令和2年4月1日
+      {"2022-04-01", 2024, 2}, {"2022-04-02", 2026, 3},  // the same children a year earlier / later
+      {"2020-02-29", 2025, 5},                           // a leap-day birth needs no special case
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.birth);
+    CAPTURE(r.fiscal_year);
+    CHECK(age_class(*parse_date(r.birth), r.fiscal_year) == r.age_class);
+  }
+}

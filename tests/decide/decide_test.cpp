@@ -377,3 +377,296 @@ TEST_CASE("decide() gives every decision its own slips, in input order, and a re
   CHECK(r.value[1].slips[0].amount == 30000);
   CHECK(r.value[1].slips[0].due_date == day("2025-03-31"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Issue 13: the facts a notice states, and the rules a case can contradict.
+
+namespace {
+
+tsuchi::FeeSchedules fees_with_exempt_bracket() {
+  auto f = fees();
+  for (auto& s : f.schedules)
+    for (auto& b : s.brackets)
+      if (b.code == "A") b.side_dish_exempt = true;  // 生活保護世帯: 副食費免除
+  return f;
+}
+
+std::string messages(const Diagnostics& ds) {
+  std::string out;
+  for (const auto& d : ds) out += format(d) + "\n";
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("masked account: all but the last three digits hidden") {
+  CHECK(decide::masked_account("1234567") == "＊＊＊＊567");
+  CHECK(decide::masked_account("0012345678") == "＊＊＊＊＊＊＊678");
+  CHECK(decide::masked_account("12") == "12");
+  CHECK(decide::masked_account("") == "");
+}
+
+TEST_CASE("decide::age_class is the core rule") {
+  // 令和7年度: 3歳児クラス = born 令和3年4月2日〜令和4年4月1日 (the cities' class tables).
+  CHECK(decide::age_class(day("2021-04-02"), 2025) == 3);
+  CHECK(decide::age_class(day("2022-04-01"), 2025) == 3);
+  CHECK(decide::age_class(day("2022-04-02"), 2025) == 2);
+}
+
+TEST_CASE("certification against the age class in every fiscal year the months cover") {
+  struct Row {
+    const char* what;
+    const char* birth;
+    int type;
+    const char* from;
+    const char* to;
+    const char* message;  // empty = no problem
+  };
+  const Row rows[] = {
+      {"3号 in the 2歳児クラス", "2022-04-02", 3, "2025-04", "2026-03", ""},
+      {"3号 in the 3歳児クラス (born 令和4年4月1日)", "2022-04-01", 3, "2025-04", "2026-03",
+       "cases.csv:2:12: error: certification_type \"3\": case 100: 3号 is for the 0-2歳児クラス, but in 2025年度 "
+       "(age on 2025-04-01) the child is in the 3歳児クラス; certify 1号 or 2号 for that 年度"},
+      {"3号 whose months reach the next 年度", "2021-06-01", 3, "2025-02", "2025-04",
+       "cases.csv:2:12: error: certification_type \"3\": case 100: 3号 is for the 0-2歳児クラス, but in 2025年度 "
+       "(age on 2025-04-01) the child is in the 3歳児クラス; certify 1号 or 2号 for that 年度"},
+      {"the same months within 2024年度 pass", "2021-06-01", 3, "2024-09", "2025-03", ""},
+      {"2号 in the 3歳児クラス", "2021-04-02", 2, "2025-04", "2026-03", ""},
+      {"1号 in the 5歳児クラス", "2019-04-02", 1, "2025-04", "2026-03", ""},
+      {"2号 in the 2歳児クラス", "2022-04-02", 2, "2025-04", "2026-03",
+       "cases.csv:2:12: error: certification_type \"2\": case 100: 2号 starts at the 3歳児クラス, but in 2025年度 "
+       "(age on 2025-04-01) the child is in the 2歳児クラス; certify 3号 for that 年度"},
+      {"1号 born during the year", "2025-05-01", 1, "2025-09", "2025-09",
+       "cases.csv:2:12: error: certification_type \"1\": case 100: 1号 starts at the 3歳児クラス, but in 2025年度 "
+       "(age on 2025-04-01) the child is in the 0歳児クラス; certify 3号 for that 年度"},
+  };
+  const std::vector<std::string> header = {"case_id", "a", "b", "c", "d", "e", "f", "g", "h", "i", "j",
+                                           "certification_type"};
+  for (const auto& r : rows) {
+    INFO(r.what);
+    auto c = child("100", r.type, CareNeed::standard, "D9", r.from, r.to);
+    c.child_birth_date = day(r.birth);
+    auto m = city();
+    const auto ds = decide::check_rules({c}, "cases.csv", fees(), m, header);
+    CHECK(messages(ds) == (*r.message ? std::string(r.message) + "\n" : std::string()));
+    // The configuration may make it a warning: the same words, listed for the review sheet.
+    m.certification_age = tsuchi::RuleLevel::warning;
+    const auto ws = decide::check_rules({c}, "cases.csv", fees(), m, header);
+    REQUIRE(ws.size() == ds.size());
+    for (const auto& w : ws) CHECK(w.severity == Diagnostic::Severity::warning);
+  }
+  // 変更前 is checked the same way.
+  auto c = child("101", 2, CareNeed::standard, "D9", "2025-04", "2025-06");
+  c.child_birth_date = day("2021-05-01");
+  c.previous_certification_type = 3;
+  const auto ds = decide::check_rules({c}, "cases.csv", fees(), city());
+  REQUIRE(ds.size() == 1);
+  CHECK(ds[0].column_name == "previous_certification_type");
+  CHECK(ds[0].value == "3");
+}
+
+TEST_CASE("side_dish_exempt 0 in an exempt bracket: an error, or a warning and the exemption applies") {
+  auto c = child("200", 2, CareNeed::standard, "A", "2025-04", "2025-05");
+  c.facility_public = true;
+  c.cash_payment = true;
+  auto m = city();
+  auto ds = decide::check_rules({c}, "cases.csv", fees_with_exempt_bracket(), m);
+  CHECK(messages(ds) == "cases.csv:2: error: side_dish_exempt \"0\": case 200: bracket A is exempt from 副食費 in the "
+                        "fee schedule in force from 2025-04; set side_dish_exempt to 1, or correct the bracket\n");
+  m.side_dish_bracket = tsuchi::RuleLevel::warning;
+  ds = decide::check_rules({c}, "cases.csv", fees_with_exempt_bracket(), m);
+  CHECK(messages(ds) == "cases.csv:2: warning: side_dish_exempt \"0\": case 200: bracket A is exempt from 副食費 in "
+                        "the fee schedule in force from 2025-04; the exemption applies (副食費 is not billed)\n");
+  // Never bill an exempt household: no side dish, no slip.
+  const auto d = decide::decide({c}, fees_with_exempt_bracket(), m, Calendar(m.holidays));
+  REQUIRE(d.ok());
+  CHECK(d.value[0].side_dish == decide::SideDish::exempt);
+  CHECK(d.value[0].months[0].side_dish == 0);
+  CHECK(d.value[0].slips.empty());
+  // The flag set agrees with the bracket; a 3号 child's meals are in 保育料 either way.
+  c.side_dish_exempt = true;
+  CHECK(decide::check_rules({c}, "cases.csv", fees_with_exempt_bracket(), city()).empty());
+  auto three = child("201", 3, CareNeed::standard, "A", "2025-04", "2025-05");
+  CHECK(decide::check_rules({three}, "cases.csv", fees_with_exempt_bracket(), city()).empty());
+}
+
+TEST_CASE("副食費 as the notice states it") {
+  struct Row {
+    const char* what;
+    int type;
+    bool is_public, exempt;
+    const char* bracket;
+    decide::SideDish expected;
+  };
+  using S = decide::SideDish;
+  const Row rows[] = {
+      {"3号: included in 保育料", 3, true, false, "D4", S::included},
+      {"3号 exempt flag: still included", 3, true, true, "D4", S::included},
+      {"2号 public: billed by the city", 2, true, false, "D4", S::billed},
+      {"2号 private: paid to the facility", 2, false, false, "D4", S::facility},
+      {"1号 exempt flag", 1, true, true, "D4", S::exempt},
+      {"2号 private, exempt bracket", 2, false, true, "A", S::exempt},
+  };
+  for (const auto& r : rows) {
+    INFO(r.what);
+    auto c = child("300", r.type, r.type == 1 ? CareNeed::none : CareNeed::standard, r.bracket, "2025-04", "2025-04");
+    c.facility_public = r.is_public;
+    c.side_dish_exempt = r.exempt;
+    const auto d = decide::decide({c}, fees_with_exempt_bracket(), city(), Calendar(city().holidays));
+    REQUIRE(d.ok());
+    CHECK(d.value[0].side_dish == r.expected);
+  }
+}
+
+TEST_CASE("reductions: 無償化 for types 1 and 2, 多子軽減 when the order lowered a charge") {
+  auto second = child("400", 3, CareNeed::standard, "D9", "2025-04", "2025-05");
+  second.child_order = 2;
+  auto d = decide_one(second);
+  CHECK(d.reductions.multi_child);
+  CHECK(d.reductions.child_order == 2);
+  CHECK(d.reductions.factor == doctest::Approx(0.5));
+  CHECK_FALSE(d.reductions.free_education);
+
+  auto third = second;
+  third.child_order = 3;
+  d = decide_one(third);
+  CHECK(d.reductions.multi_child);
+  CHECK(d.reductions.factor == doctest::Approx(0.0));
+
+  auto zero_bracket = second;  // half of 0 yen lowers nothing
+  zero_bracket.bracket = "D4";
+  d = decide_one(zero_bracket);
+  CHECK_FALSE(d.reductions.multi_child);
+  CHECK(d.reductions.child_order == 2);
+
+  auto type2 = child("401", 2, CareNeed::standard, "D9", "2025-04", "2025-05");
+  type2.child_order = 2;
+  d = decide_one(type2);
+  CHECK(d.reductions.free_education);
+  CHECK_FALSE(d.reductions.multi_child);
+}
+
+TEST_CASE("fee periods never span two fiscal years") {
+  // Bracket A is 0 yen in both schedules: one amount from February to June, still two 年度.
+  const auto d = decide_one(child("500", 3, CareNeed::standard, "A", "2025-02", "2025-06"));
+  REQUIRE(d.periods.size() == 2);
+  CHECK(d.periods[0].from == ym("2025-02"));
+  CHECK(d.periods[0].to == ym("2025-03"));
+  CHECK(d.periods[0].fiscal_year == 2024);
+  CHECK(d.periods[1].from == ym("2025-04"));
+  CHECK(d.periods[1].to == ym("2025-06"));
+  CHECK(d.periods[1].fiscal_year == 2025);
+  CHECK(d.fiscal_years == std::vector<int>{2024, 2025});
+  const auto one = decide_one(child("501", 3, CareNeed::standard, "A", "2025-04", "2026-03"));
+  REQUIRE(one.periods.size() == 1);
+  CHECK(one.fiscal_years == std::vector<int>{2025});
+}
+
+TEST_CASE("変更前: the same months under the previous columns, empty when none is given") {
+  auto c = child("600", 3, CareNeed::standard, "D9", "2025-04", "2025-06");
+  c.notice_kind = ingest::NoticeKind::change;
+  CHECK(decide_one(c).previous.empty());
+  c.previous_bracket = "D4";
+  c.previous_care_need = CareNeed::short_time;
+  auto d = decide_one(c);
+  REQUIRE(d.previous.size() == 1);
+  CHECK(d.previous[0].from == ym("2025-04"));
+  CHECK(d.previous[0].to == ym("2025-06"));
+  CHECK(d.previous[0].user_charge == 0);  // D4 is free for 3号 from 2025-04
+  CHECK(d.periods[0].user_charge == 58000);
+  c.previous_bracket.clear();
+  c.previous_child_order = 2;
+  c.previous_care_need = CareNeed::none;
+  d = decide_one(c);
+  REQUIRE(d.previous.size() == 1);
+  CHECK(d.previous[0].user_charge == 29000);
+  // Type 2 before: no user charge, the side dish of a public facility.
+  c.previous_child_order = 0;
+  c.previous_certification_type = 2;
+  c.facility_public = true;
+  d = decide_one(c);
+  REQUIRE(d.previous.size() == 1);
+  CHECK(d.previous[0].user_charge == 0);
+  CHECK(d.previous[0].side_dish == 4800);
+}
+
+TEST_CASE("口座振替 dates: the configured day or the due date, moved like due dates") {
+  // Holidays from the example calendar (Cabinet Office list): 2025-11-03 文化の日 is a Monday.
+  auto c = child("700", 3, CareNeed::standard, "D9", "2025-10", "2026-02");
+  c.cash_payment = false;
+  auto m = city();
+  auto d = decide_one(c, m);
+  CHECK(d.slips.empty());
+  REQUIRE(d.transfers.size() == 5);
+  CHECK(d.transfers[0].month == ym("2025-10"));
+  CHECK(d.transfers[0].on == day("2025-10-31"));  // transfer_day 0: the due date
+  CHECK(d.transfers[1].on == day("2025-12-01"));  // 2025-11-30 is a Sunday
+  CHECK(d.transfers[2].on == day("2026-01-05"));  // 12/29-1/3 closed, 1/4 a Sunday
+  m.transfer_day = 3;
+  d = decide_one(c, m);
+  REQUIRE(d.transfers.size() == 5);
+  CHECK(d.transfers[0].on == day("2025-10-03"));
+  CHECK(d.transfers[1].on == day("2025-11-04"));  // 文化の日
+  CHECK(d.transfers[3].on == day("2026-01-05"));
+  m.transfer_day = 31;
+  d = decide_one(c, m);
+  CHECK(d.transfers[1].on == day("2025-12-01"));  // November has 30 days; the 30th is a Sunday
+  CHECK(d.transfers[4].on == day("2026-03-02"));  // 2026-02-28 is a Saturday
+  // Cash payers and 0-yen months have no transfer.
+  c.cash_payment = true;
+  CHECK(decide_one(c, m).transfers.empty());
+  auto zero = child("701", 3, CareNeed::standard, "A", "2025-10", "2025-11");
+  CHECK(decide_one(zero, m).transfers.empty());
+}
+
+TEST_CASE("slips carry their user charge, side dish and eL values") {
+  auto c = child("800", 3, CareNeed::standard, "D9", "2025-09", "2025-11");
+  c.cash_payment = true;
+  auto slips = decide_one(c).slips;
+  REQUIRE(slips.size() == 3);
+  CHECK(slips[0].user_charge == 58000);
+  CHECK(slips[0].side_dish == 0);
+  CHECK(slips[0].el_number.empty());
+  c.el_number = "11112222333344445555";
+  c.el_qr = "QR-09;QR-10; QR-11";
+  slips = decide_one(c).slips;
+  CHECK(slips[0].el_number == "11112222333344445555");
+  CHECK(slips[2].el_number == "11112222333344445555");
+  CHECK(slips[0].el_qr == "QR-09");
+  CHECK(slips[2].el_qr == "QR-11");
+  CHECK(decide::check_rules({c}, "cases.csv", fees(), city()).empty());
+
+  auto side = child("801", 2, CareNeed::standard, "D9", "2025-09", "2025-09");
+  side.facility_public = true;
+  side.cash_payment = true;
+  const auto ss = decide_one(side).slips;
+  REQUIRE(ss.size() == 1);
+  CHECK(ss[0].user_charge == 0);
+  CHECK(ss[0].side_dish == 4800);
+}
+
+TEST_CASE("eL values: one, or one per slip; another count names the row and column, not the value") {
+  struct Row {
+    const char* el_number;
+    const char* el_qr;
+    const char* message;
+  };
+  const Row rows[] = {
+      {"1", "", ""},
+      {"1;2;3", "a;b;c", ""},
+      {"1;2", "", "cases.csv:2:5: error: el_number \"\": case 900: has 2 values separated by ';' but the case has 3 "
+                  "slip(s); give one value, or one per slip in month order\n"},
+      {"", "a;b;c;d", "cases.csv:2:6: error: el_qr \"\": case 900: has 4 values separated by ';' but the case has 3 "
+                      "slip(s); give one value, or one per slip in month order\n"},
+  };
+  const std::vector<std::string> header = {"case_id", "a", "b", "c", "el_number", "el_qr"};
+  for (const auto& r : rows) {
+    INFO(r.el_number, " ", r.el_qr);
+    // Three months of D9, three slips.
+    auto c = child("900", 3, CareNeed::standard, "D9", "2025-09", "2025-11");
+    c.cash_payment = true;
+    c.el_number = r.el_number;
+    c.el_qr = r.el_qr;
+    CHECK(messages(decide::check_rules({c}, "cases.csv", fees(), city(), header)) == r.message);
+  }
+}

@@ -30,7 +30,7 @@ CASE_HEADER = ("case_id,child_atena_no,child_name,child_birth_date,guardian_aten
                "address,address_building,household_no,my_number,certification_type,care_need,facility_name,"
                "facility_public,bracket,child_order,side_dish_exempt,cash_payment,notice_kind,decision_date,"
                "period_start,period_end,reason").split(",")
-BASE_CASE = dict(case_id="1001", child_atena_no="500001", child_name="熊谷　太郎", child_birth_date="2021-05-10",
+BASE_CASE = dict(case_id="1001", child_atena_no="500001", child_name="熊谷　太郎", child_birth_date="2022-05-10",
                  guardian_atena_no="400001", guardian_name="熊谷　花子", postal_code="360-0012",
                  address="熊谷市上之1234-5", address_building="", household_no="300001", my_number="",
                  certification_type="3", care_need="standard", facility_name="熊谷市立中央保育所",

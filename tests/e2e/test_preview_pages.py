@@ -54,11 +54,12 @@ ROWS = [
     # Account transfer: notice only.
     row(case_id="1005", child_atena_no="5005", child_name="辻\U000E0100　花", guardian_atena_no="4003",
         guardian_name="辻\U000E0100　一郎", household_no="3003", postal_code="3600041", address="熊谷市宮町1-23",
-        certification_type="2", cash_payment="0"),
+        certification_type="2", cash_payment="0", child_birth_date="2015-10-10"),  # 3歳児クラス in 2019年度
     # Type 1 at a city-run facility: side-dish fee only.
     row(case_id="1006", child_atena_no="5006", child_name="髙橋　陽菜", guardian_atena_no="4004",
         guardian_name="髙橋　美穂", household_no="3004", postal_code="3600014", address="熊谷市箱田3丁目16番13号",
-        certification_type="1", care_need="", notice_kind="change", reason="階層区分の変更のため"),
+        certification_type="1", care_need="", notice_kind="change", reason="階層区分の変更のため",
+        child_birth_date="2015-10-10"),
 ]
 EXPECTED_STORE_AMOUNTS = sorted([30000, 30000, 14800, 14800, 4500])
 KINSOKU_START = set("、。，．）」』】〉》ーぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮ・：；！？々ゝゞヽヾ)]},.")

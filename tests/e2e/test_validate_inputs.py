@@ -10,7 +10,7 @@ GOOD = [
              period_start="2025-02", period_end="2025-06"),
     case_row(case_id="1003", child_atena_no="500003", child_name="\u795E\uFA19山　結", guardian_atena_no="400002",
              guardian_name="辻\U000E0100　一郎", postal_code="3600031", address="熊谷市末広二丁目5番地",
-             certification_type="2", care_need="short", my_number="123456789018"),
+             certification_type="2", care_need="short", my_number="123456789018", child_birth_date="2021-05-10"),
 ]
 
 def csv(rows, header=CASE_HEADER):

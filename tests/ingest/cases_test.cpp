@@ -226,7 +226,8 @@ const std::vector<std::string> kHeader = {
     "case_id", "child_atena_no", "child_name", "child_birth_date", "guardian_atena_no", "guardian_name",
     "postal_code", "address", "address_building", "household_no", "my_number", "certification_type", "care_need",
     "facility_name", "facility_public", "bracket", "child_order", "side_dish_exempt", "cash_payment", "notice_kind",
-    "decision_date", "period_start", "period_end", "reason"};
+    "decision_date", "period_start", "period_end", "reason", "previous_bracket", "previous_certification_type",
+    "previous_care_need", "previous_child_order", "transfer_bank", "transfer_account", "el_number", "el_qr"};
 
 std::map<std::string, std::string> base_row() {
   return {{"case_id", "C1"},         {"child_atena_no", "A1"},          {"child_name", "山田　花"},
@@ -323,6 +324,96 @@ TEST_CASE("each kind of bad field gets one precise message") {
   }
 }
 
+TEST_CASE("the optional columns: 変更前, 口座振替 and eL values, read like their counterparts") {
+  struct Row {
+    const char* column;
+    const char* text;
+    const char* value;
+    const char* reason;
+  };
+  const Row rows[] = {
+      {"previous_certification_type", "4", "4", "must be 1, 2 or 3, or empty when it did not change"},
+      {"previous_certification_type", "２", "２",
+       "must be 1, 2 or 3, or empty when it did not change (write the digits as ASCII 0-9, not full-width)"},
+      {"previous_care_need", "long", "long", "must be standard or short, or empty when it did not change"},
+      {"previous_child_order", "0", "0", "must be a whole number, 1 or more, or empty when it did not change"},
+      {"previous_bracket", "\"D\x01\"", "U+0001", "contains a control character"},
+      {"transfer_account", "12-34567", "", "must be the account number in ASCII digits 0-9 (at most 20)"},
+      {"transfer_account", "１２３４５６７", "",
+       "must be the account number in ASCII digits 0-9 (at most 20) (write the digits as ASCII 0-9, not full-width)"},
+      {"transfer_bank", "\"熊谷\t信金\"", "U+0009",
+       "contains a control character (a tab or line break), which cannot be printed"},
+      {"el_number", "1;;3", "", "has an empty value between ';': give one value, or one per slip separated by ';'"},
+      {"el_qr", "a;", "", "has an empty value between ';': give one value, or one per slip separated by ';'"},
+  };
+  const std::string header = join(kHeader);
+  for (const auto& row : rows) {
+    CAPTURE(std::string(row.column));
+    CAPTURE(std::string(row.text));
+    auto values = base_row();
+    values["notice_kind"] = "change";
+    values["cash_payment"] = "0";
+    values[row.column] = row.text;
+    auto r = parse_cases(header + "\n" + join_row(kHeader, values) + "\n", "cases.csv");
+    INFO(formatted(r.problems));
+    REQUIRE(r.problems.size() == 1);
+    const Diagnostic& d = r.problems[0];
+    CHECK(d.line == 2);
+    CHECK(d.column == column_of(row.column));
+    CHECK(d.column_name == std::string(row.column));
+    CHECK(d.value == std::string(row.value));
+    CHECK(d.reason == std::string(row.reason));
+  }
+}
+
+TEST_CASE("a change row with every optional column reads into the Case; misplaced ones are errors") {
+  const std::string header = join(kHeader);
+  auto values = base_row();
+  values["notice_kind"] = "change";
+  values["cash_payment"] = "0";
+  values["previous_bracket"] = "D1";
+  values["previous_certification_type"] = "2";
+  values["previous_care_need"] = "short";
+  values["previous_child_order"] = "2";
+  values["transfer_bank"] = "くまがや信用金庫　本店営業部　普通";
+  values["transfer_account"] = "0012345";
+  values["el_number"] = "11112222333344445555";
+  values["el_qr"] = "Q1;Q2";
+  auto r = parse_cases(header + "\n" + join_row(kHeader, values) + "\n", "cases.csv");
+  INFO(formatted(r.problems));
+  REQUIRE(r.ok());
+  const Case& c = r.value.cases.at(0);
+  CHECK(c.previous_bracket == "D1");
+  CHECK(c.previous_certification_type == 2);
+  CHECK(c.previous_care_need == CareNeed::short_time);
+  CHECK(c.previous_child_order == 2);
+  CHECK(c.transfer_bank == "くまがや信用金庫　本店営業部　普通");
+  CHECK(c.transfer_account == "0012345");
+  CHECK(c.el_number == "11112222333344445555");
+  CHECK(c.el_qr == "Q1;Q2");
+  CHECK(unpack(pack(c)) == c);
+
+  // 変更前 on a decision, an account on a cash payer: each one message, no account number in it.
+  values["notice_kind"] = "decision";
+  values["cash_payment"] = "1";
+  r = parse_cases(header + "\n" + join_row(kHeader, values) + "\n", "cases.csv");
+  CHECK(formatted(r.problems) ==
+        "cases.csv:2:25: error: previous_bracket \"D1\": only a change notice (notice_kind change) shows 変更前; leave "
+        "it empty for a decision\n"
+        "cases.csv:2:30: error: transfer_account \"\": is given but cash_payment is 1: a cash payer has no account "
+        "transfer\n");
+  // A previous type 2/3 needs a care need when the current row has none.
+  values = base_row();
+  values["notice_kind"] = "change";
+  values["certification_type"] = "1";
+  values["care_need"] = "";
+  values["previous_certification_type"] = "3";
+  r = parse_cases(header + "\n" + join_row(kHeader, values) + "\n", "cases.csv");
+  CHECK(formatted(r.problems) ==
+        "cases.csv:2:27: error: previous_care_need \"\": is required when previous_certification_type is 2 or 3 and "
+        "care_need is empty: standard or short\n");
+}
+
 TEST_CASE("the base row of the table above is itself valid, and type 1 needs no care_need") {
   auto values = base_row();
   auto r = parse_cases(join(kHeader) + "\n" + join_row(kHeader, values) + "\n", "cases.csv");
@@ -361,9 +452,9 @@ TEST_CASE("problems of the file's shape and encoding name line, column and bytes
       {"wrong case in header", join(upper) + "\n" + good + "\n", Encoding::detect, 1, 0, "case_id", "",
        "required column is missing from the header (the header has \"Case_ID\"; column names are lower case)"},
       {"too few fields", header + "\n" + good + "\nC2,A2\n", Encoding::detect, 3, 0, "", "",
-       "the record has 2 fields but the header has 24"},
+       "the record has 2 fields but the header has 32"},
       {"too many fields", header + "\n" + good + ",extra\n", Encoding::detect, 2, 0, "", "",
-       "the record has 25 fields but the header has 24"},
+       "the record has 33 fields but the header has 32"},
       {"unclosed quote", header + "\n" + good + "\n" + with("child_name", "\"山田\n花") + "\n", Encoding::detect, 3, 3,
        "child_name", "", "a quoted field starts here but its closing quote is missing"},
       {"invalid UTF-8", header + "\n" + with("child_name", "山\xE7\x94田") + "\n", Encoding::utf8, 2, 3, "child_name",
@@ -382,7 +473,7 @@ TEST_CASE("problems of the file's shape and encoding name line, column and bytes
        "the file starts with a UTF-8 byte order mark but was read as CP932; read it as UTF-8"},
       {"UTF-16", "\xFF\xFE" "c\0a\0", Encoding::detect, 0, 0, "", "", "the file is UTF-16; save it as UTF-8 (or CP932)"},
       {"empty file", "", Encoding::detect, 0, 0, "", "", "the file is empty; it needs a header row naming the columns"},
-      {"duplicate header", header + ",bracket\n" + good + ",D4\n", Encoding::detect, 1, 25, "bracket", "",
+      {"duplicate header", header + ",bracket\n" + good + ",D4\n", Encoding::detect, 1, 33, "bracket", "",
        "the column appears twice in the header (also column 16)"},
   };
   for (const auto& row : rows) {
@@ -533,7 +624,7 @@ TEST_CASE("header-only files warn, unknown columns are ignored, column_of finds 
   CHECK(r.problems[0].severity == Diagnostic::Severity::warning);
   CHECK(r.ok());
   CHECK(r.value.column_of("bracket") == 16);
-  CHECK(r.value.column_of("extra") == 25);
+  CHECK(r.value.column_of("extra") == 33);
   CHECK(r.value.column_of("nope") == 0);
 }
 

@@ -161,8 +161,10 @@ TEST_CASE("the example municipality loads, with paths resolved against its folde
   CHECK(m.seal_image == (folder / "seal.png").string());
   CHECK(m.signing_key == (folder / "keys/city.secret").string());
   CHECK(m.contractor_public_key == (folder / "keys/contractor.pub").string());
-  CHECK(m.appeal_text.rfind("１　この処分に不服がある場合には", 0) == 0);
-  CHECK(m.appeal_text.find("\n\n２　この処分の取消しの訴えは") != std::string::npos);
+  // Full-width digits of the file are read as ASCII: one digit width on the documents.
+  CHECK(m.appeal_text.rfind("1　この処分に不服がある場合には", 0) == 0);
+  CHECK(m.appeal_text.find("\n\n2　この処分の取消しの訴えは") != std::string::npos);
+  CHECK(m.appeal_text.find("３") == std::string::npos);
   CHECK(m.appeal_text.back() != '\n');
   CHECK(m.subject_name == "保育料");
   CHECK(m.subject_code == "01");
@@ -276,6 +278,27 @@ TEST_CASE("a minimal municipality gets the documented defaults; unknown keys are
   CHECK(m.batch_size == 500);
   CHECK(m.store_ceiling == 300000);
   CHECK(m.holidays == std::vector<Date>{{2024, 12, 31}, {2025, 1, 1}});
+}
+
+TEST_CASE("municipality text printed on documents has ASCII digits; names keep theirs") {
+  const std::string toml =
+      "city_name = \"熊谷市\"\nmayor_title = \"熊谷市長\"\nmayor_name = \"小林　一二\"\n"
+      "appeal_text = \"１　３か月以内に\\n\\n２　６か月以内に（１年を経過すると）\"\n"
+      "[contact]\ndepartment = \"第２保育課\"\nsection = \"１係\"\naddress = \"熊谷市宮町二丁目４７番地１\"\n"
+      "phone = \"０４８-５２４-１１１１\"\nextension = \"内線２６２\"\nhours = \"平日 ８時３０分～１７時１５分\"\n"
+      "[collection]\ngs1_issuer_code = \"912345\"\n";
+  auto r = parse_municipality(toml, "municipality.toml");
+  INFO(formatted(r.problems));
+  REQUIRE(r.ok());
+  const auto& m = r.value;
+  CHECK(m.appeal_text == "1　3か月以内に\n\n2　6か月以内に（1年を経過すると）");
+  CHECK(m.contact.department == "第2保育課");
+  CHECK(m.contact.section == "1係");
+  CHECK(m.contact.address == "熊谷市宮町二丁目47番地1");  // kanji numerals are words, not digits
+  CHECK(m.contact.phone == "048-524-1111");
+  CHECK(m.contact.extension == "内線262");
+  CHECK(m.contact.hours == "平日 8時30分～17時15分");
+  CHECK(m.mayor_name == "小林　一二");
 }
 
 TEST_CASE("unreadable configuration files are reported, not thrown") {

@@ -15,6 +15,7 @@
 #include "core/mynumber.hpp"
 #include "preflight/preflight.hpp"
 #include "render/render.hpp"
+#include "fonts.hpp"
 #include "text/text.hpp"
 
 using namespace tsuchi;
@@ -26,12 +27,6 @@ namespace {
 
 constexpr double kPt = 72.0 / 25.4;  // points per millimetre
 
-const TextEngine& engine() {
-  static const auto loaded = TextEngine::load(TSUCHI_DATA_DIR "/fonts/fonts.toml");
-  REQUIRE(loaded.ok());
-  return *loaded.value;
-}
-
 void add(std::vector<GlyphRun>& to, std::vector<GlyphRun> runs) {
   for (auto& r : runs) to.push_back(std::move(r));
 }
@@ -39,7 +34,7 @@ void add(std::vector<GlyphRun>& to, std::vector<GlyphRun> runs) {
 // A symbol's bars become the page's rects at (x, y) points; its whole area is the code region.
 Code& place(Page& p, const barcode::Symbol& s, CodeKind kind, std::string value, double x, double y) {
   for (const auto& b : s.bars) p.rects.push_back({x + b.x * kPt, y + b.y * kPt, b.w * kPt, b.h * kPt});
-  p.codes.push_back({kind, std::move(value), "", x, y, s.width_mm * kPt, s.height_mm * kPt});
+  p.codes.push_back({kind, std::move(value), "", x, y, s.width_mm * kPt, s.height_mm * kPt, {}});
   return p.codes.back();
 }
 

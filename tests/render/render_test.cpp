@@ -18,6 +18,7 @@
 #include <string>
 
 #include "render/render.hpp"
+#include "fonts.hpp"
 #include "text/text.hpp"
 
 using namespace tsuchi;
@@ -25,12 +26,6 @@ using namespace tsuchi::display;
 using namespace tsuchi::text;
 
 namespace {
-
-const TextEngine& engine() {
-  static const auto loaded = TextEngine::load(TSUCHI_DATA_DIR "/fonts/fonts.toml");
-  REQUIRE(loaded.ok());
-  return *loaded.value;
-}
 
 // A scratch folder for the CLI tools, removed at the end of the test.
 struct TempDir {
@@ -324,4 +319,36 @@ TEST_CASE("documents render in parallel threads to the bytes of a single-threade
       CHECK(got[i][k] == alone.value);
     }
   CHECK(got[0][0] != got[1][0]);
+}
+
+TEST_CASE("a condensed (長体) run is drawn condensed: read back, its words are hscale times as wide") {
+  // A text extractor measures words from the PDF's glyph widths and text matrix, as a reader sees them.
+  const std::string line = "熊谷　エリザベート・フォン・ヴァイセンフェルス　様";
+  Document doc;
+  doc.faces = engine().faces();
+  Page p;
+  add(p.runs, engine().line(line, Role::mincho, 12, 60, 100));
+  add(p.runs, engine().line(line, Role::mincho, 12, 60, 140, Align::left, 0, 0.6));
+  doc.pages = {p};
+  auto bytes = render::pdf_bytes(doc);
+  REQUIRE(bytes.ok());
+  std::unique_ptr<poppler::document> d(
+      poppler::document::load_from_raw_data(bytes.value.data(), static_cast<int>(bytes.value.size())));
+  REQUIRE(d);
+  std::unique_ptr<poppler::page> pg(d->create_page(0));
+  REQUIRE(pg);
+  double natural = 0, condensed = 0;  // right edge of the last word on each baseline, from x = 60
+  for (const auto& box : pg->text_list()) {
+    const auto r = box.bbox();
+    if (r.bottom() < 110) natural = std::max(natural, r.right() - 60);
+    else condensed = std::max(condensed, r.right() - 60);
+  }
+  CHECK(natural == doctest::Approx(engine().width(line, Role::mincho, 12)).epsilon(0.02));
+  CHECK(condensed == doctest::Approx(0.6 * natural).epsilon(0.02));
+  // Both lines read back whole (Poppler gives 　 back as a space).
+  const std::string text = page_text(bytes.value, 0), name = "エリザベート・フォン・ヴァイセンフェルス";
+  CAPTURE(text);
+  const auto first = text.find(name);
+  REQUIRE(first != std::string::npos);
+  CHECK(text.find(name, first + 1) != std::string::npos);
 }

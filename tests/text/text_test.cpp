@@ -7,19 +7,13 @@
 #include <string>
 #include <thread>
 
+#include "fonts.hpp"
 #include "text/text.hpp"
 
 using namespace tsuchi::display;
 using namespace tsuchi::text;
 
 namespace {
-
-const TextEngine& engine() {
-  // Loaded once for the whole binary: opening the 46 MB IPAmj file per case is wasteful.
-  static const auto loaded = TextEngine::load(TSUCHI_DATA_DIR "/fonts/fonts.toml");
-  REQUIRE_MESSAGE(loaded.ok(), (loaded.problems.empty() ? "" : tsuchi::format(loaded.problems[0])));
-  return *loaded.value;
-}
 
 std::string face_name(const GlyphRun& r) { return engine().faces().at(r.face).name; }
 
