@@ -46,10 +46,17 @@ std::pair<std::string, std::string> store_human_readable(std::string_view digits
 inline constexpr double kStoreQuietZoneMm = 2.54;   // each side
 inline constexpr double kStoreMaxWidthMm = 60.0;    // quiet zones included
 inline constexpr double kStoreMinHeightMm = 10.0;
+inline constexpr int kStoreModules = 288;            // 44 digits in Code 128 set C with FNC1
+inline constexpr double kStoreModuleTargetMm = 0.169;  // GS1 Japan's guideline for 300/600 dpi engines
+// The module in whole printer dots: the dot count nearest `target_mm` at `dpi`, at least one dot
+// (600 dpi: 4 dots = 0.1693 mm; 400 dpi: 3 dots = 0.1905 mm).
+double store_module_mm(int dpi, double target_mm = kStoreModuleTargetMm);
+// Symbol width with both quiet zones at `module_mm`.
+inline double store_width_mm(double module_mm) { return kStoreModules * module_mm + 2 * kStoreQuietZoneMm; }
 // Vector drawing through zint (GS1 mode, [91]...), total width <= max_width_mm with quiet zones.
 // Bars start at x = kStoreQuietZoneMm; the symbol is exactly height_mm tall (no text).
-Checked<Symbol> draw_store_barcode(std::string_view digits44, double module_mm = 0.19, double height_mm = 10.0,
-                                   double max_width_mm = kStoreMaxWidthMm);
+Checked<Symbol> draw_store_barcode(std::string_view digits44, double module_mm = store_module_mm(600),
+                                   double height_mm = kStoreMinHeightMm, double max_width_mm = kStoreMaxWidthMm);
 
 // --- Japan Post customer barcode (カスタマバーコード) ---
 struct CustomerCode {

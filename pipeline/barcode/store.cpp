@@ -1,6 +1,7 @@
 // Convenience-store collection payload (料金代理収納用 GS1-128, AI 91): layout and check digit
 // as in barcodes.md §1. zint checks neither, so both are computed here.
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "barcode/barcode.hpp"
@@ -70,6 +71,12 @@ Checked<std::string> store_payload(const StorePayment& p) {
   s += store_check_digit(s);
   r.value = std::move(s);
   return r;
+}
+
+double store_module_mm(int dpi, double target_mm) {
+  if (dpi <= 0) return target_mm;
+  const double dot = 25.4 / dpi;
+  return std::max(1.0, std::round(target_mm / dot)) * dot;
 }
 
 std::pair<std::string, std::string> store_human_readable(std::string_view d, const StoreTextLayout& layout) {

@@ -59,14 +59,21 @@ struct NoticeText {
 };
 
 struct SlipPartText {
-  std::string title, note;
-  std::vector<std::string> text;
+  std::string title, note, note_no_store;
+  // `text` when the slip carries the store barcode; `text_no_store` when it does not (over the
+  // ceiling, or no store contract), which must name no convenience store.
+  std::vector<std::string> text, text_no_store;
 };
 
 struct SlipText {
   std::vector<SlipPartText> parts;
   std::map<std::string, std::string, std::less<>> labels;  // by cell field, plus "stamp"
-  std::string issuer, period, payer, store_deadline_none;
+  std::string issuer, period, payer, amount;
+  std::string subject_user_charge, subject_side_dish, subject_both;  // 科目 by what the slip bills
+  std::vector<int> reference_groups;  // digits per group of the 納付番号; the last repeats
+  std::string group_separator;
+  std::string el_mark, el_number;     // the drawn eL mark's text; the eL番号 line ({number})
+  std::vector<int> el_number_groups;
   std::string ceiling_note, no_barcode_note;
 };
 
@@ -127,24 +134,33 @@ struct SlipCell {
   double size = 0;  // 0: the common value size
 };
 
+// A slip's place on the sheet: every part is offset by it.
+struct SlipSlot {
+  double x = 0, y = 0;
+};
+
 struct SlipPart {
-  double y = 0;
+  Box box;  // from the slot's top-left; cells, text and codes are relative to box.x, box.y
   bool store_barcode = false;
-  Box text;  // h unused
+  bool el = false;     // holds the eL mark, eL番号 and eL-QR when the slip has them
+  bool payer = false;  // stays with the payer (領収証書): the insertion QR may sit only here or off every part
+  Box text;            // h unused
 };
 
 struct SlipLayout {
+  std::string file;  // layouts/<name>.toml, for messages
   double page_w = 210, page_h = 297;
+  std::vector<SlipSlot> slots;  // one slip per slot, filled in order
   std::vector<SlipPart> parts;
   struct {
-    std::vector<double> y;
-    double x0, x1, dash, gap, gray;
+    std::vector<double> y, x;  // horizontal lines from x0 to x1, vertical lines from y0 to y1
+    double x0, x1, y0, y1, dash, gap, gray;
   } cut{};
   struct {
-    double title_x, title_y, title_size, note_x, note_size, issuer_x, issuer_size;
+    double title_x, title_y, title_size, note_x, note_y, note_size, issuer_x, issuer_y, issuer_size;
   } head{};
   struct {
-    double label_h, label_size, label_gray, rule, pad, value_size;
+    double label_h, label_size, label_gray, rule, pad, value_size, min_size, min_hscale;
   } cells{};
   std::vector<SlipCell> cell;
   Box stamp;
@@ -152,11 +168,19 @@ struct SlipLayout {
     double size, leading;
   } text{};
   struct {
-    double x, y, module, height, max_w, hrt_size, hrt_leading;
+    double x, y, module, height, max_w, hrt_size, hrt_leading;  // module: from the printer, set at load
   } barcode{};
   struct {
     double x, y, w, size, leading;
   } ceiling{};
+  struct {
+    Box mark;
+    double mark_size = 0;
+    std::string image;  // optional PNG of the eL mark; empty: a framed "eL" is drawn
+    double number_x = 0, number_y = 0, number_size = 0;
+    Box qr;             // the eL-QR's square (w = h = its largest side), quiet zone included
+    double qr_module = 0;
+  } el;
   QrPlace qr;
 };
 
@@ -167,9 +191,16 @@ struct Forms {
   SlipLayout slip;
 };
 
-// Reads templates/notice.toml, templates/slip.toml, layouts/notice.toml and layouts/slip.toml
-// under `data_dir`; every problem names its file and key.
-Checked<Forms> load_forms(const std::string& data_dir);
+// Reads templates/notice.toml, templates/slip.toml, layouts/notice.toml and the slip layout that
+// `m` names (layouts/<slip_layout>.toml) under `data_dir`, with the GS1-128 module from m's printer;
+// every problem names its file and key.
+Checked<Forms> load_forms(const std::string& data_dir, const tsuchi::Municipality& m);
+Checked<Forms> load_forms(const std::string& data_dir);  // the default municipality settings
+
+// The 納付番号 or eL番号 in groups of `sizes` digits (the last size repeats), joined by `sep`.
+std::string digit_groups(std::string_view digits, const std::vector<int>& sizes, std::string_view sep);
+// 科目 of a slip: user charge, side dish, or both.
+std::string slip_subject(const SlipText& t, const decide::Slip& s, const tsuchi::Municipality& m);
 
 // A barcode symbol with its top-left (quiet zone included) at x, y; returns the region it covers.
 Box symbol(Canvas& c, const barcode::Symbol& s, double x, double y);

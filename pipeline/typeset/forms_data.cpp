@@ -1,6 +1,7 @@
 // Loading the forms' wording and positions from TOML, with a diagnostic per bad or missing key.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <optional>
 #include <toml++/toml.h>
@@ -280,16 +281,39 @@ void read_notice_text(Reader r, NoticeText& t) {
                             {"city_name", "department", "section", "address", "phone", "extension", "hours"});
 }
 
+// Digit-group sizes: positive counts, at least one.
+std::vector<int> groups_of(Reader& r, std::string_view key) {
+  std::vector<int> out;
+  for (double v : r.nums(key)) {
+    if (v < 1 || v != static_cast<int>(v)) {
+      r.problem(key, nullptr, "must list whole digit counts of 1 or more");
+      return {};
+    }
+    out.push_back(static_cast<int>(v));
+  }
+  if (out.empty()) r.problem(key, nullptr, "must list at least one group size");
+  return out;
+}
+
 void read_slip_text(Reader r, SlipText& t) {
   const Names city = {"city_name", "mayor_title", "subject"};
   for (auto& p : r.tables("part"))
-    t.parts.push_back({p.text("title", city), p.text("note", city), p.texts("text", city)});
+    t.parts.push_back({p.text("title", city), p.text("note", city), p.text("note_no_store", city),
+                       p.texts("text", city), p.texts("text_no_store", city)});
   for (auto f : kSlipFields) t.labels[std::string(f)] = r.text("labels." + std::string(f));
   t.labels["stamp"] = r.text("labels.stamp");
   t.issuer = r.text("values.issuer", {"city_name", "mayor_title"});
   t.period = r.text("values.period", {"month"});
   t.payer = r.text("values.payer", {"name"});
-  t.store_deadline_none = r.text("values.store_deadline_none");
+  t.amount = r.text("values.amount", {"amount"});
+  t.subject_user_charge = r.text("values.subject_user_charge", {"subject"});
+  t.subject_side_dish = r.text("values.subject_side_dish", {"subject"});
+  t.subject_both = r.text("values.subject_both", {"subject"});
+  t.reference_groups = groups_of(r, "values.reference_groups");
+  t.group_separator = r.text("values.group_separator");
+  t.el_mark = r.text("values.el_mark");
+  t.el_number = r.code_text("values.el_number", {"number"});
+  t.el_number_groups = groups_of(r, "values.el_number_groups");
   t.ceiling_note = r.text("notes.ceiling", {"ceiling"});
   t.no_barcode_note = r.text("notes.no_barcode");
 }
@@ -369,17 +393,39 @@ void read_notice_layout(Reader r, NoticeLayout& l) {
   l.qr = read_qr(r);
 }
 
+bool overlaps(const Box& a, const Box& b) {
+  return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}
+
+bool inside(const Box& a, const Box& outer) {
+  const double e = 1e-9;
+  return a.x >= outer.x - e && a.y >= outer.y - e && a.x + a.w <= outer.x + outer.w + e &&
+         a.y + a.h <= outer.y + outer.h + e;
+}
+
+std::string num_text(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", v);
+  return buf;
+}
+
 void read_slip_layout(Reader r, SlipLayout& l) {
   l.page_w = r.num("page.width");
   l.page_h = r.num("page.height");
+  for (auto& s : r.tables("slot")) l.slots.push_back({s.num("x"), s.num("y")});
   for (auto& p : r.tables("part"))
-    l.parts.push_back({p.num("y"), p.flag("store_barcode"), {p.num("text.x"), p.num("text.y"), p.num("text.w"), 0}});
-  l.cut = {r.nums("cut.y"), r.num("cut.x0"), r.num("cut.x1"), r.num("cut.dash"), r.num("cut.gap"),
-           r.num("cut.gray")};
+    l.parts.push_back({{p.num("x"), p.num("y"), p.num("w"), p.num("h")},
+                       p.flag("store_barcode"),
+                       p.flag("el"),
+                       p.flag("payer"),
+                       {p.num("text.x"), p.num("text.y"), p.num("text.w"), 0}});
+  l.cut = {r.nums("cut.y"), r.nums("cut.x"), r.num("cut.x0"), r.num("cut.x1"), r.num("cut.y0"),
+           r.num("cut.y1"), r.num("cut.dash"), r.num("cut.gap"), r.num("cut.gray")};
   l.head = {r.num("head.title_x"), r.num("head.title_y"), r.num("head.title_size"), r.num("head.note_x"),
-            r.num("head.note_size"), r.num("head.issuer_x"), r.num("head.issuer_size")};
+            r.num("head.note_y"), r.num("head.note_size"), r.num("head.issuer_x"), r.num("head.issuer_y"),
+            r.num("head.issuer_size")};
   l.cells = {r.num("cells.label_h"), r.num("cells.label_size"), r.num("cells.label_gray"), r.num("cells.rule"),
-             r.num("cells.pad"), r.num("cells.value_size")};
+             r.num("cells.pad"), r.num("cells.value_size"), r.num("cells.min_size"), r.num("cells.min_hscale")};
   for (auto& c : r.tables("cell")) {
     SlipCell cell;
     cell.field = c.text("field");
@@ -393,21 +439,78 @@ void read_slip_layout(Reader r, SlipLayout& l) {
   l.stamp = {r.num("stamp.x"), r.num("stamp.y"), r.num("stamp.w"), r.num("stamp.h")};
   l.text = {r.num("text.size"), r.num("text.leading")};
   auto& bc = l.barcode;
-  bc = {r.num("barcode.x"), r.num("barcode.y"), r.num("barcode.module"), r.num("barcode.height"),
+  bc = {r.num("barcode.x"), r.num("barcode.y"), 0, r.num("barcode.height"),
         r.num("barcode.max_w"), r.num("barcode.hrt_size"), r.num("barcode.hrt_leading")};
-  // 288 modules for the 44 digits, plus the two 2.54 mm quiet zones (barcodes.md §1).
-  if (double w = bc.module * 288 + 2 * barcode::kStoreQuietZoneMm; w > bc.max_w + 1e-9)
-    r.problem("barcode.module", nullptr,
-              "makes the GS1-128 symbol " + std::to_string(w).substr(0, 5) + " mm wide, over barcode.max_w",
-              std::to_string(bc.module));
+  if (bc.height < barcode::kStoreMinHeightMm)
+    r.problem("barcode.height", nullptr, "must be at least 10 mm (GS1 Japan's guideline)", num_text(bc.height));
   l.ceiling = {r.num("ceiling_note.x"), r.num("ceiling_note.y"), r.num("ceiling_note.w"),
                r.num("ceiling_note.size"), r.num("ceiling_note.leading")};
+  auto& el = l.el;
+  el.mark = {r.num("el.mark.x"), r.num("el.mark.y"), r.num("el.mark.w"), r.num("el.mark.h")};
+  el.mark_size = r.num("el.mark.size");
+  el.number_x = r.num("el.number.x");
+  el.number_y = r.num("el.number.y");
+  el.number_size = r.num("el.number.size");
+  el.qr = {r.num("el.qr.x"), r.num("el.qr.y"), r.num("el.qr.max"), r.num("el.qr.max")};
+  el.qr_module = r.num("el.qr.module");
   l.qr = read_qr(r);
+
+  if (l.slots.empty()) r.problem("slot", nullptr, "must place at least one slip on the sheet");
+  const Box sheet{0, 0, l.page_w, l.page_h};
+  for (std::size_t si = 0; si < l.slots.size(); ++si)
+    for (std::size_t pi = 0; pi < l.parts.size(); ++pi) {
+      const auto& p = l.parts[pi].box;
+      if (!inside({l.slots[si].x + p.x, l.slots[si].y + p.y, p.w, p.h}, sheet))
+        r.problem("part", nullptr, "part " + std::to_string(pi + 1) + " in slot " + std::to_string(si + 1) +
+                                       " leaves the sheet");
+    }
+  auto count = [&](bool SlipPart::*flag) {
+    return std::count_if(l.parts.begin(), l.parts.end(), [&](const SlipPart& p) { return p.*flag; });
+  };
+  if (count(&SlipPart::store_barcode) != 1) r.problem("part", nullptr, "exactly one part must have store_barcode = true");
+  if (count(&SlipPart::el) > 1) r.problem("part", nullptr, "at most one part may have el = true");
+  // The QR tells the inserter which envelope a sheet belongs to; on a part the bank or the city
+  // keeps it would leave with that part. Sized here as version 3 with its quiet zone (37 modules).
+  const Box qr{l.qr.x, l.qr.y, 37 * l.qr.module, 37 * l.qr.module};
+  for (std::size_t si = 0; si < l.slots.size(); ++si)
+    for (std::size_t pi = 0; pi < l.parts.size(); ++pi) {
+      const auto& p = l.parts[pi];
+      const Box on_sheet{l.slots[si].x + p.box.x, l.slots[si].y + p.box.y, p.box.w, p.box.h};
+      if (!p.payer && overlaps(qr, on_sheet))
+        r.problem("qr", nullptr, "the insertion QR overlaps part " + std::to_string(pi + 1) + " of slot " +
+                                     std::to_string(si + 1) + ", which leaves the payer; put it on the part with "
+                                     "payer = true or in the margin");
+    }
+}
+
+// The GS1-128 module from the printer, and whether the symbol with its human-readable lines fits
+// the part that carries it.
+void fit_store_barcode(Reader r, SlipLayout& l, const tsuchi::Municipality& m) {
+  auto& bc = l.barcode;
+  const bool given = m.gs1_module_mm > 0;
+  bc.module = given ? m.gs1_module_mm : barcode::store_module_mm(m.printer_dpi);
+  const std::string why = given ? "[printer] gs1_module_mm = " + num_text(m.gs1_module_mm)
+                                : "[printer] dpi = " + std::to_string(m.printer_dpi);
+  const double w = barcode::store_width_mm(bc.module);
+  if (w > bc.max_w + 1e-9 || w > barcode::kStoreMaxWidthMm + 1e-9)
+    r.problem("barcode.max_w", nullptr,
+              "the GS1-128 symbol at module " + std::to_string(bc.module).substr(0, 6) + " mm (" + why + ") is " + num_text(w) +
+                  " mm wide with its quiet zones, over barcode.max_w or 60 mm",
+              num_text(bc.max_w));
+  for (const auto& p : l.parts)
+    if (p.store_barcode) {
+      const Box sym{bc.x, bc.y, w, bc.height + 2 * bc.hrt_leading};
+      if (!inside(sym, {0, 0, p.box.w, p.box.h}))
+        r.problem("barcode", nullptr, "the GS1-128 symbol and its digits (" + num_text(w) + " x " +
+                                          num_text(sym.h) + " mm at x " + num_text(bc.x) + ", y " + num_text(bc.y) +
+                                          ") leave the part that carries them (" + num_text(p.box.w) + " x " +
+                                          num_text(p.box.h) + " mm)");
+    }
 }
 
 }  // namespace
 
-Checked<Forms> load_forms(const std::string& data_dir) {
+Checked<Forms> load_forms(const std::string& data_dir, const tsuchi::Municipality& m) {
   Checked<Forms> out;
   Forms& f = out.value;
   auto& ds = out.problems;
@@ -415,21 +518,53 @@ Checked<Forms> load_forms(const std::string& data_dir) {
   if (auto t = parse(templates + "notice.toml", ds)) read_notice_text(Reader(*t, templates + "notice.toml", ds), f.notice_text);
   if (auto t = parse(templates + "slip.toml", ds)) read_slip_text(Reader(*t, templates + "slip.toml", ds), f.slip_text);
   if (auto t = parse(layouts + "notice.toml", ds)) read_notice_layout(Reader(*t, layouts + "notice.toml", ds), f.notice);
-  if (auto t = parse(layouts + "slip.toml", ds)) {
-    read_slip_layout(Reader(*t, layouts + "slip.toml", ds), f.slip);
+  const std::string slip_file = layouts + m.slip_layout + ".toml";
+  f.slip.file = slip_file;
+  if (auto t = parse(slip_file, ds)) {
+    read_slip_layout(Reader(*t, slip_file, ds), f.slip);
+    fit_store_barcode(Reader(*t, slip_file, ds), f.slip, m);
     // Optional per-cell size, read here so a missing one is no error.
     if (auto* cells = (*t)["cell"].as_array()) {
       std::size_t i = 0;
       for (const auto& e : *cells)
         if (i < f.slip.cell.size() && e.is_table()) f.slip.cell[i++].size = (*e.as_table())["size"].value_or(0.0);
     }
+    // Optional picture of the eL mark, relative to the data folder.
+    if (auto image = (*t)["el"]["image"].value<std::string>(); image && !image->empty()) {
+      f.slip.el.image = std::filesystem::path(*image).is_absolute() ? *image : data_dir + "/" + *image;
+      if (!std::filesystem::is_regular_file(f.slip.el.image))
+        ds.push_back({Diagnostic::Severity::error, slip_file, static_cast<int>((*t)["el"]["image"].node()->source().begin.line),
+                      0, "el.image", *image, "the eL mark image does not exist"});
+    }
   }
   if (!f.slip.parts.empty() && !f.slip_text.parts.empty() && f.slip.parts.size() != f.slip_text.parts.size())
-    ds.push_back({Diagnostic::Severity::error, layouts + "slip.toml", 0, 0, "part",
+    ds.push_back({Diagnostic::Severity::error, slip_file, 0, 0, "part",
                   std::to_string(f.slip.parts.size()),
                   "must have as many [[part]] tables as templates/slip.toml (" +
                       std::to_string(f.slip_text.parts.size()) + ")"});
   return out;
+}
+
+Checked<Forms> load_forms(const std::string& data_dir) { return load_forms(data_dir, tsuchi::Municipality{}); }
+
+std::string digit_groups(std::string_view digits, const std::vector<int>& sizes, std::string_view sep) {
+  if (sizes.empty()) return std::string(digits);
+  std::string out;
+  std::size_t at = 0, i = 0;
+  while (at < digits.size()) {
+    const std::size_t n = static_cast<std::size_t>(sizes[std::min(i++, sizes.size() - 1)]);
+    if (!out.empty()) out += sep;
+    out.append(digits.substr(at, n));
+    at += n;
+  }
+  return out;
+}
+
+std::string slip_subject(const SlipText& t, const decide::Slip& s, const tsuchi::Municipality& m) {
+  const Vars v = {{"subject", m.subject_name}};
+  if (s.side_dish > 0 && s.user_charge > 0) return fill(t.subject_both, v);
+  if (s.side_dish > 0) return fill(t.subject_side_dish, v);
+  return fill(t.subject_user_charge, v);
 }
 
 }  // namespace tsuchi::typeset::forms

@@ -148,7 +148,7 @@ Checked<std::unique_ptr<Typesetter>> Typesetter::create(const std::string& data_
   auto engine = text::TextEngine::load(data_dir + "/fonts/fonts.toml");
   out.problems = std::move(engine.problems);
   impl->text = std::move(engine.value);
-  auto forms = forms::load_forms(data_dir);
+  auto forms = forms::load_forms(data_dir, m);
   out.problems.insert(out.problems.end(), forms.problems.begin(), forms.problems.end());
   impl->forms = std::move(forms.value);
   auto cover = forms::load_cover_text(data_dir);

@@ -69,19 +69,19 @@ TEST_CASE("GS1-128 payloads decode back to the 44 digits at common module widths
     REQUIRE(digits.ok());
     CAPTURE(digits.value);
     CAPTURE(r.module_mm);
-    auto sym = draw_store_barcode(digits.value, r.module_mm);
+    auto sym = draw_store_barcode(digits.value, r.module_mm, 12.0);
     REQUIRE(sym.ok());
     const Symbol& s = sym.value;
 
     // 288 modules (start C, FNC1, 22 digit pairs, check, stop) between 2.54 mm quiet zones.
     CHECK(s.width_mm == doctest::Approx(288 * r.module_mm + 2 * 2.54).epsilon(1e-4));
     CHECK(s.width_mm <= 60.0);
-    CHECK(s.height_mm == doctest::Approx(10.0).epsilon(1e-3));
+    CHECK(s.height_mm == doctest::Approx(12.0).epsilon(1e-3));
     double left = 1e9, right = 0;
     for (const Bar& b : s.bars) {
       left = std::min(left, b.x);
       right = std::max(right, b.x + b.w);
-      CHECK(b.h == doctest::Approx(10.0).epsilon(1e-3));
+      CHECK(b.h == doctest::Approx(12.0).epsilon(1e-3));
     }
     CHECK(left == doctest::Approx(2.54));
     CHECK(s.width_mm - right == doctest::Approx(2.54));
@@ -92,6 +92,31 @@ TEST_CASE("GS1-128 payloads decode back to the 44 digits at common module widths
     CHECK(res.symbologyIdentifier() == "]C1");
     CHECK(gs1_digits(res) == digits.value);
   }
+}
+
+TEST_CASE("the GS1-128 module is a whole number of printer dots nearest 0.169 mm") {
+  // Dots per millimetre = dpi / 25.4; GS1 Japan's guideline (barcodes.md §1) gives 0.169 mm for
+  // 300/600 dpi engines and 0.190 mm for 400 dpi.
+  struct Row { int dpi; int dots; double module_mm; };
+  const Row rows[] = {
+      {300, 2, 0.1693}, {600, 4, 0.1693}, {400, 3, 0.1905}, {720, 5, 0.1764}, {1200, 8, 0.1693}, {200, 1, 0.1270},
+  };
+  const std::string digits = "91912345000012345678901234567026043000123004";
+  for (const auto& r : rows) {
+    CAPTURE(r.dpi);
+    const double module = store_module_mm(r.dpi);
+    CHECK(module == doctest::Approx(r.module_mm).epsilon(5e-4));
+    CHECK(module * r.dpi / 25.4 == doctest::Approx(r.dots));
+    // Printed at that resolution, every bar is whole dots and the symbol reads back.
+    auto sym = draw_store_barcode(digits, module, 12.0);
+    REQUIRE(sym.ok());
+    CHECK(sym.value.width_mm <= 60.0);
+    CHECK(sym.value.height_mm >= 10.0);
+    auto res = decode(rasterize(sym.value, r.dpi), ZXing::BarcodeFormat::Code128);
+    REQUIRE(res.isValid());
+    CHECK(gs1_digits(res) == digits);
+  }
+  CHECK(store_module_mm(600, 0.21) == doctest::Approx(5 * 25.4 / 600));  // another target, still whole dots
 }
 
 TEST_CASE("GS1-128 refuses what would not be a valid slip barcode") {

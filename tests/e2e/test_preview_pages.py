@@ -101,8 +101,10 @@ with Test() as t:
     t.check("\uFA19" in text and "\u795E山" not in text, "神 U+FA19 kept (not normalised to U+795E)")
     t.check("辻\U000E0100" in text, "IVS kept: 辻 + U+E0100")
     t.check("令和元年5月1日" in flat, "令和元年5月1日 for a 2019-05-01 decision")
-    t.check("14,800円" in flat and "310,000円" in flat, "amounts printed as 12,300円 style")
-    t.check("コンビニ" in flat, "the store-ceiling note on the over-ceiling slip")
+    t.check("￥14,800※" in flat and "￥310,000※" in flat, "slip amounts guarded as ￥12,300※")
+    over = [strip_ws(p) for p in page_texts if "￥310,000※" in strip_ws(p)]
+    t.check(over and all("金額が30万円を超えるため" in p for p in over), "the store-ceiling note on the over-ceiling slip")
+    t.check(over and all("コンビニ" not in p for p in over), "no convenience store named on the over-ceiling slip")
 
     bad_lines = [line for line in text.splitlines()
                  if line.strip() and (line.strip()[0] in KINSOKU_START or line.strip()[-1] in KINSOKU_END)]

@@ -10,12 +10,15 @@
 #include <unistd.h>
 
 #include "barcode/barcode.hpp"
+#include "typeset/page_probe.hpp"
+#include "typeset/forms.hpp"
 #include "typeset/typeset.hpp"
 #include "typeset/window.hpp"
 
 using namespace tsuchi;
 using namespace tsuchi::typeset;
 using namespace tsuchi::display;
+using tsuchi::test::codes_of;
 using namespace tsuchi::text;
 
 namespace {
@@ -123,13 +126,6 @@ std::string page_text(const Page& p) {
   std::string s;
   for (const auto& r : p.runs) s += r.text;
   return s;
-}
-
-std::vector<const Code*> codes_of(const Page& p, CodeKind k) {
-  std::vector<const Code*> out;
-  for (const auto& c : p.codes)
-    if (c.kind == k) out.push_back(&c);
-  return out;
 }
 
 struct Window {
@@ -265,7 +261,7 @@ TEST_CASE("slips: store barcode with its 44 digits under the ceiling, the printe
   const auto e = household(m);
   const auto pages = typesetter().envelope_pages(e, "R20250901-B001");
   REQUIRE(pages.size() == 6);
-  const std::string note = "この納付書はコンビニエンスストアではお取り扱いできません（金額が30万円を超えるため）";
+  const std::string note = "金額が30万円を超えるため、この納付書は指定金融機関・収納代理金融機関の窓口で納付してください。";
   for (int i = 0; i < 3; ++i) {
     const Page& p = pages[3 + i];
     const auto& s = e.slips[i];
@@ -276,7 +272,7 @@ TEST_CASE("slips: store barcode with its 44 digits under the ceiling, the printe
     if (s.slip.amount > m.store_ceiling) {
       CHECK(store.empty());
       CHECK(text.find(note) != std::string::npos);
-      CHECK(text.find("350,000円") != std::string::npos);
+      CHECK(text.find("￥350,000※") != std::string::npos);
     } else {
       REQUIRE(store.size() == 1);
       CHECK(store[0]->value == s.store_barcode);
@@ -300,8 +296,10 @@ TEST_CASE("slips: store barcode with its 44 digits under the ceiling, the printe
       for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
       return n;
     };
-    CHECK(count(yen(s.slip.amount)) == 3);
-    CHECK(count(s.slip.payment_reference) == 3 + (store.empty() ? 0 : 1));  // the barcode's digits hold it too
+    CHECK(count("￥" + grouped(s.slip.amount) + "※") == 3);
+    // The 納付番号 in groups on each part; whole only in the barcode's digits.
+    CHECK(count(forms::digit_groups(s.slip.payment_reference, {5, 4, 4, 4, 4}, " ")) == 3);
+    CHECK(count(s.slip.payment_reference) == (store.empty() ? 0 : 1));
     CHECK(count(wareki_month(s.slip.month) + "分") == 3);
     CHECK(count("熊谷　花子　様") == 3);
     CHECK(count(wareki(s.slip.due_date)) >= 3);
@@ -427,7 +425,7 @@ TEST_CASE("forms data errors name the file and the key") {
   };
   edit(dir / "layouts/notice.toml", "[recipient]\npostal_size = 10.0\n", "[recipient]\n");
   edit(dir / "templates/notice.toml", "{fiscal_year}の", "{fiscal_yr}の");
-  edit(dir / "layouts/slip.toml", "module = 0.19", "module = 0.25");
+  edit(dir / "layouts/slip.toml", "max_w = 60.0", "max_w = 50.0");
   auto m = municipality();
   auto t = Typesetter::create(dir.string(), m);
   CHECK_FALSE(t.ok());
@@ -442,6 +440,6 @@ TEST_CASE("forms data errors name the file and the key") {
   for (const auto& l : lines) MESSAGE(l);
   CHECK(has("layouts/notice.toml", "recipient.postal_size", "missing"));
   CHECK(has("templates/notice.toml", "salutation.decision", "{fiscal_yr}"));
-  CHECK(has("layouts/slip.toml", "barcode.module", "over barcode.max_w"));
+  CHECK(has("layouts/slip.toml", "barcode.max_w", "over barcode.max_w"));
   fs::remove_all(dir);
 }
