@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/toml.hpp"
+#include "core/utf8.hpp"
 
 namespace tsuchi {
 namespace {
@@ -240,22 +241,6 @@ std::optional<Schedule> read_schedule(TomlChecker& chk, const toml::table& t, co
 std::string resolve(const std::filesystem::path& folder, const std::string& p) {
   std::filesystem::path path(p);
   return (path.is_absolute() ? path : folder / path).lexically_normal().string();
-}
-
-// ０-９ (U+FF10..U+FF19) as 0-9: the documents print one digit width throughout (issue 13).
-std::string halfwidth_digits(std::string s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-    if (i + 2 < s.size() && b(i) == 0xEF && b(i + 1) == 0xBC && b(i + 2) >= 0x90 && b(i + 2) <= 0x99) {
-      out.push_back(static_cast<char>('0' + (b(i + 2) - 0x90)));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
 }
 
 std::string trim_blank_lines(std::string s) {
@@ -526,7 +511,7 @@ Checked<Municipality> parse_municipality(std::string_view text, const std::strin
   // The city's own text printed on documents; names of people and places are left as written.
   for (std::string* text : {&m.appeal_text, &m.contact.department, &m.contact.section, &m.contact.address,
                             &m.contact.phone, &m.contact.extension, &m.contact.hours})
-    *text = halfwidth_digits(std::move(*text));
+    *text = utf8::ascii_digits(*text);
   return r;
 }
 

@@ -89,4 +89,17 @@ std::string label(std::u32string_view s) {
   return out;
 }
 
+std::string ascii_digits(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t at = i;
+    const char32_t c = next(s, i);
+    if (c >= 0xFF10 && c <= 0xFF19) out += static_cast<char>('0' + (c - 0xFF10));
+    else if (c == 0xFF0D && !out.empty() && out.back() >= '0' && out.back() <= '9') out += '-';
+    else out.append(s, at, i - at);
+  }
+  return out;
+}
+
 }  // namespace tsuchi::utf8

@@ -25,4 +25,8 @@ std::string encode(std::u32string_view s);
 std::string label(char32_t c);
 std::string label(std::u32string_view s);
 
+// Full-width digits ０-９ as ASCII 0-9, and a full-width hyphen-minus after a digit as "-"
+// (1234－5 → 1234-5): the documents print one digit width. Never for names, printed exactly as given.
+std::string ascii_digits(std::string_view s);
+
 }  // namespace tsuchi::utf8

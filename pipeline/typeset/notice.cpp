@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <optional>
 
+#include "core/utf8.hpp"
 #include "typeset/forms.hpp"
 
 namespace tsuchi::typeset::forms {
@@ -69,28 +70,6 @@ std::string postal_with_hyphen(const std::string& p) {
   return p.size() == 7 ? p.substr(0, 3) + "-" + p.substr(3) : p;
 }
 
-// Full-width digits (U+FF10..FF19, UTF-8 EF BC 90..99) as ASCII, so one digit width is printed,
-// and a full-width hyphen-minus (U+FF0D) after a digit as "-" (1234－5 → 1234-5).
-// Only for addresses: names are printed exactly as given.
-std::string half_width_digits(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size();) {
-    const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
-    const bool fw = i + 2 < s.size() && b(0) == 0xEF && b(1) == 0xBC;
-    if (fw && b(2) >= 0x90 && b(2) <= 0x99) {
-      out += static_cast<char>('0' + (b(2) - 0x90));
-      i += 3;
-    } else if (fw && b(2) == 0x8D && !out.empty() && out.back() >= '0' && out.back() <= '9') {
-      out += '-';
-      i += 3;
-    } else {
-      out += s[i++];
-    }
-  }
-  return out;
-}
-
 void shift(std::vector<GlyphRun>& runs, double dy_pt) {
   for (auto& r : runs)
     for (auto& g : r.glyphs) g.y += dy_pt;
@@ -119,7 +98,7 @@ void recipient_block(Canvas& c, const Forms& f, const compose::Recipient& to, co
   const auto& r = f.notice.recipient;
   const Box area = f.notice.printable();
   constexpr auto zone = display::Bounds::Zone::window;
-  const std::string address = half_width_digits(to.address), building = half_width_digits(to.building);
+  const std::string address = utf8::ascii_digits(to.address), building = utf8::ascii_digits(to.building);
   const std::string name = to.name + "\u3000" + f.notice_text.honorific;
   // The building takes part in the address number (the room number), so it goes in after a space.
   const auto cc = with_barcode ? barcode::customer_code(to.postal_code, to.building.empty()
@@ -362,7 +341,7 @@ class NoticeBuilder {
   std::vector<std::string> value_of(const std::string& field) const {
     if (field == "child_name") return {c_.child_name};
     if (field == "birth_date") return {wareki(c_.child_birth_date)};
-    if (field == "facility") return {c_.facility_name};
+    if (field == "facility") return {utf8::ascii_digits(c_.facility_name)};
     if (field == "certification")
       return {changed(c_.previous_certification_type ? certification(c_.previous_certification_type) : "",
                       certification(c_.certification_type))};
@@ -377,7 +356,7 @@ class NoticeBuilder {
     }
     if (field == "reductions") return {reductions()};
     if (field == "payment_method") return payment();
-    if (field == "change_reason") return {change() ? c_.reason : ""};
+    if (field == "change_reason") return {change() ? utf8::ascii_digits(c_.reason) : ""};
     return {};
   }
 
