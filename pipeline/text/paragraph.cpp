@@ -163,6 +163,7 @@ void fill(std::string_view utf8, const Shaped& s, double size, double width, dou
     std::size_t b = 0;
     for (int r = preferred; r >= any && !b; --r) b = last[r];
     if (!b) b = a + 1;  // a single cluster wider than the line stands alone
+    if (b < n && rank[b] != preferred) out.preferred_breaks = false;
     const std::size_t e = trim(a, b);
     const double natural = pre[e] - pre[a];
     const double slack = width - natural;

@@ -34,6 +34,7 @@ struct TextBlock {
   int lines = 0;
   double height = 0;     // lines * leading
   double last_line_width = 0;
+  bool preferred_breaks = true;  // every line ended at a preferred point (for Breaks::address: 　, 番地, 号, の, space)
 };
 
 // Shared by threads safely: HarfBuzz fonts are immutable and the shaping caches take a mutex.

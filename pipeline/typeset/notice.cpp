@@ -108,21 +108,27 @@ void recipient_block(Canvas& c, const Forms& f, const compose::Recipient& to, co
   std::optional<barcode::Symbol> bar;
   if (cc) bar = at_points(barcode::draw_customer_barcode(*cc), r.barcode_pt);
   const LineFit name_fit = c.fit_line(name, Role::mincho, r.name_size, area.w, r.name_min_size, r.min_hscale);
+  bool clean = true;  // every address line ended at 　, 番地, 号, の or a space
   const auto lines = [&](const std::string& s, double size, double leading) {
     if (s.empty()) return 0;
-    return c.engine().paragraph(s, Role::mincho, size, 0, 0, pt(area.w), pt(leading), Align::left, text::Breaks::address).lines;
+    const auto block =
+        c.engine().paragraph(s, Role::mincho, size, 0, 0, pt(area.w), pt(leading), Align::left, text::Breaks::address);
+    clean = clean && block.preferred_breaks;
+    return block.lines;
   };
-  // The address shrinks, down to its minimum, until the whole block fits the area's height.
+  // The address shrinks, down to its minimum, until the whole block fits the area's height and
+  // every address line breaks where an address may (not mid-word where one part is too long).
   const auto height = [&](double size) {
     const double leading = r.address_leading * size / r.address_size;
     double h = mm(r.postal_size) + leading - mm(size);
+    clean = true;
     h += (lines(address, size, leading) + lines(building, size, leading)) * leading;
     h += r.name_gap + mm(name_fit.size);
     if (bar) h += r.barcode_gap + bar->height_mm;
     return h + (window_label.empty() ? 0 : mm(r.label_size) + (bar ? 0 : r.barcode_gap));
   };
   double size = r.address_size;
-  while (size - 0.25 >= r.address_min_size && height(size) > area.h) size -= 0.25;
+  while (size - 0.25 >= r.address_min_size && (height(size) > area.h || !clean)) size -= 0.25;
   const double leading = r.address_leading * size / r.address_size;
   const LineStyle in_window{.bounds = area, .zone = zone};
 
