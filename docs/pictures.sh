@@ -17,10 +17,10 @@ row=$(sed -n 2p "$W/preview/insertion.csv")
 file=$(echo "$row" | cut -d, -f6)
 first=$(echo "$row" | cut -d, -f7)
 codes=$(echo "$row" | cut -d, -f5)
-# Pages before the first slip: the QR codes that precede the first 44-digit GS1 payload.
-notices=$(echo "$codes" | tr ';' '\n' | awk '/^[0-9]{44}$/ {print n; exit} /\/[0-9]+-[0-9]+$/ {n++}')
-notices=${notices:-1}
-slip=$((first + notices - 1))
+# A slip sheet lists its GS1 payload before its QR code, so the QR codes before the first payload
+# count the pages before the first slip sheet.
+before=$(echo "$codes" | tr ';' '\n' | sed -n '/^[0-9]\{44\}$/q;p' | grep -c '/[0-9]*-[0-9]*$' || true)
+slip=$((first + before))
 pdftoppm -r 60 -png -f "$first" -l "$first" -singlefile "$W/preview/$file" docs/notice
 pdftoppm -r 60 -png -f "$slip" -l "$slip" -singlefile "$W/preview/$file" docs/slip
 echo "docs/notice.png: page $first, docs/slip.png: page $slip of $file" >&2

@@ -26,9 +26,11 @@ namespace {
 constexpr double kPt = 72.0 / 25.4;
 const std::string kData = TSUCHI_DATA_DIR;
 
+// The example city, on the one-slip-per-sheet layout these page counts assume.
 tsuchi::Municipality municipality() {
   auto m = tsuchi::load_municipality(kData + "/examples/municipality.toml");
   REQUIRE(m.ok());
+  m.value.slip_layout = "slip";
   return m.value;
 }
 
