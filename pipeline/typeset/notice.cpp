@@ -124,7 +124,7 @@ void recipient_block(Canvas& c, const Forms& f, const compose::Recipient& to, co
     clean = true;
     h += (lines(address, size, leading) + lines(building, size, leading)) * leading;
     h += r.name_gap + mm(name_fit.size);
-    if (bar) h += r.barcode_gap + bar->height_mm;
+    if (bar) h += 2 * r.barcode_gap + bar->height_mm;
     return h + (window_label.empty() ? 0 : mm(r.label_size) + (bar ? 0 : r.barcode_gap));
   };
   double size = r.address_size;
@@ -148,7 +148,8 @@ void recipient_block(Canvas& c, const Forms& f, const compose::Recipient& to, co
     Box region = symbol(c, *bar, area.x + (area.w - bar->width_mm) / 2, y + r.barcode_gap);
     c.code(CodeKind::customer_japan_post, cc->data + "/" + cc->check_digit, region, barcode::customer_bar_states(*cc));
     c.page().codes.back().bounds = bounds_of(area, zone);
-    y += r.barcode_gap + bar->height_mm;
+    // Clear of the label below too: text reaching a code's quiet zone costs preflight a full render.
+    y += 2 * r.barcode_gap + bar->height_mm;
   } else {
     y += r.barcode_gap;
   }
