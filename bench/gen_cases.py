@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
 """Synthetic month runs of any size for the benchmark and for scale tests.
 
-Usage: gen_cases.py CHILDREN OUT_DIR [--seed N] [--batch-size N]
+Usage: gen_cases.py CHILDREN OUT_DIR [--seed N] [--batch-size N] [--profile light|heavy]
 Writes OUT_DIR/cases.csv, OUT_DIR/fees.toml and OUT_DIR/municipality.toml (copied from examples/
-with the batch size changed). Households have 1–3 children, about a third pay by slip, names
-include rare kanji (𠮷, 髙, 﨑, 神 U+FA19, 辻 + U+E0100), addresses vary in length. Deterministic.
+with the batch size changed). Names include rare kanji (𠮷, 髙, 﨑, 神 U+FA19, 辻 + U+E0100),
+addresses vary in length. Deterministic.
+
+light: households of 1–3 children, about a third pay by slip, every notice covers one month.
+heavy (issue 14): more siblings, 60% pay by slip with 5–12 monthly slips each (periods from
+April–November to March), 口座振替 payers have none, and a fifth of the rows are change notices
+with a 変更前 bracket and a reason.
 """
 import argparse, datetime, os, random, re
 
@@ -26,7 +31,8 @@ EXEMPT = {"A", "B"}  # side_dish_exempt = true in examples/fees.toml
 HEADER = ("case_id,child_atena_no,child_name,child_birth_date,guardian_atena_no,guardian_name,postal_code,"
           "address,address_building,household_no,my_number,certification_type,care_need,facility_name,"
           "facility_public,bracket,child_order,side_dish_exempt,cash_payment,notice_kind,decision_date,"
-          "period_start,period_end,reason")
+          "period_start,period_end,reason,previous_bracket")
+REASON = "市町村民税所得割額の更正により階層区分を変更しました。"
 
 
 def main():
@@ -35,13 +41,15 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--batch-size", type=int, default=500)
+    ap.add_argument("--profile", choices=["light", "heavy"], default="light")
     a = ap.parse_args()
     rnd = random.Random(a.seed)
+    heavy = a.profile == "heavy"
     os.makedirs(a.out, exist_ok=True)
     rows, n, household = [], 0, 0
     while n < a.children:
         household += 1
-        kids = min(rnd.choice([1, 1, 1, 2, 2, 3]), a.children - n)
+        kids = min(rnd.choice([1, 2, 2, 3, 3] if heavy else [1, 1, 1, 2, 2, 3]), a.children - n)
         surname = rnd.choice(SURNAMES)
         postal, town = rnd.choice(TOWNS)
         addr = "%s%d丁目%d番%d号" % (town, rnd.randint(1, 5), rnd.randint(1, 30), rnd.randint(1, 20)) \
@@ -49,7 +57,10 @@ def main():
         building = rnd.choice(BUILDINGS)
         if building:
             building += " %d号室" % rnd.randint(101, 1205)
-        cash = 1 if rnd.random() < 1 / 3 else 0
+        cash = 1 if rnd.random() < (0.6 if heavy else 1 / 3) else 0
+        # Heavy: the household's notices cover 5-12 months ending in March (one fiscal year).
+        start = "2025-%02d" % rnd.randint(4, 11) if heavy else "2025-09"
+        end = "2026-03" if heavy else "2025-09"
         bracket = rnd.choice(BRACKETS)
         guardian = "%s　%s" % (surname, rnd.choice(GIVEN_ADULT))
         for k in range(kids):
@@ -59,13 +70,16 @@ def main():
             # The age class on 2025-04-01 fits the certification: 3号 0-2歳児, 1号/2号 3-5歳児 (born from April 2).
             age_class = rnd.randint(0, 2) if ctype == 3 else rnd.randint(3, 5)
             birth = datetime.date(2025 - age_class - 1, 4, 2) + datetime.timedelta(days=rnd.randint(0, 364))
+            change = heavy and rnd.random() < 0.2
             rows.append([
                 "%08d" % n, "%010d" % (5000000 + n), "%s　%s" % (surname, rnd.choice(GIVEN_CHILD)),
                 birth.isoformat(),
                 "%010d" % (4000000 + household), guardian, postal[:3] + "-" + postal[3:], addr, building,
                 "%010d" % (3000000 + household), "", str(ctype),
                 "" if ctype == 1 else rnd.choice(["standard", "short"]), fac, str(public), bracket, str(k + 1),
-                "1" if bracket in EXEMPT or rnd.random() < 0.05 else "0", str(cash), "decision", "2025-08-20", "2025-09", "2025-09", ""])
+                "1" if bracket in EXEMPT or rnd.random() < 0.05 else "0", str(cash), "change" if change else "decision",
+                "2025-08-20", start, end, REASON if change else "",
+                rnd.choice([b for b in BRACKETS if b != bracket]) if change else ""])
     with open(os.path.join(a.out, "cases.csv"), "w", encoding="utf-8", newline="") as f:
         f.write(HEADER + "\r\n")
         for r in rows:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The issue-6 benchmark: `tsuchi run` end to end on synthetic runs, beside the bare floor.
 
-Usage: bench/run.py [--build DIR] [--sizes 1000,10000,100000] [--threads N] [--keep DIR] [--markdown]
+Usage: bench/run.py [--build DIR] [--sizes 1000,10000,100000] [--profile light|heavy] [--threads N] [--keep DIR] [--markdown]
        bench/run.py --stages [--build DIR] [--sizes 1000]   (per-stage throughput, one thread, no floor)
 
 For each size: gen_cases.py writes the run (fixed seed), `tsuchi validate` is timed alone, then
@@ -80,11 +80,11 @@ def staff_key(tsuchi, work, municipality, ledger):
     return k("tanaka", ".secret")
 
 
-def one_size(build, children, work, threads):
-    data = os.path.join(work, "in-%d" % children)
-    out = os.path.join(work, "out-%d" % children)
+def one_size(build, children, work, threads, profile="light"):
+    data = os.path.join(work, "in-%s-%d" % (profile, children))
+    out = os.path.join(work, "out-%s-%d" % (profile, children))
     shutil.rmtree(out, ignore_errors=True)
-    sh([sys.executable, os.path.join(SRC, "bench", "gen_cases.py"), str(children), data])
+    sh([sys.executable, os.path.join(SRC, "bench", "gen_cases.py"), str(children), data, "--profile", profile])
     tsuchi = os.path.join(build, "tsuchi")
     inputs = ["--cases", os.path.join(data, "cases.csv"), "--fees", os.path.join(data, "fees.toml"),
               "--municipality", os.path.join(data, "municipality.toml")]
@@ -165,6 +165,7 @@ def main():
     ap.add_argument("--build", default=os.path.join(SRC, "build"))
     ap.add_argument("--sizes", default="1000,10000,100000")
     ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--profile", choices=["light", "heavy"], default="light", help="gen_cases.py's month profile")
     ap.add_argument("--keep", help="work folder to keep (default: a temporary one, removed)")
     ap.add_argument("--markdown", action="store_true", help="also print a Markdown block for bench/RESULTS.md")
     ap.add_argument("--stages", action="store_true", help="only each stage's pages per CPU second, one thread")
@@ -193,9 +194,10 @@ def main():
               % (fl["pages_per_s"], fl["pages_per_cpu_s"], fl["bytes_per_page"]))
         results = []
         for n in [int(x) for x in a.sizes.split(",") if x]:
-            r = one_size(a.build, n, work, a.threads)
+            r = one_size(a.build, n, work, a.threads, a.profile)
             results.append(r)
-            print("\n%d children: %d envelopes, %d pages in %d batches" % (n, r["envelopes"], r["pages"], r["batches"]))
+            print("\n%d children (%s): %d envelopes, %d pages in %d batches"
+                  % (n, a.profile, r["envelopes"], r["pages"], r["batches"]))
             print("  %.2f s wall, %.2f s CPU: %.0f children/s, %.0f envelopes/s, %.0f pages/s (%.2fx the floor)"
                   % (r["wall_s"], r["cpu_s"], r["children_per_s"], r["envelopes_per_s"], r["pages_per_s"],
                      r["pages_per_s"] / fl["pages_per_s"]))
