@@ -429,6 +429,17 @@ Checked<Municipality> parse_municipality(std::string_view text, const std::strin
 
   if (auto s = chk.string(root, "gaiji_map", "", true, false, "a path to a CSV"))
     m.gaiji_map = s->empty() ? "" : resolve(folder, *s);
+  // The map decides which character a name prints: it is pinned through this (ledger-pinned) file.
+  if (auto s = chk.string(root, "gaiji_map_sha256", "", true, false, "the map's SHA-256, 64 hex digits")) {
+    const bool hex = s->size() == 64 && std::all_of(s->begin(), s->end(), [](char c) {
+      return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+    });
+    if (hex) m.gaiji_map_sha256 = *s;
+    else chk.error(root.get("gaiji_map_sha256")->source(), "gaiji_map_sha256", *s, "must be 64 lower-case hex digits");
+  }
+  if (!m.gaiji_map.empty() && m.gaiji_map_sha256.empty())
+    chk.error(root.get("gaiji_map")->source(), "gaiji_map_sha256", "",
+              "is required with gaiji_map: the map's SHA-256 (sha256sum), so the map changes only with this file");
 
   if (const toml::table* t = chk.table(root, "batch", false)) {
     if (auto v = chk.integer(*t, "size", "batch", false, false, 1, 1'000'000, "a number of envelopes, 1 or more"))

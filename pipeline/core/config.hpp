@@ -107,6 +107,7 @@ struct Municipality {
   RuleLevel certification_age = RuleLevel::error;  // [validation]: certification vs the child's age class
   RuleLevel side_dish_bracket = RuleLevel::error;  // [validation]: side_dish_exempt vs an exempt bracket
   std::string gaiji_map;              // absolute path of the 外字 map (PUA -> UCS), empty = none
+  std::string gaiji_map_sha256;       // the map's SHA-256: pinned with this file, so the map cannot change alone
 };
 
 Checked<FeeSchedules> load_fees(const std::string& path);

@@ -2,6 +2,7 @@
 // standard characters (a font would draw a PUA code point as whatever glyph it happens to hold).
 #include <charconv>
 
+#include "core/digest.hpp"
 #include "core/file.hpp"
 #include "core/utf8.hpp"
 #include "ingest/ingest.hpp"
@@ -77,11 +78,17 @@ Checked<GaijiMap> parse_gaiji_map(std::string_view bytes, const std::string& nam
   return r;
 }
 
-Checked<GaijiMap> load_gaiji_map(const std::string& path) {
+Checked<GaijiMap> load_gaiji_map(const std::string& path, const std::string& sha256) {
   Checked<GaijiMap> r;
   r.value.file = path;
   auto bytes = file::read(path, kMaxMapBytes, r.problems, "a 外字 map lists a few thousand characters at most");
   if (!bytes) return r;
+  if (const std::string actual = digest::sha256_hex(*bytes); actual != sha256) {
+    r.problems.push_back({Diagnostic::Severity::error, path, 0, 0, "", actual,
+                          "the 外字 map's SHA-256 is not the gaiji_map_sha256 that municipality.toml pins (" + sha256 +
+                              "); a changed map needs a supervisor's `tsuchi config set`"});
+    return r;
+  }
   return parse_gaiji_map(*bytes, path);
 }
 

@@ -101,7 +101,8 @@ struct GaijiMap {
 };
 // U+E000..U+F8FF and the supplementary private use planes 15 and 16.
 bool is_private_use(char32_t c);
-Checked<GaijiMap> load_gaiji_map(const std::string& path);
+// `sha256` (hex) is the digest municipality.toml pins; a map with another digest is refused.
+Checked<GaijiMap> load_gaiji_map(const std::string& path, const std::string& sha256);
 Checked<GaijiMap> parse_gaiji_map(std::string_view bytes, const std::string& name);
 // Replaces every private-use code point of every printed field by its mapping. One left unmapped is
 // an error naming file, line, column and the code point (never the text). An empty map maps nothing.

@@ -54,7 +54,7 @@ Inputs load(const InputFiles& files, const std::string& data_dir) {
   // 外字 first, so every later check (and the fonts) sees the standard characters.
   if (muni.ok()) {
     auto gaiji = r.municipality.gaiji_map.empty() ? Checked<ingest::GaijiMap>{}
-                                                  : ingest::load_gaiji_map(r.municipality.gaiji_map);
+                                                  : ingest::load_gaiji_map(r.municipality.gaiji_map, r.municipality.gaiji_map_sha256);
     auto unmapped = ingest::apply_gaiji(r.cases, gaiji.value, files.cases, cases.value.header);
     for (auto* ps : {&gaiji.problems, &unmapped}) r.problems.insert(r.problems.end(), ps->begin(), ps->end());
   }

@@ -63,7 +63,8 @@ def validate(kind, name, lines, cases=None, fees=None, muni=None, extra=(), code
 
 def gaiji(name, lines, map_bytes, cases):
     """validate with municipality.toml naming a 外字 map beside it."""
-    row = validate("cases.csv", name, lines, cases=cases, muni=('gaiji_map = "gaiji.csv"\n' + MUNI).encode())
+    pin = 'gaiji_map = "gaiji.csv"\ngaiji_map_sha256 = "%s"\n' % hashlib.sha256(map_bytes).hexdigest()
+    row = validate("cases.csv", name, lines, cases=cases, muni=(pin + MUNI).encode())
     row.files["gaiji.csv"] = map_bytes
     return row
 

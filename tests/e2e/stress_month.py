@@ -17,6 +17,7 @@ Domain rules the rows follow (from outside the code):
 - Brackets A/B/D1 are marked side-dish exempt (年収360万円未満相当, 所得割 57,700円未満): their rows say so.
 """
 import argparse
+import hashlib
 import csv
 import json
 import random
@@ -265,7 +266,7 @@ class Month:
         return dict(seed=self.seed, households=self.households)
 
 
-def municipality_text(examples, gaiji="gaiji.csv"):
+def municipality_text(examples, gaiji_sha256, gaiji="gaiji.csv"):
     """examples/municipality.toml for this month: seal and key paths into EXAMPLES, the store ceiling lowered,
     the 外字 map named, the mailing limits stated (a copy keeps [holidays] as it is)."""
     examples = Path(examples).resolve()
@@ -276,7 +277,8 @@ def municipality_text(examples, gaiji="gaiji.csv"):
     assert n == 1, "examples/municipality.toml has no store_ceiling"
     text = re.sub(r'(?m)^gaiji_map\s*=.*\n', "", text)
     first_table = re.search(r"(?m)^\[", text).start()   # root keys must come before the first table
-    text = text[:first_table] + 'gaiji_map = "%s"                 # 外字 map (stress month)\n\n' % gaiji + \
+    text = text[:first_table] + 'gaiji_map = "%s"                 # 外字 map (stress month)\n' % gaiji + \
+        'gaiji_map_sha256 = "%s"\n\n' % gaiji_sha256 + \
         text[first_table:]
     mailing = ("[mailing]\npaper_grams    = %.1f\nenvelope_grams = %.1f\nmax_grams      = %.1f\nmax_sheets = %d\n"
                'oversize   = "split"\n' % (PAPER_G, ENVELOPE_G, MAX_G, MAX_SHEETS))
@@ -293,11 +295,12 @@ def write(out, examples, seed=13, omit=(), extra_rows=()):
     out.mkdir(parents=True, exist_ok=True)
     month = Month(seed, omit)
     write_cases(out / "cases.csv", month.rows + list(extra_rows))
-    (out / "municipality.toml").write_text(municipality_text(examples), encoding="utf-8")
     with open(out / "gaiji.csv", "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["pua", "ucs", "ivs"])
         w.writerows(GAIJI)
+    pin = hashlib.sha256((out / "gaiji.csv").read_bytes()).hexdigest()
+    (out / "municipality.toml").write_text(municipality_text(examples, pin), encoding="utf-8")
     (out / "month.json").write_text(json.dumps(month.expected(), ensure_ascii=False, indent=1), encoding="utf-8")
     return month
 

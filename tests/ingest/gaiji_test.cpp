@@ -1,5 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <fstream>
+#include <iterator>
+
+#include "core/digest.hpp"
 #include "ingest/ingest.hpp"
 
 using namespace tsuchi;
@@ -29,8 +33,15 @@ const std::vector<std::string> kHeader = {"case_id", "child_atena_no", "child_na
 
 }  // namespace
 
-TEST_CASE("the example 外字 map loads") {
-  auto r = load_gaiji_map(std::string(TSUCHI_DATA_DIR) + "/examples/gaiji.csv");
+TEST_CASE("the example 外字 map loads only with the digest municipality.toml pins") {
+  const std::string path = std::string(TSUCHI_DATA_DIR) + "/examples/gaiji.csv";
+  std::ifstream in(path, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // An insider who edits the map (or points at another) without a new pinned digest is refused.
+  const auto edited = load_gaiji_map(path, std::string(64, '0'));
+  CHECK_FALSE(edited.ok());
+  CHECK(formatted(edited.problems).find("gaiji_map_sha256") != std::string::npos);
+  auto r = load_gaiji_map(path, digest::sha256_hex(bytes));
   INFO(formatted(r.problems));
   REQUIRE(r.ok());
   CHECK(r.value.to.at(0xE000) == U"\u9AD9");              // 髙
@@ -100,6 +111,6 @@ TEST_CASE("a bad map row names the map file and line") {
   auto missing = parse_gaiji_map("pua,ivs\nU+E000,\n", "gaiji.csv");
   CHECK(formatted(missing.problems) ==
         "gaiji.csv:1: error: ucs \"\": required column is missing from the header (pua,ucs,ivs)\n");
-  auto absent = load_gaiji_map("/nonexistent/gaiji.csv");
+  auto absent = load_gaiji_map("/nonexistent/gaiji.csv", std::string(64, '0'));
   CHECK_FALSE(absent.ok());
 }
