@@ -3,6 +3,7 @@
 // back against them). Depends on core only, so a consumer never sees the cases behind a page.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,9 @@ struct Rect {
   double gray = 0;
   bool fill = true;          // false: stroke the outline
   double stroke_width = 0.5;
+  // Nonzero: the bars or modules of one barcode symbol, which share it (text::Canvas::bars), so
+  // the renderer may paint them as one bilevel image when they lie on a grid.
+  std::uint32_t symbol = 0;
 };
 
 struct Image {
@@ -77,6 +81,21 @@ struct Code {
 
 enum class PageKind { notice, slip, form };
 
+// What many pages draw the same (a form's frame: rules, label cells, fixed wording): drawn once
+// per PDF as a form XObject and placed by reference, so neither render nor preflight pays for it
+// on every page (output_spec/preflight.md says what is checked once and what on each page).
+// Coordinates are relative to the placement's origin. No codes and no images: those stay per page.
+struct Form {
+  std::string key;  // the content serialised (text::FormCache): equal keys, equal content
+  std::vector<GlyphRun> runs;
+  std::vector<Rect> rects;
+};
+
+struct Placement {
+  std::shared_ptr<const Form> form;
+  double x = 0, y = 0;  // where the form's origin lands on the page, points
+};
+
 struct Page {
   double width = 595.2756, height = 841.8898;  // A4
   PageKind kind = PageKind::notice;
@@ -86,7 +105,39 @@ struct Page {
   std::vector<Rect> rects;  // barcode bars are rects too
   std::vector<Image> images;
   std::vector<Code> codes;
+  std::vector<Placement> forms;  // drawn first, under everything else on the page
 };
+
+// The page as it prints: each placed form's runs and rects moved to where it is placed, ahead of
+// the page's own (the drawing order), and no forms. For readers that only care what is on a page.
+inline Page flattened(const Page& p) {
+  Page out = p;
+  out.forms.clear();
+  std::vector<GlyphRun> runs;
+  std::vector<Rect> rects;
+  for (const auto& placed : p.forms) {
+    if (!placed.form) continue;
+    for (GlyphRun r : placed.form->runs) {
+      for (auto& g : r.glyphs) g.x += placed.x, g.y += placed.y;
+      if (r.bounds.any()) r.bounds.x += placed.x, r.bounds.y += placed.y;
+      runs.push_back(std::move(r));
+    }
+    for (Rect r : placed.form->rects) {
+      r.x += placed.x, r.y += placed.y;
+      rects.push_back(r);
+    }
+  }
+  runs.insert(runs.end(), p.runs.begin(), p.runs.end());
+  rects.insert(rects.end(), p.rects.begin(), p.rects.end());
+  out.runs = std::move(runs);
+  out.rects = std::move(rects);
+  return out;
+}
+inline std::vector<Page> flattened(const std::vector<Page>& pages) {
+  std::vector<Page> out;
+  for (const auto& p : pages) out.push_back(flattened(p));
+  return out;
+}
 
 struct Face {
   std::string path;  // font file

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <unordered_set>
 
@@ -166,8 +167,10 @@ using Region = detail::Box;
 
 class Checker {
  public:
-  Checker(const display::Document& expected, const Options& opt, Report& report)
-      : expected_(expected), opt_(opt), report_(report) {}
+  // `forms`: which expected form each form XObject of the PDF was found to be, kept by the Reader
+  // so a form is checked once however many slices the Reader checks.
+  Checker(const display::Document& expected, const Options& opt, Report& report, std::map<int, std::string>& forms)
+      : expected_(expected), opt_(opt), report_(report), form_keys_(forms) {}
 
   void add(int page_index, std::string what) {
     const auto& p = expected_.pages[page_index];
@@ -209,6 +212,7 @@ class Checker {
                      std::to_string(std::lround(reading.height)) + " pt, expected " +
                      std::to_string(std::lround(exp.width)) + "x" + std::to_string(std::lround(exp.height)));
     text(reading, index);
+    forms(pdf, reading, index);
     for (std::size_t k = 0; k < exp.codes.size(); ++k) {
       code(pdf, reading, index, static_cast<int>(k));
       code_bounds(reading, regions, index, k);
@@ -259,6 +263,71 @@ class Checker {
         at = best_overlap(flat, ink, want, runs[r].bounds);
       }
       if (runs[r].bounds.any()) inside(index, runs[r].bounds, union_of(ink, at, want.size()), "text");
+    }
+  }
+
+  // Shared forms: each page must place exactly its forms, where the display list puts them; the
+  // first placement of each form XObject checks its content against the form (text, bounds, My
+  // Numbers) once, and it is then known to be that form on every later page.
+  void forms(detail::Document& pdf, const detail::PageReading& reading, int index) {
+    const auto& want = expected_.pages[index].forms;
+    if (reading.forms.size() != want.size())
+      add(index, "page places " + std::to_string(reading.forms.size()) + " shared form(s), expected " +
+                     std::to_string(want.size()));
+    for (std::size_t i = 0; i < std::min(want.size(), reading.forms.size()); ++i) {
+      const detail::Placed& got = reading.forms[i];
+      const display::Placement& w = want[i];
+      if (!w.form) continue;
+      const std::string n = "shared form " + std::to_string(i + 1);
+      if (!got.same_linear) add(index, n + " is scaled or turned unlike its other placements");
+      if (std::abs(got.x - w.x) > 0.01 || std::abs(got.y - w.y) > 0.01) {
+        char at[96];
+        std::snprintf(at, sizeof at, " placed at (%.2f, %.2f) pt, expected (%.2f, %.2f)", got.x, got.y, w.x, w.y);
+        add(index, n + at);
+      }
+      auto [known, fresh] = form_keys_.emplace(got.form, w.form->key);
+      if (!fresh) {
+        if (known->second != w.form->key) add(index, n + " draws the content of another form");
+        continue;
+      }
+      const detail::FormReading& f = pdf.form(got.form);
+      if (!f.problem.empty()) {
+        add(index, n + ": " + f.problem);
+        continue;
+      }
+      form_text(f, *w.form, index, n);
+    }
+  }
+
+  // The form's text against its runs, as a page's (text()), in the form's own coordinates.
+  void form_text(const detail::FormReading& f, const display::Form& form, int index, const std::string& n) {
+    if (std::any_of(form.runs.begin(), form.runs.end(), [](const display::GlyphRun& r) {
+          return r.origin == display::TextOrigin::free && mynumber::find(r.text);
+        }))
+      add(index, n + ": a 12-digit number with a valid My Number check digit is printed");
+    if (scanning()) my_numbers(utf8::encode(f.text), index, "is printed in " + n);
+    std::u32string flat;
+    std::vector<Region> ink;
+    for (std::size_t i = 0; i < f.text.size(); ++i)
+      if (!is_space(f.text[i])) {
+        flat.push_back(f.text[i]);
+        ink.push_back(i < f.ink.size() ? f.ink[i] : Region{});
+      }
+    std::size_t cursor = 0;
+    for (std::size_t r = 0; r < form.runs.size(); ++r) {
+      const auto& run = form.runs[r];
+      std::u32string want = without_spaces(utf8::decode(run.text));
+      if (want.empty()) continue;
+      std::size_t at = flat.find(want, cursor);
+      if (at != std::u32string::npos) {
+        cursor = at + want.size();
+      } else if ((at = flat.find(want)) == std::u32string::npos) {
+        add(index, n + ": text run " + std::to_string(r) + " not found in the form's text");
+        continue;
+      } else {
+        at = best_overlap(flat, ink, want, run.bounds);
+      }
+      if (run.bounds.any()) inside(index, run.bounds, union_of(ink, at, want.size()), "text");
     }
   }
 
@@ -415,12 +484,14 @@ class Checker {
   const display::Document& expected_;
   const Options& opt_;
   Report& report_;
+  std::map<int, std::string>& form_keys_;
 };
 
 }  // namespace
 
 struct Reader::Impl {
   std::unique_ptr<detail::Document> doc;  // null: the bytes are no readable PDF
+  std::map<int, std::string> form_keys;   // form XObject (Document::form) -> the Form::key it was checked as
 };
 
 Reader::Reader(std::string_view pdf) : impl_(std::make_unique<Impl>()) { impl_->doc = detail::Document::open(pdf); }
@@ -428,7 +499,7 @@ Reader::~Reader() = default;
 
 Report Reader::check(const display::Document& expected, const Options& opt) {
   Report report;
-  Checker checker(expected, opt, report);
+  Checker checker(expected, opt, report, impl_->form_keys);
   const int want = static_cast<int>(expected.pages.size());
   const int first = std::clamp(opt.first_page, 0, want);
   const int last = opt.page_count < 0 ? want : std::clamp(first + opt.page_count, first, want);

@@ -20,6 +20,8 @@
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <map>
+#include <tuple>
 
 namespace tsuchi::preflight::detail {
 namespace {
@@ -57,10 +59,28 @@ Extent glyph_extent(GfxState* state, double px, double py, double adx, double si
   return e;
 }
 
+// The forms of one PDF, by object number: read once, placed many times.
+struct FormRegistry {
+  std::map<std::pair<int, int>, int> ids;  // (num, gen) -> index
+  std::vector<FormReading> forms;
+};
+
+Box box_of(const Extent& e) { return {e.x0, e.y0, e.x1 - e.x0, e.y1 - e.y0}; }
+bool overlaps(const Box& a, const Box& b) {
+  return a.x + a.w > b.x && a.x < b.x + b.w && a.y + a.h > b.y && a.y < b.y + b.h;
+}
+
 // Collects one page: the text of every glyph shown, and the paths painted over the code regions.
 // Nothing is rasterised here and no font file is ever opened.
 class Capture final : public OutputDev {
  public:
+  // The interpreter this capture serves and the document's forms (for drawForm).
+  void attach(Gfx* gfx, XRef* xref, FormRegistry* forms) {
+    gfx_ = gfx;
+    xref_ = xref;
+    registry_ = forms;
+  }
+
   // Points the capture at the next page (a Gfx and its capture serve every page that shares
   // their resources, see Document::read).
   void begin(PageReading& out, const std::vector<Box>& regions) {
@@ -72,6 +92,41 @@ class Capture final : public OutputDev {
 
   bool upsideDown() override { return true; }  // device space = the display list's: y down, in points
   bool useDrawChar() override { return true; }
+  // Form XObjects come to drawForm() instead of being interpreted on every page.
+  bool useDrawForm() override { return gfx_ != nullptr && registry_ != nullptr; }
+
+  void drawForm(Ref ref) override {
+    if (form_mode_) {  // a form inside a form: tsuchi's PDFs have none
+      form_->problem = "a form XObject inside another";
+      return;
+    }
+    GfxState* state = gfx_->getState();
+    double ox, oy, ax, ay, bx, by;
+    state->transform(0, 0, &ox, &oy);
+    state->transformDelta(1, 0, &ax, &ay);
+    state->transformDelta(0, 1, &bx, &by);
+    auto [it, fresh] = registry_->ids.emplace(std::pair{ref.num, ref.gen}, static_cast<int>(registry_->forms.size()));
+    if (fresh) registry_->forms.push_back(read_form(ref, ox, oy, {ax, ay, bx, by}));
+    const FormReading& f = registry_->forms[it->second];
+    Placed placed{it->second, ox, oy, true};
+    const double now[4] = {ax, ay, bx, by};
+    for (int i = 0; i < 4; ++i) placed.same_linear = placed.same_linear && std::abs(now[i] - f.linear[i]) < 1e-6;
+    out_->forms.push_back(placed);
+    // What the form paints over this page's code regions joins the page's reading, in paint order.
+    auto at = [&](Box b) { return Box{b.x + ox, b.y + oy, b.w, b.h}; };
+    for (const Box& b : f.exact)
+      for (std::size_t r = 0; r < regions_->size(); ++r)
+        if (overlaps(at(b), (*regions_)[r])) out_->exact[r] = true;
+    for (std::size_t i = 0; i < f.shapes.size(); ++i) {
+      const Box b = at(f.shape_extent[i]);
+      if (std::none_of(regions_->begin(), regions_->end(), [&](const Box& r) { return overlaps(b, r); })) continue;
+      Shape moved = f.shapes[i];
+      for (auto& sp : moved.subpaths)
+        for (auto& p : sp.points) p.x += ox, p.y += oy;
+      out_->shapes.push_back(std::move(moved));
+    }
+  }
+
   bool interpretType3Chars() override { return false; }
 
   void fill(GfxState* state) override { paint(state, false, false); }
@@ -125,9 +180,12 @@ class Capture final : public OutputDev {
     in_actual_ = false;
   }
 
+  // A stencil mask (render draws barcode symbols as one, a sample per module): its samples become
+  // rectangles, read from the bits as painted, so a code's raster is exactly what was drawn.
   void drawImageMask(GfxState* state, Object* ref, Stream* str, int width, int height, bool invert,
                      bool interpolate, bool inline_img) override {
-    image(state);
+    if (inline_img || width <= 0 || height <= 0 || width > 4096 || height > 4096 || !mask_shape(state, str, width, height, invert))
+      image(state);
     OutputDev::drawImageMask(state, ref, str, width, height, invert, interpolate, inline_img);
   }
   void drawImage(GfxState* state, Object* ref, Stream* str, int width, int height, GfxImageColorMap* map,
@@ -161,8 +219,66 @@ class Capture final : public OutputDev {
   }
 
   void mark_exact(const Extent& e) {
+    if (form_mode_) {  // which regions it touches is known only where the form is placed
+      form_->exact.push_back(box_of(e));
+      return;
+    }
     for (std::size_t r = 0; r < regions_->size(); ++r)
       if (e.overlaps((*regions_)[r])) out_->exact[r] = true;
+  }
+
+  // The mask's painted samples as one fill: each run of them in a row a rectangle, its corners
+  // through the image's matrix. False when it cannot be (fancy state): then Splash draws it.
+  bool mask_shape(GfxState* state, Stream* str, int width, int height, bool invert) {
+    Extent e;
+    for (auto [ux, uy] : {std::pair{0.0, 0.0}, {1.0, 0.0}, {0.0, 1.0}, {1.0, 1.0}}) {
+      double x, y;
+      state->transform(ux, uy, &x, &y);
+      e.add(x, y);
+    }
+    bool any = form_mode_;
+    for (const Box& r : *regions_) any = any || e.overlaps(r);
+    if (!any) return true;  // nothing near a code: nothing to keep
+    double cx0, cy0, cx1, cy1;
+    state->getClipBBox(&cx0, &cy0, &cx1, &cy1);
+    if (e.x0 < cx0 - 0.01 || e.y0 < cy0 - 0.01 || e.x1 > cx1 + 0.01 || e.y1 > cy1 + 0.01 || state->getFillOpacity() < 1 ||
+        state->getBlendMode() != gfxBlendNormal)
+      return false;
+    Shape s;
+    GfxGray g;
+    state->getFillGray(&g);
+    s.gray = colToDbl(g);
+    ImageStream image(str, width, 1, 1);
+    image.reset();
+    // Image space: sample row 0 at the top of the unit square (v = 1), columns left to right.
+    auto corner = [&](double col, double row) {
+      double x, y;
+      state->transform(col / width, 1 - row / height, &x, &y);
+      return Subpath::Point{x, y, false};
+    };
+    for (int row = 0; row < height; ++row) {
+      const unsigned char* line = image.getLine();
+      if (!line) break;
+      // A stencil paints where the sample is 0, or 1 with Decode [1 0] (invert).
+      auto painted = [&](int col) { return (line[col] != 0) == invert; };
+      for (int col = 0; col < width;) {
+        if (!painted(col)) {
+          ++col;
+          continue;
+        }
+        int end = col;
+        while (end < width && painted(end)) ++end;
+        Subpath sp;
+        sp.closed = true;
+        sp.points = {corner(col, row), corner(end, row), corner(end, row + 1), corner(col, row + 1)};
+        s.subpaths.push_back(std::move(sp));
+        col = end;
+      }
+    }
+    image.close();
+    if (form_mode_) form_->shape_extent.push_back(box_of(e));
+    out_->shapes.push_back(std::move(s));
+    return true;
   }
 
   void image(GfxState* state) {
@@ -188,7 +304,7 @@ class Capture final : public OutputDev {
     }
     const double half = stroke ? state->getTransformedLineWidth() / 2 + 1 : 0;
     e.x0 -= half, e.y0 -= half, e.x1 += half, e.y1 += half;
-    bool any = false;
+    bool any = form_mode_;  // a form keeps everything: its regions are those of its placements
     for (const Box& r : *regions_) any = any || e.overlaps(r);
     if (!any) return;  // the common case: nothing to keep
 
@@ -225,11 +341,74 @@ class Capture final : public OutputDev {
       }
       s.subpaths.push_back(std::move(out));
     }
+    if (form_mode_) form_->shape_extent.push_back(box_of(e));
     out_->shapes.push_back(std::move(s));
+  }
+
+  // Interprets the form once, at its first placement, into a reading in its own coordinates.
+  FormReading read_form(Ref ref, double ox, double oy, std::array<double, 4> linear) {
+    FormReading f;
+    std::copy(linear.begin(), linear.end(), f.linear);
+    Object str = xref_->fetch(ref);
+    if (!str.isStream()) {
+      f.problem = "a form XObject that is not a stream";
+      return f;
+    }
+    Dict* dict = str.streamGetDict();
+    auto numbers = [](const Object& a, double* out, int n) {
+      if (!a.isArray() || a.arrayGetLength() != n) return false;
+      for (int i = 0; i < n; ++i) {
+        Object v = a.arrayGet(i);
+        if (!v.isNum()) return false;
+        out[i] = v.getNum();
+      }
+      return true;
+    };
+    double matrix[6] = {1, 0, 0, 1, 0, 0}, bbox[4];
+    if (!numbers(dict->lookup("BBox"), bbox, 4)) {
+      f.problem = "a form XObject without a bounding box";
+      return f;
+    }
+    if (Object m = dict->lookup("Matrix"); !m.isNull() && !numbers(m, matrix, 6)) {
+      f.problem = "a form XObject with a malformed matrix";
+      return f;
+    }
+    Object res = dict->lookup("Resources");
+    // The page's reading, pen and ActualText state wait while the form is read into its own.
+    PageReading scratch;
+    PageReading* page = out_;
+    const auto pen = std::tuple{pen_x_, pen_y_, pen_size_, have_pen_, in_actual_, actual_started_};
+    out_ = &scratch;
+    form_ = &f;
+    form_mode_ = true;
+    have_pen_ = in_actual_ = actual_started_ = false;
+    gfx_->drawForm(&str, res.isDict() ? res.getDict() : nullptr, matrix, bbox);
+    form_mode_ = false;
+    form_ = nullptr;
+    out_ = page;
+    std::tie(pen_x_, pen_y_, pen_size_, have_pen_, in_actual_, actual_started_) = pen;
+    // Into the form's own coordinates: the first placement's origin at 0, 0.
+    auto back = [&](Box& b) { b.x -= ox, b.y -= oy; };
+    f.text = std::move(scratch.text);
+    f.ink = std::move(scratch.ink);
+    for (Box& b : f.ink)
+      if (b.h > 0) back(b);
+    for (Box& b : f.exact) back(b);
+    for (Box& b : f.shape_extent) back(b);
+    f.shapes = std::move(scratch.shapes);
+    for (auto& shape : f.shapes)
+      for (auto& sp : shape.subpaths)
+        for (auto& p : sp.points) p.x -= ox, p.y -= oy;
+    return f;
   }
 
   PageReading* out_ = nullptr;
   const std::vector<Box>* regions_ = nullptr;
+  Gfx* gfx_ = nullptr;
+  XRef* xref_ = nullptr;
+  FormRegistry* registry_ = nullptr;
+  bool form_mode_ = false;   // reading a form at its first placement
+  FormReading* form_ = nullptr;
   double pen_x_ = 0, pen_y_ = 0, pen_size_ = 0;
   bool have_pen_ = false;
   bool in_actual_ = false, actual_started_ = false;
@@ -383,11 +562,50 @@ struct RegionInterpreter {
   std::unique_ptr<Gfx> gfx;
 };
 
+// Resources equal but for their form XObjects: Cairo lists on each page only the forms it
+// places, and those are looked up in the page's own list (PageResources), not the interpreter's.
+bool same_resources(const Object& a, const Object& b) {
+  if (!a.isDict() || !b.isDict()) return same(a, b);
+  int n = 0;
+  for (int i = 0; i < a.dictGetLength(); ++i) {
+    if (std::strcmp(a.dictGetKey(i), "XObject") == 0) continue;
+    ++n;
+    if (!same(a.dictGetValNF(i), b.dictLookupNF(a.dictGetKey(i)), 1)) return false;
+  }
+  for (int i = 0; i < b.dictGetLength(); ++i) n -= std::strcmp(b.dictGetKey(i), "XObject") != 0;
+  return n == 0;
+}
+
 bool same_setup(Page* a, Page* b) {
   return a == b || (a->getRotate() == b->getRotate() && same_box(a->getMediaBox(), b->getMediaBox()) &&
                     same_box(a->getCropBox(), b->getCropBox()) &&
-                    same(*a->getResourceDictObject(), *b->getResourceDictObject()));
+                    same_resources(*a->getResourceDictObject(), *b->getResourceDictObject()));
 }
+
+// The page's own XObject list stacked over the interpreter's resources while it displays the page:
+// a resources frame of that list alone, so no font is parsed again.
+class PageResources {
+ public:
+  PageResources(Gfx* gfx, Page* page, XRef* xref) {
+    Dict* res = page->getResourceDict();
+    if (!res) return;
+    Object x = res->lookupNF("XObject").copy();
+    if (x.isNull()) return;
+    dict_ = Object(new Dict(xref));
+    dict_.dictAdd("XObject", std::move(x));
+    gfx->pushResources(dict_.getDict());
+    gfx_ = gfx;
+  }
+  ~PageResources() {
+    if (gfx_) gfx_->popResources();
+  }
+  PageResources(const PageResources&) = delete;
+  PageResources& operator=(const PageResources&) = delete;
+
+ private:
+  Gfx* gfx_ = nullptr;
+  Object dict_;
+};
 
 // Drops the oldest interpreter. Its Gfx points at its output device, so the Gfx goes first: a
 // plain erase move-assigns the device before the Gfx and the old Gfx then uses a freed device.
@@ -404,6 +622,7 @@ struct Document::Impl {
   std::unique_ptr<PDFDoc> doc;
   std::vector<Interpreter> interpreters;  // a handful at most (one per kind of page)
   std::vector<RegionInterpreter> regions;  // only for regions that text, images or clips touch
+  FormRegistry forms;
 
   Interpreter& interpreter_for(Page* page) {
     for (auto& it : interpreters)
@@ -413,6 +632,7 @@ struct Document::Impl {
     it.first = page;
     it.capture = std::make_unique<Capture>();
     it.gfx.reset(page->createGfx(it.capture.get(), 72, 72, 0, false, true, -1, -1, -1, -1, false, nullptr, nullptr));
+    it.capture->attach(it.gfx.get(), doc->getXRef(), &forms);
     interpreters.push_back(std::move(it));
     return interpreters.back();
   }
@@ -425,6 +645,7 @@ struct Document::Impl {
         GfxState* state = it.gfx->getState();
         it.splash->startPage(0, state, doc->getXRef());
         it.splash->updateAll(state);
+        PageResources own(it.gfx.get(), page, doc->getXRef());
         page->display(it.gfx.get());
         return *it.splash;
       }
@@ -466,9 +687,12 @@ PageReading Document::read(int index, const std::vector<Box>& regions) {
   if (!p || !p->isOk()) return page;
   Interpreter& it = impl_->interpreter_for(p);
   it.capture->begin(page, regions);
+  PageResources own(it.gfx.get(), p, impl_->doc->getXRef());
   p->display(it.gfx.get());
   return page;
 }
+
+const FormReading& Document::form(int id) const { return impl_->forms.forms.at(static_cast<std::size_t>(id)); }
 
 Raster Document::raster(int index, const PageReading& page, int region, Box area, double dpi) {
   const Grid g = grid(area, dpi, page.width, page.height);

@@ -42,6 +42,26 @@ struct Shape {
   double line_width = 0;  // strokes, points
 };
 
+// A shared form (form XObject) read once per PDF, in its own coordinates (the placement's origin
+// at 0, 0): its text and ink as on a page, and what it paints, so each placement can add the part
+// that falls over a code region to that page's reading.
+struct FormReading {
+  std::u32string text;
+  std::vector<Box> ink;             // per code point of text, as PageReading::ink
+  std::vector<Shape> shapes;        // every path it paints that the capture can rasterise
+  std::vector<Box> shape_extent;    // per shape
+  std::vector<Box> exact;           // glyphs, images and clipped or fancy paths: a region they touch is rendered whole
+  double linear[4] = {1, 0, 0, 1};  // the placement's matrix less its translation, at first sight
+  std::string problem;              // non-empty: it could not be read (nested forms, no stream, ...)
+};
+
+// One placement of a form on a page: which form (Document::form) and where its origin landed.
+struct Placed {
+  int form = -1;
+  double x = 0, y = 0;    // points, the display list's coordinates
+  bool same_linear = true;  // scaled or turned exactly as at first sight
+};
+
 struct PageReading {
   double width = 0, height = 0;  // crop box, points
   std::u32string text;           // content order; ' ' where the pen jumps, as a text extractor would
@@ -51,6 +71,7 @@ struct PageReading {
   std::vector<Box> ink;
   std::vector<Shape> shapes;     // everything painted over any of the regions
   std::vector<bool> exact;       // per region: text, an image or a clip touches it
+  std::vector<Placed> forms;     // in paint order; their text is not in `text`
 };
 
 class Document {
@@ -59,8 +80,11 @@ class Document {
   static std::unique_ptr<Document> open(std::string_view pdf);
   ~Document();
   int pages() const;
-  // Interprets page `index` (0-based) once, noting what is painted over `regions`.
+  // Interprets page `index` (0-based) once, noting what is painted over `regions`. A form XObject
+  // is interpreted only the first time any page places it (form()); later placements only add
+  // what it paints over `regions`.
   PageReading read(int index, const std::vector<Box>& regions);
+  const FormReading& form(int id) const;
   // The pixels of `area` at `dpi`, on the page's pixel grid (the same grid whatever the area).
   // From the captured shapes, or rendered whole by Splash when the region is `exact`.
   Raster raster(int index, const PageReading& page, int region, Box area, double dpi);

@@ -150,7 +150,9 @@ Checked<std::string> build_zip(const std::string& top, const std::vector<Payload
       return fail(zip_strerror(za.get()));
     }
     auto i = static_cast<zip_uint64_t>(idx);
-    if (zip_set_file_compression(za.get(), i, ZIP_CM_DEFLATE, kDeflateLevel) != 0 ||
+    // Cairo has already deflated every stream of a PDF: deflating it again would cost time for little.
+    const bool pdf = f.name.size() > 4 && f.name.compare(f.name.size() - 4, 4, ".pdf") == 0;
+    if (zip_set_file_compression(za.get(), i, pdf ? ZIP_CM_STORE : ZIP_CM_DEFLATE, pdf ? 0 : kDeflateLevel) != 0 ||
         zip_file_set_encryption(za.get(), i, ZIP_EM_AES_256, pass.c_str()) != 0 ||
         zip_file_set_mtime(za.get(), i, mtime, 0) != 0)
       return fail(zip_strerror(za.get()));

@@ -2,8 +2,11 @@
 // justification; and the millimetre canvas that documents are drawn on.
 // Produces display-list data only; it knows nothing of the documents built on it.
 #pragma once
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <string_view>
 #include <vector>
 
@@ -93,9 +96,30 @@ struct LineFit {
   bool fits = true;  // false: even the smallest size, fully condensed, is too wide
 };
 
+// Shared forms (display::Form) by content, for every thread of a run: a frame drawn again for
+// another page is the same Form, so render and preflight meet it once per PDF. Bounded: past
+// `capacity` distinct forms it declines (intern() returns null) and the content stays on its page,
+// so content wrongly marked as shared costs speed, never memory or correctness. Thread-safe.
+class FormCache {
+ public:
+  explicit FormCache(std::size_t capacity = 2048) : capacity_(capacity) {}
+  // Sets f.key from its content and returns the one Form with that content; null when full, and
+  // then `f` is left as it was given.
+  std::shared_ptr<const display::Form> intern(display::Form& f);
+  std::size_t size() const;
+
+ private:
+  std::size_t capacity_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, std::shared_ptr<const display::Form>> forms_;
+};
+
 class Canvas {
  public:
-  Canvas(display::Page& page, const TextEngine& te) : page_(page), te_(te) {}
+  // `forms` (optional, outliving the canvas): where shared() keeps its forms; without it shared()
+  // draws inline.
+  Canvas(display::Page& page, const TextEngine& te, FormCache* forms = nullptr)
+      : page_(page), te_(te), forms_(forms) {}
   display::Page& page() { return page_; }
   const TextEngine& engine() const { return te_; }
 
@@ -120,16 +144,26 @@ class Canvas {
   // Barcode bars or QR modules (anything with x, y, w, h in mm) offset by (x, y), filled black.
   template <class Bars>
   void bars(const Bars& bars, double x, double y) {
-    for (const auto& b : bars) fill({x + b.x, y + b.y, b.w, b.h});
+    const auto symbol = static_cast<std::uint32_t>(page_.rects.size() + 1);  // unique on the page
+    for (const auto& b : bars) {
+      fill({x + b.x, y + b.y, b.w, b.h});
+      page_.rects.back().symbol = symbol;
+    }
   }
   // Records what a code at `region` must decode to, and (bounds.w > 0) where its bars must stay.
   void code(display::CodeKind kind, std::string value, const Box& region, std::string bar_states = {},
             const Box& bounds = {}, display::Bounds::Zone zone = display::Bounds::Zone::none);
   void image(const std::string& png, const Box& b);
+  // What `draw` draws (text and rules only, at page coordinates as usual) as a shared form placed
+  // with its origin at (x, y) mm: the same content at another place or page is the same form.
+  // Drawn inline instead when there is no FormCache, when it is full, or when `draw` adds codes
+  // or images (those are checked per page).
+  void shared(double x, double y, const std::function<void(Canvas&)>& draw);
 
  private:
   display::Page& page_;
   const TextEngine& te_;
+  FormCache* forms_ = nullptr;
 };
 
 }  // namespace tsuchi::text

@@ -67,8 +67,10 @@ Page cover_page(const Forms& f, const CoverText& t, const TextEngine& te, const 
   p.kind = PageKind::notice;
   p.width = pt(l.page_w);
   p.height = pt(l.page_h);
-  Canvas c(p, te);
-  for (double y : l.fold.y) c.fill({l.fold.x, y - 0.1, l.fold.length, 0.2}, 0.4);
+  Canvas c(p, te, f.shared.get());
+  c.shared(0, 0, [&](Canvas& fc) {
+    for (double y : l.fold.y) fc.fill({l.fold.x, y - 0.1, l.fold.length, 0.2}, 0.4);
+  });
   recipient_block(c, f, in.household.to, part_label(t, in.envelope_id, in.part, in.parts), in.customer_barcode);
 
   const auto& is = l.issuer;

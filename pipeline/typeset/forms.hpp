@@ -189,6 +189,9 @@ struct Forms {
   NoticeLayout notice;
   SlipText slip_text;
   SlipLayout slip;
+  // Where frames drawn on every page of a kind are kept as shared forms (Canvas::shared); null:
+  // everything is drawn on its page.
+  std::shared_ptr<text::FormCache> shared;
 };
 
 // Reads templates/notice.toml, templates/slip.toml, layouts/notice.toml and the slip layout that

@@ -181,7 +181,7 @@ class NoticeBuilder {
   }
 
  private:
-  Canvas canvas() { return Canvas(pages_.back(), te_); }
+  Canvas canvas() { return Canvas(pages_.back(), te_, f_.shared.get()); }
   bool change() const { return c_.notice_kind == ingest::NoticeKind::change; }
   std::string title() const { return change() ? t_.title_change : t_.title_decision; }
   double gap() const { return l_.body.gap * gf_; }
@@ -193,8 +193,9 @@ class NoticeBuilder {
     p.width = pt(l_.page_w);
     p.height = pt(l_.page_h);
     pages_.push_back(std::move(p));
-    auto c = canvas();
-    for (double y : l_.fold.y) c.fill({l_.fold.x, y - 0.1, l_.fold.length, 0.2}, 0.4);
+    canvas().shared(0, 0, [&](Canvas& c) {
+      for (double y : l_.fold.y) c.fill({l_.fold.x, y - 0.1, l_.fold.length, 0.2}, 0.4);
+    });
   }
 
   // Opens a continuation page when `h` mm does not fit above the body's bottom; true if it did.
@@ -240,13 +241,15 @@ class NoticeBuilder {
                                                {"mayor_name", m_.mayor_name},
                                                {"city_name", m_.city_name}}));
     const auto& is = l_.issuer;
-    c.text(issuer, Role::mincho, is.size, is.x, is.y, {.align = Align::right});
+    c.shared(0, 0, [&](Canvas& fc) {
+      fc.text(issuer, Role::mincho, is.size, is.x, is.y, {.align = Align::right});
+      fc.text(title(), Role::gothic, l_.title.size, l_.title.x, l_.title.y, {.align = Align::center});
+    });
     if (!m_.seal_image.empty()) {
       // Stamped half over the name's last character, as on paper.
       double cx = is.x - mm(is.size) / 2 + is.seal_size / 2, cy = is.y - mm(is.size) * 0.38;
       c.image(m_.seal_image, {cx - is.seal_size / 2, cy - is.seal_size / 2, is.seal_size, is.seal_size});
     }
-    c.text(title(), Role::gothic, l_.title.size, l_.title.x, l_.title.y, {.align = Align::center});
   }
 
   // The 年度 of the months covered: one, or each of them joined (令和7年度及び令和8年度).
@@ -273,7 +276,9 @@ class NoticeBuilder {
     y_ += canvas().paragraph(s, Role::mincho, b.size, b.x, y_, b.w, b.leading * lf_, Align::justify);
     if (!t_.ki.empty()) {
       y_ += gap();
-      canvas().text(t_.ki, Role::mincho, b.size, b.x + b.w / 2, y_ + mm(b.size) * 0.88, {.align = Align::center});
+      canvas().shared(0, y_, [&](Canvas& c) {
+        c.text(t_.ki, Role::mincho, b.size, b.x + b.w / 2, y_ + mm(b.size) * 0.88, {.align = Align::center});
+      });
       y_ += mm(b.size);
     }
     y_ += gap();
@@ -384,6 +389,8 @@ class NoticeBuilder {
   }
 
   // A label cell of the table (gray, ruled, its text centred and fitted to the cell).
+  // Drawn on the page, not as a shared form: a cell is three small operations, cheaper for
+  // preflight to read than a form XObject is to fetch (measured on the heavy month).
   void label_cell(Canvas& c, const Box& cell, const std::string& label, double size) {
     const auto& t = l_.table;
     c.fill(cell, t.label_gray);
@@ -512,7 +519,7 @@ class NoticeBuilder {
     std::size_t page = pages_.size() - 1;
     double top = y_;
     auto close = [&] {
-      Canvas c(pages_[page], te_);
+      Canvas c(pages_[page], te_, f_.shared.get());
       label_cell(c, {b.x, top, t.label_w, y_ - top}, label, t.label_size);
     };
     if (!none.empty()) {
@@ -583,7 +590,9 @@ class NoticeBuilder {
     ensure(gap() / 2 + mm(block.height));
     y_ += gap() / 2;
     shift(block.runs, pt(y_));
-    for (auto& r : block.runs) pages_.back().runs.push_back(std::move(r));
+    canvas().shared(0, y_, [&](Canvas& c) {
+      for (auto& r : block.runs) c.page().runs.push_back(std::move(r));
+    });
     y_ += mm(block.height);
   }
 
@@ -607,17 +616,21 @@ class NoticeBuilder {
         continuation();
         broke = true;
       }
+      // The 教示 is the same on every notice: each paragraph is a shared form wherever it lands.
       if (first) {
         y_ += broke ? 0 : a.gap * gf_;
-        canvas().text(t_.appeal_heading, Role::gothic, a.heading_size, b.x, y_ + mm(a.heading_size) * 0.88);
+        canvas().shared(0, y_, [&](Canvas& c) {
+          c.text(t_.appeal_heading, Role::gothic, a.heading_size, b.x, y_ + mm(a.heading_size) * 0.88);
+        });
         y_ += a.leading * lf_;
         first = false;
       }
       y_ += a.paragraph_gap * gf_;
-      auto c = canvas();
-      if (!label.empty()) c.text(label, Role::mincho, a.size, b.x, y_ + mm(a.size));
       shift(block.runs, pt(y_));
-      for (auto& r : block.runs) pages_.back().runs.push_back(std::move(r));
+      canvas().shared(0, y_, [&](Canvas& c) {
+        if (!label.empty()) c.text(label, Role::mincho, a.size, b.x, y_ + mm(a.size));
+        for (auto& r : block.runs) c.page().runs.push_back(std::move(r));
+      });
       y_ += mm(block.height);
     }
   }
@@ -646,14 +659,15 @@ class NoticeBuilder {
     const auto lines = contact_lines();
     const double h = contact_height(), top = contact_top();
     if (y_ + gap() > top) continuation();
-    auto c = canvas();
-    c.stroke({k.x, top, k.w, h}, l_.table.rule);
-    double y = top + k.pad + mm(k.size) * 0.88 + (k.leading - mm(k.size)) / 2;
-    c.text(t_.contact_heading, Role::gothic, k.size, k.x + k.pad, y);
-    for (const auto& line : lines) {
-      y += k.leading;
-      c.text(line, Role::mincho, k.size, k.x + k.pad + mm(k.size), y);
-    }
+    canvas().shared(0, top, [&](Canvas& c) {
+      c.stroke({k.x, top, k.w, h}, l_.table.rule);
+      double y = top + k.pad + mm(k.size) * 0.88 + (k.leading - mm(k.size)) / 2;
+      c.text(t_.contact_heading, Role::gothic, k.size, k.x + k.pad, y);
+      for (const auto& line : lines) {
+        y += k.leading;
+        c.text(line, Role::mincho, k.size, k.x + k.pad + mm(k.size), y);
+      }
+    });
     y_ = top + h;
   }
 

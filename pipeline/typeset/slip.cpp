@@ -46,44 +46,57 @@ class SlipBuilder {
   void part(const SlipPart& p, const SlipPartText& text) {
     ox_ = slot_.x + p.box.x;
     oy_ = slot_.y + p.box.y;
-    const auto& h = l_.head;
-    const Vars vars = city_vars();
-    c_.text(fill(text.title, vars), Role::gothic, h.title_size, ox_ + h.title_x, oy_ + h.title_y);
-    c_.text(fill(store() ? text.note : text.note_no_store, vars), Role::mincho, h.note_size, ox_ + h.note_x,
-            oy_ + h.note_y);
-    c_.text(fill(t_.issuer, vars), Role::mincho, h.issuer_size, ox_ + h.issuer_x, oy_ + h.issuer_y,
-            {.align = Align::right});
+    // The part's frame (title, notes, issuer, cells and their labels, the stamp box, the wording)
+    // is the same on every slip of its kind: one shared form, placed at the part's corner.
+    c_.shared(ox_, oy_, [&](Canvas& fc) { frame(fc, p, text); });
     for (const auto& cell : l_.cell)
-      if (cell.field != "store_deadline" || store()) draw_cell(cell);
-    stamp();
+      if (cell.field != "store_deadline" || store()) cell_value(cell);
     if (p.store_barcode) store_code();
     if (p.el) el();
+  }
+
+  void frame(Canvas& c, const SlipPart& p, const SlipPartText& text) {
+    const auto& h = l_.head;
+    const Vars vars = city_vars();
+    c.text(fill(text.title, vars), Role::gothic, h.title_size, ox_ + h.title_x, oy_ + h.title_y);
+    c.text(fill(store() ? text.note : text.note_no_store, vars), Role::mincho, h.note_size, ox_ + h.note_x,
+           oy_ + h.note_y);
+    c.text(fill(t_.issuer, vars), Role::mincho, h.issuer_size, ox_ + h.issuer_x, oy_ + h.issuer_y,
+           {.align = Align::right});
+    for (const auto& cell : l_.cell)
+      if (cell.field != "store_deadline" || store()) cell_frame(c, cell);
+    stamp(c);
     double y = oy_ + p.text.y;
     for (const auto& line : store() ? text.text : text.text_no_store)
-      y += c_.paragraph(fill(line, vars), Role::mincho, l_.text.size, ox_ + p.text.x, y, p.text.w, l_.text.leading);
+      y += c.paragraph(fill(line, vars), Role::mincho, l_.text.size, ox_ + p.text.x, y, p.text.w, l_.text.leading);
   }
 
   Box at(const Box& b) const { return {ox_ + b.x, oy_ + b.y, b.w, b.h}; }
 
   // One line fitted to the cell's width (smaller, then condensed), its ink bounded by the cell.
-  void cell_line(const std::string& s, Role role, double size, const Box& cell, double x, double y, Align align,
-                 display::TextOrigin origin = display::TextOrigin::free) {
+  void cell_line(Canvas& c, const std::string& s, Role role, double size, const Box& cell, double x, double y,
+                 Align align, display::TextOrigin origin = display::TextOrigin::free) {
     const auto& k = l_.cells;
-    auto fit = c_.fit_line(s, role, size, cell.w - 2 * k.pad, std::min(size, k.min_size), k.min_hscale);
-    c_.text(s, role, fit.size, x, y,
-            {.align = align, .origin = origin, .hscale = fit.hscale, .bounds = cell, .zone = Bounds::Zone::cell});
+    auto fit = c.fit_line(s, role, size, cell.w - 2 * k.pad, std::min(size, k.min_size), k.min_hscale);
+    c.text(s, role, fit.size, x, y,
+           {.align = align, .origin = origin, .hscale = fit.hscale, .bounds = cell, .zone = Bounds::Zone::cell});
   }
 
-  void draw_cell(const SlipCell& cell) {
+  void cell_frame(Canvas& c, const SlipCell& cell) {
     const auto& k = l_.cells;
     const Box b = at(cell.box);
-    c_.fill({b.x, b.y, b.w, k.label_h}, k.label_gray);
-    c_.stroke({b.x, b.y, b.w, k.label_h}, k.rule);
-    c_.stroke(b, k.rule);
+    c.fill({b.x, b.y, b.w, k.label_h}, k.label_gray);
+    c.stroke({b.x, b.y, b.w, k.label_h}, k.rule);
+    c.stroke(b, k.rule);
     auto label = t_.labels.find(cell.field);
     if (label != t_.labels.end())
-      cell_line(label->second, Role::gothic, k.label_size, b, b.x + k.pad, centred_baseline(b.y, k.label_h, k.label_size),
-                Align::left);
+      cell_line(c, label->second, Role::gothic, k.label_size, b, b.x + k.pad,
+                centred_baseline(b.y, k.label_h, k.label_size), Align::left);
+  }
+
+  void cell_value(const SlipCell& cell) {
+    const auto& k = l_.cells;
+    const Box b = at(cell.box);
     std::string v = value_of(cell.field);
     if (v.empty()) return;
     const double size = cell.size > 0 ? cell.size : k.value_size;
@@ -92,16 +105,16 @@ class SlipBuilder {
                                                   : b.x + b.w / 2;
     // The payment number (納付番号) is an id of known provenance, not free text.
     const bool code = cell.field == "reference";
-    cell_line(v, Role::mincho, size, b, x, centred_baseline(b.y + k.label_h, b.h - k.label_h, size), cell.align,
+    cell_line(c_, v, Role::mincho, size, b, x, centred_baseline(b.y + k.label_h, b.h - k.label_h, size), cell.align,
               code ? display::TextOrigin::code : display::TextOrigin::free);
   }
 
-  void stamp() {
+  void stamp(Canvas& c) {
     const auto& k = l_.cells;
     const Box b = at(l_.stamp);
-    c_.stroke({b.x, b.y, b.w, k.label_h}, k.rule);
-    c_.stroke(b, k.rule);
-    cell_line(t_.labels.at("stamp"), Role::gothic, k.label_size, b, b.x + b.w / 2,
+    c.stroke({b.x, b.y, b.w, k.label_h}, k.rule);
+    c.stroke(b, k.rule);
+    cell_line(c, t_.labels.at("stamp"), Role::gothic, k.label_size, b, b.x + b.w / 2,
               centred_baseline(b.y, k.label_h, k.label_size), Align::center);
   }
 
@@ -191,8 +204,8 @@ std::vector<Page> slip_pages(const Forms& f, const TextEngine& te, const tsuchi:
     page.kind = PageKind::slip;
     page.width = pt(f.slip.page_w);
     page.height = pt(f.slip.page_h);
-    Canvas c(page, te);
-    cut_lines(c, f.slip);
+    Canvas c(page, te, f.shared.get());
+    c.shared(0, 0, [&](Canvas& fc) { cut_lines(fc, f.slip); });
     for (std::size_t i = 0; i < per && first + i < slips.size(); ++i) {
       const SlipSlot slot = i < f.slip.slots.size() ? f.slip.slots[i] : SlipSlot{};
       SlipBuilder(c, f, m, slips[first + i], slot, to).build();

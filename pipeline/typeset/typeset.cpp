@@ -151,6 +151,7 @@ Checked<std::unique_ptr<Typesetter>> Typesetter::create(const std::string& data_
   auto forms = forms::load_forms(data_dir, m);
   out.problems.insert(out.problems.end(), forms.problems.begin(), forms.problems.end());
   impl->forms = std::move(forms.value);
+  impl->forms.shared = std::make_shared<text::FormCache>();
   auto cover = forms::load_cover_text(data_dir);
   out.problems.insert(out.problems.end(), cover.problems.begin(), cover.problems.end());
   impl->cover = std::move(cover.value);

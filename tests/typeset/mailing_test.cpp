@@ -177,7 +177,8 @@ compose::Envelope three_children_seven_months() {
   return e;
 }
 
-std::string text_of(const display::Page& p) {
+std::string text_of(const display::Page& page) {
+  const display::Page p = display::flattened(page);
   std::string s;
   for (const auto& r : p.runs) s += r.text + "\n";
   return s;

@@ -64,7 +64,7 @@ std::vector<Page> pages_of(const decide::Decision& d, compose::Recipient to = {}
   e.sequence = 7;
   e.to = to.name.empty() ? compose::Recipient{"3600012", "埼玉県熊谷市宮町2丁目1番地", "", "熊谷　花子", ""} : to;
   e.notices.push_back(d);
-  auto pages = engine().envelope_pages(e, "PREVIEW");
+  auto pages = display::flattened(engine().envelope_pages(e, "PREVIEW"));
   pages.erase(std::remove_if(pages.begin(), pages.end(), [](const Page& p) { return p.kind != PageKind::notice; }),
               pages.end());
   return pages;

@@ -149,7 +149,7 @@ bool inside(const Window& w, double x, double y) {
 TEST_CASE("a three-sibling envelope: notices then slips, numbered, each page with its insertion QR") {
   const auto m = municipality();
   const auto e = household(m);
-  const auto pages = typesetter().envelope_pages(e, "PREVIEW");
+  const auto pages = display::flattened(typesetter().envelope_pages(e, "PREVIEW"));
   REQUIRE(pages.size() == 6);
   const PageKind kinds[] = {PageKind::notice, PageKind::notice, PageKind::notice,
                             PageKind::slip,   PageKind::slip,   PageKind::slip};
@@ -183,7 +183,7 @@ TEST_CASE("a three-sibling envelope: notices then slips, numbered, each page wit
 
 TEST_CASE("notice wording: title per kind, dates in 和暦, the fee table, payment method, change reason") {
   const auto m = municipality();
-  const auto pages = typesetter().envelope_pages(household(m), "PREVIEW");
+  const auto pages = display::flattened(typesetter().envelope_pages(household(m), "PREVIEW"));
   const std::string first = page_text(pages[0]), third = page_text(pages[2]);
   for (const char* s : {"利用者負担額決定通知書", "令和7年9月1日", "第C0001-20250901号", "令和3年6月14日", "3号認定",
                         "保育標準時間", "D4（市町村民税所得割額 48,600円以上 97,000円未満）",
@@ -211,7 +211,7 @@ TEST_CASE("notice wording: title per kind, dates in 和暦, the fee table, payme
 TEST_CASE("the recipient block sits inside the 長形3号 window; 様 follows the name; customer barcode on page 1") {
   const auto m = municipality();
   const auto e = household(m);
-  const auto pages = typesetter().envelope_pages(e, "PREVIEW");
+  const auto pages = display::flattened(typesetter().envelope_pages(e, "PREVIEW"));
   const Window w = window_from_layout();
   const Page& p = pages[0];
   int recipient_runs = 0;
@@ -253,7 +253,7 @@ TEST_CASE("the recipient block sits inside the 長形3号 window; 様 follows th
   // Without one (representative postcode), no barcode and the block still prints.
   auto e2 = e;
   e2.to.customer_barcode.clear();
-  auto pages2 = typesetter().envelope_pages(e2, "PREVIEW");
+  auto pages2 = display::flattened(typesetter().envelope_pages(e2, "PREVIEW"));
   CHECK(codes_of(pages2[0], CodeKind::customer_japan_post).empty());
   CHECK(page_text(pages2[0]).find("熊谷　花子　様") != std::string::npos);
 }
@@ -261,7 +261,7 @@ TEST_CASE("the recipient block sits inside the 長形3号 window; 様 follows th
 TEST_CASE("slips: store barcode with its 44 digits under the ceiling, the printed note over it") {
   const auto m = municipality();
   const auto e = household(m);
-  const auto pages = typesetter().envelope_pages(e, "R20250901-B001");
+  const auto pages = display::flattened(typesetter().envelope_pages(e, "R20250901-B001"));
   REQUIRE(pages.size() == 6);
   const std::string note = "金額が30万円を超えるため、この納付書は指定金融機関・収納代理金融機関の窓口で納付してください。";
   for (int i = 0; i < 3; ++i) {
@@ -315,7 +315,7 @@ TEST_CASE("ids and barcode digits are marked as codes; names, addresses and word
   // Preflight applies the My Number check-digit heuristic to free text only (display/display.hpp).
   const auto m = municipality();
   const auto e = household(m);
-  const auto pages = typesetter().envelope_pages(e, "PREVIEW");
+  const auto pages = display::flattened(typesetter().envelope_pages(e, "PREVIEW"));
   REQUIRE(pages.size() == 6);
   // The origin of every run holding `needle`; fails when no run holds it.
   auto origin = [](const Page& p, const std::string& needle) {
@@ -343,7 +343,7 @@ TEST_CASE("ids and barcode digits are marked as codes; names, addresses and word
 
 TEST_CASE("every glyph run's clusters cover its text and its glyphs exactly") {
   const auto m = municipality();
-  for (const auto& p : typesetter().envelope_pages(household(m), "PREVIEW")) {
+  for (const auto& p : display::flattened(typesetter().envelope_pages(household(m), "PREVIEW"))) {
     for (const auto& r : p.runs) {
       CAPTURE(r.text);
       int bytes = 0, glyphs = 0;
@@ -372,7 +372,7 @@ TEST_CASE("a notice with many fee periods continues on a second page") {
   }
   auto c = child("C0009", "熊谷　九郎", 3, ingest::CareNeed::standard, false);
   e.notices.push_back(decision(c, periods));
-  const auto pages = typesetter().envelope_pages(e, "PREVIEW");
+  const auto pages = display::flattened(typesetter().envelope_pages(e, "PREVIEW"));
   REQUIRE(pages.size() == 2);
   CHECK(pages[1].kind == PageKind::notice);
   CHECK(pages[1].page_in_envelope == 2);

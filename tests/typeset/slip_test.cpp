@@ -70,7 +70,7 @@ compose::SlipWithCode slip(YearMonth month, Yen user_charge, Yen side_dish, cons
 std::vector<Page> sheets(const Forms& f, const tsuchi::Municipality& m, const std::vector<compose::SlipWithCode>& ss) {
   std::vector<SlipOnSheet> on;
   for (const auto& s : ss) on.push_back({&s, nullptr});
-  return slip_pages(f, engine(), m, on, kTo);
+  return display::flattened(slip_pages(f, engine(), m, on, kTo));
 }
 
 std::string page_text(const Page& p) {
@@ -178,7 +178,7 @@ TEST_CASE("cell text is fitted to its cell on one line and bounded by it") {
     compose::Recipient to = kTo;
     to.name = "ファン・デル・ヴェルデ　エリザベート・アレクサンドラ";
     auto s = slip({2025, 9}, 12300, 4500, m);
-    const auto pages = slip_pages(f, engine(), m, {{&s, nullptr}}, to);
+    const auto pages = display::flattened(slip_pages(f, engine(), m, {{&s, nullptr}}, to));
     int names = 0;
     for (const auto& r : pages[0].runs) {
       if (r.text.find("エリザベート") == std::string::npos) continue;
