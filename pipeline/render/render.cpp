@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "core/handle.hpp"
@@ -146,17 +147,33 @@ void no_hinting(cairo_t* cr) {
   cairo_set_font_options(cr, fo.get());
 }
 
+// Consecutive runs in one face, size, 長体 and colour go to Cairo as one call: each call costs
+// Cairo an operation of its own (analysis, a text object, a region union) whatever its length,
+// and a page has many short runs (cell values, digits set apart from kanji). The glyphs keep
+// their positions and each its cluster of text, so the PDF shows and reads back the same.
 void draw_runs(cairo_t* cr, const std::vector<display::GlyphRun>& runs, Resources& res, Diagnostics& problems) {
   std::vector<cairo_glyph_t> glyphs;
   std::vector<cairo_text_cluster_t> clusters;
-  for (const display::GlyphRun& run : runs) {
-    if (run.glyphs.empty()) continue;
+  std::string text;
+  auto same_style = [](const display::GlyphRun& a, const display::GlyphRun& b) {
+    return a.face == b.face && a.size == b.size && a.hscale == b.hscale && a.gray == b.gray && a.alert == b.alert;
+  };
+  for (std::size_t i = 0; i < runs.size();) {
+    const display::GlyphRun& run = runs[i];
+    std::size_t j = i + 1;
+    while (j < runs.size() && same_style(runs[j], run)) ++j;
     cairo_font_face_t* face = res.font(run.face, problems);
-    if (!face) continue;
     glyphs.clear();
     clusters.clear();
-    for (const display::Glyph& g : run.glyphs) glyphs.push_back({g.id, g.x, g.y});
-    for (const display::Cluster& c : run.clusters) clusters.push_back({c.bytes, c.glyphs});
+    text.clear();
+    for (std::size_t k = i; k < j; ++k) {
+      if (runs[k].glyphs.empty()) continue;
+      for (const display::Glyph& g : runs[k].glyphs) glyphs.push_back({g.id, g.x, g.y});
+      for (const display::Cluster& c : runs[k].clusters) clusters.push_back({c.bytes, c.glyphs});
+      text += runs[k].text;
+    }
+    i = j;
+    if (!face || glyphs.empty()) continue;
     cairo_set_font_face(cr, face);
     // 長体: the outlines are condensed by the font matrix, so ink, advances and the PDF's text
     // matrix agree (a reader's copy-paste and preflight's read-back see the condensed widths).
@@ -169,7 +186,7 @@ void draw_runs(cairo_t* cr, const std::vector<display::GlyphRun>& runs, Resource
       cairo_set_source_rgb(cr, run.gray, run.gray, run.gray);
     // With clusters Cairo writes each glyph's exact source text (ToUnicode, or ActualText
     // where one glyph serves two texts, e.g. 子 and the Kangxi radical ⼦ in IPAex).
-    cairo_show_text_glyphs(cr, run.text.data(), static_cast<int>(run.text.size()), glyphs.data(),
+    cairo_show_text_glyphs(cr, text.data(), static_cast<int>(text.size()), glyphs.data(),
                            static_cast<int>(glyphs.size()), clusters.data(), static_cast<int>(clusters.size()),
                            static_cast<cairo_text_cluster_flags_t>(0));
   }

@@ -168,7 +168,7 @@ class NoticeBuilder {
         lf_(leading), gf_(gap) {}
 
   std::vector<Page> build() {
-    open_page();
+    open_page(true);
     recipient();
     header();
     y_ = l_.body.top;
@@ -187,15 +187,17 @@ class NoticeBuilder {
   double gap() const { return l_.body.gap * gf_; }
   double line_h() const { return mm(l_.body.size) * 1.45 * lf_; }  // one line of a table cell
 
-  void open_page() {
+  // The first page's fold marks go into header()'s shared form: one form per page, not two.
+  void open_page(bool first = false) {
     Page p;
     p.kind = PageKind::notice;
     p.width = pt(l_.page_w);
     p.height = pt(l_.page_h);
     pages_.push_back(std::move(p));
-    canvas().shared(0, 0, [&](Canvas& c) {
-      for (double y : l_.fold.y) c.fill({l_.fold.x, y - 0.1, l_.fold.length, 0.2}, 0.4);
-    });
+    if (!first) canvas().shared(0, 0, [&](Canvas& c) { fold_marks(c); });
+  }
+  void fold_marks(Canvas& c) {
+    for (double y : l_.fold.y) c.fill({l_.fold.x, y - 0.1, l_.fold.length, 0.2}, 0.4);
   }
 
   // Opens a continuation page when `h` mm does not fit above the body's bottom; true if it did.
@@ -242,6 +244,7 @@ class NoticeBuilder {
                                                {"city_name", m_.city_name}}));
     const auto& is = l_.issuer;
     c.shared(0, 0, [&](Canvas& fc) {
+      fold_marks(fc);
       fc.text(issuer, Role::mincho, is.size, is.x, is.y, {.align = Align::right});
       fc.text(title(), Role::gothic, l_.title.size, l_.title.x, l_.title.y, {.align = Align::center});
     });
@@ -596,43 +599,60 @@ class NoticeBuilder {
     y_ += mm(block.height);
   }
 
+  // The 教示 is the same on every notice: what of it lands on one page is one shared form there.
   void appeal() {
     const auto& a = l_.appeal;
     const auto& b = l_.body;
     auto paras = paragraphs(m_.appeal_text);
     if (paras.empty()) return;
+    Page block;  // the part on the current page, drawn at page coordinates until flushed
+    double block_top = 0;
+    std::size_t block_page = 0;
+    auto start = [&] {
+      if (!block.runs.empty()) return;
+      block_top = y_;
+      block_page = pages_.size() - 1;
+    };
+    auto flush = [&] {
+      if (block.runs.empty()) return;
+      Canvas(pages_[block_page], te_, f_.shared.get()).shared(0, block_top, [&](Canvas& c) {
+        for (auto& r : block.runs) c.page().runs.push_back(std::move(r));
+      });
+      block.runs.clear();
+    };
     bool first = true;
     for (std::size_t i = 0; i < paras.size(); ++i) {
       auto [label, rest] = hanging_label(paras[i]);
       double indent = label.empty() ? 0 : mm(te_.width(label, Role::mincho, a.size));
-      TextBlock block = te_.paragraph(rest, Role::mincho, a.size, pt(b.x + indent), 0, pt(b.w - indent),
-                                      pt(a.leading * lf_), Align::justify);
+      TextBlock text = te_.paragraph(rest, Role::mincho, a.size, pt(b.x + indent), 0, pt(b.w - indent),
+                                     pt(a.leading * lf_), Align::justify);
       const double head = first ? a.gap * gf_ + a.leading * lf_ + a.paragraph_gap * gf_ : a.paragraph_gap * gf_;
-      const double need = head + mm(block.height);
+      const double need = head + mm(text.height);
       // The last paragraph keeps the contact box company: a page never holds the box alone.
       const bool last = i + 1 == paras.size();
+      const bool moves = y_ + need > l_.body.bottom || (last && y_ + need + gap() > contact_top());
+      if (moves) flush();
       bool broke = ensure(need);
       if (!broke && last && y_ + need + gap() > contact_top()) {
         continuation();
         broke = true;
       }
-      // The 教示 is the same on every notice: each paragraph is a shared form wherever it lands.
+      Canvas c(block, te_);
       if (first) {
         y_ += broke ? 0 : a.gap * gf_;
-        canvas().shared(0, y_, [&](Canvas& c) {
-          c.text(t_.appeal_heading, Role::gothic, a.heading_size, b.x, y_ + mm(a.heading_size) * 0.88);
-        });
+        start();
+        c.text(t_.appeal_heading, Role::gothic, a.heading_size, b.x, y_ + mm(a.heading_size) * 0.88);
         y_ += a.leading * lf_;
         first = false;
       }
       y_ += a.paragraph_gap * gf_;
-      shift(block.runs, pt(y_));
-      canvas().shared(0, y_, [&](Canvas& c) {
-        if (!label.empty()) c.text(label, Role::mincho, a.size, b.x, y_ + mm(a.size));
-        for (auto& r : block.runs) c.page().runs.push_back(std::move(r));
-      });
-      y_ += mm(block.height);
+      start();
+      if (!label.empty()) c.text(label, Role::mincho, a.size, b.x, y_ + mm(a.size));
+      shift(text.runs, pt(y_));
+      for (auto& r : text.runs) block.runs.push_back(std::move(r));
+      y_ += mm(text.height);
     }
+    flush();
   }
 
   std::vector<std::string> contact_lines() const {

@@ -17,8 +17,18 @@ class SlipBuilder {
               const compose::Recipient& to)
       : c_(c), t_(f.slip_text), l_(f.slip), m_(m), s_(*on.slip), child_(on.child), slot_(slot), to_(to) {}
 
+  // What the slip's data fills in: cell values, the store barcode or the ceiling note, the eL.
   void build() {
-    for (std::size_t i = 0; i < l_.parts.size() && i < t_.parts.size(); ++i) part(l_.parts[i], t_.parts[i]);
+    for (std::size_t i = 0; i < l_.parts.size() && i < t_.parts.size(); ++i) part(l_.parts[i]);
+  }
+  // The slip's printed form (title, notes, issuer, cells and labels, stamp box, wording), the same
+  // on every slip of its kind; slip_pages() draws a sheet's frames as one shared form.
+  void frames(Canvas& c) {
+    for (std::size_t i = 0; i < l_.parts.size() && i < t_.parts.size(); ++i) {
+      ox_ = slot_.x + l_.parts[i].box.x;
+      oy_ = slot_.y + l_.parts[i].box.y;
+      frame(c, l_.parts[i], t_.parts[i]);
+    }
   }
 
  private:
@@ -43,12 +53,9 @@ class SlipBuilder {
     return {{"city_name", m_.city_name}, {"mayor_title", m_.mayor_title}, {"subject", slip_subject(t_, s_.slip, m_)}};
   }
 
-  void part(const SlipPart& p, const SlipPartText& text) {
+  void part(const SlipPart& p) {
     ox_ = slot_.x + p.box.x;
     oy_ = slot_.y + p.box.y;
-    // The part's frame (title, notes, issuer, cells and their labels, the stamp box, the wording)
-    // is the same on every slip of its kind: one shared form, placed at the part's corner.
-    c_.shared(ox_, oy_, [&](Canvas& fc) { frame(fc, p, text); });
     for (const auto& cell : l_.cell)
       if (cell.field != "store_deadline" || store()) cell_value(cell);
     if (p.store_barcode) store_code();
@@ -205,11 +212,15 @@ std::vector<Page> slip_pages(const Forms& f, const TextEngine& te, const tsuchi:
     page.width = pt(f.slip.page_w);
     page.height = pt(f.slip.page_h);
     Canvas c(page, te, f.shared.get());
-    c.shared(0, 0, [&](Canvas& fc) { cut_lines(fc, f.slip); });
-    for (std::size_t i = 0; i < per && first + i < slips.size(); ++i) {
-      const SlipSlot slot = i < f.slip.slots.size() ? f.slip.slots[i] : SlipSlot{};
-      SlipBuilder(c, f, m, slips[first + i], slot, to).build();
-    }
+    const std::size_t n = std::min(per, slips.size() - first);
+    auto slot = [&](std::size_t i) { return i < f.slip.slots.size() ? f.slip.slots[i] : SlipSlot{}; };
+    // The sheet's printed form, cut lines and every slip's frame, is one shared form: a full sheet
+    // of slips of one kind is the same sheet every time, and a page places one form, not ten.
+    c.shared(0, 0, [&](Canvas& fc) {
+      cut_lines(fc, f.slip);
+      for (std::size_t i = 0; i < n; ++i) SlipBuilder(fc, f, m, slips[first + i], slot(i), to).frames(fc);
+    });
+    for (std::size_t i = 0; i < n; ++i) SlipBuilder(c, f, m, slips[first + i], slot(i), to).build();
     pages.push_back(std::move(page));
   }
   return pages;
