@@ -22,6 +22,7 @@ struct Report {
   int pages = 0;
   int codes_checked = 0;
   int exact_renders = 0;  // code rasters Poppler rendered whole because text, an image or a clip touched them
+  int from_samples = 0;   // codes read straight from the samples of their stencil mask (no rasterising)
   std::vector<Finding> findings;  // empty = pass
   bool ok() const { return findings.empty(); }
 };

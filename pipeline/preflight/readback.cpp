@@ -123,6 +123,7 @@ class Capture final : public OutputDev {
       Shape moved = f.shapes[i];
       for (auto& sp : moved.subpaths)
         for (auto& p : sp.points) p.x += ox, p.y += oy;
+      moved.grid.reset();  // a form's mask is read from pixels like any other ink
       out_->shapes.push_back(std::move(moved));
     }
   }
@@ -248,6 +249,9 @@ class Capture final : public OutputDev {
     GfxGray g;
     state->getFillGray(&g);
     s.gray = colToDbl(g);
+    auto grid = std::make_shared<Grid>();
+    grid->cols = width, grid->rows = height;
+    grid->ink.assign(static_cast<std::size_t>(width) * height, 0);
     ImageStream image(str, width, 1, 1);
     image.reset();
     // Image space: sample row 0 at the top of the unit square (v = 1), columns left to right.
@@ -261,6 +265,7 @@ class Capture final : public OutputDev {
       if (!line) break;
       // A stencil paints where the sample is 0, or 1 with Decode [1 0] (invert).
       auto painted = [&](int col) { return (line[col] != 0) == invert; };
+      for (int col = 0; col < width; ++col) grid->ink[static_cast<std::size_t>(row) * width + col] = painted(col);
       for (int col = 0; col < width;) {
         if (!painted(col)) {
           ++col;
@@ -276,6 +281,11 @@ class Capture final : public OutputDev {
       }
     }
     image.close();
+    const auto o = corner(0, 0), c1 = corner(1, 0), r1 = corner(0, 1);
+    grid->ox = o.x, grid->oy = o.y;
+    grid->cx = c1.x - o.x, grid->cy = c1.y - o.y;
+    grid->rx = r1.x - o.x, grid->ry = r1.y - o.y;
+    s.grid = std::move(grid);
     if (form_mode_) form_->shape_extent.push_back(box_of(e));
     out_->shapes.push_back(std::move(s));
     return true;
@@ -446,12 +456,12 @@ class RegionSplash final : public SplashOutputDev {
 using Surface = Handle<cairo_surface_t, cairo_surface_destroy>;
 using Context = Handle<cairo_t, cairo_destroy>;
 
-struct Grid {
+struct PixelGrid {
   int x0 = 0, y0 = 0, w = 0, h = 0;
 };
 
 // The pixels covering `area` on the page's grid at `dpi`, clipped to the page.
-Grid grid(Box area, double dpi, double page_w, double page_h) {
+PixelGrid grid(Box area, double dpi, double page_w, double page_h) {
   const double s = dpi / 72.0;
   const int pw = static_cast<int>(std::ceil(page_w * s)), ph = static_cast<int>(std::ceil(page_h * s));
   const int x0 = std::clamp(static_cast<int>(std::floor(area.x * s)), 0, pw);
@@ -463,7 +473,7 @@ Grid grid(Box area, double dpi, double page_w, double page_h) {
 
 // The captured paths drawn with Cairo's anti-aliasing into an ink mask, then inverted to luminance.
 // Grey edges keep sub-pixel bar widths: without them 0.19 mm modules need 400 dpi to decode.
-Raster rasterise(const std::vector<Shape>& shapes, const Grid& g, double dpi) {
+Raster rasterise(const std::vector<Shape>& shapes, const PixelGrid& g, double dpi) {
   Raster out;
   Surface surface(cairo_image_surface_create(CAIRO_FORMAT_A8, g.w, g.h));
   if (cairo_surface_status(surface.get()) != CAIRO_STATUS_SUCCESS) return out;
@@ -556,7 +566,7 @@ struct Interpreter {
 // every page of a kind, so the region's interpreter serves them all.
 struct RegionInterpreter {
   Page* first = nullptr;
-  Grid grid;
+  PixelGrid grid;
   double dpi = 0;
   std::unique_ptr<RegionSplash> splash;
   std::unique_ptr<Gfx> gfx;
@@ -638,7 +648,7 @@ struct Document::Impl {
   }
 
   // Splash draws the region's pixels afresh on each use (a new page clears the bitmap).
-  RegionSplash& render_region(Page* page, const Grid& g, double dpi) {
+  RegionSplash& render_region(Page* page, const PixelGrid& g, double dpi) {
     for (auto& it : regions)
       if (it.dpi == dpi && it.grid.x0 == g.x0 && it.grid.y0 == g.y0 && it.grid.w == g.w && it.grid.h == g.h &&
           same_setup(it.first, page)) {
@@ -692,10 +702,39 @@ PageReading Document::read(int index, const std::vector<Box>& regions) {
   return page;
 }
 
+Raster Document::modules(const PageReading& page, int region, const Box& area, int px, int quiet) {
+  if (page.exact[static_cast<std::size_t>(region)]) return {};
+  const Grid* grid = nullptr;
+  for (const Shape& shape : page.shapes) {
+    Extent e;
+    for (const auto& sp : shape.subpaths)
+      for (const auto& p : sp.points) e.add(p.x, p.y);
+    const double half = shape.stroke ? shape.line_width / 2 : 0;
+    const Box b{e.x0 - half, e.y0 - half, e.x1 - e.x0 + 2 * half, e.y1 - e.y0 + 2 * half};
+    if (!overlaps(b, area)) continue;
+    if (grid || !shape.grid || shape.gray > 0) return {};  // a second thing, or no mask, or not black
+    grid = shape.grid.get();
+  }
+  // Upright and unmirrored: columns go right and rows go down, as render draws symbols.
+  if (!grid || grid->cx <= 0 || grid->ry <= 0 || std::abs(grid->cy) > 1e-9 || std::abs(grid->rx) > 1e-9) return {};
+  Raster out;
+  out.width = (grid->cols + 2 * quiet) * px;
+  out.height = (grid->rows + 2 * quiet) * px;
+  if (out.width <= 0 || out.height <= 0 || out.width > 20000 || out.height > 20000) return {};
+  out.pixels.assign(static_cast<std::size_t>(out.width) * out.height, 255);
+  for (int r = 0; r < grid->rows; ++r)
+    for (int c = 0; c < grid->cols; ++c) {
+      if (!grid->ink[static_cast<std::size_t>(r) * grid->cols + c]) continue;
+      for (int y = (r + quiet) * px; y < (r + quiet + 1) * px; ++y)
+        std::fill_n(out.pixels.begin() + static_cast<std::ptrdiff_t>(y) * out.width + (c + quiet) * px, px, 0);
+    }
+  return out;
+}
+
 const FormReading& Document::form(int id) const { return impl_->forms.forms.at(static_cast<std::size_t>(id)); }
 
 Raster Document::raster(int index, const PageReading& page, int region, Box area, double dpi) {
-  const Grid g = grid(area, dpi, page.width, page.height);
+  const PixelGrid g = grid(area, dpi, page.width, page.height);
   if (g.w == 0 || g.h == 0) return {};
   if (!page.exact[region]) return rasterise(page.shapes, g, dpi);
 

@@ -33,6 +33,16 @@ struct Subpath {
   bool closed = false;
 };
 
+// The samples of a stencil mask as drawn: `ink` row-major, 1 = painted; sample (c, r) has its
+// top-left corner at origin + c * col + r * row (device space, points).
+struct Grid {
+  int cols = 0, rows = 0;
+  std::vector<unsigned char> ink;
+  double ox = 0, oy = 0;        // origin
+  double cx = 0, cy = 0;        // one column across
+  double rx = 0, ry = 0;        // one row down
+};
+
 // A path painted over a code region, in paint order.
 struct Shape {
   std::vector<Subpath> subpaths;
@@ -40,6 +50,7 @@ struct Shape {
   bool even_odd = false;
   double gray = 0;        // 0 black .. 1 white
   double line_width = 0;  // strokes, points
+  std::shared_ptr<const Grid> grid;  // a stencil mask's samples (the subpaths are their runs)
 };
 
 // A shared form (form XObject) read once per PDF, in its own coordinates (the placement's origin
@@ -88,6 +99,10 @@ class Document {
   // The pixels of `area` at `dpi`, on the page's pixel grid (the same grid whatever the area).
   // From the captured shapes, or rendered whole by Splash when the region is `exact`.
   Raster raster(int index, const PageReading& page, int region, Box area, double dpi);
+  // The region's symbol straight from its samples, `px` pixels a module and `quiet` modules of
+  // white around: when the one thing painted over the region is a single upright stencil mask and
+  // nothing else (no other path, glyph, image or clip) touches it. Empty otherwise.
+  static Raster modules(const PageReading& page, int region, const Box& area, int px, int quiet);
 
   struct Impl;
  private:

@@ -13,6 +13,7 @@ void keep_only_what_preflight_reads(display::Page& p) {
     std::vector<display::Glyph>().swap(r.glyphs);
     std::vector<display::Cluster>().swap(r.clusters);
   }
+  p.runs.shrink_to_fit();  // a page's runs grew by doubling: up to half of it was spare room
   std::vector<display::Rect>().swap(p.rects);
   std::vector<display::Image>().swap(p.images);
 }

@@ -56,7 +56,7 @@ Result produce(Inputs& in, const Options& opt, const BatchSink& sink) {
   std::vector<std::unique_ptr<InFlight>> flights(batches.size());
   std::set<std::pair<size_t, int>> slice_queue;  // (batch, slice): earliest batch first, to free it soonest
   size_t next_render = 0;
-  int in_flight = 0, finished = 0, exact_renders = 0;
+  int in_flight = 0, finished = 0, exact_renders = 0, from_samples = 0, codes = 0;
   bool stop = false;
   std::mutex m;
   std::condition_variable cv;
@@ -95,9 +95,14 @@ Result produce(Inputs& in, const Options& opt, const BatchSink& sink) {
       std::lock_guard lock(m);
       if (--f.pending > 0 || stop) return;
     }
+    f.readers.clear();  // the PDF is read: its Poppler documents go before the sink takes the bytes
     Diagnostics ds = slice_findings(f);
-    int exact = 0;
-    for (const auto& report : f.slices) exact += report.exact_renders;
+    int exact = 0, samples = 0, checked = 0;
+    for (const auto& report : f.slices) {
+      exact += report.exact_renders;
+      samples += report.from_samples;
+      checked += report.codes_checked;
+    }
     if (ds.empty()) {
       Timer t(tm, "seal", true);
       if (auto err = sink(f.batch); !err.empty()) ds.push_back(stage_error(f.batch.summary.batch_id, err));
@@ -109,6 +114,8 @@ Result produce(Inputs& in, const Options& opt, const BatchSink& sink) {
     malloc_trim(0);  // a finished batch's pages go back to the system, not to a growing free list
     std::lock_guard lock(m);
     exact_renders += exact;
+    from_samples += samples;
+    codes += checked;
     --in_flight;
     ++finished;
     if (!ds.empty()) {
@@ -189,6 +196,8 @@ Result produce(Inputs& in, const Options& opt, const BatchSink& sink) {
     j["batches"] = total;
     j["pages"] = result.totals.pages;
     j["exact_code_renders"] = exact_renders;
+    j["codes_checked"] = codes;
+    j["codes_from_samples"] = from_samples;
     j["produce_wall_s"] = wall() - t_start;
     rss["peak"] = rss_mb(true);
     for (const auto& [k, v] : rss) j["rss_mb"][k] = v;

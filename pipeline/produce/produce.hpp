@@ -72,11 +72,13 @@ struct Result {
   Diagnostics problems;        // preflight findings and stage errors; empty = success
   records::BatchCounts totals;
   std::vector<records::BatchSummary> summaries() const;  // in batch order
+  std::vector<records::BatchSummary> take_summaries();   // the same, moved out of `batches`
 };
 
 // The sink runs on worker threads, once per batch, possibly concurrently; it returns an error
 // message or empty. It must not keep references to the batch.
-using BatchSink = std::function<std::string(const Batch&)>;
+// It may take the batch's pdf and insertion_csv (move them): nothing reads them after it.
+using BatchSink = std::function<std::string(Batch&)>;
 
 // Consumes in.cases (empty on return, as they are decided): a run's memory must not grow with its
 // size (issue 6), so the cases live on packed, a batch at a time, and the Case objects are released.

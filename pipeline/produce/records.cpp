@@ -86,6 +86,13 @@ std::vector<records::BatchSummary> Result::summaries() const {
   return out;
 }
 
+std::vector<records::BatchSummary> Result::take_summaries() {
+  std::vector<records::BatchSummary> out;
+  out.reserve(batches.size());
+  for (auto& b : batches) out.push_back(std::move(b.summary));
+  return out;
+}
+
 std::string pdf_date_of(const std::string& run_id) {
   if (run_id.size() < 9) return "2000-01-01T00:00:00";
   return run_id.substr(1, 4) + "-" + run_id.substr(5, 2) + "-" + run_id.substr(7, 2) + "T00:00:00";

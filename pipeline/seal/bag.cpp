@@ -78,8 +78,13 @@ std::vector<std::pair<std::string, std::string>> tag_values(std::string_view tex
 namespace detail {
 
 std::vector<PayloadFile> make_bag(const BatchSpec& spec) {
-  std::vector<const PayloadFile*> data;
-  for (const auto& p : spec.payload) data.push_back(&p);
+  BatchSpec copy = spec;
+  return make_bag(std::move(copy));
+}
+
+std::vector<PayloadFile> make_bag(BatchSpec&& spec) {
+  std::vector<PayloadFile*> data;
+  for (auto& p : spec.payload) data.push_back(&p);
   std::sort(data.begin(), data.end(), [](auto* a, auto* b) { return a->name < b->name; });
 
   std::uint64_t bytes = 0;
@@ -110,7 +115,8 @@ std::vector<PayloadFile> make_bag(const BatchSpec& spec) {
     for (int a = 0; a < 2; ++a) tags[a] += kAlgorithms[a].digest(t.bytes) + "  " + t.name + "\n";
   bag.push_back({"tagmanifest-sha256.txt", tags[0]});
   bag.push_back({"tagmanifest-sha512.txt", tags[1]});
-  for (const auto* p : data) bag.push_back({"data/" + p->name, p->bytes});
+  for (auto* p : data) bag.push_back({"data/" + p->name, std::move(p->bytes)});  // a print file is not copied
+  spec.payload.clear();
   return bag;
 }
 

@@ -40,5 +40,7 @@ std::string strerror_now();
 
 // Bag file contents, built from a spec (tag files first, then data/ sorted by name).
 std::vector<PayloadFile> make_bag(const BatchSpec& spec);
+// The same, taking the payload's bytes instead of copying them (spec.payload is left empty).
+std::vector<PayloadFile> make_bag(BatchSpec&& spec);
 
 }  // namespace tsuchi::seal::detail

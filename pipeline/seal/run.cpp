@@ -109,7 +109,7 @@ std::string RunSealer::seal(const records::BatchSummary& batch, std::vector<Payl
   spec.payload = std::move(payload);
   spec.my_numbers = my_numbers_;
   if (!staging_error_.empty()) return "sealing failed: " + staging_error_;
-  auto res = seal_batch(spec, keys_, staging_);
+  auto res = seal_batch(std::move(spec), keys_, staging_);
   if (!res.ok()) {
     std::string msg;
     for (const auto& d : res.problems) msg += (msg.empty() ? "" : "; ") + format(d);

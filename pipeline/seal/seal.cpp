@@ -217,6 +217,11 @@ class Staging {
 }  // namespace
 
 Checked<BatchResult> seal_batch(const BatchSpec& spec, const SealingKeys& keys, const std::string& out_dir) {
+  BatchSpec copy = spec;
+  return seal_batch(std::move(copy), keys, out_dir);
+}
+
+Checked<BatchResult> seal_batch(BatchSpec&& spec, const SealingKeys& keys, const std::string& out_dir) {
   Checked<BatchResult> r;
   if (sodium_init() < 0) {
     r.problems.push_back(error("libsodium", "cannot initialise"));
@@ -237,14 +242,15 @@ Checked<BatchResult> seal_batch(const BatchSpec& spec, const SealingKeys& keys, 
         r.problems.push_back(error("batch " + spec.batch_id + ": data/" + p.name, "holds a My Number of the input"));
   if (!r.ok()) return r;
 
-  auto bag = detail::make_bag(spec);
+  std::uint64_t payload_bytes = 0;
+  for (const auto& p : spec.payload) payload_bytes += p.bytes.size();
+  const std::size_t payload_files = spec.payload.size();
+  auto bag = detail::make_bag(std::move(spec));  // takes the payload's bytes
   if (guard)
     for (const auto& f : bag)
       if (f.name.rfind("data/", 0) != 0 && guard->contains(f.bytes))
         r.problems.push_back(error("batch " + spec.batch_id + ": " + f.name, "holds a My Number of the input"));
   if (!r.ok()) return r;
-  std::uint64_t payload_bytes = 0;
-  for (const auto& p : spec.payload) payload_bytes += p.bytes.size();
 
   // 256 random bits as lowercase hex: survives shells, 7-Zip's -p and retyping.
   std::string pass = digest::random_hex(32);
@@ -303,7 +309,7 @@ Checked<BatchResult> seal_batch(const BatchSpec& spec, const SealingKeys& keys, 
                     {"cover_sheets", ml.covers},
                     {"envelopes_by_sheets", by_sheets}};
   }
-  m["payload_files"] = spec.payload.size();
+  m["payload_files"] = payload_files;
   m["payload_bytes"] = payload_bytes;
   m["archive"] = spec.batch_id + ".zip";
   m["archive_bytes"] = res.archive_bytes;

@@ -73,6 +73,8 @@ struct BatchResult {
 // last, so a batch whose B.manifest.json is missing is incomplete, and a rerun replaces it.
 // Plaintext payload exists only in memory; the archive is built in memory and written encrypted.
 Checked<BatchResult> seal_batch(const BatchSpec& spec, const SealingKeys& keys, const std::string& out_dir);
+// The same, taking the payload's bytes instead of copying them: a print file is held once.
+Checked<BatchResult> seal_batch(BatchSpec&& spec, const SealingKeys& keys, const std::string& out_dir);
 
 // ---- the run (batch.md "The run summary") ----
 // A run's sealed batches, in batch order: what run.json says of them.

@@ -103,9 +103,9 @@ void add_run(CLI::App& app, Action& action) {
       s->actor.key = &sealer.maker_key();
       const produce::Options po{.data_dir = data_dir(), .run_id = run_id, .pdf_date = produce::pdf_date_of(run_id),
                                 .threads = o->threads, .my_numbers = &in.my_numbers};
-      auto r = produce::produce(in, po, [&](const produce::Batch& b) {
-        // Copies, as the sink sees the batch as const: they live only in memory.
-        return sealer.seal(b.summary, {{b.pdf_name, b.pdf}, {"insertion.csv", b.insertion_csv}});
+      auto r = produce::produce(in, po, [&](produce::Batch& b) {
+        // Moved, not copied: a print file is held once on its way into the archive.
+        return sealer.seal(b.summary, {{b.pdf_name, std::move(b.pdf)}, {"insertion.csv", std::move(b.insertion_csv)}});
       });
       print_problems(r.problems);
       if (has_errors(r.problems)) {
@@ -114,7 +114,7 @@ void add_run(CLI::App& app, Action& action) {
                   << " (the id stays reserved; run again into a new folder)\n";
         return 1;
       }
-      if (!sealer.publish(r.summaries(), user, in.problems)) {
+      if (!sealer.publish(r.take_summaries(), user, in.problems)) {
         std::cerr << "tsuchi run: cannot write run.json in " << o->out << "\n";
         return 1;
       }

@@ -22,6 +22,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 import zlib
 from pathlib import Path
 
@@ -388,6 +389,7 @@ class Test:
         """Runs tsuchi; checks the exit code unless want is None. A wrong code stops the test unless stop=False."""
         p = subprocess.run([self.tsuchi, *map(str, args)], capture_output=True, text=True, errors="replace",
                            env=env or self.env, cwd=cwd)
+        _LAST_RUN[0] = time.time()
         if want is not None:
             ok = self.check(p.returncode == want, "tsuchi %s: exit %d" % (" ".join(map(str, args))[:200], want),
                             "exit %d\n%s%s" % (p.returncode, p.stdout[-1500:], p.stderr[-3000:]))
@@ -519,10 +521,18 @@ class Test:
 
 
 # ---- issue 12 (evidence): contractor times are checked against the ledger's clock ----
+# When the last tsuchi command of this process ended (Test.run): what it recorded happened by then.
+_LAST_RUN = [0.0]
+
+
 def office_time(minutes=0):
     """Now (plus MINUTES) in the office's time zone (+09:00) as the contractor writes it: contractor
-    times must fall after the batch's handover and not in the future."""
+    times must fall after the batch's handover and not in the future. Contractor times are whole
+    seconds, so a handover recorded earlier in this same second would come after it: then this
+    waits for the next second (a race that failed a loaded CI run once)."""
     import datetime
+    if int(time.time()) <= _LAST_RUN[0]:
+        time.sleep(int(_LAST_RUN[0]) + 1 - time.time() + 0.01)
     jst = datetime.timezone(datetime.timedelta(hours=9))
     return (datetime.datetime.now(jst) + datetime.timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%S+09:00")
 

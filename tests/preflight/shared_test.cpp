@@ -249,6 +249,7 @@ TEST_CASE("barcode symbols are drawn as image masks and decode to their values")
     auto r = preflight::check(bytes, doc);
     CHECK_MESSAGE(r.ok(), describe(r));
     CHECK(r.exact_renders == 0);  // read from the mask's bits, not rendered by Splash
+    CHECK(r.from_samples == 1);   // decoded from the samples as drawn, with no rasterising
 
     // The bits are what is checked: the same page expecting another value fails.
     Document wrong = doc;
@@ -277,4 +278,5 @@ TEST_CASE("bars off any module grid are drawn as strokes, not as a mask, and sti
   CHECK(count(bytes, "/ImageMask") == 0);
   const auto r = preflight::check(bytes, doc);
   CHECK_MESSAGE(r.ok(), describe(r));
+  CHECK(r.from_samples == 0);  // paths: decoded from pixels
 }
