@@ -52,6 +52,13 @@ std::vector<ingest::Case> unpack_all(std::string_view packed);
 std::string deflated(const std::string& bytes);
 std::string inflated(const std::string& bytes, std::size_t size);
 
+// ---- a finished batch's lists, packed (records.cpp) ----
+// A sealed batch's envelope, notice and slip lists as one string while the run goes on, unpacked
+// when it ends: thousands of small strings per batch, kept alive among the next batches' pages,
+// pinned memory the allocator could not give back (a 100,000-child run grew 1.4x over 10,000).
+std::string pack_lists(records::BatchSummary& s);  // empties s's lists
+void unpack_lists(const std::string& packed, records::BatchSummary& s);
+
 // ---- planner (planner.cpp) ----
 // A batch from planning to typesetting: its envelopes' cases, packed envelope after envelope and
 // deflated (names and addresses repeat: about a quarter of the size).

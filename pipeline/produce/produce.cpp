@@ -54,6 +54,7 @@ Result produce(Inputs& in, const Options& opt, const BatchSink& sink) {
   result.batches.resize(batches.size());
   std::vector<Diagnostics> problems(batches.size());
   std::vector<std::unique_ptr<InFlight>> flights(batches.size());
+  std::vector<std::string> packed_lists(batches.size());
   std::set<std::pair<size_t, int>> slice_queue;  // (batch, slice): earliest batch first, to free it soonest
   size_t next_render = 0;
   int in_flight = 0, finished = 0, exact_renders = 0, from_samples = 0, codes = 0;
@@ -110,6 +111,7 @@ Result produce(Inputs& in, const Options& opt, const BatchSink& sink) {
     Batch summary = std::move(f.batch);
     std::string().swap(summary.pdf);
     std::string().swap(summary.insertion_csv);
+    std::string lists = pack_lists(summary.summary);
     flights[i].reset();
     malloc_trim(0);  // a finished batch's pages go back to the system, not to a growing free list
     std::lock_guard lock(m);
@@ -123,6 +125,7 @@ Result produce(Inputs& in, const Options& opt, const BatchSink& sink) {
       return;
     }
     result.batches[i] = std::move(summary);
+    packed_lists[i] = std::move(lists);
     progress.step();
     cv.notify_all();
   };
@@ -178,6 +181,11 @@ Result produce(Inputs& in, const Options& opt, const BatchSink& sink) {
   for (int t = 0; t < std::min(threads, std::max(1, total)); ++t) pool.emplace_back(worker, t, std::ref(per_thread[t]));
   for (auto& t : pool) t.join();
   timings.add("parallel (wall)", wall() - t_parallel);
+  malloc_trim(0);  // the batches' pages are gone: give them back before the lists unpack
+  for (std::size_t i = 0; i < packed_lists.size(); ++i) {
+    if (!packed_lists[i].empty()) unpack_lists(packed_lists[i], result.batches[i].summary);
+    std::string().swap(packed_lists[i]);
+  }
 
   for (auto& ps : problems) result.problems.insert(result.problems.end(), ps.begin(), ps.end());
   for (const auto& b : result.batches) {

@@ -1,13 +1,40 @@
 // What production puts on record, in the insertion list and in its names, beside their formats
 // (output_spec/ledger.md, output_spec/insertion.md).
 #include <cctype>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 
 #include "produce/internal.hpp"
 
 namespace tsuchi::produce {
 
 namespace {
+void put(std::string& out, const std::string& v) {
+  const auto n = static_cast<std::uint32_t>(v.size());
+  out.append(reinterpret_cast<const char*>(&n), sizeof n);
+  out += v;
+}
+void put(std::string& out, long long v) { out.append(reinterpret_cast<const char*>(&v), sizeof v); }
+struct Reader {
+  const std::string& in;
+  std::size_t at = 0;
+  std::string str() {
+    std::uint32_t n = 0;
+    std::memcpy(&n, in.data() + at, sizeof n);
+    at += sizeof n;
+    std::string v = in.substr(at, n);
+    at += n;
+    return v;
+  }
+  long long num() {
+    long long v = 0;
+    std::memcpy(&v, in.data() + at, sizeof v);
+    at += sizeof v;
+    return v;
+  }
+};
+
 // Sheets per envelope: every page is printed on its own sheet (simplex), since slips are torn off
 // along their perforations and must not back onto a notice.
 int sheets_for(int pages) { return pages; }
@@ -85,6 +112,43 @@ std::vector<records::BatchSummary> Result::summaries() const {
   for (const auto& b : batches) out.push_back(b.summary);
   return out;
 }
+
+namespace detail {
+
+std::string pack_lists(records::BatchSummary& s) {
+  std::string out;
+  put(out, static_cast<long long>(s.envelopes.size()));
+  for (const auto& e : s.envelopes) {
+    put(out, e.envelope_id), put(out, e.postal_area);
+    put(out, e.pages), put(out, e.sheets), put(out, e.notices), put(out, e.slips);
+  }
+  put(out, static_cast<long long>(s.notices.size()));
+  for (const auto& n : s.notices) put(out, n.envelope_id), put(out, n.case_id), put(out, n.kind);
+  put(out, static_cast<long long>(s.slips.size()));
+  for (const auto& x : s.slips)
+    put(out, x.envelope_id), put(out, x.case_id), put(out, x.month), put(out, x.amount), put(out, x.cash_payment ? 1 : 0);
+  std::vector<records::EnvelopeRecord>().swap(s.envelopes);
+  std::vector<records::NoticeRecord>().swap(s.notices);
+  std::vector<records::SlipRecord>().swap(s.slips);
+  return out;
+}
+
+void unpack_lists(const std::string& packed, records::BatchSummary& s) {
+  Reader r{packed};
+  s.envelopes.resize(static_cast<std::size_t>(r.num()));
+  for (auto& e : s.envelopes) {
+    e.envelope_id = r.str(), e.postal_area = r.str();
+    e.pages = static_cast<int>(r.num()), e.sheets = static_cast<int>(r.num());
+    e.notices = static_cast<int>(r.num()), e.slips = static_cast<int>(r.num());
+  }
+  s.notices.resize(static_cast<std::size_t>(r.num()));
+  for (auto& n : s.notices) n.envelope_id = r.str(), n.case_id = r.str(), n.kind = r.str();
+  s.slips.resize(static_cast<std::size_t>(r.num()));
+  for (auto& x : s.slips)
+    x.envelope_id = r.str(), x.case_id = r.str(), x.month = r.str(), x.amount = r.num(), x.cash_payment = r.num() != 0;
+}
+
+}  // namespace detail
 
 std::vector<records::BatchSummary> Result::take_summaries() {
   std::vector<records::BatchSummary> out;

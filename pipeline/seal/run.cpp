@@ -162,11 +162,11 @@ bool RunSealer::publish(std::vector<records::BatchSummary> batches, const std::s
   return true;
 }
 
-records::RunRecord RunSealer::record(const std::string& user, const std::string& month_key) const {
+records::RunRecord RunSealer::record(const std::string& user, const std::string& month_key) {
   records::RunRecord rec{run_id_, user, created_at_, month_key, {}, {}, {}};
   for (std::size_t i = 0; i < run_.batches.size() && i < run_.sealed.size(); ++i) {
     const auto& s = run_.sealed[i];
-    records::add_sealed(rec, run_.batches[i], s.archive_sha256, s.manifest_sha256, s.tagmanifest_sha256);
+    records::add_sealed(rec, std::move(run_.batches[i]), s.archive_sha256, s.manifest_sha256, s.tagmanifest_sha256);
   }
   return rec;
 }

@@ -112,7 +112,8 @@ class RunSealer {
   // nothing of the run left, when that fails.
   bool publish(std::vector<records::BatchSummary> batches, const std::string& user, const Diagnostics& input_problems);
   // The run's record for the ledger (after publish).
-  records::RunRecord record(const std::string& user, const std::string& month_key) const;
+  // Once, after publish(): the published run's lists move into the record.
+  records::RunRecord record(const std::string& user, const std::string& month_key);
   // The maker's key, moved in with the keys: it also signs the run's audit record and release request.
   const keys::SecretKey& maker_key() const { return keys_.maker; }
   // Removes the files this sealer published in `dir`, and nothing else: run.json first (the run's
