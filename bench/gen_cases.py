@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Synthetic month runs of any size for the benchmark and for scale tests.
 
-Usage: gen_cases.py CHILDREN OUT_DIR [--seed N] [--batch-size N] [--profile light|heavy]
+Usage: gen_cases.py CHILDREN OUT_DIR [--seed N] [--batch-size N] [--profile light|heavy] [--slip-layout slip-compact|slip]
 Writes OUT_DIR/cases.csv, OUT_DIR/fees.toml and OUT_DIR/municipality.toml (copied from examples/
 with the batch size changed). Names include rare kanji (𠮷, 髙, 﨑, 神 U+FA19, 辻 + U+E0100),
 addresses vary in length. Deterministic.
@@ -42,6 +42,8 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--batch-size", type=int, default=500)
     ap.add_argument("--profile", choices=["light", "heavy"], default="light")
+    ap.add_argument("--slip-layout", choices=["slip-compact", "slip"], default="slip-compact",
+                    help="the city's [slip] layout: three slips a sheet (the example's) or one a page")
     a = ap.parse_args()
     rnd = random.Random(a.seed)
     heavy = a.profile == "heavy"
@@ -92,6 +94,7 @@ def main():
     # Paths in the example are relative to examples/: make them absolute for the copy.
     ex = os.path.join(SRC, "examples")
     muni = re.sub(r'(?m)^(\s*\w+\s*=\s*")((?:seal|keys)[^"]*)"', lambda m: '%s%s"' % (m.group(1), os.path.join(ex, m.group(2))), muni)
+    muni = muni.replace('layout = "slip-compact"', 'layout = "%s"' % a.slip_layout)
     open(os.path.join(a.out, "municipality.toml"), "w", encoding="utf-8").write(muni)
     print("%d children in %d households -> %s" % (n, household, a.out))
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The issue-6 benchmark: `tsuchi run` end to end on synthetic runs, beside the bare floor.
 
-Usage: bench/run.py [--build DIR] [--sizes 1000,10000,100000] [--profile light|heavy] [--threads N] [--keep DIR] [--markdown]
+Usage: bench/run.py [--build DIR] [--sizes 1000,10000,100000] [--profile light|heavy] [--slip-layout slip-compact|slip] [--threads N] [--keep DIR] [--markdown]
        bench/run.py --stages [--build DIR] [--sizes 1000]   (per-stage throughput, one thread, no floor)
 
 For each size: gen_cases.py writes the run (fixed seed), `tsuchi validate` is timed alone, then
@@ -80,11 +80,12 @@ def staff_key(tsuchi, work, municipality, ledger):
     return k("tanaka", ".secret")
 
 
-def one_size(build, children, work, threads, profile="light"):
-    data = os.path.join(work, "in-%s-%d" % (profile, children))
-    out = os.path.join(work, "out-%s-%d" % (profile, children))
+def one_size(build, children, work, threads, profile="light", slip_layout="slip-compact"):
+    data = os.path.join(work, "in-%s-%s-%d" % (profile, slip_layout, children))
+    out = os.path.join(work, "out-%s-%s-%d" % (profile, slip_layout, children))
     shutil.rmtree(out, ignore_errors=True)
-    sh([sys.executable, os.path.join(SRC, "bench", "gen_cases.py"), str(children), data, "--profile", profile])
+    sh([sys.executable, os.path.join(SRC, "bench", "gen_cases.py"), str(children), data, "--profile", profile,
+        "--slip-layout", slip_layout])
     tsuchi = os.path.join(build, "tsuchi")
     inputs = ["--cases", os.path.join(data, "cases.csv"), "--fees", os.path.join(data, "fees.toml"),
               "--municipality", os.path.join(data, "municipality.toml")]
@@ -166,6 +167,8 @@ def main():
     ap.add_argument("--sizes", default="1000,10000,100000")
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--profile", choices=["light", "heavy"], default="light", help="gen_cases.py's month profile")
+    ap.add_argument("--slip-layout", choices=["slip-compact", "slip"], default="slip-compact",
+                    help="gen_cases.py's [slip] layout: three slips a sheet (the example's) or one a page")
     ap.add_argument("--keep", help="work folder to keep (default: a temporary one, removed)")
     ap.add_argument("--markdown", action="store_true", help="also print a Markdown block for bench/RESULTS.md")
     ap.add_argument("--stages", action="store_true", help="only each stage's pages per CPU second, one thread")
@@ -194,10 +197,10 @@ def main():
               % (fl["pages_per_s"], fl["pages_per_cpu_s"], fl["bytes_per_page"]))
         results = []
         for n in [int(x) for x in a.sizes.split(",") if x]:
-            r = one_size(a.build, n, work, a.threads, a.profile)
+            r = one_size(a.build, n, work, a.threads, a.profile, a.slip_layout)
             results.append(r)
-            print("\n%d children (%s): %d envelopes, %d pages in %d batches"
-                  % (n, a.profile, r["envelopes"], r["pages"], r["batches"]))
+            print("\n%d children (%s, %s): %d envelopes, %d pages in %d batches"
+                  % (n, a.profile, a.slip_layout, r["envelopes"], r["pages"], r["batches"]))
             print("  %.2f s wall, %.2f s CPU: %.0f children/s, %.0f envelopes/s, %.0f pages/s (%.2fx the floor)"
                   % (r["wall_s"], r["cpu_s"], r["children_per_s"], r["envelopes_per_s"], r["pages_per_s"],
                      r["pages_per_s"] / fl["pages_per_s"]))

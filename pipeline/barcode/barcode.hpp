@@ -86,5 +86,8 @@ std::optional<std::vector<std::string>> customer_symbols_from_states(std::string
 // --- QR code (insertion check, certificate form) ---
 // ASCII/UTF-8 text in byte mode, error correction M, with a 4-module quiet zone.
 Checked<Symbol> draw_qr(std::string_view text, double module_mm = 0.5);
+// The same symbol built from zint's vector output, as draw_qr did before issue 14: kept so a test
+// can hold the two to the same modules.
+Checked<Symbol> draw_qr_from_vector(std::string_view text, double module_mm = 0.5);
 
 }  // namespace tsuchi::barcode

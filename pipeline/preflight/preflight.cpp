@@ -419,11 +419,12 @@ class Checker {
     Region full{c.x, c.y, c.w, c.h};
     double dpi = dpi_for(c.kind, opt_);
 
-    // A symbol drawn as a stencil mask with nothing else over it is read from its samples, four
-    // pixels a module: the bars exactly as drawn, with no rasterising; anything short of a match
-    // goes on to the pixels of the region as a reader sees them.
-    const detail::Raster drawn = detail::Document::modules(reading, k, full, c.kind == CodeKind::store_gs1_128 ? 2 : 4,
-                                                           c.kind == CodeKind::customer_japan_post ? 2 : 10);
+    // A symbol drawn as a stencil mask with nothing else over it is read from its samples, two
+    // pixels a module and its quiet zone (four modules for QR, ten for GS1-128) around: the bars
+    // exactly as drawn, with no rasterising; anything short of a match goes on to the pixels of
+    // the region as a reader sees them.
+    const detail::Raster drawn = detail::Document::modules(reading, k, full, 2,
+                                                           c.kind == CodeKind::store_gs1_128 ? 10 : 4, 8);
     if (c.kind == CodeKind::customer_japan_post) {
       if (drawn.ok() && read_bar_states(gray(drawn)) == c.bar_states) {
         ++report_.from_samples;

@@ -702,30 +702,35 @@ PageReading Document::read(int index, const std::vector<Box>& regions) {
   return page;
 }
 
-Raster Document::modules(const PageReading& page, int region, const Box& area, int px, int quiet) {
+Raster Document::modules(const PageReading& page, int region, const Box& area, int px, int quiet, int row_px) {
   if (page.exact[static_cast<std::size_t>(region)]) return {};
   const Grid* grid = nullptr;
   for (const Shape& shape : page.shapes) {
-    Extent e;
-    for (const auto& sp : shape.subpaths)
-      for (const auto& p : sp.points) e.add(p.x, p.y);
+    // By subpath: one path can be many far-apart pieces (the dashes of a slip sheet's cut lines).
     const double half = shape.stroke ? shape.line_width / 2 : 0;
-    const Box b{e.x0 - half, e.y0 - half, e.x1 - e.x0 + 2 * half, e.y1 - e.y0 + 2 * half};
-    if (!overlaps(b, area)) continue;
+    bool touches = false;
+    for (const auto& sp : shape.subpaths) {
+      Extent e;
+      for (const auto& p : sp.points) e.add(p.x, p.y);
+      touches = touches || overlaps({e.x0 - half, e.y0 - half, e.x1 - e.x0 + 2 * half, e.y1 - e.y0 + 2 * half}, area);
+    }
+    if (!touches) continue;
     if (grid || !shape.grid || shape.gray > 0) return {};  // a second thing, or no mask, or not black
     grid = shape.grid.get();
   }
   // Upright and unmirrored: columns go right and rows go down, as render draws symbols.
   if (!grid || grid->cx <= 0 || grid->ry <= 0 || std::abs(grid->cy) > 1e-9 || std::abs(grid->rx) > 1e-9) return {};
+  const bool one_row = grid->rows == 1 && row_px > 0;
+  const int py = one_row ? row_px : px, qy = one_row ? 1 : quiet;
   Raster out;
   out.width = (grid->cols + 2 * quiet) * px;
-  out.height = (grid->rows + 2 * quiet) * px;
+  out.height = (grid->rows + 2 * qy) * py;
   if (out.width <= 0 || out.height <= 0 || out.width > 20000 || out.height > 20000) return {};
   out.pixels.assign(static_cast<std::size_t>(out.width) * out.height, 255);
   for (int r = 0; r < grid->rows; ++r)
     for (int c = 0; c < grid->cols; ++c) {
       if (!grid->ink[static_cast<std::size_t>(r) * grid->cols + c]) continue;
-      for (int y = (r + quiet) * px; y < (r + quiet + 1) * px; ++y)
+      for (int y = (r + qy) * py; y < (r + qy + 1) * py; ++y)
         std::fill_n(out.pixels.begin() + static_cast<std::ptrdiff_t>(y) * out.width + (c + quiet) * px, px, 0);
     }
   return out;

@@ -102,7 +102,9 @@ class Document {
   // The region's symbol straight from its samples, `px` pixels a module and `quiet` modules of
   // white around: when the one thing painted over the region is a single upright stencil mask and
   // nothing else (no other path, glyph, image or clip) touches it. Empty otherwise.
-  static Raster modules(const PageReading& page, int region, const Box& area, int px, int quiet);
+  // A row of a one-row symbol (GS1-128) is `row_px` pixels high and has one module of quiet above
+  // and below; other symbols' rows are `px` high.
+  static Raster modules(const PageReading& page, int region, const Box& area, int px, int quiet, int row_px = 0);
 
   struct Impl;
  private:

@@ -3,6 +3,7 @@
 #include <ZXing/ReadBarcode.h>
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "barcode/barcode.hpp"
@@ -175,4 +176,33 @@ TEST_CASE("QR insertion codes decode back, with a 4-module quiet zone") {
     CHECK(res.ecLevel() == "M");
   }
   CHECK_FALSE(draw_qr("", 0.5).ok());
+}
+
+// draw_qr reads zint's module bits; zint's own vector output is the reference they must equal,
+// module for module (zint's rectangles may span rows, ours one row each, so the dark modules are
+// compared), ASCII and UTF-8 (ECI 26) alike.
+TEST_CASE("QR modules read from zint's encoding equal zint's vector drawing") {
+  auto modules = [](const Symbol& s, double module) {
+    const int n = static_cast<int>(std::lround(s.width_mm / module));
+    std::vector<int> dark(static_cast<std::size_t>(n) * n, 0);
+    for (const Bar& b : s.bars)
+      for (int y = static_cast<int>(std::lround(b.y / module)); y < std::lround((b.y + b.h) / module); ++y)
+        for (int x = static_cast<int>(std::lround(b.x / module)); x < std::lround((b.x + b.w) / module); ++x)
+          dark[static_cast<std::size_t>(y) * n + x] += 1;
+    return dark;
+  };
+  const char* texts[] = {"R20250901-B001/000001/1-2", "PREVIEW/000001/1-1", "https://example.jp/el?no=1234567890",
+                         "納付番号 01000 0000 0000 0620 2601 ￥4,800", "A"};
+  for (const char* t : texts) {
+    CAPTURE(t);
+    auto bits = draw_qr(t, 0.5), vec = draw_qr_from_vector(t, 0.5);
+    REQUIRE(bits.ok());
+    REQUIRE(vec.ok());
+    CHECK(bits.value.width_mm == doctest::Approx(vec.value.width_mm));
+    CHECK(bits.value.height_mm == doctest::Approx(vec.value.height_mm));
+    const auto a = modules(bits.value, 0.5), b = modules(vec.value, 0.5);
+    CHECK(std::count(a.begin(), a.end(), 1) > 100);  // a real symbol, each module drawn once
+    CHECK(std::count_if(a.begin(), a.end(), [](int v) { return v > 1; }) == 0);
+    CHECK(a == b);
+  }
 }
