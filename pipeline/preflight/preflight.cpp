@@ -423,8 +423,10 @@ class Checker {
     // pixels a module and its quiet zone (four modules for QR, ten for GS1-128) around: the bars
     // exactly as drawn, with no rasterising; anything short of a match goes on to the pixels of
     // the region as a reader sees them.
+    // Modules of at least 1.5 pixels at the decoder's resolution, as the pixel passes need them.
     const detail::Raster drawn = detail::Document::modules(reading, k, full, 2,
-                                                           c.kind == CodeKind::store_gs1_128 ? 10 : 4, 8);
+                                                           c.kind == CodeKind::store_gs1_128 ? 10 : 4, 8,
+                                                           1.5 * 72 / dpi_for(c.kind, opt_));
     if (c.kind == CodeKind::customer_japan_post) {
       if (drawn.ok() && read_bar_states(gray(drawn)) == c.bar_states) {
         ++report_.from_samples;

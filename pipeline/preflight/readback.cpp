@@ -702,7 +702,8 @@ PageReading Document::read(int index, const std::vector<Box>& regions) {
   return page;
 }
 
-Raster Document::modules(const PageReading& page, int region, const Box& area, int px, int quiet, int row_px) {
+Raster Document::modules(const PageReading& page, int region, const Box& area, int px, int quiet, int row_px,
+                         double min_module) {
   if (page.exact[static_cast<std::size_t>(region)]) return {};
   const Grid* grid = nullptr;
   for (const Shape& shape : page.shapes) {
@@ -720,6 +721,15 @@ Raster Document::modules(const PageReading& page, int region, const Box& area, i
   }
   // Upright and unmirrored: columns go right and rows go down, as render draws symbols.
   if (!grid || grid->cx <= 0 || grid->ry <= 0 || std::abs(grid->cy) > 1e-9 || std::abs(grid->rx) > 1e-9) return {};
+  // Drawn where and as large as a reader needs it: the pixel passes would refuse a symbol shrunk
+  // below a readable module, so the samples must not accept it either.
+  constexpr double kSlack = 0.5;
+  const double w = grid->cols * grid->cx, h = grid->rows * grid->ry;
+  if (grid->ox < area.x - kSlack || grid->oy < area.y - kSlack || grid->ox + w > area.x + area.w + kSlack ||
+      grid->oy + h > area.y + area.h + kSlack)
+    return {};
+  if (grid->cx < min_module || (grid->rows > 1 && grid->ry < min_module)) return {};
+  if (grid->rows == 1 && (grid->oy > area.y + 0.4 * area.h || grid->oy + h < area.y + 0.6 * area.h)) return {};
   const bool one_row = grid->rows == 1 && row_px > 0;
   const int py = one_row ? row_px : px, qy = one_row ? 1 : quiet;
   Raster out;

@@ -103,8 +103,11 @@ class Document {
   // white around: when the one thing painted over the region is a single upright stencil mask and
   // nothing else (no other path, glyph, image or clip) touches it. Empty otherwise.
   // A row of a one-row symbol (GS1-128) is `row_px` pixels high and has one module of quiet above
-  // and below; other symbols' rows are `px` high.
-  static Raster modules(const PageReading& page, int region, const Box& area, int px, int quiet, int row_px = 0);
+  // and below; other symbols' rows are `px` high. Only a mask a reader could read as drawn: inside
+  // `area`, modules (and rows) at least `min_module` points, a one-row symbol across the area's
+  // middle fifth (where the pixel passes read it); else empty, and the pixels decide.
+  static Raster modules(const PageReading& page, int region, const Box& area, int px, int quiet, int row_px,
+                        double min_module);
 
   struct Impl;
  private:

@@ -24,6 +24,15 @@ void check_slice(InFlight& f, int s, int worker, const Options& opt) {
   auto& reader = f.readers[static_cast<std::size_t>(worker)];
   if (!reader) reader = std::make_unique<preflight::Reader>(f.batch.pdf);
   f.slices[static_cast<std::size_t>(s)] = reader->check(f.doc, po);
+  // Checked: the slice's runs, codes and forms go now, not with the batch. Only this thread reads
+  // them; the slice at page 0 reads every page's numbering, which stays.
+  const std::size_t end = std::min(f.doc.pages.size(), static_cast<std::size_t>(po.first_page + kSlicePages));
+  for (std::size_t i = static_cast<std::size_t>(po.first_page); i < end; ++i) {
+    auto& p = f.doc.pages[i];
+    std::vector<display::GlyphRun>().swap(p.runs);
+    std::vector<display::Code>().swap(p.codes);
+    std::vector<display::Placement>().swap(p.forms);
+  }
 }
 
 Diagnostics slice_findings(const InFlight& f) {

@@ -280,3 +280,20 @@ TEST_CASE("bars off any module grid are drawn as strokes, not as a mask, and sti
   CHECK_MESSAGE(r.ok(), describe(r));
   CHECK(r.from_samples == 0);  // paths: decoded from pixels
 }
+
+// The samples are the bars as drawn, but a reader needs them large enough: a QR shrunk to a tenth
+// of its module is not accepted from its samples; the pixels then decide, and it does not decode.
+TEST_CASE("a symbol drawn too small to read is not passed from its samples") {
+  Page p;
+  p.envelope_id = "R1-B001/1";
+  Canvas c(p, engine());
+  const std::string value = "R1-B001/000001/1-1";
+  auto s = barcode::draw_qr(value, 0.05);
+  REQUIRE(s.ok());
+  c.bars(s.value.bars, 30, 40);
+  c.code(CodeKind::insertion_qr, value, {30, 40, s.value.width_mm, s.value.height_mm});
+  const Document doc = doc_of({p});
+  const auto r = preflight::check(pdf(doc), doc);
+  CHECK(r.from_samples == 0);
+  CHECK_MESSAGE(mentions(r, 1, "insertion QR not decoded"), describe(r));
+}
