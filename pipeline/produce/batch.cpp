@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdio>
 
 #include "produce/internal.hpp"
@@ -68,9 +69,40 @@ Diagnostics render_batch(PlannedBatch& planned, const BatchContext& ctx, const t
   figures.max_g = mailing.max_g;
   figures.paper_g = mailing.paper_g;
   figures.envelope_g = mailing.envelope_g;
-  for (const auto& e : envelopes) {
+  TypesetAhead ahead;
+  ahead.envelopes = &envelopes;
+  ahead.batch_id = planned.batch_id;
+  ahead.done.resize(envelopes.size());
+  if (ctx.board) ctx.board->open(&ahead);
+  // Closes the board entry and waits out any helper before `ahead` goes, on every way out.
+  struct Close {
+    TypesetAhead& a;
+    const AheadBoard* board;
+    ~Close() {
+      if (board) board->close(&a);
+      std::unique_lock lock(a.m);
+      a.cv.wait(lock, [&] { return a.helpers == 0; });
+    }
+  } close{ahead, ctx.board};
+  for (std::size_t k = 0; k < envelopes.size(); ++k) {
+    const auto& e = envelopes[k];
     const double c0 = thread_cpu();
-    auto pieces = ts.mailing(e, planned.batch_id);
+    Checked<std::vector<typeset::Mailpiece>> pieces;
+    {
+      std::unique_lock lock(ahead.m);
+      if (ahead.next <= k) {  // nobody has it: typeset it here
+        ahead.next = k + 1;
+        lock.unlock();
+        pieces = ts.mailing(e, planned.batch_id);
+        lock.lock();
+      } else {
+        ahead.cv.wait(lock, [&] { return ahead.done[k] != nullptr; });
+        pieces = std::move(*ahead.done[k]);
+        ahead.done[k].reset();
+      }
+      ahead.drawn = k + 1;
+    }
+    if (ctx.board && (k + 1) % TypesetAhead::kChunk == 0) ctx.board->moved();
     if (!pieces.ok()) return pieces.problems;
     std::vector<display::Page> pages;
     for (auto& piece : pieces.value) {
@@ -109,6 +141,25 @@ Diagnostics render_batch(PlannedBatch& planned, const BatchContext& ctx, const t
   if (ctx.opt.my_numbers && ctx.opt.my_numbers->contains(b.insertion_csv))
     return {stage_error(planned.batch_id, "insertion.csv holds a My Number of the input; nothing was sealed")};
   return {};
+}
+
+void help_typeset(TypesetAhead& a, const typeset::Typesetter& ts) {
+  std::size_t from, to;
+  {
+    std::lock_guard lock(a.m);
+    from = a.next;
+    to = std::min({a.envelopes->size(), from + TypesetAhead::kChunk, a.drawn + TypesetAhead::kLead});
+    a.next = std::max(a.next, to);
+  }
+  for (std::size_t k = from; k < to; ++k) {
+    auto pieces = std::make_unique<Checked<std::vector<typeset::Mailpiece>>>(ts.mailing((*a.envelopes)[k], a.batch_id));
+    std::lock_guard lock(a.m);
+    a.done[k] = std::move(pieces);
+    a.cv.notify_all();
+  }
+  std::lock_guard lock(a.m);
+  --a.helpers;
+  a.cv.notify_all();
 }
 
 }  // namespace tsuchi::produce::detail

@@ -1,5 +1,7 @@
 // Shared by the produce stage's parts; not part of its interface (that is produce.hpp).
 #pragma once
+#include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -87,12 +89,37 @@ struct InFlight {
   // One PDF reader per worker thread that checks slices of this batch, kept between its slices.
   std::vector<std::unique_ptr<preflight::Reader>> readers;
 };
+// A batch being rendered whose envelopes an idle worker may typeset ahead of the renderer, so
+// both cores work on a run's last batch: the renderer draws them in order, taking each from
+// whoever typeset it. Guarded by `m`; the renderer waits for `helpers` to leave before it goes.
+struct TypesetAhead {
+  const std::vector<compose::Envelope>* envelopes = nullptr;
+  std::string batch_id;
+  std::mutex m;
+  std::condition_variable cv;
+  std::size_t next = 0;   // first envelope nobody has claimed
+  std::size_t drawn = 0;  // envelopes the renderer has taken
+  int helpers = 0;        // workers typesetting a claimed chunk now
+  std::vector<std::unique_ptr<Checked<std::vector<typeset::Mailpiece>>>> done;  // by envelope, from helpers
+  static constexpr std::size_t kChunk = 8;  // envelopes a helper claims at a time
+  static constexpr std::size_t kLead = 48;  // how far ahead of the renderer (pages wait in memory)
+  bool claimable() const { return envelopes && next < envelopes->size() && next < drawn + kLead; }
+};
+// Where render_batch shows its TypesetAhead to idle workers (produce.cpp owns the list).
+struct AheadBoard {
+  std::function<void(TypesetAhead*)> open, close;
+  std::function<void()> moved;  // the renderer advanced: a helper may claim again
+};
 struct BatchContext {
   const Inputs& in;
   const tsuchi::Calendar& cal;
   const Options& opt;
-  int total = 0;  // batches in the run
+  int total = 0;                   // batches in the run
+  const AheadBoard* board = nullptr;  // null: no helping (one thread)
 };
+// An idle worker's turn: typesets the next chunk of `a` with its own typesetter, if any is claimable.
+// The caller took a.helpers under the board's lock (so `a` outlives this call).
+void help_typeset(TypesetAhead& a, const typeset::Typesetter& ts);
 // Composes, typesets and renders one planned batch on the calling thread, an envelope at a time
 // (each page is drawn as soon as it is laid out, then kept only as preflight needs it).
 Diagnostics render_batch(PlannedBatch& planned, const BatchContext& ctx, const typeset::Typesetter& ts,

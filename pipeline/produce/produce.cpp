@@ -49,7 +49,24 @@ Result produce(Inputs& in, const Options& opt, const BatchSink& sink) {
   // Batches typeset but not yet sealed: with one per thread, one core typesets and renders the
   // next batch while the other checks the last one, and memory stays a few batches whatever the run.
   const int max_in_flight = threads;
-  const BatchContext ctx{in, cal, opt, total};
+  std::mutex m;
+  std::condition_variable cv;
+  // Batches being rendered whose envelopes an idle worker may typeset ahead (batch.cpp).
+  std::vector<TypesetAhead*> aheads;
+  const AheadBoard board{[&](TypesetAhead* a) {
+                           std::lock_guard lock(m);
+                           aheads.push_back(a);
+                           cv.notify_all();
+                         },
+                         [&](TypesetAhead* a) {
+                           std::lock_guard lock(m);
+                           std::erase(aheads, a);
+                         },
+                         [&] { cv.notify_all(); }};
+  const BatchContext ctx{in, cal, opt, total, threads > 1 ? &board : nullptr};
+  // One cache of shared frames for every worker's typesetter: a frame is one form whichever thread
+  // drew it, so a batch typeset by two threads writes the same PDF as one.
+  const auto forms_cache = std::make_shared<text::FormCache>();
 
   result.batches.resize(batches.size());
   std::vector<Diagnostics> problems(batches.size());
@@ -59,8 +76,6 @@ Result produce(Inputs& in, const Options& opt, const BatchSink& sink) {
   size_t next_render = 0;
   int in_flight = 0, finished = 0, exact_renders = 0, from_samples = 0, codes = 0;
   bool stop = false;
-  std::mutex m;
-  std::condition_variable cv;
   Progress progress(total, opt.progress);
 
   // Stops the whole run; the caller holds `m`.
@@ -130,11 +145,25 @@ Result produce(Inputs& in, const Options& opt, const BatchSink& sink) {
     cv.notify_all();
   };
 
+  // A batch being rendered that has envelopes to typeset ahead; the caller holds `m`.
+  auto claimable_ahead = [&]() -> TypesetAhead* {
+    for (TypesetAhead* a : aheads) {
+      std::lock_guard lock(a->m);
+      if (a->claimable()) return a;
+    }
+    return nullptr;
+  };
+
   std::vector<Timings> per_thread(threads);
   auto worker = [&](int id, Timings& tm) {
     // Each worker owns its typesetter and its fonts: their caches are not shared between threads.
     std::unique_ptr<typeset::Typesetter> ts;
     render::FontCache fonts;
+    TypesetAhead* help = nullptr;
+    auto make_typesetter = [&]() -> std::unique_ptr<typeset::Typesetter> {
+      auto created = typeset::Typesetter::create(opt.data_dir, in.municipality, forms_cache);
+      return created.ok() ? std::move(created.value) : nullptr;
+    };
     for (;;) {
       size_t batch = 0;
       int slice = -1;
@@ -143,24 +172,43 @@ Result produce(Inputs& in, const Options& opt, const BatchSink& sink) {
         const double idle_from = wall();
         cv.wait(lock, [&] {
           return stop || finished == total || !slice_queue.empty() ||
-                 (next_render < batches.size() && in_flight < max_in_flight);
+                 (next_render < batches.size() && in_flight < max_in_flight) || claimable_ahead();
         });
         tm.add("idle", wall() - idle_from);
         if (stop || finished == total) return;
         if (!slice_queue.empty()) {
           std::tie(batch, slice) = *slice_queue.begin();
           slice_queue.erase(slice_queue.begin());
-        } else {
+        } else if (next_render < batches.size() && in_flight < max_in_flight) {
           batch = next_render++;
           ++in_flight;
+        } else {
+          // Claimable a moment ago, but the renderer may have taken the rest since (it needs no `m`).
+          help = claimable_ahead();
+          if (!help) continue;
+          std::lock_guard ahead_lock(help->m);
+          ++help->helpers;  // the renderer waits for this to drop before its batch's envelopes go
         }
+      }
+      if (help) {
+        if (!ts) ts = make_typesetter();
+        if (ts) {
+          Timer t(tm, "typeset", true);
+          help_typeset(*help, *ts);
+        } else {
+          std::lock_guard ahead_lock(help->m);
+          --help->helpers;
+          help->cv.notify_all();
+        }
+        help = nullptr;
+        continue;
       }
       if (slice >= 0) {
         check(batch, slice, id, tm);
         continue;
       }
       if (!ts) {
-        auto created = typeset::Typesetter::create(opt.data_dir, in.municipality);
+        auto created = typeset::Typesetter::create(opt.data_dir, in.municipality, forms_cache);
         if (!created.ok()) {
           std::lock_guard lock(m);
           fail(batch, created.problems);

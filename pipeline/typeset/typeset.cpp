@@ -142,7 +142,8 @@ std::string Mailpiece::part_text() const {
 Typesetter::Typesetter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Typesetter::~Typesetter() = default;
 
-Checked<std::unique_ptr<Typesetter>> Typesetter::create(const std::string& data_dir, const tsuchi::Municipality& m) {
+Checked<std::unique_ptr<Typesetter>> Typesetter::create(const std::string& data_dir, const tsuchi::Municipality& m,
+                                                        std::shared_ptr<text::FormCache> forms_cache) {
   Checked<std::unique_ptr<Typesetter>> out;
   auto impl = std::make_unique<Impl>();
   auto engine = text::TextEngine::load(data_dir + "/fonts/fonts.toml");
@@ -151,7 +152,7 @@ Checked<std::unique_ptr<Typesetter>> Typesetter::create(const std::string& data_
   auto forms = forms::load_forms(data_dir, m);
   out.problems.insert(out.problems.end(), forms.problems.begin(), forms.problems.end());
   impl->forms = std::move(forms.value);
-  impl->forms.shared = std::make_shared<text::FormCache>();
+  impl->forms.shared = forms_cache ? std::move(forms_cache) : std::make_shared<text::FormCache>();
   auto cover = forms::load_cover_text(data_dir);
   out.problems.insert(out.problems.end(), cover.problems.begin(), cover.problems.end());
   impl->cover = std::move(cover.value);

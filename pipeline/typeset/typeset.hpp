@@ -51,9 +51,11 @@ struct Mailpiece {
 // Everything that typesets: fonts, shaping cache, templates and layouts. Build once per run.
 class Typesetter {
  public:
-  // `data_dir` holds fonts/, templates/ and layouts/.
-  static Checked<std::unique_ptr<Typesetter>> create(const std::string& data_dir,
-                                                     const tsuchi::Municipality& m);
+  // `data_dir` holds fonts/, templates/ and layouts/. `forms`: shared frames kept with those of
+  // the run's other typesetters (one cache, so a frame is one form whichever thread drew it);
+  // null: a cache of its own.
+  static Checked<std::unique_ptr<Typesetter>> create(const std::string& data_dir, const tsuchi::Municipality& m,
+                                                     std::shared_ptr<text::FormCache> forms = nullptr);
   ~Typesetter();
 
   // Which parts of `utf8` no font of `role` can draw (for validation, SPEC §4/§6).
