@@ -78,11 +78,15 @@ Diagnostics render_batch(PlannedBatch& planned, const BatchContext& ctx, const t
   struct Close {
     TypesetAhead& a;
     const AheadBoard* board;
-    ~Close() {
+    bool closed = false;
+    void now() {
+      if (closed) return;
+      closed = true;
       if (board) board->close(&a);
       std::unique_lock lock(a.m);
       a.cv.wait(lock, [&] { return a.helpers == 0; });
     }
+    ~Close() { now(); }
   } close{ahead, ctx.board};
   for (std::size_t k = 0; k < envelopes.size(); ++k) {
     const auto& e = envelopes[k];
@@ -128,6 +132,7 @@ Diagnostics render_batch(PlannedBatch& planned, const BatchContext& ctx, const t
     typeset_cpu += c1 - c0 + (thread_cpu() - c2);
     render_cpu += c2 - c1;
   }
+  close.now();  // no helper may look at the envelopes once they go
   std::vector<compose::Envelope>().swap(envelopes);
   {
     Timer t(tm, "render", true);
