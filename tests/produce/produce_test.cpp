@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <map>
+#include <mutex>
 #include <set>
 #include <string>
 
@@ -184,4 +186,35 @@ TEST_CASE("validate --json: ok, the number of cases, and every problem's fields 
                                            {"reason", "must be 7 digits"}});
   in.problems[0].severity = Diagnostic::Severity::error;
   CHECK(nlohmann::json::parse(produce::to_json(in))["ok"] == false);
+}
+
+// Issue 14: with two threads an idle worker typesets envelopes ahead of the one rendering a batch,
+// and every worker's frames come from one cache; each batch's PDF must still be the bytes one
+// thread writes. Batches of 1 to 4 envelopes make many batches, so the two threads meet often.
+TEST_CASE("each batch's PDF is the same bytes on one thread and on two") {
+  for (int size : {1, 2, 4}) {
+    CAPTURE(size);
+    auto pdfs = [&](int threads) {
+      auto in = demo();
+      in.municipality.batch_size = size;
+      produce::Options opt;
+      opt.data_dir = TSUCHI_DATA_DIR;
+      opt.run_id = "R20250901";
+      opt.pdf_date = "2025-09-01T00:00:00";
+      opt.threads = threads;
+      opt.progress = false;
+      std::map<std::string, std::string> out;
+      std::mutex m;
+      auto r = produce::produce(in, opt, [&](produce::Batch& b) {
+        std::lock_guard lock(m);
+        out[b.summary.batch_id] = b.pdf;
+        return std::string();
+      });
+      REQUIRE_FALSE(has_errors(r.problems));
+      return out;
+    };
+    const auto one = pdfs(1), two = pdfs(2);
+    CHECK(one.size() > 2);
+    CHECK(one == two);
+  }
 }
