@@ -10,7 +10,7 @@ void add_validate(CLI::App& app, Action& action) {
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
-  auto* cmd = app.add_subcommand("validate", "Check the inputs against every rule (SPEC §6); writes nothing");
+  auto* cmd = app.add_subcommand("validate", "Check the inputs against every rule (output_spec/inputs.md); writes nothing");
   add_input_options(*cmd, o->in);
   cmd->add_flag("--json", o->json, "print the problems as JSON on stdout");
   cmd->callback([o, &action] {
