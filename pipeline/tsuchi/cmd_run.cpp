@@ -129,6 +129,11 @@ void add_run(CLI::App& app, Action& action) {
       std::cerr << "tsuchi run: " << run_id << ": " << r.batches.size() << " batch(es), " << t.envelopes
                 << " envelopes, " << t.notices << " notices, " << t.slips << " slips, " << t.pages << " pages; "
                 << "made and signed by " << user << ", to be reviewed and approved by an approver\n";
+      // Where the run is and what comes next, so a clerk never has to look it up.
+      std::cerr << "tsuchi run: output folder: " << (ec ? o->out : out_abs) << "\n"
+                << "tsuchi run: next: tsuchi review " << (ec ? o->out : out_abs)
+                << " (the review sheet), then an approver other than " << user << ": tsuchi approve "
+                << (ec ? o->out : out_abs) << "\n";
       if (!sealed_key)
         std::cerr << "tsuchi run: no contractor key is configured: each B.key (the passphrase in clear) was written "
                      "and is the only way to open its batch; send it by a separate route\n";

@@ -1,6 +1,7 @@
 """Issue 15 (in part): `tsuchi help [COMMAND [SUBCOMMAND]]` shows that command's usage, `tsuchi --version`
 names the program, its version and the commit it was built from, and no help text cites a file a
-user does not have (SPEC §…): rules are cited from output_spec/, which ships with the program."""
+user does not have (SPEC §…): rules are cited from output_spec/, which ships with the program. `run`
+ends by naming its output folder and the next step."""
 import re
 
 from harness import Test
@@ -36,3 +37,12 @@ with Test() as t:
     t.check("no command 'nosuch'" in p.stderr, "help of an unknown command: a usage error naming it", p.stderr)
     p = t.run("help", "import", "nosuch", want=2)
     t.check("no command 'nosuch'" in p.stderr, "help of an unknown subcommand too", p.stderr)
+
+    # `run` ends by naming its output folder and the next step, with the folder as it must be typed.
+    city = t.city()
+    out = (t.tmp / "september").resolve()
+    p = t.run("run", "--demo", "--out", out, "--month", "2025-09", *city.key("tanaka"), "--write-key", env=city.env)
+    t.check("tsuchi run: output folder: %s\n" % out in p.stderr, "run: names its output folder", p.stderr[-600:])
+    t.check("tsuchi run: next: tsuchi review %s" % out in p.stderr and "tsuchi approve %s" % out in p.stderr,
+            "run: names the next step, review then approve, on that folder", p.stderr[-600:])
+    t.check(p.stdout == "", "run: human text on stderr only", p.stdout[:300])
