@@ -228,21 +228,31 @@ class Checker {
   }
 
   void text(const detail::PageReading& reading, int index) {
-    const auto& runs = expected_.pages[index].runs;
+    read_runs(reading.text, reading.ink, expected_.pages[index].runs, index, "", "the page text");
+  }
+
+  // Text read back (a page's or a form's) against the runs drawn there: My Numbers, each run's
+  // text in drawing order with its first missing code point, and the ink of bounded runs.
+  // `prefix` names a form in findings ("shared form 2: "); empty for the page itself.
+  void read_runs(const std::u32string& text, const std::vector<Region>& read_ink,
+                 const std::vector<display::GlyphRun>& runs, int index, const std::string& prefix,
+                 const std::string& where) {
     if (std::any_of(runs.begin(), runs.end(), [](const display::GlyphRun& r) {
           return r.origin == display::TextOrigin::free && mynumber::find(r.text);
         }))
-      add(index, "a 12-digit number with a valid My Number check digit is printed");
-    if (scanning()) my_numbers(utf8::encode(reading.text), index, "is printed");
-    // The page's text without spaces, and the ink box of each code point left.
+      add(index, prefix + "a 12-digit number with a valid My Number check digit is printed");
+    if (scanning())
+      my_numbers(utf8::encode(text), index,
+                 prefix.empty() ? "is printed" : "is printed in " + prefix.substr(0, prefix.size() - 2));
+    // The text without spaces, and the ink box of each code point left.
     std::u32string flat;
     std::vector<Region> ink;
-    flat.reserve(reading.text.size());
-    ink.reserve(reading.text.size());
-    for (std::size_t i = 0; i < reading.text.size(); ++i)
-      if (!is_space(reading.text[i])) {
-        flat.push_back(reading.text[i]);
-        ink.push_back(i < reading.ink.size() ? reading.ink[i] : Region{});
+    flat.reserve(text.size());
+    ink.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i)
+      if (!is_space(text[i])) {
+        flat.push_back(text[i]);
+        ink.push_back(i < read_ink.size() ? read_ink[i] : Region{});
       }
     // Runs are drawn in display-list order, so a run is first looked for after the one before it.
     std::size_t cursor = 0;
@@ -253,11 +263,11 @@ class Checker {
       if (at != std::u32string::npos) {
         cursor = at + want.size();
       } else if ((at = flat.find(want)) == std::u32string::npos) {
-        // The longest prefix that is on the page locates the first code point that is not.
+        // The longest prefix that is there locates the first code point that is not.
         std::size_t len = 0;
         while (len < want.size() && flat.find(want.substr(0, len + 1)) != std::u32string::npos) ++len;
-        add(index, "text run " + std::to_string(r) + " not found in the page text (first missing code point " +
-                       utf8::label(want[len]) + ")");
+        add(index, prefix + "text run " + std::to_string(r) + " not found in " + where +
+                       " (first missing code point " + utf8::label(want[len]) + ")");
         continue;
       } else {
         at = best_overlap(flat, ink, want, runs[r].bounds);
@@ -295,39 +305,8 @@ class Checker {
         add(index, n + ": " + f.problem);
         continue;
       }
-      form_text(f, *w.form, index, n);
-    }
-  }
-
-  // The form's text against its runs, as a page's (text()), in the form's own coordinates.
-  void form_text(const detail::FormReading& f, const display::Form& form, int index, const std::string& n) {
-    if (std::any_of(form.runs.begin(), form.runs.end(), [](const display::GlyphRun& r) {
-          return r.origin == display::TextOrigin::free && mynumber::find(r.text);
-        }))
-      add(index, n + ": a 12-digit number with a valid My Number check digit is printed");
-    if (scanning()) my_numbers(utf8::encode(f.text), index, "is printed in " + n);
-    std::u32string flat;
-    std::vector<Region> ink;
-    for (std::size_t i = 0; i < f.text.size(); ++i)
-      if (!is_space(f.text[i])) {
-        flat.push_back(f.text[i]);
-        ink.push_back(i < f.ink.size() ? f.ink[i] : Region{});
-      }
-    std::size_t cursor = 0;
-    for (std::size_t r = 0; r < form.runs.size(); ++r) {
-      const auto& run = form.runs[r];
-      std::u32string want = without_spaces(utf8::decode(run.text));
-      if (want.empty()) continue;
-      std::size_t at = flat.find(want, cursor);
-      if (at != std::u32string::npos) {
-        cursor = at + want.size();
-      } else if ((at = flat.find(want)) == std::u32string::npos) {
-        add(index, n + ": text run " + std::to_string(r) + " not found in the form's text");
-        continue;
-      } else {
-        at = best_overlap(flat, ink, want, run.bounds);
-      }
-      if (run.bounds.any()) inside(index, run.bounds, union_of(ink, at, want.size()), "text");
+      // In the form's own coordinates, as are its runs' bounds.
+      read_runs(f.text, f.ink, w.form->runs, index, n + ": ", "the form's text");
     }
   }
 

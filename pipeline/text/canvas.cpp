@@ -107,7 +107,7 @@ std::string key_of(const display::Form& f) {
   k.push_back('|');
   for (const auto& r : f.rects) {
     put(k, r.x), put(k, r.y), put(k, r.w), put(k, r.h), put(k, r.gray), put(k, r.stroke_width);
-    put(k, static_cast<std::int64_t>(r.fill));
+    put(k, static_cast<std::int64_t>(r.fill)), put(k, static_cast<std::int64_t>(r.symbol));
   }
   return k;
 }
@@ -125,7 +125,7 @@ std::shared_ptr<const display::Form> FormCache::intern(display::Form& f) {
   if (it != forms_.end()) return it->second;
   if (forms_.size() >= capacity_) return nullptr;
   auto shared = std::make_shared<const display::Form>(std::move(f));
-  forms_.emplace(shared->key, shared);
+  forms_.emplace(std::string_view(shared->key), shared);
   return shared;
 }
 

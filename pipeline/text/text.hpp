@@ -111,7 +111,8 @@ class FormCache {
  private:
   std::size_t capacity_;
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, std::shared_ptr<const display::Form>> forms_;
+  // Keys view each Form's own key (a frame's content, tens of KB), which the Form keeps alive.
+  std::unordered_map<std::string_view, std::shared_ptr<const display::Form>> forms_;
 };
 
 class Canvas {
