@@ -23,7 +23,7 @@ void add_input_options(CLI::App& cmd, InputPaths& in) {
       ->check(CLI::IsMember({"auto", "utf8", "cp932"}));
 }
 
-bool resolve_inputs(InputPaths& in, const std::string& command, bool pinned) {
+bool resolve_inputs(InputPaths& in, Console& con, bool pinned) {
   const std::string ex = data_dir() + "/examples/";
   if (in.demo) {
     if (in.cases.empty()) in.cases = ex + "cases.csv";
@@ -33,7 +33,7 @@ bool resolve_inputs(InputPaths& in, const std::string& command, bool pinned) {
   bool ok = true;
   for (auto [flag, value] : {std::pair{"--cases", &in.cases}, {"--fees", &in.fees}, {"--municipality", &in.municipality}})
     if (value->empty() && !(pinned && value == &in.municipality)) {
-      std::cerr << "tsuchi " << command << ": " << flag << " is required (or --demo)\n";
+      con.error(std::string(flag) + " is required (or --demo)");
       ok = false;
     }
   return ok;
@@ -44,14 +44,10 @@ std::string data_dir() {
   return TSUCHI_DATA_DIR;
 }
 
-bool make_folder(const std::string& command, const std::string& path) {
+bool make_folder(Console& con, const std::string& path) {
   const std::string why = file::private_folder(path);
-  if (!why.empty()) std::cerr << "tsuchi " << command << ": --out " << path << ": " << why << "\n";
+  if (!why.empty()) con.error("--out " + path + ": " + why);
   return why.empty();
-}
-
-void print_problems(const Diagnostics& ds) {
-  for (const auto& d : ds) std::cerr << format(d) << "\n";
 }
 
 produce::Inputs load_inputs(const InputPaths& in, const ledger::PinnedConfig* pinned) {
@@ -62,15 +58,16 @@ produce::Inputs load_inputs(const InputPaths& in, const ledger::PinnedConfig* pi
   return produce::load({in.cases, in.fees, in.municipality, enc}, data_dir());
 }
 
-bool matches_pinned(const std::string& command, const InputPaths& in, const ledger::PinnedConfig& pinned) {
+bool matches_pinned(Console& con, const InputPaths& in, const ledger::PinnedConfig& pinned) {
   if (in.municipality.empty()) return true;
   Diagnostics problems;
   const auto text = tomlfile::read(in.municipality, problems);
-  print(command, problems);
+  con.report(problems);
   if (!text) return false;
   if (digest::sha256_hex(*text) == pinned.sha256) return true;
-  std::cerr << in.municipality << ": differs from the configuration pinned in the ledger (sha256 "
-            << pinned.sha256.substr(0, 12) << "…); a supervisor pins a new one with `tsuchi config set`\n";
+  con.report({Diagnostic{Diagnostic::Severity::error, in.municipality, 0, 0, "", "",
+                         "differs from the configuration pinned in the ledger (sha256 " + pinned.sha256.substr(0, 12) +
+                             "…); a supervisor pins a new one with `tsuchi config set`"}});
   return false;
 }
 
@@ -123,21 +120,12 @@ void add_common(CLI::App& cmd, Common& c, bool removed_municipality) {
   if (removed_municipality) cmd.add_option("--municipality", c.municipality)->group("");
 }
 
-std::optional<int> refuse_removed(const std::string& command, const Common& c) {
-  if (!c.as.empty()) {
-    std::cerr << "tsuchi " << command << ": --as is gone: the acting user is the registered owner of --key\n";
-    return 1;
-  }
-  if (!c.municipality.empty()) {
-    std::cerr << "tsuchi " << command << ": --municipality " << c.municipality
-              << ": roles come from the ledger, never from a file on the command line\n";
-    return 1;
-  }
+std::optional<int> refuse_removed(Console& con, const Common& c) {
+  if (!c.as.empty()) return con.fail(1, "--as is gone: the acting user is the registered owner of --key");
+  if (!c.municipality.empty())
+    return con.fail(1, "--municipality " + c.municipality +
+                           ": roles come from the ledger, never from a file on the command line");
   return std::nullopt;
-}
-
-void print(const std::string& command, const Diagnostics& ds) {
-  for (const auto& d : ds) std::cerr << (d.file.empty() ? "tsuchi " + command + format(d) : format(d)) << "\n";
 }
 
 namespace {
@@ -155,17 +143,18 @@ Checked<keys::SecretKey> read_user_key(const std::string& command, const Common&
 
 }  // namespace
 
-std::unique_ptr<Session> open_session(const std::string& command, const Common& c, const std::vector<keys::Role>& roles,
-                                      const std::vector<std::string>& objects) {
-  if (refuse_removed(command, c)) return nullptr;
+std::unique_ptr<Session> open_session(Console& con, const Common& c, const std::vector<keys::Role>& roles,
+                                      const std::vector<std::string>& objects, const std::string& audited) {
+  const std::string command = audited.empty() ? con.command() : audited;
+  if (refuse_removed(con, c)) return nullptr;
   auto l = ledger::Ledger::open(ledger_path(c.ledger));
   if (!l.ok()) {
-    print(command, l.problems);
+    con.report(l.problems);
     return nullptr;
   }
   auto key = read_user_key(command, c);
   if (!key.ok()) {
-    print(command, key.problems);
+    con.report(key.problems);
     return nullptr;
   }
   auto s = std::make_unique<Session>();
@@ -173,7 +162,7 @@ std::unique_ptr<Session> open_session(const std::string& command, const Common& 
   s->key = std::move(key.value);
   auto who = s->ledger.identify(s->key, login_name(), command, roles, objects);
   if (!who.ok()) {
-    print(command, who.problems);
+    con.report(who.problems);
     return nullptr;
   }
   s->actor = std::move(who.value);
@@ -181,43 +170,47 @@ std::unique_ptr<Session> open_session(const std::string& command, const Common& 
   return s;
 }
 
-std::optional<ledger::Ledger> open_read_only(const std::string& command, const std::string& ledger_flag) {
+std::optional<ledger::Ledger> open_read_only(Console& con, const std::string& ledger_flag) {
   auto l = ledger::Ledger::open(ledger_path(ledger_flag), ledger::Ledger::Access::read_only);
   if (!l.ok()) {
-    print(command, l.problems);
+    con.report(l.problems);
     return std::nullopt;
   }
   return std::move(l.value);
 }
 
 void add_query(CLI::App& parent, Action& action, const std::string& name, const std::string& help,
-               const std::string& json_help, std::function<std::string(const ledger::Ledger&, bool json)> show) {
+               std::function<void(const ledger::Ledger&, Console&)> show) {
   struct Opts {
     std::string ledger;
-    bool json = false;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = parent.add_subcommand(name, help);
   cmd->add_option("--ledger", o->ledger, "ledger file (default: $TSUCHI_LEDGER or ./tsuchi-ledger.sqlite)");
-  cmd->add_flag("--json", o->json, json_help);
-  const std::string command = parent.get_name() + " " + name;
-  cmd->callback([o, &action, command, show] {
-    action = [o, command, show] {
-      auto l = open_read_only(command, o->ledger);
+  cmd->callback([o, &action, show] {
+    action = [o, show](Console& con) {
+      auto l = open_read_only(con, o->ledger);
       if (!l) return 1;
-      std::cout << show(*l, o->json);
+      show(*l, con);
       return 0;
     };
   });
 }
 
-std::unique_ptr<text::TextEngine> text_engine(const std::string& command) {
+std::unique_ptr<text::TextEngine> text_engine(Console& con) {
   auto te = text::TextEngine::load(data_dir() + "/fonts/fonts.toml");
   if (!te.ok()) {
-    print(command, te.problems);
+    con.report(te.problems);
     return nullptr;
   }
   return std::move(te.value);
+}
+
+Json parsed(const std::string& json_text) { return Json::parse(json_text); }
+
+void merge(Json& into, const std::string& json_text) {
+  const Json members = Json::parse(json_text);
+  for (const auto& [key, value] : members.items()) into[key] = value;
 }
 
 }  // namespace tsuchi::cli

@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <iostream>
 #include <memory>
 
 #include "core/digest.hpp"
@@ -31,14 +30,20 @@ bool not_writable(const std::string& path) {
          (perms & (fs::perms::owner_write | fs::perms::group_write | fs::perms::others_write)) == fs::perms::none;
 }
 
-int finish(const std::string& command, const Diagnostics& ds, const std::string& done) {
-  print(command, ds);
-  if (has_errors(ds)) {
-    std::cerr << "tsuchi " << command << ": refused\n";
-    return 1;
-  }
-  std::cerr << "tsuchi " << command << ": " << done << "\n";
+int finish(Console& con, const Diagnostics& ds, const std::string& done) {
+  con.report(ds);
+  if (has_errors(ds)) return con.fail(1, "refused");
+  con.note(done);
   return 0;
+}
+
+// What an import did, for the JSON document.
+void imported_json(Console& con, const ledger::ImportSummary& s) {
+  auto& j = con.result();
+  j["file_sha256"] = s.file_sha256;
+  j["already_imported"] = s.already_imported;
+  j["rows"] = s.rows;
+  j["batches"] = s.batches;
 }
 
 // On a terminal, "mailed but never handed over" lines in red (ANSI), as on the PDF.
@@ -72,16 +77,16 @@ void add_import_file(CLI::App& parent, Action& action, const char* kind, const c
   add_common(*cmd, o->c);
   cmd->add_option("--supersede", o->supersede,
                   "SHA256 of the earlier file this corrected one replaces (its rows stay as history, no longer counted)");
-  std::string name = std::string("import ") + kind;
-  cmd->callback([o, &action, name, kind = std::string(kind)] {
-    action = [o, name, kind] {
-      auto s = open_session(name, o->c);
+  cmd->callback([o, &action, kind = std::string(kind)] {
+    action = [o, kind](Console& con) {
+      auto s = open_session(con, o->c);
       if (!s) return 1;
       auto& l = s->ledger;
       auto r = kind == "receipt"   ? l.import_receipt(o->file, s->actor, o->supersede)
                : kind == "worklog" ? l.import_worklog(o->file, s->actor, o->supersede)
                                    : l.import_returns(o->file, s->actor, o->supersede);
-      return finish(name, r.problems, imported_text(r.value, std::to_string(r.value.rows) + " row(s) recorded"));
+      if (r.ok()) imported_json(con, r.value);
+      return finish(con, r.problems, imported_text(r.value, std::to_string(r.value.rows) + " row(s) recorded"));
     };
   });
 }
@@ -118,17 +123,17 @@ void add_import_certificate(CLI::App& parent, Action& action) {
                 "\"import certificate override\")");
   cmd->add_option("--reason", o->req.override_reason, "why the form's QR code is missing (with --no-form-code)");
   cmd->callback([o, &action] {
-    action = [o] {
+    action = [o](Console& con) {
       const std::string name = o->req.no_form_code ? "import certificate override" : "import certificate";
-      if (o->req.no_form_code && o->req.batch_id.empty()) {
-        std::cerr << "tsuchi import certificate: --no-form-code needs --batch\n";
-        return 2;
-      }
-      auto s = o->req.no_form_code ? open_session(name, o->c, {keys::Role::supervisor}) : open_session(name, o->c);
+      if (o->req.no_form_code && o->req.batch_id.empty()) return con.fail(2, "--no-form-code needs --batch");
+      auto s = o->req.no_form_code ? open_session(con, o->c, {keys::Role::supervisor}, {}, name)
+                                   : open_session(con, o->c, {}, {}, name);
       if (!s) return 1;
       if (o->quantity >= 0) o->req.quantity = o->quantity;
       auto r = report::import_certificate(s->ledger, o->req, s->actor);
-      return finish(name, r.problems,
+      if (r.ok()) imported_json(con, r.value);
+      con.result()["medium"] = o->req.medium;
+      return finish(con, r.problems,
                     imported_text(r.value, "certificate recorded for batch " +
                                                (r.value.batches.empty() ? std::string() : r.value.batches[0]) +
                                                (o->req.batch_id.empty() ? " (matched by the form's QR code)" : "")));
@@ -151,41 +156,36 @@ void add_approve(CLI::App& app, Action& action) {
       ->check(CLI::ExistingDirectory);
   add_common(*cmd, o->c);
   cmd->callback([o, &action] {
-    action = [o] {
-      const std::string name = "approve";
-      if (auto code = refuse_removed(name, o->c)) return *code;
+    action = [o](Console& con) {
+      if (auto code = refuse_removed(con, o->c)) return *code;
       const auto run = seal::read_run_json(o->run_dir);
       const auto dir = std::filesystem::path(o->run_dir);
-      if (!run) {
-        std::cerr << (dir / "run.json").string() << ": error: cannot read run_id (is this a run folder?)\n";
-        return 1;
-      }
+      if (!run) return con.fail(1, "cannot read run_id (is this a run folder?)", (dir / "run.json").string());
       const std::string review = (dir / "review.txt").string();
-      if (!std::filesystem::exists(review)) {
-        std::cerr << review << ": error: no review sheet: run `tsuchi review " << o->run_dir
-                  << "` first, then approve what it shows\n";
-        return 1;
-      }
+      if (!std::filesystem::exists(review))
+        return con.fail(1, "no review sheet: run `tsuchi review " + o->run_dir + "` first, then approve what it shows",
+                        review);
       Diagnostics problems;
       const auto sheet = file::read(review, 64u << 20, problems, "this is not a review sheet");
-      print(name, problems);
+      con.report(problems);
       if (!sheet) return 1;
-      auto s = open_session(name, o->c, {keys::Role::approver}, {"run:" + run->run_id});
+      auto s = open_session(con, o->c, {keys::Role::approver}, {"run:" + run->run_id});
       if (!s) return 1;
       auto r = s->ledger.approve(run->run_id, digest::sha256_hex(*sheet), s->actor);
-      print(name, r.problems);
-      if (!r.ok()) {
-        std::cerr << "tsuchi approve: refused; no release was written\n";
-        return 1;
-      }
+      con.report(r.problems);
+      if (!r.ok()) return con.fail(1, "refused; no release was written");
       const std::string out = (dir / "release.json").string();
-      if (!file::write_atomically(out, release::to_json(r.value))) {
-        std::cerr << "tsuchi approve: cannot write " << out << "; approve again to issue a new release\n";
-        return 1;
-      }
-      std::cerr << "tsuchi approve: run " << run->run_id << " approved by " << s->actor.user << " (approver); release "
-                << "sequence " << r.value.approval.sequence << ", audit head " << r.value.approval.audit_head << "\n  "
-                << out << ": give it to the contractor with the batches\n";
+      if (!file::write_atomically(out, release::to_json(r.value)))
+        return con.fail(1, "cannot write " + out + "; approve again to issue a new release");
+      auto& j = con.result();
+      j["run_id"] = run->run_id;
+      j["approved_by"] = s->actor.user;
+      j["release"] = out;
+      j["sequence"] = r.value.approval.sequence;
+      j["audit_head"] = r.value.approval.audit_head;
+      con.note("run " + run->run_id + " approved by " + s->actor.user + " (approver); release sequence " +
+               std::to_string(r.value.approval.sequence) + ", audit head " + r.value.approval.audit_head + "\n  " +
+               out + ": give it to the contractor with the batches\n  next: tsuchi handover BATCH for each batch");
       return 0;
     };
   });
@@ -203,10 +203,13 @@ void add_handover(CLI::App& app, Action& action) {
   cmd->add_option("--route", o->route, "how it travelled (e.g. sftp, courier)");
   cmd->add_option("--media", o->media, "id of the medium it travelled on (to be certified destroyed)");
   cmd->callback([o, &action] {
-    action = [o] {
-      auto s = open_session("handover", o->c, {}, {"batch:" + o->batch});
+    action = [o](Console& con) {
+      auto s = open_session(con, o->c, {}, {"batch:" + o->batch});
       if (!s) return 1;
-      return finish("handover", s->ledger.handover(o->batch, s->actor, o->route, o->media),
+      con.result()["batch_id"] = o->batch;
+      con.result()["route"] = o->route;
+      con.result()["media"] = o->media;
+      return finish(con, s->ledger.handover(o->batch, s->actor, o->route, o->media),
                     "batch " + o->batch + " handed over by " + s->actor.user);
     };
   });
@@ -226,7 +229,7 @@ void add_reconcile(CLI::App& app, Action& action) {
     Common c;
     std::string month, batch, csv, pdf, as_of;
     std::vector<std::string> fail_on;
-    bool json = false, read_only = false;
+    bool read_only = false;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("reconcile", "Sealed vs mailed vs returned, spoilage vs destroyed, what is overdue");
@@ -236,7 +239,6 @@ void add_reconcile(CLI::App& app, Action& action) {
   cmd->add_option("--csv", o->csv, "also write the per-batch table to this CSV file");
   cmd->add_option("--pdf", o->pdf, "also write the report as a PDF for the file");
   cmd->add_option("--as-of", o->as_of, "judge overdue items at this day, YYYY-MM-DD (default today)");
-  cmd->add_flag("--json", o->json, "print the report as JSON on stdout");
   cmd->add_option("--fail-on", o->fail_on, "exit 1 when any of these holds (for monitoring): flags,missing,overdue")
       ->delimiter(',')
       ->check(CLI::IsMember({"flags", "missing", "overdue"}));
@@ -244,49 +246,44 @@ void add_reconcile(CLI::App& app, Action& action) {
                 "an evidence copy: open the ledger without writing (no --key; nothing is recorded); also "
                 "chosen when the file is not writable");
   cmd->callback([o, &action] {
-    action = [o] {
-      const std::string name = "reconcile";
+    action = [o](Console& con) {
       ledger::ReconcileQuery q{o->month, o->batch, std::nullopt};
-      if (!o->month.empty() && !parse_year_month(o->month)) {
-        std::cerr << "tsuchi reconcile: --month \"" << o->month << "\": must be YYYY-MM\n";
-        return 2;
-      }
-      if (!o->as_of.empty() && !(q.as_of = parse_date(o->as_of))) {
-        std::cerr << "tsuchi reconcile: --as-of \"" << o->as_of << "\": must be YYYY-MM-DD\n";
-        return 2;
-      }
-      if (auto code = refuse_removed(name, o->c)) return *code;
+      if (!o->month.empty() && !parse_year_month(o->month))
+        return con.fail(2, "--month \"" + o->month + "\": must be YYYY-MM");
+      if (!o->as_of.empty() && !(q.as_of = parse_date(o->as_of)))
+        return con.fail(2, "--as-of \"" + o->as_of + "\": must be YYYY-MM-DD");
+      if (auto code = refuse_removed(con, o->c)) return *code;
       const std::string path = ledger_path(o->c.ledger);
       const bool read_only = o->read_only || not_writable(path);
       std::unique_ptr<Session> s;
       std::optional<ledger::Ledger> copy;
       if (read_only) {
-        if (!(copy = open_read_only(name, o->c.ledger))) return 1;
-      } else if (!(s = open_session(name, o->c))) {
+        if (!(copy = open_read_only(con, o->c.ledger))) return 1;
+      } else if (!(s = open_session(con, o->c))) {
         return 1;
       }
       auto& l = read_only ? *copy : s->ledger;
       auto r = l.reconcile(q, read_only ? nullptr : &s->actor);
-      print(name, r.problems);
+      con.report(r.problems);
       if (!r.ok()) return 1;
-      auto te = o->pdf.empty() ? nullptr : text_engine(name);
+      auto te = o->pdf.empty() ? nullptr : text_engine(con);
       if (!o->pdf.empty() && !te) return 1;
       auto w = report::write_reconcile(r.value, o->csv, o->pdf, te.get());
-      print(name, w.problems);
+      con.report(w.problems);
       if (!w.ok()) return 1;
-      if (!w.value.empty()) {
-        std::cerr << "tsuchi reconcile: cannot write " << w.value << "\n";
-        return 1;
-      }
-      std::string out = o->json ? ledger::to_json(r.value) : ledger::to_text(r.value);
-      if (!o->json && ::isatty(STDOUT_FILENO)) out = red_alerts(out);
-      std::cout << out;
-      if (read_only) std::cerr << "tsuchi reconcile: read-only copy: not recorded (audit head " << r.value.head.text() << ")\n";
-      if (auto held = ledger::failing_conditions(r.value, o->fail_on); !held.empty()) {
+      if (!w.value.empty()) return con.fail(1, "cannot write " + w.value);
+      merge(con.result(), ledger::to_json(r.value));
+      con.result()["read_only"] = read_only;
+      std::string text = ledger::to_text(r.value);
+      if (::isatty(STDERR_FILENO)) text = red_alerts(text);
+      con.say(text);
+      if (read_only) con.note("read-only copy: not recorded (audit head " + r.value.head.text() + ")");
+      const auto held = ledger::failing_conditions(r.value, o->fail_on);
+      con.result()["failing"] = held;
+      if (!held.empty()) {
         std::string list;
         for (const auto& h : held) list += (list.empty() ? "" : ", ") + h;
-        std::cerr << "tsuchi reconcile: --fail-on: " << list << "\n";
-        return 1;
+        return con.fail(1, "--fail-on: " + list);
       }
       return 0;
     };
@@ -297,7 +294,6 @@ void add_audit(CLI::App& app, Action& action) {
   struct Opts {
     Common c;
     std::string expect_head, city_key;
-    bool json = false;
   };
   auto o = std::make_shared<Opts>();
   auto* audit = app.add_subcommand("audit", "The signed, chained audit log");
@@ -308,19 +304,15 @@ void add_audit(CLI::App& app, Action& action) {
   cmd->add_option("--expect-head", o->expect_head, "SEQ:HASH (from a release, review sheet or reconcile report): "
                                                    "that record must exist with that hash, so nothing after it was cut");
   cmd->add_option("--city-key", o->city_key, "city.pub: the ledger must be rooted in this city key");
-  cmd->add_flag("--json", o->json, "print the report as JSON on stdout");
   cmd->callback([o, &action] {
-    action = [o] {
-      const std::string name = "audit verify";
-      if (auto code = refuse_removed(name, o->c)) return *code;
+    action = [o](Console& con) {
+      if (auto code = refuse_removed(con, o->c)) return *code;
       ledger::VerifyOptions opt;
-      if (!o->expect_head.empty() && !(opt.expect_head = ledger::parse_head(o->expect_head))) {
-        std::cerr << "tsuchi audit verify: --expect-head \"" << o->expect_head << "\": must be SEQ:HASH (64 hex digits)\n";
-        return 2;
-      }
+      if (!o->expect_head.empty() && !(opt.expect_head = ledger::parse_head(o->expect_head)))
+        return con.fail(2, "--expect-head \"" + o->expect_head + "\": must be SEQ:HASH (64 hex digits)");
       if (!o->city_key.empty()) {
         auto city = keys::read_public(o->city_key, keys::Kind::city);
-        print(name, city.problems);
+        con.report(city.problems);
         if (!city.ok()) return 1;
         opt.city_key = city.value;
       }
@@ -330,24 +322,29 @@ void add_audit(CLI::App& app, Action& action) {
       std::unique_ptr<Session> s;
       std::optional<ledger::Ledger> copy;
       if (record) {
-        if (!(s = open_session(name, o->c))) return 1;
-      } else if (!(copy = open_read_only(name, o->c.ledger))) {
+        if (!(s = open_session(con, o->c))) return 1;
+      } else if (!(copy = open_read_only(con, o->c.ledger))) {
         return 1;
       }
       const auto& l = record ? s->ledger : *copy;
       auto r = l.verify_audit(opt);
-      print(name, r.problems);
+      con.report(r.problems);
       if (!r.ok()) return 1;
-      std::cout << (o->json ? ledger::to_json(r.value) : ledger::to_text(r.value));
-      if (record) print(name, s->ledger.record_audit_check(r.value, s->actor));
-      return r.value.ok() ? 0 : 1;
+      merge(con.result(), ledger::to_json(r.value));
+      con.result()["recorded"] = record;
+      con.say(ledger::to_text(r.value));
+      if (record) con.report(s->ledger.record_audit_check(r.value, s->actor));
+      if (!r.value.ok()) return con.fail(1, "the audit log does not verify (see the breaks above)");
+      return 0;
     };
   });
   add_query(*audit, action, "head", "Print SEQ:HASH of the newest audit record (read-only, no key)",
-            "print {\"seq\", \"hash\", \"head\"} as JSON", [](const ledger::Ledger& l, bool json) {
+            [](const ledger::Ledger& l, Console& con) {
               const auto h = l.head();
-              return json ? "{\"seq\":" + std::to_string(h.seq) + ",\"hash\":\"" + h.hash + "\",\"head\":\"" + h.text() + "\"}\n"
-                          : h.text() + "\n";
+              con.result()["seq"] = h.seq;
+              con.result()["hash"] = h.hash;
+              con.result()["head"] = h.text();
+              con.say(h.text() + "\n");
             });
 }
 

@@ -1,4 +1,3 @@
-#include <iostream>
 #include <memory>
 
 #include "seal/seal.hpp"
@@ -14,7 +13,6 @@ void add_open(CLI::App& app, Action& action) {
     seal::OpenRequest req;
     std::string out, public_key;
     std::uint64_t max_bytes = 0;
-    bool json = false;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand(
@@ -33,42 +31,30 @@ void add_open(CLI::App& app, Action& action) {
   auto* public_key = cmd->add_option("--public-key", o->public_key)->group("");
   cmd->add_option("--out", o->out, "folder to extract into; the bag lands in DIR/<batch id>")->required();
   cmd->add_option("--max-bytes", o->max_bytes, "refuse archives unpacking to more than this (default 4 GiB)");
-  cmd->add_flag("--json", o->json, "print what was verified and extracted as JSON on stdout");
   cmd->callback([&action, o, key, secret, public_key] {
-    action = [o, key, secret, public_key] {
-      if (public_key->count() > 0) {
-        std::cerr << "tsuchi open: refused: --public-key is gone: pin the city's key with --city-key city.pub "
-                     "(the manifests are signed by their maker, whom the release names)\n";
-        return 1;
-      }
-      if (key->count() == 0 && secret->count() == 0) {
-        std::cerr << "tsuchi open: give --key B.key or --secret-key K\n";
-        return 2;
-      }
-      if (o->req.city_key.empty()) {
-        std::cerr << "tsuchi open: refused: no pinned city key: pass --city-key city.pub (received from the city, not "
-                     "from the batch)\n";
-        return 1;
-      }
-      if (o->req.release.empty()) {
-        std::cerr << "tsuchi open: refused: no release: pass --release RUN_DIR/release.json\n";
-        return 1;
-      }
+    action = [o, key, secret, public_key](Console& con) {
+      if (public_key->count() > 0)
+        return con.fail(1, "refused: --public-key is gone: pin the city's key with --city-key city.pub (the "
+                           "manifests are signed by their maker, whom the release names)");
+      if (key->count() == 0 && secret->count() == 0) return con.fail(2, "give --key B.key or --secret-key K");
+      if (o->req.city_key.empty())
+        return con.fail(1, "refused: no pinned city key: pass --city-key city.pub (received from the city, not from "
+                           "the batch)");
+      if (o->req.release.empty()) return con.fail(1, "refused: no release: pass --release RUN_DIR/release.json");
       if (o->max_bytes > 0) o->req.limits.max_unpacked_bytes = o->req.limits.max_archive_bytes = o->max_bytes;
       auto r = seal::open_batch(o->req, o->out);
       if (!r.ok()) {
-        print_problems(r.problems);
-        std::cerr << "tsuchi open: refused; nothing was extracted\n";
-        return 1;
+        con.report(r.problems);
+        return con.fail(1, "refused; nothing was extracted");
       }
       const auto& m = r.value.manifest;
       const auto& rel = r.value.release;
-      std::cerr << "tsuchi open: " << m.batch_id << " (" << m.bag_count << "): released by " << rel.maker
-                << " (staff) and " << rel.approver << " (approver), release " << rel.sequence << " at audit head "
-                << rel.audit_head << "; manifest signature, archive SHA-256 and bag verified; " << m.counts.envelopes
-                << " envelopes, " << m.counts.pages << " pages, " << m.counts.sheets << " sheets\n  extracted to "
-                << r.value.bag_dir << "\n";
-      if (o->json) std::cout << seal::to_json(r.value);
+      merge(con.result(), seal::to_json(r.value));
+      con.note(m.batch_id + " (" + m.bag_count + "): released by " + rel.maker + " (staff) and " + rel.approver +
+               " (approver), release " + std::to_string(rel.sequence) + " at audit head " + rel.audit_head +
+               "; manifest signature, archive SHA-256 and bag verified; " + std::to_string(m.counts.envelopes) +
+               " envelopes, " + std::to_string(m.counts.pages) + " pages, " + std::to_string(m.counts.sheets) +
+               " sheets\n  extracted to " + r.value.bag_dir);
       return 0;
     };
   });

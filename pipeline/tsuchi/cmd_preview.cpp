@@ -1,5 +1,4 @@
 #include <filesystem>
-#include <iostream>
 
 #include "core/digest.hpp"
 #include "core/file.hpp"
@@ -54,54 +53,52 @@ void add_preview(CLI::App& app, Action& action) {
   cmd->add_option("--out", o->out, "output folder")->required();
   cmd->add_option("--threads", o->threads, "worker threads (default: all cores)");
   cmd->callback([o, &action] {
-    action = [o] {
-      const std::string name = "preview";
-      if (!resolve_inputs(o->in, name, true)) return 2;
-      auto s = open_session(name, o->c, {keys::Role::staff});
+    action = [o](Console& con) {
+      if (!resolve_inputs(o->in, con, true)) return 2;
+      auto s = open_session(con, o->c, {keys::Role::staff});
       if (!s) return 1;
       const auto pinned = s->ledger.config();
-      if (!matches_pinned(name, o->in, pinned)) return 1;
+      if (!matches_pinned(con, o->in, pinned)) return 1;
       auto in = load_inputs(o->in, &pinned);
-      print_problems(in.problems);
-      if (has_errors(in.problems)) {
-        std::cerr << "tsuchi preview: the inputs have errors; nothing was rendered\n";
-        return 1;
-      }
+      con.report(in.problems);
+      if (has_errors(in.problems)) return con.fail(1, "the inputs have errors; nothing was rendered");
       Diagnostics problems;
       const auto digest = inputs_sha256(o->in, pinned, problems);
-      print_problems(problems);
+      con.report(problems);
       if (!digest) return 1;
       // A private folder of this user's, before the export is put on record.
-      if (!make_folder(name, o->out)) return 1;
+      if (!make_folder(con, o->out)) return 1;
       std::error_code ec;
       const std::string out = std::filesystem::absolute(o->out, ec).lexically_normal().string();
       auto start = s->ledger.record_preview_start(s->actor, ec ? o->out : out, *digest);
-      print(name, start.problems);
-      if (!start.ok()) {
-        std::cerr << "tsuchi preview: the export could not be put on record; nothing was written\n";
-        return 1;
-      }
+      con.report(start.problems);
+      if (!start.ok()) return con.fail(1, "the export could not be put on record; nothing was written");
       auto [r, listed] = produce::preview(in, data_dir(), o->threads, o->out);
-      print_problems(r.problems);
+      con.report(r.problems);
       const bool completed = !has_errors(r.problems) && listed;
-      const auto done = s->ledger.record_preview_done(s->actor, start.value, written(r, o->out), r.totals, completed);
-      print(name, done);
-      if (has_errors(r.problems)) {
-        std::cerr << "tsuchi preview: stopped; the files in " << o->out << " are incomplete\n";
-        return 1;
-      }
-      if (!listed) {
-        std::cerr << "tsuchi preview: cannot write insertion.csv\n";
-        return 1;
-      }
+      const auto files = written(r, o->out);
+      const auto done = s->ledger.record_preview_done(s->actor, start.value, files, r.totals, completed);
+      con.report(done);
+      if (has_errors(r.problems)) return con.fail(1, "stopped; the files in " + o->out + " are incomplete");
+      if (!listed) return con.fail(1, "cannot write insertion.csv");
       if (has_errors(done)) {
         produce::remove_preview(r, o->out);
-        std::cerr << "tsuchi preview: the files' digests could not be put on record, so the files were removed\n";
-        return 1;
+        return con.fail(1, "the files' digests could not be put on record, so the files were removed");
       }
-      std::cerr << "tsuchi preview: " << r.totals.envelopes << " envelopes, " << r.totals.notices << " notices, "
-                << r.totals.slips << " slips, " << r.totals.pages << " pages in " << r.batches.size() << " PDF(s) under "
-                << o->out << "; exported by " << s->actor.user << " (audit record " << start.value << ")\n";
+      auto& j = con.result();
+      j["out"] = ec ? o->out : out;
+      j["envelopes"] = r.totals.envelopes;
+      j["notices"] = r.totals.notices;
+      j["slips"] = r.totals.slips;
+      j["pages"] = r.totals.pages;
+      j["files"] = Json::array();
+      for (const auto& f : files) j["files"].push_back({{"name", f.name}, {"sha256", f.sha256}});
+      j["audit_record"] = start.value;
+      j["exported_by"] = s->actor.user;
+      con.note(std::to_string(r.totals.envelopes) + " envelopes, " + std::to_string(r.totals.notices) + " notices, " +
+               std::to_string(r.totals.slips) + " slips, " + std::to_string(r.totals.pages) + " pages in " +
+               std::to_string(r.batches.size()) + " PDF(s) under " + o->out + "; exported by " + s->actor.user +
+               " (audit record " + std::to_string(start.value) + ")");
       return 0;
     };
   });

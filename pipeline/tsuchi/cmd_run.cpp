@@ -1,5 +1,4 @@
 #include <filesystem>
-#include <iostream>
 
 #include "core/file.hpp"
 
@@ -35,55 +34,40 @@ void add_run(CLI::App& app, Action& action) {
   cmd->add_option("--month", o->month,
                   "the month this run is for, YYYY-MM, within the cases' periods (default: this month at the office)");
   cmd->callback([o, &action] {
-    action = [o] {
-      if (!resolve_inputs(o->in, "run", true)) return 2;
-      if (!o->month.empty() && !parse_year_month(o->month)) {
-        std::cerr << "tsuchi run: --month \"" << o->month << "\": use YYYY-MM\n";
-        return 2;
-      }
-      if (!o->run_id.empty() && !produce::valid_run_id(o->run_id)) {
-        std::cerr << "tsuchi run: --run-id \"" << o->run_id << "\": use letters, digits, '-' and '_' only\n";
-        return 2;
-      }
-      if (auto code = refuse_removed("run", o->c)) return *code;
-      if (!o->signing_key.empty()) {
-        std::cerr << "tsuchi run: --signing-key is gone: the maker's --key signs the manifests\n";
-        return 1;
-      }
-      auto s = open_session("run", o->c, {keys::Role::staff});
+    action = [o](Console& con) {
+      if (!resolve_inputs(o->in, con, true)) return 2;
+      if (!o->month.empty() && !parse_year_month(o->month)) return con.fail(2, "--month \"" + o->month + "\": use YYYY-MM");
+      if (!o->run_id.empty() && !produce::valid_run_id(o->run_id))
+        return con.fail(2, "--run-id \"" + o->run_id + "\": use letters, digits, '-' and '_' only");
+      if (auto code = refuse_removed(con, o->c)) return *code;
+      if (!o->signing_key.empty()) return con.fail(1, "--signing-key is gone: the maker's --key signs the manifests");
+      auto s = open_session(con, o->c, {keys::Role::staff});
       if (!s) return 1;
       const auto pinned = s->ledger.config();
-      if (!matches_pinned("run", o->in, pinned)) return 1;
+      if (!matches_pinned(con, o->in, pinned)) return 1;
       auto in = load_inputs(o->in, &pinned);
-      print_problems(in.problems);
-      if (has_errors(in.problems)) {
-        std::cerr << "tsuchi run: the inputs have errors; nothing was rendered or sealed\n";
-        return 1;
-      }
+      con.report(in.problems);
+      if (has_errors(in.problems)) return con.fail(1, "the inputs have errors; nothing was rendered or sealed");
       // Office time (the pinned [office_hours] utc_offset), never the process's TZ.
       const Date today = office_today(in.municipality.office_hours.utc_offset_minutes);
       const std::string month = o->month.empty() ? today.year_month().iso() : o->month;
       const bool told = !o->month.empty();
       const auto asked = *parse_year_month(month);
       if (auto why = ingest::month_outside(in.cases, asked, told ? "--month" : "this month at the office"); !why.empty()) {
-        std::cerr << "tsuchi run: " << (told ? why + "; nothing was rendered or sealed\n"
-                                             : "warning: " + why + "; pass --month for the month this run is for\n");
-        if (told) return 1;
+        if (told) return con.fail(1, why + "; nothing was rendered or sealed");
+        con.report({Diagnostic{Diagnostic::Severity::warning, "", 0, 0, "", "",
+                               why + "; pass --month for the month this run is for"}});
       }
       auto& ledger = s->ledger;
       // One folder per run: an empty or missing --out, only ever entered by its owner.
-      if (!file::empty_or_missing(o->out)) {
-        std::cerr << "tsuchi run: --out " << o->out << " is not empty: each run goes into a new, empty folder\n";
-        return 1;
-      }
-      if (!make_folder("run", o->out)) return 1;
+      if (!file::empty_or_missing(o->out))
+        return con.fail(1, "--out " + o->out + " is not empty: each run goes into a new, empty folder");
+      if (!make_folder(con, o->out)) return 1;
       // The maker's key moves into the sealer, which signs the manifests; the run's record is signed with it there.
       auto sealing = seal::load_keys(std::move(s->key),
                                      o->contractor_key.empty() ? in.municipality.contractor_public_key : o->contractor_key);
-      if (!sealing.ok()) {
-        print_problems(sealing.problems);
-        return 1;
-      }
+      con.report(sealing.problems);
+      if (!sealing.ok()) return 1;
       sealing.value.write_key = o->write_key;
       const bool sealed_key = !sealing.value.contractor_public.empty();
       s->actor.key = &sealing.value.maker;
@@ -94,7 +78,7 @@ void add_run(CLI::App& app, Action& action) {
       const bool exact = !o->run_id.empty();
       const std::string wanted = exact ? o->run_id : produce::default_run_id(today, [](const std::string&) { return false; });
       auto reserved = ledger.reserve_run(s->actor, wanted, ec ? o->out : out_abs, exact);
-      print("run", reserved.problems);
+      con.report(reserved.problems);
       if (!reserved.ok()) return 1;
       const std::string run_id = reserved.value;
 
@@ -107,39 +91,49 @@ void add_run(CLI::App& app, Action& action) {
         // Moved, not copied: a print file is held once on its way into the archive.
         return sealer.seal(b.summary, {{b.pdf_name, std::move(b.pdf)}, {"insertion.csv", std::move(b.insertion_csv)}});
       });
-      print_problems(r.problems);
+      con.report(r.problems);
       if (has_errors(r.problems)) {
         sealer.abandon();
-        std::cerr << "tsuchi run: stopped; no batch of run " << run_id << " was left in " << o->out
-                  << " (the id stays reserved; run again into a new folder)\n";
-        return 1;
+        return con.fail(1, "stopped; no batch of run " + run_id + " was left in " + o->out +
+                               " (the id stays reserved; run again into a new folder)");
       }
-      if (!sealer.publish(r.take_summaries(), user, in.problems)) {
-        std::cerr << "tsuchi run: cannot write run.json in " << o->out << "\n";
-        return 1;
-      }
+      std::vector<std::string> batch_ids;
+      for (const auto& b : r.batches) batch_ids.push_back(b.summary.batch_id);
+      if (!sealer.publish(r.take_summaries(), user, in.problems)) return con.fail(1, "cannot write run.json in " + o->out);
       // Recorded last: a run the ledger knows is one whose files are all in place.
       if (auto problems = ledger.record_run(sealer.record(user, month), s->actor); has_errors(problems)) {
-        print_problems(problems);
+        con.report(problems);
         sealer.remove();
-        std::cerr << "tsuchi run: the ledger refused the run; its batches were removed\n";
-        return 1;
+        return con.fail(1, "the ledger refused the run; its batches were removed");
       }
       const auto& t = r.totals;
-      std::cerr << "tsuchi run: " << run_id << ": " << r.batches.size() << " batch(es), " << t.envelopes
-                << " envelopes, " << t.notices << " notices, " << t.slips << " slips, " << t.pages << " pages; "
-                << "made and signed by " << user << ", to be reviewed and approved by an approver\n";
+      const std::string folder = ec ? o->out : out_abs;
+      auto& j = con.result();
+      j["run_id"] = run_id;
+      j["out"] = folder;
+      j["month"] = month;
+      j["batches"] = batch_ids;
+      j["envelopes"] = t.envelopes;
+      j["notices"] = t.notices;
+      j["slips"] = t.slips;
+      j["pages"] = t.pages;
+      j["made_by"] = user;
+      j["key_files_written"] = !sealed_key || o->write_key;
+      j["next"] = Json::array({"tsuchi review " + folder, "tsuchi approve " + folder});
+      con.note(run_id + ": " + std::to_string(r.batches.size()) + " batch(es), " + std::to_string(t.envelopes) +
+               " envelopes, " + std::to_string(t.notices) + " notices, " + std::to_string(t.slips) + " slips, " +
+               std::to_string(t.pages) + " pages; made and signed by " + user +
+               ", to be reviewed and approved by an approver");
       // Where the run is and what comes next, so a clerk never has to look it up.
-      std::cerr << "tsuchi run: output folder: " << (ec ? o->out : out_abs) << "\n"
-                << "tsuchi run: next: tsuchi review " << (ec ? o->out : out_abs)
-                << " (the review sheet), then an approver other than " << user << ": tsuchi approve "
-                << (ec ? o->out : out_abs) << "\n";
+      con.note("output folder: " + folder);
+      con.note("next: tsuchi review " + folder + " (the review sheet), then an approver other than " + user +
+               ": tsuchi approve " + folder);
       if (!sealed_key)
-        std::cerr << "tsuchi run: no contractor key is configured: each B.key (the passphrase in clear) was written "
-                     "and is the only way to open its batch; send it by a separate route\n";
+        con.note("no contractor key is configured: each B.key (the passphrase in clear) was written and is the only "
+                 "way to open its batch; send it by a separate route");
       else if (o->write_key)
-        std::cerr << "tsuchi run: --write-key: each B.key (the passphrase in clear) was written beside B.key.sealed; "
-                     "never send it with the folder\n";
+        con.note("--write-key: each B.key (the passphrase in clear) was written beside B.key.sealed; never send it "
+                 "with the folder");
       return 0;
     };
   });

@@ -16,27 +16,30 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("tsuchi ") + TSUCHI_VERSION + " (commit " + TSUCHI_COMMIT + ")");
   tsuchi::cli::Action action;
-  // `tsuchi help [CMD ...]`: the same text as `--help`, for the command named (or for tsuchi).
+  tsuchi::cli::Output output;
+  // `tsuchi help [CMD ...]`: the same text as `--help`, for the command named (or for tsuchi). Like
+  // --help and --version it prints on stdout: it is the output asked for (and help2man reads it there).
   std::vector<std::string> help_path;
   auto* help = app.add_subcommand("help", "Show how to use tsuchi, or one command: tsuchi help [COMMAND [SUBCOMMAND]]");
   help->add_option("command", help_path, "a command (and its subcommand), e.g. `import worklog`");
   help->callback([&] {
-    action = [&]() -> int {
+    action = [&](tsuchi::cli::Console& con) -> int {
       const CLI::App* at = &app;
       std::string usage = "tsuchi";
       for (const auto& name : help_path) {
         const CLI::App* next = nullptr;
         for (const auto* sub : at->get_subcommands([](const CLI::App*) { return true; }))
           if (sub->get_name() == name) next = sub;
-        if (!next) {
-          std::cerr << "tsuchi help: no command '" << name << "'; `tsuchi help` lists them\n";
-          return 2;
-        }
+        if (!next) return con.fail(2, "no command '" + name + "'; `tsuchi help` lists them");
         at = next;
         usage += " " + name;
       }
       // The formatter, not App::help(): that one shows the help of the command parsed, `help` itself.
-      std::cout << at->get_formatter()->make_help(at, usage, CLI::AppFormatMode::Normal);
+      const std::string text = at->get_formatter()->make_help(at, usage, CLI::AppFormatMode::Normal);
+      if (output.json)
+        con.result()["usage"] = text;
+      else
+        std::cout << text;
       return 0;
     };
   });
@@ -57,19 +60,29 @@ int main(int argc, char** argv) {
   tsuchi::cli::add_certificate(app, action);
   tsuchi::cli::add_audit(app, action);
   tsuchi::cli::add_void(app, action);
+  tsuchi::cli::add_output_flags(app, output);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {  // --help, --help-all, --version
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    // A script that asked for JSON gets a document even when the command line itself is wrong.
+    for (int i = 1; i < argc; ++i)
+      if (std::string_view(argv[i]) == "--json") {
+        tsuchi::cli::Output json_only;
+        json_only.json = true;
+        tsuchi::cli::Console con(tsuchi::cli::parsed_command(app), json_only);
+        con.error(e.what());  // on stderr too, as CLI11 would have printed it
+        return con.finish(2);
+      }
     app.exit(e);
     return 2;
   }
   if (!action) return 2;
+  tsuchi::cli::Console con(tsuchi::cli::parsed_command(app), output);
   try {
-    return action();
+    return con.finish(action(con));
   } catch (const std::exception& e) {
-    std::cerr << "tsuchi: internal error: " << e.what() << "\n";
-    return 3;
+    return con.finish(con.fail(3, std::string("internal error: ") + e.what()));
   }
 }

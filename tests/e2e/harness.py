@@ -354,7 +354,7 @@ class City:
         return self.t.run(*args, *self.key(user), **kw)
 
     def head(self):
-        return self.t.run("audit", "head", env=self.env).stdout.strip()
+        return self.t.json("audit", "head", "--json", env=self.env)["head"]
 
 
 class Test:

@@ -94,7 +94,7 @@ with Test() as t:
     changed = tmp / "municipality.toml"
     changed.write_text(t.municipality_here().replace("size = 4 ", "size = 5 "), encoding="utf-8")
     p = t.run("run", "--demo", "--municipality", changed, "--out", tmp / "run2", *t.key("tanaka"), want=1)
-    t.check(f"{changed}: differs from the configuration pinned in the ledger" in p.stderr and
+    t.check(f"{changed}: error: differs from the configuration pinned in the ledger" in p.stderr and
             "tsuchi config set" in p.stderr, "run refuses a configuration other than the pinned one", p.stderr)
     p = t.run("config", "set", "--municipality", changed, *t.key("tanaka"), want=1)
     t.check("supervisor" in p.stderr, "staff cannot pin a configuration", p.stderr)

@@ -1,5 +1,7 @@
 """`tsuchi barcode customer`: Japan Post's 16 worked examples as exact JSON, plain output, exit codes;
 `tsuchi barcode store` checks a 44-digit payload."""
+import json
+
 from harness import Test
 
 # postcode, address, expected JSON (SPEC §12; Japan Post's customer-barcode manual, worked examples)
@@ -26,21 +28,27 @@ CASES = [
 
 with Test() as t:
     for postcode, address, expected in CASES:
-        p = t.run("barcode", "customer", "--postal-code", postcode, "--address", address, "--json", stop=False)
-        t.check(p.stdout.rstrip("\n") == expected, postcode + ": " + expected, "got " + p.stdout)
+        got = t.json("barcode", "customer", "--postal-code", postcode, "--address", address, "--json")
+        t.check({k: got.get(k) for k in ("data", "check_digit")} == json.loads(expected),
+                postcode + ": " + expected, "got %s" % got)
+        t.check(got.get("schema") == "tsuchi.barcode.customer/1" and got.get("ok") is True, postcode + ": schema, ok", got)
 
     # The postcode without its hyphen gives the same answer; plain output carries the same two values.
     first = CASES[0]
-    p = t.run("barcode", "customer", "--postal-code", "2630023", "--address", first[1], "--json", stop=False)
-    t.check(p.stdout.rstrip("\n") == first[2], "postcode without hyphen", p.stdout)
+    got = t.json("barcode", "customer", "--postal-code", "2630023", "--address", first[1], "--json")
+    t.check({k: got.get(k) for k in ("data", "check_digit")} == json.loads(first[2]), "postcode without hyphen", got)
     p = t.run("barcode", "customer", "--postal-code", "263-0023", "--address", first[1], stop=False)
-    t.check(p.stdout.rstrip("\n") == "data: 26300233-30-8-403\ncheck_digit: 5", "plain output", p.stdout)
+    t.check(p.stderr.rstrip("\n") == "data: 26300233-30-8-403\ncheck_digit: 5" and p.stdout == "",
+            "plain output: the same two values, on stderr (human text)", p.stdout + p.stderr)
 
     # exit 1: no code for a representative postcode, or a bad postcode (message on stderr, nothing on stdout)
     for pc in ("360-0000", "12-3456", "2630023x"):
         p = t.run("barcode", "customer", "--postal-code", pc, "--address", "埼玉県熊谷市宮町二丁目47-1", "--json",
                   want=1, stop=False)
-        t.check(p.stdout == "", "postcode %s: nothing on stdout" % pc, p.stdout)
+        doc = json.loads(p.stdout)
+        t.check(doc["ok"] is False and doc["exit_code"] == 1 and doc["errors"] and doc["errors"][0]["reason"],
+                "postcode %s: a JSON document with the error as an object" % pc, p.stdout)
+        t.check("宮町" not in p.stdout, "postcode %s: the address is not echoed in JSON" % pc, p.stdout)
         t.check(p.stderr.strip() != "", "postcode %s: a message on stderr" % pc)
         t.check("宮町" not in p.stderr, "postcode %s: the address is not echoed" % pc, p.stderr)
 

@@ -101,7 +101,7 @@ with Test() as t:
     t.check(b["media"] == ["USB-0001", "spoilage"] and not b["certified"] and not b["closed"], "not closed yet", b)
     t.check(table.read_text().startswith("batch_id,run_id,month,sealed,mailed,returned,"),
             "reconcile --csv writes the table")
-    text = city.run("tanaka", "reconcile", "--batch", first).stdout
+    text = city.run("tanaka", "reconcile", "--batch", first).stderr
     t.check(f"missing (not reported mailed): {last_env}" in text, "the text report names the missing envelope", text)
 
     # Certificates for every medium; the corrected completion report mails the last envelope.
@@ -137,9 +137,9 @@ with Test() as t:
     t.check(sha256(evidence) == before, "the evidence copy is untouched")
 
     # The live ledger: head, verify (recorded with --key), and the head the release carries.
-    live = t.run("audit", "head").stdout.strip()
+    live = t.json("audit", "head", "--json")["head"]
     t.check(re.fullmatch(r"\d+:[0-9a-f]{64}", live), "audit head prints SEQ:HASH", live)
     v = t.json("audit", "verify", "--json", "--expect-head", head, "--city-key", city.pub, *t.key("takahashi"))
     t.check(v["ok"] and v["records"] > 20, "audit verify --expect-head (from release.json) holds", v.get("records"))
-    t.check(t.run("audit", "head").stdout.strip() != live, "audit verify --key records its check")
+    t.check(t.json("audit", "head", "--json")["head"] != live, "audit verify --key records its check")
     t.json("audit", "verify", "--json", "--expect-head", live)

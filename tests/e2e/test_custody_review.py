@@ -29,7 +29,7 @@ with Test() as t:
     check(f"run `tsuchi review {out}` first" in p.stderr, f"approve needs the review sheet", p.stderr)
     p = run("review", out, *t.key("tanaka"), "--fees", FEES)
     sheet = (out / "review.txt").read_text()
-    check(p.stdout == sheet, "review prints exactly review.txt")
+    check(sheet in p.stderr and p.stdout == "", "review prints review.txt for the person (stderr), nothing on stdout")
     def value(text, key):  # a "key  value" line of the sheet
         found = [line.strip()[len(key):].strip() for line in text.splitlines() if line.strip().startswith(key + " ")]
         return found[0] if found else None
@@ -136,7 +136,7 @@ with Test() as t:
     out2 = tmp / "run-2"
     run("run", "--cases", tmp / "cases-2.csv", "--fees", FEES, "--out", out2, *t.key("tanaka"),
         "--month", "2025-09", "--run-id", "R20250915")
-    sheet2 = run("review", out2, *t.key("suzuki")).stdout
+    sheet2 = run("review", out2, *t.key("suzuki")).stderr
     check(f"compared with run {run_id}" in sheet2 and "the previous run of the same month" in sheet2,
           f"the second run is compared with the first", sheet2)
     check("dropped: 2025090081" in sheet2, f"the dropped case is listed", sheet2)
@@ -155,7 +155,7 @@ with Test() as t:
     db.commit()
     db.close()
     p = run("audit", "verify", want=1)
-    check(f"BROKEN: first at seq {seq}" in p.stdout, f"audit verify names seq {seq}", p.stdout)
+    check(f"BROKEN: first at seq {seq}" in p.stderr, f"audit verify names seq {seq}", p.stderr)
     verdict = json.loads(run("audit", "verify", "--json", want=1).stdout)
     check(verdict["first_break"]["seq"] == seq and verdict["first_break"]["kind"] == "edited",
           "the edited record is named", verdict['first_break'])

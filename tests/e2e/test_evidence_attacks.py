@@ -78,7 +78,7 @@ with Test() as t:
     # Once handed over with a work log, the unmailed envelope is missing; --fail-on says so.
     p = city.run("tanaka", "reconcile", "--batch", first, "--fail-on", "flags,missing,overdue", want=1)
     t.check("--fail-on: missing" in p.stderr, "reconcile --fail-on missing exits 1 and names the condition", p.stderr)
-    t.check(mine[-1] in p.stdout, "the missing envelope is listed", p.stdout)
+    t.check(mine[-1] in p.stderr, "the missing envelope is listed", p.stderr)
 
     # A corrected work log replaces the first only with --supersede.
     fixed = write_csv(tmp / "worklog-2.csv", WORKLOG_HEADER, [[first, e, "mailed", a.sheets[e], office_time()] for e in mine])
