@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   CLI::App app{"tsuchi: child-care fee notices, payment slips and sealed print batches"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("tsuchi ") + TSUCHI_VERSION + " (commit " + TSUCHI_COMMIT + ")");
+  app.set_version_flag("--version,-V", std::string("tsuchi ") + TSUCHI_VERSION + " (commit " + TSUCHI_COMMIT + ")");
   tsuchi::cli::Action action;
   tsuchi::cli::Output output;
   // `tsuchi help [CMD ...]`: the same text as `--help`, for the command named (or for tsuchi). Like
@@ -43,6 +43,17 @@ int main(int argc, char** argv) {
       return 0;
     };
   });
+  // `tsuchi version`: what --version prints; with --json the name, version and commit as keys.
+  app.add_subcommand("version", "Show tsuchi's version and the commit it was built from (as --version)")
+      ->callback([&] {
+        action = [&](tsuchi::cli::Console& con) -> int {
+          con.result()["name"] = "tsuchi";
+          con.result()["version"] = TSUCHI_VERSION;
+          con.result()["commit"] = TSUCHI_COMMIT;
+          if (!output.json) std::cout << app.version() << "\n";
+          return 0;
+        };
+      });
   tsuchi::cli::add_validate(app, action);
   tsuchi::cli::add_barcode(app, action);
   tsuchi::cli::add_preview(app, action);

@@ -39,8 +39,9 @@ def walk(t, city, as_json, examples, dump):
         name = command or " ".join(a for a in map(str, args[:2]) if re.fullmatch(r"[a-z]+", a) and
                                    a in KNOWN_WORDS)
         label = "%s (%s)" % (name, "json" if as_json else "human")
-        if not as_json and name == "help":
-            t.check("Usage: tsuchi" in p.stdout, label + ": the usage asked for, on stdout like --help", p.stdout[:300])
+        if not as_json and name in ("help", "version"):
+            t.check(re.match(r"(Usage: tsuchi|.*\n*Usage: tsuchi|tsuchi \d+\.\d+\.\d+ \(commit )", p.stdout, re.S),
+                    label + ": the text asked for, on stdout like --help and --version", p.stdout[:300])
             return p, None
         if not as_json:
             t.check(p.stdout == "", label + ": nothing on stdout", p.stdout[:300])
@@ -132,6 +133,7 @@ def walk(t, city, as_json, examples, dump):
           env=city.env)
     call("sato", "void", out2, "--reason", "made in error")
     call(None, "help", "run", command="help")
+    call(None, "version", command="version")
     # A wrong command line: still a document with --json (exit 2).
     call(None, "reconcile", "--month", "2025/09", want=2, command="reconcile")
     call(None, "run", "--no-such-flag", want=2, command="run")
@@ -140,7 +142,8 @@ def walk(t, city, as_json, examples, dump):
 
 KNOWN_WORDS = {"keygen", "user", "add", "list", "revoke", "config", "set", "validate", "barcode", "customer", "store",
                "preview", "run", "review", "approve", "handover", "audit", "head", "verify", "open", "import",
-               "receipt", "worklog", "returns", "certificate", "form", "reconcile", "void", "help", "ledger", "init"}
+               "receipt", "worklog", "returns", "certificate", "form", "reconcile", "void", "help", "ledger", "init",
+               "version"}
 
 
 with Test() as t:
