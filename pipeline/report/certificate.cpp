@@ -140,7 +140,7 @@ Checked<std::string> certificate_form_pdf(const CertificateForm& f, const text::
   y += 3;
 
   // Signature and seal boxes (署名・押印).
-  const double box_w = (width - 8) / 3, box_h = 24;
+  const double box_w = (width - 8) / 3, box_h = 22;
   const char* heads[] = {"実施者 署名・印  Operator", "立会人 署名・印  Witness", "受託者 代表者印  Contractor"};
   for (int i = 0; i < 3; ++i) {
     const double x = left + i * (box_w + 4);
@@ -164,7 +164,10 @@ Checked<std::string> certificate_form_pdf(const CertificateForm& f, const text::
       Role::gothic, 7, left, y + 0.5, width, leading(7));
 
   // The city's own sign-off: who printed the form, who checked it on its return, who approved.
-  sign_off(c, std::max(y + 1, kBottom - sign_off_height()), f.head.text(), f.printed_at);
+  const double top = std::max(y + 3, kBottom - sign_off_height());
+  sign_off(c, top, f.head.text(), f.printed_at);
+  c.text("市の処理欄（受領・確認・承認）", Role::gothic, 8, left, top + 16);
+  c.text("for the city's use", Role::gothic, 6.5, left, top + 19.5, {.gray = 0.25});
 
   render::PdfOptions opt;
   opt.title = "データ消去・返却証明書 " + f.batch.batch_id;

@@ -59,13 +59,14 @@ double sign_off(Canvas& c, double y, const std::string& head, const std::string&
   for (int i = 0; i < 3; ++i) {
     const double x = right - w + i * kSignerW;
     c.fill({x, top, kSignerW, kSignHead}, 0.92);
-    c.stroke({x, top, kSignerW, kSignHead + kSealCell}, 0.5);
-    c.text(ja::signers[i], Role::gothic, 8, x + kSignerW / 2, top + 4, {.align = Align::center});
-    // The seal cell at the right of the name space, 印 printed faint where the seal goes.
+    // The seal cell at the right of the name space, 印 printed faint where the seal goes; the
+    // box's own border is drawn after it, over the edges they share.
     const double sx = x + kSignerW - kSealCell;
     c.stroke({sx, top + kSignHead, kSealCell, kSealCell}, 0.3, 0.5);
     c.text(ja::seal, Role::mincho, 9, sx + kSealCell / 2, top + kSignHead + kSealCell / 2 + 1.5,
            {.align = Align::center, .gray = 0.7});
+    c.stroke({x, top, kSignerW, kSignHead + kSealCell}, 0.5);
+    c.text(ja::signers[i], Role::gothic, 8, x + kSignerW / 2, top + 4, {.align = Align::center});
   }
   return sign_off_height();
 }
