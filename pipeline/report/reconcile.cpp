@@ -109,11 +109,12 @@ Checked<std::string> reconcile_pdf(const ledger::ReconcileReport& r, const text:
                            n(m.missing), n(m.spoiled), n(m.destroyed)});
   if (!r.months.empty()) doc.sections.push_back({"対象月別", {std::move(months)}});
   if (!r.voided.empty()) {
-    Table voided{{{"取り消した実行（合計に含めない）", 60}, {ja::month, 20}, {ja::batch, 90}}, {}, false};
+    // One batch a row, the run and month on its first: a run of many batches never runs off its cell.
+    Table voided{{{"取り消した実行（合計に含めない）", 60}, {ja::month, 20}, {ja::batch_id, 50}}, {}, false};
     for (const auto& v : r.voided) {
-      std::string ids;
-      for (const auto& id : v.batch_ids) ids += (ids.empty() ? "" : " ") + id;
-      voided.rows.push_back({v.run_id, v.month, ids});
+      if (v.batch_ids.empty()) voided.rows.push_back({v.run_id, v.month, ""});
+      for (std::size_t i = 0; i < v.batch_ids.size(); ++i)
+        voided.rows.push_back({i == 0 ? v.run_id : "", i == 0 ? v.month : "", v.batch_ids[i]});
     }
     doc.sections.push_back({"取り消した実行", {std::move(voided)}});
   }

@@ -108,7 +108,8 @@ std::string hex(int seed) {
   return h;
 }
 
-// A reconcile report of `batches` batches; batch i has i % 3 missing envelopes and, every fifth, an overdue step.
+// A reconcile report of `batches` batches; batch i has i % 3 missing envelopes and, every fifth, an
+// overdue step; every tenth report also lists a voided run.
 ReconcileReport reconcile_of(int batches, int missing_extra = 0) {
   ReconcileReport r;
   r.as_of = "2025-10-15";
@@ -138,6 +139,11 @@ ReconcileReport reconcile_of(int batches, int missing_extra = 0) {
     r.batches.push_back(std::move(b));
   }
   if (batches > 0) r.months.push_back(m);
+  if (batches % 10 == 0 && batches > 0) {  // a voided run of half as many batches, listed apart
+    VoidedRun v{"R20250801", "2025-08", {}};
+    for (int i = 1; i <= batches / 2; ++i) v.batch_ids.push_back("R20250801-B" + std::to_string(100 + i));
+    r.voided.push_back(v);
+  }
   return r;
 }
 
@@ -208,6 +214,7 @@ TEST_CASE("reconcile reports of 1 to 70 batches: headings keep two lines, nothin
     std::size_t seen = 0;
     for (auto at = text.find(last); at != std::string::npos; at = text.find(last, at + 1)) ++seen;
     CHECK(seen >= 2);
+    if (batches % 10 == 0) CHECK(has(text, "R20250801-B" + std::to_string(100 + batches / 2)));
   }
   CHECK(most >= 4);  // the tables crossed several page boundaries at every offset
 }
