@@ -180,7 +180,7 @@ constexpr double kWidth = kPageW - 2 * kMargin;
 struct Line {
   double h = 0;  // mm, spacing after it included
   std::function<void(Canvas&, double y)> draw;
-  bool keep = false;    // no page break after it
+  bool keep = false;  // no page break after it
   int header = -1;    // a table row: its header line, drawn again atop a page the table continues on
 };
 

@@ -2,7 +2,8 @@
 // return certificate form (消去・返却証明書) with its QR code, the reconcile report as PDF — and
 // reading a returned, scanned form back to its batch. Documents are display lists (display/display.hpp) rendered
 // with render::pdf_bytes. Like the ledger they hold ids, counts and amounts only, never a name,
-// an address or a My Number. Contents: output_spec/review.md, output_spec/certificate-form.md.
+// an address or a My Number. Contents: output_spec/review.md, output_spec/reconcile.md,
+// output_spec/certificate-form.md.
 #pragma once
 #include <map>
 #include <optional>
