@@ -91,20 +91,20 @@ Checked<std::string> certificate_form_pdf(const CertificateForm& f, const text::
            {.max_w = width - label_w - 4, .origin = display::TextOrigin::code});  // ids, counts, digest
     y += row;
   };
-  printed("バッチID Batch", f.batch.batch_id);
-  printed("実行ID Run", f.batch.run_id);
+  printed(std::string(ja::batch_id) + " Batch", f.batch.batch_id);
+  printed(std::string(ja::run_id) + " Run", f.batch.run_id);
   printed("封筒・頁・枚数 Counts", std::to_string(f.batch.envelopes) + " 通 / " + std::to_string(f.batch.pages) +
                                        " 頁 / " + std::to_string(f.batch.sheets) + " 枚");
   printed("マニフェスト SHA-256 Manifest", f.batch.manifest_sha256, 8);
-  y += 5;
+  y += 3;
 
   // What the contractor fills in by hand (NIST SP 800-88 Rev. 1, appendix G fields).
-  auto field = [&](const std::string& ja, const std::string& en, double h = 10.5) {
+  auto field = [&](const std::string& ja, const std::string& en, double h = 9) {
     c.fill({left, y, label_w, h}, 0.92);
     c.stroke({left, y, width, h}, 0.5);
     c.stroke({left, y, label_w, h}, 0.5);
-    c.text(ja, Role::gothic, 9, left + 2, y + 4.6, {.max_w = label_w - 4});
-    c.text(en, Role::gothic, 7, left + 2, y + 8.6, {.max_w = label_w - 4, .gray = 0.25});
+    c.text(ja, Role::gothic, 9, left + 2, y + 4.1, {.max_w = label_w - 4});
+    c.text(en, Role::gothic, 6.5, left + 2, y + 7.6, {.max_w = label_w - 4, .gray = 0.25});
     const double top = y;
     y += h;
     return top;
@@ -120,27 +120,27 @@ Checked<std::string> certificate_form_pdf(const CertificateForm& f, const text::
     }
     return x;
   };
-  double t = field("対象媒体", "Medium (one form per medium)", 15);
-  boxes(t, 5.5, {"暗号化アーカイブ archive", "損紙 spoiled paper"});
-  const double media_end = boxes(t, 12, {"受け渡し媒体 media id："}) - 8;
-  c.hline(media_end, t + 12.6, right - 3 - media_end);
-  t = field("消去・廃棄の方法", "Method (NIST SP 800-88)", 15);
-  boxes(t, 5.5, {"Clear 消去", "Purge 除去", "Destroy 破壊"});
-  c.text("具体的な方法 how：", Role::gothic, 8.5, vx, t + 12);
+  double t = field("対象媒体", "Medium (one form per medium)", 13);
+  boxes(t, 5, {"暗号化アーカイブ archive", "損紙 spoiled paper"});
+  const double media_end = boxes(t, 10.8, {"受け渡し媒体 media id："}) - 8;
+  c.hline(media_end, t + 11.4, right - 3 - media_end);
+  t = field(std::string("消去・") + ja::destroyed + "の方法", "Method (NIST SP 800-88)", 13);
+  boxes(t, 5, {"Clear 消去", "Purge 除去", "Destroy 破壊"});
+  c.text("具体的な方法 how：", Role::gothic, 8.5, vx, t + 10.8);
   t = field("使用ツール・バージョン", "Tool and version");
   t = field("検証の方法・結果", "Verification (method, result)");
   t = field("実施日", "Date");
-  c.text("　　　　　年　　　　月　　　　日", Role::mincho, 10, vx, t + 7);
+  c.text("　　　　　年　　　　月　　　　日", Role::mincho, 10, vx, t + 6.2);
   field("実施場所", "Place");
   field("実施者", "Operator");
   field("立会人", "Witness");
-  t = field("損紙の廃棄枚数", "Spoiled sheets destroyed");
-  c.text("枚 sheets", Role::gothic, 9, vx + 40, t + 7);
+  t = field(std::string(ja::spoiled) + "の" + ja::destroyed + "枚数", "Spoiled sheets destroyed");
+  c.text("枚 sheets", Role::gothic, 9, vx + 40, t + 6.2);
   field("返却の場合（品目・返却先・日付）", "If returned instead: what, to whom, date");
-  y += 5;
+  y += 3;
 
   // Signature and seal boxes (署名・押印).
-  const double box_w = (width - 8) / 3, box_h = 27;
+  const double box_w = (width - 8) / 3, box_h = 22;
   const char* heads[] = {"実施者 署名・印  Operator", "立会人 署名・印  Witness", "受託者 代表者印  Contractor"};
   for (int i = 0; i < 3; ++i) {
     const double x = left + i * (box_w + 4);
@@ -148,27 +148,33 @@ Checked<std::string> certificate_form_pdf(const CertificateForm& f, const text::
     c.stroke({x, y, box_w, box_h}, 0.5);
     c.text(heads[i], Role::gothic, 8, x + 2, y + 4.3, {.max_w = box_w - 4});
   }
-  y += box_h + 4;
+  y += box_h + 3;
   c.text("受託者 名称 Contractor：", Role::gothic, 9, left, y + 4);
   c.hline(left + 42, y + 5, width - 42);
-  y += 10;
+  y += 8;
 
   std::string back = "記入・署名押印のうえ、原本又はスキャン（150〜200 dpi）を" +
                      (f.return_to.empty() ? std::string("発注元") : f.return_to) +
                      "へ返送してください。右上のQRコードは汚したり折り曲げたりしないでください。";
   y += c.paragraph(back, Role::gothic, 8.5, left, y, width, leading(8.5));
-  c.paragraph(
+  y += c.paragraph(
       "Fill in, sign and return the original or a scan at 150–200 dpi. Keep the QR code clean and unfolded: "
       "it matches this form to batch " +
           f.batch.batch_id + ".",
-      Role::gothic, 7.5, left, y + 1, width, leading(7.5));
+      Role::gothic, 7, left, y + 0.5, width, leading(7));
+
+  // The city's own sign-off: who printed the form, who checked it on its return, who approved.
+  const double top = std::max(y + 3, kBottom - sign_off_height());
+  sign_off(c, top, f.head.text(), f.printed_at);
+  c.text("市の処理欄（受領・確認・承認）", Role::gothic, 8, left, top + 16);
+  c.text("for the city's use", Role::gothic, 6.5, left, top + 19.5, {.gray = 0.25});
 
   render::PdfOptions opt;
-  opt.title = "Certificate form " + f.batch.batch_id;
+  opt.title = "データ消去・返却証明書 " + f.batch.batch_id;
   if (f.printed_at.size() >= 19) opt.creation_date = f.printed_at.substr(0, 19);
   return render::pdf_bytes(
       document({std::move(page)}, te,
-               "tsuchi certificate form — batch " + f.batch.batch_id + " — printed " + f.printed_at),
+               "データ消去・返却証明書 — バッチ " + f.batch.batch_id + " — 印刷 " + f.printed_at),
       opt);
 }
 

@@ -60,7 +60,7 @@ Checked<bool> write_certificate_form(ledger::Ledger& l, const std::string& batch
   Diagnostics ds = std::move(m.problems);
   if (has_errors(ds)) return {false, std::move(ds)};
   CertificateForm form{*batch, m.value.mayor_title, m.value.city_name + " " + m.value.contact.department,
-                       ledger::utc_now()};
+                       ledger::utc_now(), l.head()};
   auto pdf = certificate_form_pdf(form, te);
   if (!pdf.ok()) append(ds, std::move(pdf.problems));
   if (has_errors(ds) || !file::write_atomically(out, pdf.value)) return {false, std::move(ds)};

@@ -2,7 +2,8 @@
 // return certificate form (消去・返却証明書) with its QR code, the reconcile report as PDF — and
 // reading a returned, scanned form back to its batch. Documents are display lists (display/display.hpp) rendered
 // with render::pdf_bytes. Like the ledger they hold ids, counts and amounts only, never a name,
-// an address or a My Number. Contents: output_spec/review.md, output_spec/certificate-form.md.
+// an address or a My Number. Contents: output_spec/review.md, output_spec/reconcile.md,
+// output_spec/certificate-form.md.
 #pragma once
 #include <map>
 #include <optional>
@@ -56,7 +57,7 @@ struct Anomaly {
   std::string case_id, month;
   std::vector<Yen> amounts;
   std::vector<std::string> envelope_ids;
-  std::string why;  // outside_schedule: "not in the 2025-04 schedule", "no schedule in force", "0 yen or less"
+  std::string why;  // outside_schedule, as printed: "2025-04 料金表にない金額", "適用される料金表なし", "0円以下"
 };
 
 // Sheets and estimated grams of the run's envelopes against the limits they must post under.
@@ -120,6 +121,7 @@ struct CertificateForm {
   std::string addressee;    // e.g. "熊谷市長" (printed with 様); empty = a blank line to fill in
   std::string return_to;    // office the form goes back to (担当課); may be empty
   std::string printed_at;   // ISO-8601 UTC
+  ledger::Head head;        // the audit head it was printed at, by the city's sign-off box
 };
 Checked<std::string> certificate_form_pdf(const CertificateForm& f, const text::TextEngine& te);
 

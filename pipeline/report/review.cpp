@@ -143,17 +143,17 @@ std::vector<Anomaly> anomalies(const std::vector<ledger::SlipRecord>& slips, con
   for (const auto& s : slips) {
     std::string why;
     if (s.amount <= 0) {
-      why = "0 yen or less";
+      why = "0円以下";
     } else if (fees) {
       auto ym = parse_year_month(s.month);
       const Schedule* sched = ym ? fees->in_force(*ym) : nullptr;
       if (!sched) {
-        why = "no schedule in force";
+        why = "適用される料金表なし";
       } else {
         auto [it, fresh] = allowed.try_emplace(s.month);
         if (fresh) it->second = schedule_amounts(*fees, *ym);
         if (!std::binary_search(it->second.begin(), it->second.end(), s.amount))
-          why = "not in the " + sched->effective_from.iso() + " schedule";
+          why = sched->effective_from.iso() + " 料金表にない金額";
       }
     }
     if (!why.empty()) outside.push_back({AnomalyKind::outside_schedule, s.case_id, s.month, {s.amount}, {s.envelope_id}, why});
@@ -231,9 +231,9 @@ namespace {
 
 const char* label(AnomalyKind k) {
   switch (k) {
-    case AnomalyKind::account_transfer_slip: return "slip for account transfer (口座振替)";
-    case AnomalyKind::duplicate_slip: return "two slips for one case and month";
-    case AnomalyKind::outside_schedule: return "amount outside the schedule";
+    case AnomalyKind::account_transfer_slip: return "口座振替の納付書";
+    case AnomalyKind::duplicate_slip: return "同一認定番号・月の納付書が重複";
+    case AnomalyKind::outside_schedule: return "料金表にない金額";
   }
   return "";
 }
@@ -259,114 +259,116 @@ std::string grams(double g) {
 // Sheets and grams per envelope (定形 長形3号 up to 50 g, and what the folding inserter takes).
 detail::Section mailing_section(const MailingReview& m) {
   using namespace detail;
-  Section out{"Envelopes by weight (定形郵便)", {}};
+  Section out{"封筒の重量（定形郵便）", {}};
   if (!m.limits_known) {
-    out.blocks.push_back(Text{"the pinned configuration could not be read: limits unknown", true});
+    out.blocks.push_back(Text{"設定を読めないため上限が不明です", true});
     return out;
   }
   const auto& l = m.limits;
   const int heaviest = m.heaviest_sheets();
-  out.blocks.push_back(Pairs{{{"limit per envelope", std::to_string(l.max_sheets) + " sheets, " + grams(l.max_g) + " g"},
-                              {"estimate", grams(l.envelope_g) + " g envelope + " + grams(l.paper_g) + " g per sheet"},
-                              {"heaviest envelope", std::to_string(heaviest) + " sheets, " + grams(l.grams(heaviest)) + " g"},
-                              {"split mailings (households)", std::to_string(m.split_mailings)},
-                              {"envelopes of split mailings", std::to_string(m.split_envelopes)},
-                              {"envelopes over a limit", std::to_string(m.over_limit())}}});
-  Table t{{{"sheets", 25, true}, {"grams", 25, true}, {"envelopes", 25, true}}, {}, false};
+  auto sheets_g = [&](int sheets, double g) { return std::to_string(sheets) + " 枚・" + grams(g) + " g"; };
+  out.blocks.push_back(Pairs{{{"1通あたりの上限", sheets_g(l.max_sheets, l.max_g)},
+                              {"重量の見積り", "封筒 " + grams(l.envelope_g) + " g ＋ 1枚 " + grams(l.paper_g) + " g"},
+                              {"最も重い封筒", sheets_g(heaviest, l.grams(heaviest))},
+                              {"分割発送の世帯", std::to_string(m.split_mailings)},
+                              {"分割発送の封筒", std::to_string(m.split_envelopes)},
+                              {"上限を超える封筒", std::to_string(m.over_limit())}}});
+  Table t{{{ja::sheets, 25, true}, {"重量（g）", 25, true}, {ja::envelopes, 25, true}}, {}, false};
   for (const auto& [sheets, n] : m.by_sheets) t.rows.push_back({std::to_string(sheets), grams(l.grams(sheets)), std::to_string(n)});
   if (!t.rows.empty()) out.blocks.push_back(std::move(t));
-  if (m.over_limit() > 0) out.blocks.push_back(Text{"ENVELOPES OVER THE LIMIT: do not mail them as 定形", true});
+  if (m.over_limit() > 0) out.blocks.push_back(Text{"上限を超える封筒があります：定形郵便として発送しないでください", true});
   return out;
 }
 
 detail::Report model(const ReviewSheet& s) {
   using namespace detail;
   Report r;
-  r.title = "Review sheet (審査票) — run " + s.run_id;
-  r.footer = "tsuchi review — run " + s.run_id;
+  r.title = "審査票　実行 " + s.run_id;
+  r.footer = "審査票 — 実行 " + s.run_id;
+  r.head = s.head.text();
+  r.made_at = s.prepared_at;
+  const std::string yen = ja::yen;
 
-  std::vector<std::string> batch_ids;
-  for (const auto& b : s.batches) batch_ids.push_back(b.batch_id);
-  Section run{"Run", {Pairs{{{"run id", s.run_id},
-                             {"made by", s.maker},
-                             {"created at", s.created_at},
-                             {"billing month", s.month},
-                             {"batches", std::to_string(s.batches.size())},
-                             {"sheet prepared by", s.prepared_by},
-                             {"sheet prepared at", s.prepared_at},
-                             {"audit log head (監査ログ)", s.head.text()}}}}};
+  Section run{"実行", {Pairs{{{ja::run_id, s.run_id},
+                              {"実行者", s.maker},
+                              {"実行日時（UTC）", s.created_at},
+                              {"対象月（賦課月）", s.month},
+                              {"バッチ数", std::to_string(s.batches.size())},
+                              {"審査票の作成者", s.prepared_by},
+                              {"審査票の作成日時（UTC）", s.prepared_at},
+                              {ja::audit_head, s.head.text()}}}}};
   r.sections.push_back(std::move(run));
 
-  Table batches{{{"batch", 60}, {"envelopes", 25, true}, {"pages", 25, true}, {"sheets", 25, true}}, {}, true};
+  Table batches{{{ja::batch_id, 60}, {ja::envelopes, 25, true}, {ja::pages, 25, true}, {ja::sheets, 25, true}}, {}, true};
   int pages = 0, sheets = 0;
   for (const auto& b : s.batches) {
     batches.rows.push_back({b.batch_id, std::to_string(b.envelopes), std::to_string(b.pages), std::to_string(b.sheets)});
     pages += b.pages;
     sheets += b.sheets;
   }
-  batches.rows.push_back({"total", std::to_string(s.envelopes()), std::to_string(pages), std::to_string(sheets)});
-  Section counts{"Counts",
-                 {Pairs{{{"decision notices (決定通知書)", std::to_string(s.decision_notices)},
-                         {"change notices (変更通知書)", std::to_string(s.change_notices)},
-                         {"envelopes", std::to_string(s.envelopes())},
-                         {"slips (納付書)", std::to_string(s.slips())},
-                         {"total billed (yen)", amount(s.billed_total())}}},
+  batches.rows.push_back({ja::total, std::to_string(s.envelopes()), std::to_string(pages), std::to_string(sheets)});
+  Section counts{ja::count,
+                 {Pairs{{{"決定通知書", std::to_string(s.decision_notices)},
+                         {"変更通知書", std::to_string(s.change_notices)},
+                         {ja::envelopes, std::to_string(s.envelopes())},
+                         {"納付書", std::to_string(s.slips())},
+                         {"請求額合計" + yen, amount(s.billed_total())}}},
                   std::move(batches)}};
   r.sections.push_back(std::move(counts));
 
   r.sections.push_back(mailing_section(s.mailing));
 
-  Table billed{{{"billed month", 40}, {"envelopes", 25, true}, {"slips", 25, true}, {"billed (yen)", 40, true}}, {}, true};
+  Table billed{{{"期別（月）", 40}, {ja::envelopes, 25, true}, {"納付書", 25, true}, {"請求額" + yen, 40, true}}, {}, true};
   for (const auto& m : s.billed)
     billed.rows.push_back({m.month, std::to_string(m.envelopes), std::to_string(m.slips), amount(m.amount)});
   // An envelope may carry several months' slips: the total counts it once.
   billed.rows.push_back(
-      {"total", std::to_string(s.envelopes_with_slips), std::to_string(s.slips()), amount(s.billed_total())});
-  Section by_month{"Billed by month", {}};
-  if (s.billed.empty()) by_month.blocks.push_back(Text{"no slips in this run"});
+      {ja::total, std::to_string(s.envelopes_with_slips), std::to_string(s.slips()), amount(s.billed_total())});
+  Section by_month{"期別の請求額", {}};
+  if (s.billed.empty()) by_month.blocks.push_back(Text{"この実行に納付書はありません"});
   else by_month.blocks.push_back(std::move(billed));
   r.sections.push_back(std::move(by_month));
 
-  Section changes{"Changes against the previous run", {}};
+  Section changes{"前回の実行との比較", {}};
   if (!s.previous) {
-    changes.blocks.push_back(Text{"no earlier run in the ledger: nothing to compare"});
+    changes.blocks.push_back(Text{"台帳に前回の実行がないため、比較はありません"});
   } else {
     const auto& c = *s.previous;
-    changes.blocks.push_back(Text{"compared with run " + c.run_id + " (made " + c.created_at + " by " + c.user +
-                                  ", billing month " + c.month + "): " +
-                                  (c.same_month ? "the previous run of the same month"
-                                                : "no earlier run of " + s.month + ", so the last run before this one")});
-    changes.blocks.push_back(Pairs{{{"new cases", std::to_string(c.new_cases.size())},
-                                    {"dropped cases", std::to_string(c.dropped_cases.size())},
-                                    {"cases in both runs", std::to_string(c.cases_in_both)},
-                                    {"amount changed (case-months)", std::to_string(c.changes.size())},
-                                    {"total billed by " + c.run_id + " (yen)", amount(c.billed_before)},
-                                    {"difference (yen)", amount(s.billed_total() - c.billed_before, true)}}});
-    if (!c.new_cases.empty()) changes.blocks.push_back(Text{"new: " + list(c.new_cases, kTopChanges)});
-    if (!c.dropped_cases.empty()) changes.blocks.push_back(Text{"dropped: " + list(c.dropped_cases, kTopChanges)});
+    changes.blocks.push_back(Text{"比較対象：実行 " + c.run_id + "（" + c.created_at + " " + c.user + " 実行、対象月 " +
+                                  c.month + "）　" +
+                                  (c.same_month ? "同じ対象月の前回の実行"
+                                                : s.month + " の前回の実行がないため、直前の実行")});
+    changes.blocks.push_back(Pairs{{{"新規の認定番号", std::to_string(c.new_cases.size())},
+                                    {"なくなった認定番号", std::to_string(c.dropped_cases.size())},
+                                    {"両方にある認定番号", std::to_string(c.cases_in_both)},
+                                    {"金額が変わった認定番号・月", std::to_string(c.changes.size())},
+                                    {c.run_id + " の請求額合計" + yen, amount(c.billed_before)},
+                                    {"差額" + yen, amount(s.billed_total() - c.billed_before, true)}}});
+    if (!c.new_cases.empty()) changes.blocks.push_back(Text{"新規：" + list(c.new_cases, kTopChanges)});
+    if (!c.dropped_cases.empty()) changes.blocks.push_back(Text{"なくなった：" + list(c.dropped_cases, kTopChanges)});
     if (!c.changes.empty()) {
-      Table t{{{"case_id", 35}, {"month", 25}, {"before (yen)", 30, true}, {"after (yen)", 30, true},
-               {"change (yen)", 30, true}},
+      Table t{{{ja::case_id, 35}, {"月", 25}, {"前回" + yen, 30, true}, {"今回" + yen, 30, true},
+               {"増減" + yen, 30, true}},
               {},
               false};
       for (std::size_t i = 0; i < c.changes.size() && i < kTopChanges; ++i) {
         const auto& ch = c.changes[i];
         t.rows.push_back({ch.case_id, ch.month, amount(ch.before), amount(ch.after), amount(ch.delta(), true)});
       }
-      changes.blocks.push_back(Text{"largest changes first" + (c.changes.size() > kTopChanges
-                                                                    ? " (top " + std::to_string(kTopChanges) + " of " +
-                                                                          std::to_string(c.changes.size()) + ")"
-                                                                    : std::string())});
+      changes.blocks.push_back(Text{"増減の大きい順" + (c.changes.size() > kTopChanges
+                                                          ? "（全 " + std::to_string(c.changes.size()) + " 件中 上位 " +
+                                                                std::to_string(kTopChanges) + " 件）"
+                                                          : std::string())});
       changes.blocks.push_back(std::move(t));
     }
   }
   r.sections.push_back(std::move(changes));
 
-  Section anomalies{"Anomalies (" + std::to_string(s.anomalies.size()) + ")", {}};
+  Section anomalies{"要確認事項（" + std::to_string(s.anomalies.size()) + " 件）", {}};
   if (s.anomalies.empty()) {
-    anomalies.blocks.push_back(Text{"none found"});
+    anomalies.blocks.push_back(Text{ja::none});
   } else {
-    Table t{{{"anomaly", 52}, {"case_id", 22}, {"month", 17}, {"amount (yen)", 28, true}, {"envelope / note", 55}}, {}, false};
+    Table t{{{"内容", 52}, {ja::case_id, 22}, {"月", 17}, {"金額" + yen, 28, true}, {"封筒ID・備考", 55}}, {}, false};
     for (const auto& a : s.anomalies) {
       std::string detail = a.why.empty() ? join(a.envelope_ids, ", ") : a.why;
       t.rows.push_back({label(a.kind), a.case_id, a.month, join(amounts(a.amounts), " + "), detail});
@@ -374,13 +376,13 @@ detail::Report model(const ReviewSheet& s) {
     anomalies.blocks.push_back(std::move(t));
   }
   anomalies.blocks.push_back(Text{s.schedule_checked
-                                      ? "amounts checked against the fee schedule in force in each billed month"
-                                      : "amounts NOT checked against the fee schedule: pass --fees F"});
+                                      ? "金額は各期別の月に適用される料金表で確認済み"
+                                      : "金額を料金表で確認していません：--fees F を指定してください"});
   r.sections.push_back(std::move(anomalies));
 
   // SPEC §4: a variation sequence printed as its plain glyph (allowed by the municipality) is listed here.
-  Section warnings{"Input warnings (" + std::to_string(s.input_warnings.size()) + ")", {}};
-  if (s.input_warnings.empty()) warnings.blocks.push_back(Text{"none"});
+  Section warnings{"入力の警告（" + std::to_string(s.input_warnings.size()) + " 件）", {}};
+  if (s.input_warnings.empty()) warnings.blocks.push_back(Text{ja::none});
   for (const auto& w : s.input_warnings) warnings.blocks.push_back(Text{w});
   r.sections.push_back(std::move(warnings));
   return r;
@@ -392,7 +394,7 @@ std::string to_text(const ReviewSheet& s) { return detail::to_text(model(s)); }
 
 Checked<std::string> review_pdf(const ReviewSheet& s, const text::TextEngine& te) {
   render::PdfOptions opt;
-  opt.title = "Review sheet " + s.run_id;
+  opt.title = "審査票 " + s.run_id;
   if (s.prepared_at.size() >= 19) opt.creation_date = s.prepared_at.substr(0, 19);
   return detail::to_pdf(model(s), te, opt);
 }

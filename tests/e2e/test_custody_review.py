@@ -24,7 +24,7 @@ with Test() as t:
     run_id, batches, envelopes, slips = r.run_id, r.batches, r.envelopes, r.slips
     first = batches[0]
 
-    # Review: the same sheet on stdout and in review.txt, a PDF beside it, recorded for approval.
+    # Review: the same sheet on stderr and in review.txt, a PDF beside it, recorded for approval.
     p = run("approve", out, *t.key("yamada"), want=1)
     check(f"run `tsuchi review {out}` first" in p.stderr, f"approve needs the review sheet", p.stderr)
     p = run("review", out, *t.key("tanaka"), "--fees", FEES)
@@ -34,10 +34,10 @@ with Test() as t:
         found = [line.strip()[len(key):].strip() for line in text.splitlines() if line.strip().startswith(key + " ")]
         return found[0] if found else None
 
-    check(value(sheet, "run id") == run_id and value(sheet, "made by") == "tanaka", f"the sheet names the run", sheet)
-    check(value(sheet, "slips (納付書)") == str(slips[0]), f"the sheet counts {slips[0]} slips", sheet)
+    check(value(sheet, "実行ID") == run_id and value(sheet, "実行者") == "tanaka", f"the sheet names the run", sheet)
+    check(value(sheet, "納付書") == str(slips[0]), f"the sheet counts {slips[0]} slips", sheet)
     check(f"{slips[1]:,}" in sheet, f"the sheet totals {slips[1]:,} yen")
-    check("no earlier run in the ledger" in sheet and "Anomalies (0)" in sheet, "first run, no anomalies")
+    check("台帳に前回の実行がないため" in sheet and "要確認事項（0 件）" in sheet, "first run, no anomalies")
     pdf = pdftext(out / "review.pdf")
     check(run_id in pdf and f"{slips[1]:,}" in pdf, "review.pdf holds the run id and the total")
 
@@ -83,9 +83,9 @@ with Test() as t:
     check(listed_open == [e_open], "reconcile lists exactly the open return", listed_open)
     check(not any(b["closed"] for b in report["batches"]), "nothing is closed before the certificates")
     rec_pdf = pdftext(tmp / "reconcile.pdf")
-    section = rec_pdf[rec_pdf.index("Missing envelopes"):rec_pdf.index("Open returns")]
+    section = rec_pdf[rec_pdf.index("未着の封筒"):rec_pdf.index("返戻対応中の封筒")]
     check(missing in section and e_open not in section, f"reconcile.pdf lists the missing envelope", rec_pdf)
-    section = rec_pdf[rec_pdf.index("Open returns"):rec_pdf.index("Flags and overdue")]
+    section = rec_pdf[rec_pdf.index("返戻対応中の封筒"):rec_pdf.index("期限超過・要確認事項")]
     check(e_open in section and e_resent not in section, f"reconcile.pdf lists the open return", rec_pdf)
 
     # Certificate forms, printed, scanned to image-only PDFs, matched by their QR codes.
@@ -137,13 +137,13 @@ with Test() as t:
     run("run", "--cases", tmp / "cases-2.csv", "--fees", FEES, "--out", out2, *t.key("tanaka"),
         "--month", "2025-09", "--run-id", "R20250915")
     sheet2 = run("review", out2, *t.key("suzuki")).stderr
-    check(f"compared with run {run_id}" in sheet2 and "the previous run of the same month" in sheet2,
+    check(f"比較対象：実行 {run_id}" in sheet2 and "同じ対象月の前回の実行" in sheet2,
           f"the second run is compared with the first", sheet2)
-    check("dropped: 2025090081" in sheet2, f"the dropped case is listed", sheet2)
+    check("なくなった：2025090081" in sheet2, f"the dropped case is listed", sheet2)
     changed = [line.split() for line in sheet2.splitlines() if line.strip().startswith("2025090072")]
     check(changed and all(c[2] == "29,000" and c[3] == "58,000" and c[4] == "+29,000" for c in changed),
           "the second child's amount doubles in every month", changed)
-    check("amounts NOT checked against the fee schedule" in sheet2, "without --fees the sheet says so")
+    check("金額を料金表で確認していません" in sheet2, "without --fees the sheet says so")
 
     # The audit chain: intact, then one row edited directly in the file is named.
     verdict = json.loads(run("audit", "verify", "--json").stdout)

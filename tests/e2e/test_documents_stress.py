@@ -566,7 +566,7 @@ with Test() as t:
             "every batch manifest states sheets")
     t.run("review", run_dir, *t.key("sato"))
     sheet = (run_dir / "review.txt").read_text(encoding="utf-8")
-    t.check(re.search(r"(?i)\bgrams?\b|グラム", sheet) and re.search(r"(?i)\bsheets\b", sheet),
+    t.check(re.search(r"(?i)\bgrams?\b|グラム|重量", sheet) and re.search(r"(?i)\bsheets\b|枚数", sheet),
             "the review sheet shows sheets and grams", sheet[:1500])
     t.check(not [n for n in {h["printed_name"] for h in month.households} if flat(n) in flat(sheet)],
             "the review sheet prints no guardian name")

@@ -26,7 +26,7 @@ with Test() as t:
     t.run("run", *inputs, "--municipality", t.tmp / "lenient.toml", "--out", t.tmp / "run", *t.key("tanaka"))
     t.run("review", t.tmp / "run", *t.key("sato"))
     sheet = (t.tmp / "run" / "review.txt").read_text(encoding="utf-8")
-    t.check("Input warnings (1)" in sheet, "the review sheet lists the warning", sheet)
+    t.check("入力の警告（1 件）" in sheet, "the review sheet lists the warning", sheet)
     t.check("U+E0105" in sheet, "the review sheet names the code point", sheet)
     run_json = (t.tmp / "run" / "run.json").read_text(encoding="utf-8")
     t.check("次郎" not in sheet and "次郎" not in run_json, "no name in the review sheet or run.json")

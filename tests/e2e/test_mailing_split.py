@@ -116,10 +116,10 @@ with Test() as t:
     t.check("熊谷" not in manifest_text and "/000" not in manifest_text, "the manifest holds no name and no envelope id")
 
     sheet = (out / "review.txt").read_text(encoding="utf-8")
-    t.check("Envelopes by weight" in sheet and "split mailings (households)" in sheet, "the review sheet has the mailing figures", sheet)
-    t.check(re.search(r"limit per envelope\s+%d sheets, 50.0 g" % MAX_SHEETS, sheet), "the review sheet states the limits", sheet)
-    t.check(re.search(r"split mailings \(households\)\s+1\b", sheet), "the review sheet counts the split household", sheet)
-    t.check(re.search(r"envelopes over a limit\s+0\b", sheet), "no envelope over a limit on the review sheet", sheet)
+    t.check("封筒の重量（定形郵便）" in sheet and "分割発送の世帯" in sheet, "the review sheet has the mailing figures", sheet)
+    t.check(re.search(r"1通あたりの上限\s+%d 枚・50.0 g" % MAX_SHEETS, sheet), "the review sheet states the limits", sheet)
+    t.check(re.search(r"分割発送の世帯\s+1\b", sheet), "the review sheet counts the split household", sheet)
+    t.check(re.search(r"上限を超える封筒\s+0\b", sheet), "no envelope over a limit on the review sheet", sheet)
 
     # The cover sheet of part 2 (it starts with slips): the recipient, the label with 2/n, the enclosed count.
     b = batches[0]

@@ -33,7 +33,7 @@ with Test() as t:
     t.run("run", *inputs, "--municipality", t.tmp / "lenient.toml", "--out", t.tmp / "run", *t.key("tanaka"))
     t.run("review", t.tmp / "run", *t.key("sato"))
     sheet = (t.tmp / "run" / "review.txt").read_text(encoding="utf-8")
-    t.check("Input warnings (1)" in sheet, "the review sheet lists the warning", sheet)
+    t.check("入力の警告（1 件）" in sheet, "the review sheet lists the warning", sheet)
     t.check("case 2025090002" in sheet and "certification_type" in sheet, "... naming the case and the column", sheet)
     run_json = (t.tmp / "run" / "run.json").read_text(encoding="utf-8")
     t.check("結菜" not in sheet and "結菜" not in run_json and "2022-04-01" not in sheet,

@@ -80,7 +80,9 @@ struct Sealed : Office {
     must(l.handover(batch, staff, "courier", ""), "handover");
     clock.set("2025-09-30T01:00:00Z");
   }
-  CertificateForm form() const { return {*l.batch(batch), "熊谷市長", "熊谷市 こども未来部 保育課", "2025-09-20T01:00:00Z"}; }
+  CertificateForm form() const {
+    return {*l.batch(batch), "熊谷市長", "熊谷市 こども未来部 保育課", "2025-09-20T01:00:00Z", l.head()};
+  }
   CertificateRequest request(const std::string& file) const {
     CertificateRequest c;
     c.file = file;
@@ -118,7 +120,7 @@ TEST_CASE("certificate payload: TSUCHI-CERT/<batch>/<manifest sha256>, nothing e
   for (const auto& b : bad) CHECK_MESSAGE(!parse_certificate_payload(b), b);
 }
 
-TEST_CASE("the form prints the batch, its digest and the NIST SP 800-88 fields") {
+TEST_CASE("the form prints the batch, its digest, the NIST SP 800-88 fields and the city's sign-off") {
   Sealed s;
   auto info = s.l.batch(s.batch);
   REQUIRE(info);
@@ -139,7 +141,10 @@ TEST_CASE("the form prints the batch, its digest and the NIST SP 800-88 fields")
                                  std::string("実施日"), std::string("実施場所"), std::string("実施者"),
                                  std::string("立会人"), std::string("損紙の廃棄枚数"), std::string("Tool and version"),
                                  std::string("Verification"), std::string("3 通 / 6 頁 / 6 枚"),
-                                 std::string("熊谷市 こども未来部 保育課")})
+                                 std::string("熊谷市 こども未来部 保育課"),
+                                 // the city's sign-off box, the audit head the form was printed at, the page number
+                                 std::string("作成者"), std::string("確認者"), std::string("承認者"),
+                                 std::string("監査ログ先頭"), s.l.head().text(), std::string("1 / 1")})
     CHECK_MESSAGE(squeeze(text).find(squeeze(want)) != std::string::npos, want);
   CHECK(text.find("C001") == std::string::npos);  // no case, no person: the form is the contractor's
 }

@@ -56,17 +56,29 @@ TEST_CASE("reconcile PDF: the batch table and the lists of missing and open-retu
   };
   // sealed, mailed, returned, spoiled, destroyed, missing, not handed over, open returns, certified, closed
   CHECK(starting(b.batch_id()).front() ==
-        std::vector<std::string>{b.batch_id(), "2025-09", "4", "3", "2", "0", "0", "1", "0", "1", "no", "no"});
+        std::vector<std::string>{b.batch_id(), "2025-09", "4", "3", "2", "0", "0", "1", "0", "1", "未", "未"});
+  // The summary: one row per term, its count and unit.
+  int overdue = 0;
+  for (const auto& x : rep.value.batches) overdue += static_cast<int>(x.overdue.size());
+  const std::vector<std::vector<std::string>> summary = {{"承認", "1", "バッチ"}, {"封入", "4", "通"}, {"発送", "3", "通"},
+                                                         {"返戻", "2", "通"},   {"損紙", "0", "枚"}, {"廃棄", "0", "枚"},
+                                                         {"未着", "1", "通"},   {"期限超過", std::to_string(overdue), "件"}};
+  for (const auto& want : summary) {
+    CAPTURE(want[0]);
+    const auto found = starting(want[0]);  // the summary comes first; 発送 also starts the note under the batches
+    REQUIRE((!found.empty() && found[0].size() >= 3));
+    CHECK(std::vector<std::string>(found[0].begin(), found[0].begin() + 3) == want);
+  }
   // Each list names exactly its envelope, once, in its own section.
-  const auto missing_at = text.find("Missing envelopes"), open_at = text.find("Open returns"),
-             flags_at = text.find("Flags and overdue");
+  const auto missing_at = text.find("未着の封筒"), open_at = text.find("返戻対応中の封筒"),
+             flags_at = text.find("期限超過・要確認事項");
   REQUIRE((missing_at != std::string::npos && open_at != std::string::npos && flags_at != std::string::npos));
   const std::string missing = text.substr(missing_at, open_at - missing_at), open = text.substr(open_at, flags_at - open_at);
   CHECK(missing.find(b.env(3)) != std::string::npos);
   CHECK(open.find(b.env(1)) != std::string::npos);
   for (int e : {1, 2, 4}) CHECK(missing.find(b.env(e)) == std::string::npos);
   for (int e : {2, 3, 4}) CHECK(open.find(b.env(e)) == std::string::npos);
-  CHECK(text.find("USB-7 (no)") != std::string::npos);
+  CHECK(text.find("USB-7（未）") != std::string::npos);
   // The head the report was made at, so an auditor can check it against the ledger they hold.
   CHECK(text.find(head.text()) != std::string::npos);
 }

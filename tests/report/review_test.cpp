@@ -116,34 +116,31 @@ TEST_CASE("review sheet: counts, totals per month, changes against the same mont
   const std::string text = to_text(s);
   CAPTURE(text);
   // Largest change first; a month billed in one run only counts as 0 in the other.
-  CHECK(rows(section(text, "Changes"), "C0") ==
+  const auto changes = section(text, "前回の実行との比較");
+  CHECK(rows(changes, "C0") ==
         std::vector<V>{{"C004", "2025-10", "0", "57,000", "+57,000"},
                        {"C001", "2025-09", "58,000", "29,000", "-29,000"},
                        {"C001", "2025-10", "58,000", "29,000", "-29,000"}});
-  CHECK(rows(section(text, "Changes"), "new:") == std::vector<V>{{"new:", "C005,", "C006,", "C007,", "C008"}});
-  CHECK(rows(section(text, "Changes"), "dropped:") == std::vector<V>{{"dropped:", "C003"}});
+  CHECK(rows(changes, "新規：") == std::vector<V>{{"新規：C005,", "C006,", "C007,", "C008"}});
+  CHECK(rows(changes, "なくなった：") == std::vector<V>{{"なくなった：C003"}});
   // R20250901 billed 58,000 × 2 + 4,800 + 29,000 + 57,000 = 206,800.
-  CHECK(rows(section(text, "Changes"), "total") ==
-        std::vector<V>{{"total", "billed", "by", "R20250901", "(yen)", "206,800"}});
-  CHECK(rows(section(text, "Changes"), "difference") == std::vector<V>{{"difference", "(yen)", "+48,645"}});
-  CHECK(rows(section(text, "Billed by month"), "20") ==
+  CHECK(rows(changes, "R20250901") == std::vector<V>{{"R20250901", "の請求額合計（円）", "206,800"}});
+  CHECK(rows(changes, "差額") == std::vector<V>{{"差額（円）", "+48,645"}});
+  CHECK(rows(section(text, "期別の請求額"), "20") ==
         std::vector<V>{{"2024-03", "1", "1", "4,500"}, {"2025-09", "7", "7", "164,945"}, {"2025-10", "2", "2", "86,000"}});
-  CHECK(rows(section(text, "Billed by month"), "total") == std::vector<V>{{"total", "8", "10", "255,445"}});
-  CHECK(rows(section(text, "Counts"), "decision") == std::vector<V>{{"decision", "notices", "(決定通知書)", "5"}});
-  CHECK(rows(section(text, "Counts"), "change") == std::vector<V>{{"change", "notices", "(変更通知書)", "2"}});
+  CHECK(rows(section(text, "期別の請求額"), "合計") == std::vector<V>{{"合計", "8", "10", "255,445"}});
+  CHECK(rows(section(text, "件数"), "決定通知書") == std::vector<V>{{"決定通知書", "5"}});
+  CHECK(rows(section(text, "件数"), "変更通知書") == std::vector<V>{{"変更通知書", "2"}});
 
-  const auto anomalies = section(text, "Anomalies (4)");
-  CHECK(rows(anomalies, "slip") == std::vector<V>{{"slip", "for", "account", "transfer", "(口座振替)", "C005", "2025-09",
-                                                   "4,800", "R20250920-B001/000004"}});
-  CHECK(rows(anomalies, "two") == std::vector<V>{{"two", "slips", "for", "one", "case", "and", "month", "C006", "2025-09",
-                                                  "28,500", "+", "28,500", "R20250920-B001/000005,",
-                                                  "R20250920-B001/000006"}});
-  CHECK(rows(anomalies, "amount") ==
-        std::vector<V>{{"amount", "outside", "the", "schedule", "C007", "2025-09", "12,345", "not", "in", "the", "2025-04",
-                        "schedule"},
-                       {"amount", "outside", "the", "schedule", "C008", "2024-03", "4,500", "no", "schedule", "in", "force"},
-                       {"amounts", "checked", "against", "the", "fee", "schedule", "in", "force", "in", "each", "billed",
-                        "month"}});
+  const auto anomalies = section(text, "要確認事項（4 件）");
+  CHECK(rows(anomalies, "口座振替") ==
+        std::vector<V>{{"口座振替の納付書", "C005", "2025-09", "4,800", "R20250920-B001/000004"}});
+  CHECK(rows(anomalies, "同一") == std::vector<V>{{"同一認定番号・月の納付書が重複", "C006", "2025-09", "28,500", "+",
+                                                   "28,500", "R20250920-B001/000005,", "R20250920-B001/000006"}});
+  CHECK(rows(anomalies, "料金表にない金額") ==
+        std::vector<V>{{"料金表にない金額", "C007", "2025-09", "12,345", "2025-04", "料金表にない金額"},
+                       {"料金表にない金額", "C008", "2024-03", "4,500", "適用される料金表なし"}});
+  CHECK(rows(anomalies, "金額は") == std::vector<V>{{"金額は各期別の月に適用される料金表で確認済み"}});
 }
 
 TEST_CASE("review sheet without a fee schedule: only amounts of 0 yen are flagged, and it says so") {
@@ -157,9 +154,9 @@ TEST_CASE("review sheet without a fee schedule: only amounts of 0 yen are flagge
   CHECK(r.value.previous->run_id == "R20250920");
   const std::string text = to_text(r.value);
   CAPTURE(text);
-  CHECK(rows(section(text, "Anomalies (1)"), "amount") ==
-        std::vector<V>{{"amount", "outside", "the", "schedule", "C001", "2025-09", "0", "0", "yen", "or", "less"},
-                       {"amounts", "NOT", "checked", "against", "the", "fee", "schedule:", "pass", "--fees", "F"}});
+  const auto anomalies = section(text, "要確認事項（1 件）");
+  CHECK(rows(anomalies, "料金表にない金額") == std::vector<V>{{"料金表にない金額", "C001", "2025-09", "0", "0円以下"}});
+  CHECK(rows(anomalies, "金額を") == std::vector<V>{{"金額を料金表で確認していません：--fees", "F", "を指定してください"}});
 }
 
 TEST_CASE("review sheet of the first run, of another month's run, and of an unknown run") {
@@ -173,9 +170,9 @@ TEST_CASE("review sheet of the first run, of another month's run, and of an unkn
   auto s = review_sheet(l, "R20250801", {});
   REQUIRE(s.ok());
   CHECK_FALSE(s.value.previous);
-  CHECK(section(to_text(s.value), "Changes") == V{"  no earlier run in the ledger: nothing to compare"});
-  CHECK(section(to_text(s.value), "Anomalies (0)") ==
-        V{"  none found", "  amounts NOT checked against the fee schedule: pass --fees F"});
+  CHECK(section(to_text(s.value), "前回の実行との比較") == V{"  台帳に前回の実行がないため、比較はありません"});
+  CHECK(section(to_text(s.value), "要確認事項（0 件）") ==
+        V{"  なし", "  金額を料金表で確認していません：--fees F を指定してください"});
 
   // No run of September before it: compared with the last run before it, and it says so.
   RunBuilder next("R20250901", "tanaka", "2025-09-01T00:30:00Z", "2025-09");
@@ -186,9 +183,9 @@ TEST_CASE("review sheet of the first run, of another month's run, and of an unkn
   REQUIRE(s.ok());
   CHECK(s.value.previous->run_id == "R20250801");
   CHECK_FALSE(s.value.previous->same_month);
-  CHECK(section(to_text(s.value), "Changes")[0] ==
-        "  compared with run R20250801 (made 2025-08-01T00:30:00Z by tanaka, billing month 2025-08): no earlier run of "
-        "2025-09, so the last run before this one");
+  CHECK(section(to_text(s.value), "前回の実行との比較")[0] ==
+        "  比較対象：実行 R20250801（2025-08-01T00:30:00Z tanaka 実行、対象月 2025-08）　2025-09 の前回の実行がないため、"
+        "直前の実行");
   CHECK(s.value.previous->changes.size() == 2);  // C001 billed 2025-08 before, 2025-09 now: both differ from 0
 
   auto unknown = review_sheet(l, "R19990101", {});
@@ -214,15 +211,16 @@ TEST_CASE("the sheet lists the 20 largest changes and the first 20 new cases, an
   record(o, b.rec);
   const std::string text = to_text(review_sheet(l, "R2", {}).value);
   CAPTURE(text);
-  const auto changes = rows(section(text, "Changes"), "K");
+  const auto changes = rows(section(text, "前回の実行との比較"), "K");
   REQUIRE(changes.size() == 20);
   CHECK(changes.front() == V{"K25", "2025-09", "10,000", "12,500", "+2,500"});
   CHECK(changes.back() == V{"K06", "2025-09", "10,000", "10,600", "+600"});
-  CHECK(rows(section(text, "Changes"), "largest") == std::vector<V>{{"largest", "changes", "first", "(top", "20", "of", "25)"}});
-  const auto new_cases = rows(section(text, "Changes"), "new:");
+  CHECK(rows(section(text, "前回の実行との比較"), "増減の大きい順") ==
+        std::vector<V>{{"増減の大きい順（全", "25", "件中", "上位", "20", "件）"}});
+  const auto new_cases = rows(section(text, "前回の実行との比較"), "新規：");
   REQUIRE(new_cases.size() == 1);
-  CHECK(new_cases[0][1] == "N01,");
-  CHECK(V(new_cases[0].end() - 5, new_cases[0].end()) == V{"N20", "…", "and", "5", "more"});
+  CHECK(new_cases[0][0] == "新規：N01,");
+  CHECK(V(new_cases[0].end() - 5, new_cases[0].end()) == V{"N20", "…", "ほか", "5", "件"});
 }
 
 TEST_CASE("review.pdf holds the sheet's ids and amounts, and the text sheet is what approve accepts") {
@@ -236,11 +234,11 @@ TEST_CASE("review.pdf holds the sheet's ids and amounts, and the text sheet is w
   CAPTURE(text);
   // The sheet carries the audit head it was made at, on paper as in text.
   CHECK(r.value.head == t.l.head());
-  CHECK(rows(section(to_text(r.value), "Run"), "audit") ==
-        std::vector<V>{{"audit", "log", "head", "(監査ログ)", t.l.head().text()}});
+  CHECK(rows(section(to_text(r.value), "実行"), "監査ログ先頭") == std::vector<V>{{"監査ログ先頭", t.l.head().text()}});
   CHECK(text.find(t.l.head().text()) != std::string::npos);
   for (const char* want : {"R20250920", "kato", "C004", "+57,000", "-29,000", "C003", "12,345", "28,500",
-                           "R20250920-B001/000006", "255,445", "164,945", "口座振替", "not in the 2025-04 schedule"})
+                           "R20250920-B001/000006", "255,445", "164,945", "口座振替", "2025-04 料金表にない金額",
+                           "審査票", "要確認事項（4 件）", "作成者", "確認者", "承認者"})
     CHECK_MESSAGE(text.find(want) != std::string::npos, want);
 
   // approve insists on exactly the sheet `tsuchi review` recorded.
@@ -290,14 +288,11 @@ TEST_CASE("review sheet: sheets and grams per envelope against the pinned limits
   CHECK(m.split_envelopes == 3);
   CHECK(m.over_limit() == 0);
   CHECK(m.by_sheets == std::map<int, int>{{2, 1}, {3, 1}, {8, 2}});
-  const std::string text = to_text(r.value);
-  for (const char* want : {"limit per envelope           8 sheets, 50.0 g", "heaviest envelope            8 sheets, 38.0 g",
-                           "split mailings (households)  1", "envelopes of split mailings  3",
-                           "envelopes over a limit       0"}) {
-    const std::string w = want;
-    CAPTURE(w);
-    CHECK(text.find(w) != std::string::npos);
-  }
+  const auto mailing = section(to_text(r.value), "封筒の重量");
+  CHECK(rows(mailing, "1通") == std::vector<V>{{"1通あたりの上限", "8", "枚・50.0", "g"}});
+  CHECK(rows(mailing, "最も重い") == std::vector<V>{{"最も重い封筒", "8", "枚・38.0", "g"}});
+  CHECK(rows(mailing, "分割") == std::vector<V>{{"分割発送の世帯", "1"}, {"分割発送の封筒", "3"}});
+  CHECK(rows(mailing, "上限") == std::vector<V>{{"上限を超える封筒", "0"}});
 }
 
 TEST_CASE("the ledger takes a split mailing's part ids and refuses ids of another shape") {

@@ -91,6 +91,23 @@ inline std::string pdf_text(const std::string& bytes) {
   return out;
 }
 
+// Each page's lines of text as Poppler lays them out, top to bottom, blank lines dropped.
+inline std::vector<std::vector<std::string>> pdf_page_lines(const std::string& bytes) {
+  std::unique_ptr<poppler::document> doc(
+      poppler::document::load_from_raw_data(bytes.data(), static_cast<int>(bytes.size())));
+  REQUIRE(doc);
+  std::vector<std::vector<std::string>> out;
+  for (int i = 0; i < doc->pages(); ++i) {
+    std::unique_ptr<poppler::page> p(doc->create_page(i));
+    auto utf8 = p->text(poppler::rectf(), poppler::page::physical_layout).to_utf8();
+    std::istringstream in(std::string(utf8.begin(), utf8.end()));
+    out.emplace_back();
+    for (std::string l; std::getline(in, l);)
+      if (l.find_first_not_of(" \f") != std::string::npos) out.back().push_back(l);
+  }
+  return out;
+}
+
 inline int pdf_pages(const std::string& bytes) {
   std::unique_ptr<poppler::document> doc(
       poppler::document::load_from_raw_data(bytes.data(), static_cast<int>(bytes.size())));
