@@ -38,7 +38,8 @@ bool make_folder(const std::string& command, const std::string& path);
 // Prints diagnostics to stderr, one per line.
 void print_problems(const Diagnostics& ds);
 
-// Folder holding fonts/, templates/ and layouts/ (TSUCHI_DATA or the source tree).
+// Folder holding fonts/, templates/, layouts/ and examples/: $TSUCHI_DATA, else the installed share/tsuchi
+// beside the running binary's bin/, else the source tree (output_spec/install.md).
 std::string data_dir();
 
 // The exit code a subcommand sets when it runs; main returns it.
