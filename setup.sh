@@ -12,6 +12,7 @@ PACKAGES=(
   libtomlplusplus-dev nlohmann-json3-dev libcli11-dev doctest-dev libpoppler-private-dev zlib1g-dev
   fonts-ipaexfont fonts-ipamj-mincho
   poppler-utils zbar-tools 7zip p7zip-full sqlite3 python3 openssl
+  help2man groff-base   # the man page is generated at build (help2man); tests/e2e/test_install.py renders it
   jq xxd python3-cryptography   # tests/seal: the README's contractor recipe and a second Ed25519 implementation
   clang libclang-rt-14-dev   # fuzz/run.sh: libFuzzer, ASan and UBSan runtimes for clang 14
 )

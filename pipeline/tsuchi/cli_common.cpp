@@ -41,7 +41,12 @@ bool resolve_inputs(InputPaths& in, Console& con, bool pinned) {
 
 std::string data_dir() {
   if (const char* d = std::getenv("TSUCHI_DATA")) return d;
-  return TSUCHI_DATA_DIR;
+  // An installed tsuchi finds share/tsuchi beside its bin/, wherever the prefix was installed or moved.
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  const auto installed = (exe.parent_path() / TSUCHI_DATA_FROM_BIN).lexically_normal();
+  if (!ec && std::filesystem::is_regular_file(installed / "fonts/fonts.toml", ec)) return installed.string();
+  return TSUCHI_DATA_DIR;  // a build that was not installed: the source tree
 }
 
 bool make_folder(Console& con, const std::string& path) {

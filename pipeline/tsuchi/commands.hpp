@@ -81,7 +81,8 @@ bool matches_pinned(Console& con, const InputPaths& in, const ledger::PinnedConf
 // user tightened to 0700; another user's folder is refused); false after printing why not.
 bool make_folder(Console& con, const std::string& path);
 
-// Folder holding fonts/, templates/ and layouts/ (TSUCHI_DATA or the source tree).
+// Folder holding fonts/, templates/, layouts/ and examples/: $TSUCHI_DATA, else the installed share/tsuchi
+// beside the running binary's bin/, else the source tree (output_spec/install.md).
 std::string data_dir();
 
 // Adds --json, --json-file, --quiet and --verbose to every command that runs (every leaf of `app`).
