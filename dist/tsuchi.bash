@@ -10,7 +10,10 @@ _tsuchi_entries() {
   local bin=$1 section=$2
   shift 2
   "$bin" help "$@" 2>/dev/null | awk -v want="$section:" '
-    /^[^ ]/ { here = ($0 == want); next }    # a section heading, e.g. "Options:"
+    /^[^ ]/ {                                 # a section heading: "Options:", or an option group ("Output:")
+      here = ($0 == want) || (want == "Options:" && $0 ~ /^[A-Z][a-z]*:$/ && $0 != "Subcommands:" && $0 != "Positionals:")
+      next
+    }
     here && /^  [^ ]/ {                       # an entry; its description follows 2+ spaces or wraps below
       entry = substr($0, 3)
       sub(/  .*/, "", entry)                  # "-o,--out TEXT:{a,b} REQUIRED"

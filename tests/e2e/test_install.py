@@ -127,6 +127,9 @@ with Test() as t:
         (("tsuchi", "validate", "--cases", ""), set()),  # a file name: bash's own (complete -o default)
         (("tsuchi", "validate", ""), set()),
         ((str(moved / "bin/tsuchi"), "import", "worklog", "--ke"), {"--key"}),
+        (("tsuchi", "handover", "--js"), {"--json", "--json-file"}),  # the Output group (output_spec/cli.md)
+        (("tsuchi", "run", "--qu"), {"--quiet"}),
+        (("tsuchi", "keygen", "--pre"), {"--prefix"}),
     ]
     for line, want in cases:
         got, _ = complete(*line)
