@@ -56,7 +56,8 @@ Diagnostics render_batch(PlannedBatch& planned, const BatchContext& ctx, const t
   char name[32];
   std::snprintf(name, sizeof name, "preview-%03d.pdf", planned.index);
   b.pdf_name = ctx.opt.preview ? std::string(name) : planned.batch_id + ".pdf";
-  b.insertion_csv = std::string(kInsertionHeader) + "\n";
+  csv::Writer list = insertion_list(ctx.in.municipality.csv,
+                                    ctx.opt.preview ? "insertion.csv" : planned.batch_id + "/data/insertion.csv");
   render::PdfOptions po;
   po.title = planned.batch_id;
   po.creation_date = ctx.opt.pdf_date;
@@ -116,8 +117,10 @@ Diagnostics render_batch(PlannedBatch& planned, const BatchContext& ctx, const t
       codes.clear();
       for (const auto& p : piece.pages)
         for (const auto& code : p.codes) codes.push_back(code.value);
-      b.insertion_csv += insertion_row(piece.envelope_id, n, e.to.postal_code, codes, b.pdf_name, first, grams,
-                                       piece.part_text());
+      Diagnostics unwritable;
+      if (!insertion_row(list, piece.envelope_id, n, e.to.postal_code, codes, b.pdf_name, first, grams,
+                         piece.part_text(), unwritable))
+        return unwritable;
       record_envelope(b.summary, piece.contents, piece.envelope_id, n);
       weigh_envelope(figures, n, grams, piece.part, piece.cover);
       for (auto& p : piece.pages) pages.push_back(std::move(p));
@@ -133,6 +136,7 @@ Diagnostics render_batch(PlannedBatch& planned, const BatchContext& ctx, const t
     render_cpu += c2 - c1;
   }
   close.now();  // no helper may look at the envelopes once they go
+  b.insertion_csv = list.take();
   std::vector<compose::Envelope>().swap(envelopes);
   {
     Timer t(tm, "render", true);
