@@ -2,6 +2,8 @@
 read back as Excel reads them, UTF-8 with a BOM by default and CP932 when the pinned [csv] says so, CRLF,
 postal codes, months and barcode values written ="…" so Excel keeps them as text, plain numbers left
 numbers; the reconcile lists one id a row; a contractor file saved through Excel (CP932, ="…") imports."""
+import csv
+import io
 import re
 
 from harness import BASE_CASE, WORKLOG_HEADER, Test, case_row, cases_csv, excel_csv
@@ -38,10 +40,7 @@ with Test() as t:
             'postal codes written ="0600001" (RFC 4180 quoted): Excel keeps the leading zero', raw)
     rows = excel_csv(raw)
     t.check(sorted(r["postal_code"] for r in rows) == ["0600001", "3600012"], "read as Excel shows them", rows)
-    gs1 = [c for r in rows for c in r["codes"].split(";") if re.fullmatch(r"\d{44}", c)]
-    t.check(gs1, "the codes hold the 44-digit store barcode payloads", rows)
-    t.check(all(b'"=""' + r["codes"].encode() + b'"""' in raw for r in rows),
-            "each codes cell written ="…", never a bare 44-digit number Excel shows as 9.1E+43", raw)
+    t.check(all(b'"=""' + r["codes"].encode() + b'"""' in raw for r in rows), "each codes cell written as a formula", raw)
     t.check(all(re.fullmatch(rb"PREVIEW/\d{6},\d+,\d+,\"=\"\"\d{7}\"\"\",.*,preview-\d{3}\.pdf,\d+,\d+\.\d,", line)
                 for line in raw[len(BOM + INSERTION_HEADER):].split(b"\r\n")[:-1]),
             "ids and file names as text, pages, sheets, first page and grams as plain numbers", raw)
@@ -64,6 +63,16 @@ with Test() as t:
     r = t.demo_run(run, "--municipality", changed)
     first = r.batches[0]
     t.approved(run, r, handed_over=[first])
+    # The sealed bag's insertion.csv, as the contractor opens it: CP932, the store barcodes as ="…".
+    t.run(*t.open_args(run, first, t.tmp / "opened"))
+    bag = (t.tmp / "opened" / first / "data" / "insertion.csv").read_bytes()
+    listed = excel_csv(bag)
+    gs1 = [c for x in listed for c in x["codes"].split(";") if re.fullmatch(r"\d{44}", c)]
+    t.check(not bag.startswith(BOM) and gs1 and len(listed) == len(r.envelopes[first]),
+            "the bag's insertion.csv in CP932 lists every envelope, with 44-digit store barcode payloads", listed)
+    cells = list(csv.reader(io.StringIO(bag.decode("cp932"), newline="")))  # as written, before Excel
+    t.check(all(c[4].startswith('="') for c in cells[1:]) and not any(re.fullmatch(r"\d{16,}", f) for c in cells for f in c),
+            "... each codes cell a formula: never a bare 44-digit number Excel shows as 9.1E+43", cells[:3])
     # The work log as the contractor's Excel saved it: CP932, CRLF, ids and times typed as ="…".
     not_mailed = r.envelopes[first][-1]
     log = [x for x in r.worklog(None) if x[0] == first and not (x[1] == not_mailed and x[2] == "mailed")]
