@@ -4,6 +4,7 @@
 #include <unicode/ustring.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <cstdio>
 #include <optional>
@@ -399,26 +400,48 @@ constexpr std::size_t kExcelFormulaUnits = 8192;
 
 std::size_t utf16_units(char32_t c) { return c > 0xFFFF ? 2 : 1; }
 
-// `="…"`, in literals of at most 255 characters joined by &; nullopt when the formula would be longer
-// than Excel takes (the value is then written as it is).
-std::optional<std::string> excel_formula(std::string_view v) {
-  std::string f = "=\"";
-  std::size_t literal = 0, total = 2;
-  for (std::size_t i = 0; i < v.size();) {
-    const std::size_t at = i;
-    const std::size_t units = utf16_units(utf8::next(v, i));
-    if (literal + units > kExcelLiteralUnits) {
-      f += "\"&\"";
-      total += 3;
-      literal = 0;
+// `v` cut into literals of at most 255 UTF-16 units: after the last ';' that fits, else after the last
+// character that is no letter or digit, else where the limit falls. So a code is never cut while a whole
+// one fits, and the file can still be searched for a code, and scanned for a My Number, as written.
+std::vector<std::string_view> literals(std::string_view v) {
+  std::vector<std::string_view> out;
+  while (!v.empty()) {
+    std::size_t i = 0, units = 0, semicolon = 0, other = 0;
+    while (i < v.size()) {
+      std::size_t next = i;
+      const std::size_t u = utf16_units(utf8::next(v, next));
+      if (units + u > kExcelLiteralUnits) break;
+      units += u;
+      const unsigned char c = static_cast<unsigned char>(v[i]);
+      i = next;
+      if (c == ';') semicolon = i;
+      else if (!std::isalnum(c)) other = i;
     }
-    literal += units;
-    total += units + (v[at] == '"' ? 1 : 0);
-    if (v[at] == '"') f += '"';
-    f.append(v.substr(at, i - at));
+    const std::size_t cut = i == v.size() ? i : semicolon ? semicolon : other ? other : i;
+    out.push_back(v.substr(0, cut));
+    v.remove_prefix(cut);
   }
-  f += '"';
-  if (total + 1 > kExcelFormulaUnits) return std::nullopt;
+  return out;
+}
+
+// `="…"`, its literals joined by &; nullopt when the formula would be longer than Excel takes (the
+// value is then written as it is).
+std::optional<std::string> excel_formula(std::string_view v) {
+  std::string f = "=";
+  std::size_t total = 1;
+  for (std::string_view part : literals(v)) {
+    if (f.size() > 1) f += '&', ++total;
+    f += '"';
+    for (std::size_t i = 0; i < part.size();) {
+      const std::size_t at = i;
+      total += utf16_units(utf8::next(part, i));
+      if (part[at] == '"') f += '"', ++total;
+      f.append(part.substr(at, i - at));
+    }
+    f += '"';
+    total += 2;
+  }
+  if (total > kExcelFormulaUnits) return std::nullopt;
   return f;
 }
 

@@ -165,6 +165,12 @@ std::string written(const std::string& value, csv::Cell cell, csv::Format f = {}
 
 const std::string k44 = "91912345010002025090001202509025093000048005";  // output_spec/insertion.md's example
 
+std::string codes(int n) {  // n 44-digit codes joined by ';' (45 characters each with its ';')
+  std::string s;
+  for (int i = 0; i < n; ++i) s += (i ? ";" : "") + k44;
+  return s;
+}
+
 }  // namespace
 
 TEST_CASE("the writer: values -> the bytes of the cell") {
@@ -190,6 +196,8 @@ TEST_CASE("the writer: values -> the bytes of the cell") {
       {"a code with a quote", "a\"b", Cell::code, excel, R"("=""a""""b""")"},
       {"a code over Excel's 255-character literal: two literals joined by &", long_code, Cell::code, excel,
        "\"=\"\"" + std::string(255, '7') + "\"\"&\"\"" + std::string(45, '7') + "\"\"\""},
+      {"a list of codes over 255 characters: cut after a ';', never inside a code", codes(9), Cell::code, excel,
+       "\"=\"\"" + codes(5) + ";\"\"&\"\"" + codes(4) + "\"\"\""},
       {"excel_text off: a code as it is", "0600001", Cell::code, plain, "0600001"},
       {"a number", "12", Cell::number, excel, "12"},
       {"a grams figure", "38.0", Cell::number, excel, "38.0"},
