@@ -95,3 +95,19 @@ with Test() as t:
     t.check(header == ["batch_id", "list", "item", "due"] and
             [(x["batch_id"], x["item"]) for x in listed if x["list"] == "missing"] == [(first, not_mailed)],
             "reconcile-lists.csv: the missing envelope on a row of its own", listed)
+
+    # ---- kanji in CP932, and a character CP932 lacks: a located error, no file ----
+    second = r.batches[1]
+    t.run("handover", second, "--route", "courier", "--media", "金庫-1", *t.key("tanaka"))
+    t.run("reconcile", "--batch", second, "--csv", t.tmp / "kanji.csv", *t.key("tanaka"))
+    kanji = (t.tmp / "kanji-lists.csv").read_bytes()
+    t.check("金庫-1".encode("cp932") in kanji and [x["item"] for x in excel_csv(kanji) if x["list"] == "media"] == ["金庫-1"],
+            "a kanji medium written in CP932 in the lists", kanji)
+    third = r.batches[2]
+    t.run("handover", third, "--route", "courier", "--media", "𠮷野USB", *t.key("tanaka"))
+    lacking = t.tmp / "lacking.csv"
+    p = t.run("reconcile", "--batch", third, "--csv", lacking, *t.key("tanaka"), want=1)
+    t.check(re.search(r"lacking-lists\.csv:\d+:3: error: item \"U\+20BB7\": has a character CP932 \(Windows Shift_JIS\) "
+                      r"does not have", p.stderr),
+            "a medium CP932 cannot hold: an error naming the file, line, column and the character", p.stderr)
+    t.check(not lacking.exists() and not (t.tmp / "lacking-lists.csv").exists(), "... and neither file written")
