@@ -110,7 +110,8 @@ class RawReader {
 
   void read_field(std::string& out, int column, RawRecord& r) {
     bool oversize = false;
-    if (p_ < b_.size() && b_[p_] == '"') {
+    const bool quoted = p_ < b_.size() && b_[p_] == '"';
+    if (quoted) {
       std::size_t p = p_ + 1;
       for (;;) {
         const std::size_t q = b_.find('"', p);
@@ -137,14 +138,13 @@ class RawReader {
       }
     } else {
       const std::size_t start = p_;
-      bool quote = false;
-      while (p_ < b_.size() && !ends_field(b_[p_])) quote |= b_[p_++] == '"';
+      while (p_ < b_.size() && !ends_field(b_[p_])) ++p_;
       append(out, b_.substr(start, p_ - start), oversize);
-      if (quote && !excel_literal(out))
-        r.issues.push_back({column, "a field holding a quote must be quoted as a whole, with the quote doubled (\"\")"});
     }
     if (oversize) r.issues.push_back({column, "the field is longer than the limit of 64 KiB"});
     if (auto text = excel_literal(out)) out = std::move(*text);
+    else if (!quoted && out.find('"') != std::string::npos)
+      r.issues.push_back({column, "a field holding a quote must be quoted as a whole, with the quote doubled (\"\")"});
   }
 
   std::string_view b_;
