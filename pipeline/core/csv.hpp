@@ -78,8 +78,8 @@ struct Format {
 //   code: text Excel would turn into a number or a date on opening (postal codes, YYYY-MM months,
 //         dates, barcode values, payment references, "1/2"), written ="…" when excel_text.
 // Why ="…": Excel's CSV import converts a leading-zero number (0600001 -> 600001), more than 15 digits
-// (a 44-digit GS1 code -> 9.1E+43) and date-like text (2025-09 -> Sep-25) as it opens the file, with no
-// way to say otherwise; a formula whose value is a string is kept as that string.
+// (a 44-digit GS1 code -> 9.1E+43) and date-like text (2025-09 -> Sep-25) as a double-clicked file
+// opens, asking nothing; a formula whose value is a string is kept as that string.
 enum class Cell { number, text, code };
 struct Column {
   std::string name;
@@ -87,7 +87,8 @@ struct Column {
 };
 
 // One CSV file built in memory: the BOM (UTF-8) and the header row at once, then record by record,
-// RFC 4180 quoting, CRLF line ends (what Excel writes).
+// RFC 4180 quoting, CRLF line ends (what Excel writes). Hand-written beside the reader: quoting is a few
+// lines, ICU does the encoding, and the ="…" rule is Excel's, which no CSV library knows.
 class Writer {
  public:
   // `name` names the file in messages.
