@@ -16,7 +16,8 @@ for u in takahashi tanaka; do "$BIN" keygen --kind user --no-passphrase --out "$
 row=$(sed -n 2p "$W/preview/insertion.csv")
 file=$(echo "$row" | cut -d, -f6)
 first=$(echo "$row" | cut -d, -f7)
-codes=$(echo "$row" | cut -d, -f5)
+# insertion.csv writes codes as ="…" literals joined by & (output_spec/csv.md): back to the codes.
+codes=$(echo "$row" | cut -d, -f5 | sed 's/""&""//g; s/^"=""//; s/"""$//')
 # A slip sheet lists its GS1 payload before its QR code, so the QR codes before the first payload
 # count the pages before the first slip sheet.
 before=$(echo "$codes" | tr ';' '\n' | sed -n '/^[0-9]\{44\}$/q;p' | grep -c '/[0-9]*-[0-9]*$' || true)

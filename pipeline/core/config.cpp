@@ -441,6 +441,16 @@ Checked<Municipality> parse_municipality(std::string_view text, const std::strin
     chk.error(root.get("gaiji_map")->source(), "gaiji_map_sha256", "",
               "is required with gaiji_map: the map's SHA-256 (sha256sum), so the map changes only with this file");
 
+  if (const toml::table* t = chk.table(root, "csv", false)) {
+    if (auto s = chk.string(*t, "encoding", "csv", false, false, "\"utf-8-bom\" or \"cp932\"")) {
+      if (*s == "utf-8-bom") m.csv.charset = csv::Charset::utf8_bom;
+      else if (*s == "cp932") m.csv.charset = csv::Charset::cp932;
+      else chk.error(t->get("encoding")->source(), "csv.encoding", *s,
+                     "must be \"utf-8-bom\" (UTF-8 with a byte order mark, as Excel saves it) or \"cp932\" (Shift_JIS)");
+    }
+    if (auto b = chk.boolean(*t, "excel_text", "csv")) m.csv.excel_text = *b;
+  }
+
   if (const toml::table* t = chk.table(root, "batch", false)) {
     if (auto v = chk.integer(*t, "size", "batch", false, false, 1, 1'000'000, "a number of envelopes, 1 or more"))
       m.batch_size = static_cast<int>(*v);

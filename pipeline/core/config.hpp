@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/core.hpp"
+#include "core/csv.hpp"
 
 namespace tsuchi {
 
@@ -108,6 +109,7 @@ struct Municipality {
   RuleLevel side_dish_bracket = RuleLevel::error;  // [validation]: side_dish_exempt vs an exempt bracket
   std::string gaiji_map;              // absolute path of the 外字 map (PUA -> UCS), empty = none
   std::string gaiji_map_sha256;       // the map's SHA-256: pinned with this file, so the map cannot change alone
+  csv::Format csv;                    // [csv] encoding, excel_text: how every CSV tsuchi writes is written
 };
 
 Checked<FeeSchedules> load_fees(const std::string& path);

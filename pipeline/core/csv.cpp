@@ -4,13 +4,40 @@
 #include <unicode/ustring.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 
 #include "core/utf8.hpp"
 
 namespace tsuchi::csv {
 namespace {
+
+// A cell saved as a string formula, `="…"` or `="…"&"…"` (what tsuchi writes with excel_text, and what
+// offices type to keep a code as text): the text it shows; nullopt for any other field. The
+// characters read (= " &) are ASCII and never CP932 trail bytes, so this works before decoding.
+std::optional<std::string> excel_literal(std::string_view f) {
+  if (f.size() < 3 || f[0] != '=' || f[1] != '"') return std::nullopt;
+  std::string text;
+  std::size_t i = 1;
+  for (;;) {
+    if (i >= f.size() || f[i] != '"') return std::nullopt;
+    for (++i;; ++i) {
+      if (i >= f.size()) return std::nullopt;
+      if (f[i] != '"') {
+        text += f[i];
+      } else if (i + 1 < f.size() && f[i + 1] == '"') {
+        text += '"';
+        ++i;
+      } else {
+        break;
+      }
+    }
+    if (++i == f.size()) return text;
+    if (f[i++] != '&') return std::nullopt;
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // RFC 4180 over raw bytes. The structural characters (" , CR LF) are ASCII and never occur as
@@ -83,7 +110,8 @@ class RawReader {
 
   void read_field(std::string& out, int column, RawRecord& r) {
     bool oversize = false;
-    if (p_ < b_.size() && b_[p_] == '"') {
+    const bool quoted = p_ < b_.size() && b_[p_] == '"';
+    if (quoted) {
       std::size_t p = p_ + 1;
       for (;;) {
         const std::size_t q = b_.find('"', p);
@@ -110,13 +138,13 @@ class RawReader {
       }
     } else {
       const std::size_t start = p_;
-      bool quote = false;
-      while (p_ < b_.size() && !ends_field(b_[p_])) quote |= b_[p_++] == '"';
+      while (p_ < b_.size() && !ends_field(b_[p_])) ++p_;
       append(out, b_.substr(start, p_ - start), oversize);
-      if (quote)
-        r.issues.push_back({column, "a field holding a quote must be quoted as a whole, with the quote doubled (\"\")"});
     }
     if (oversize) r.issues.push_back({column, "the field is longer than the limit of 64 KiB"});
+    if (auto text = excel_literal(out)) out = std::move(*text);
+    else if (!quoted && out.find('"') != std::string::npos)
+      r.issues.push_back({column, "a field holding a quote must be quoted as a whole, with the quote doubled (\"\")"});
   }
 
   std::string_view b_;
@@ -357,6 +385,195 @@ bool Reader::next(Record& r) {
     if (impl_->decoder.decode(rec.fields[i], r.fields[i], bad)) r.decoded[i] = true;
     else error(rec.line, static_cast<int>(i) + 1, header_[i], bad, encoding_reason());
   }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing.
+
+namespace {
+
+// Excel's limits on a formula: a string literal holds at most 255 characters, a formula 8,192
+// (UTF-16 units, as Excel counts them).
+constexpr std::size_t kExcelLiteralUnits = 255;
+constexpr std::size_t kExcelFormulaUnits = 8192;
+
+std::size_t utf16_units(char32_t c) { return c > 0xFFFF ? 2 : 1; }
+
+// `v` cut into literals of at most 255 UTF-16 units: after the last ';' that fits, else after the last
+// character that is no letter or digit, else where the limit falls. So a code is never cut while a whole
+// one fits, and the file can still be searched for a code, and scanned for a My Number, as written.
+std::vector<std::string_view> literals(std::string_view v) {
+  std::vector<std::string_view> out;
+  while (!v.empty()) {
+    std::size_t i = 0, units = 0, semicolon = 0, other = 0;
+    while (i < v.size()) {
+      std::size_t next = i;
+      const std::size_t u = utf16_units(utf8::next(v, next));
+      if (units + u > kExcelLiteralUnits) break;
+      units += u;
+      const unsigned char c = static_cast<unsigned char>(v[i]);
+      i = next;
+      if (c == ';') semicolon = i;
+      else if (!std::isalnum(c)) other = i;
+    }
+    const std::size_t cut = i == v.size() ? i : semicolon ? semicolon : other ? other : i;
+    out.push_back(v.substr(0, cut));
+    v.remove_prefix(cut);
+  }
+  return out;
+}
+
+// `="…"`, its literals joined by &; nullopt when the formula would be longer than Excel takes (the
+// value is then written as it is).
+std::optional<std::string> excel_formula(std::string_view v) {
+  std::string f = "=";
+  std::size_t total = 1;
+  for (std::string_view part : literals(v)) {
+    if (f.size() > 1) f += '&', ++total;
+    f += '"';
+    for (std::size_t i = 0; i < part.size();) {
+      const std::size_t at = i;
+      total += utf16_units(utf8::next(part, i));
+      if (part[at] == '"') f += '"', ++total;
+      f.append(part.substr(at, i - at));
+    }
+    f += '"';
+    total += 2;
+  }
+  if (total > kExcelFormulaUnits) return std::nullopt;
+  return f;
+}
+
+bool formula_trigger(std::string_view v) {
+  return !v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t');
+}
+
+std::string rfc4180(std::string v) {
+  if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
+  std::string q = "\"";
+  for (char c : v) {
+    if (c == '"') q += '"';
+    q += c;
+  }
+  return q + "\"";
+}
+
+// Physical lines a value spans beyond its first, counted as the reader counts them.
+int breaks(std::string_view v) {
+  int n = 0;
+  for (std::size_t i = 0; i < v.size(); ++i)
+    if (v[i] == '\n' || (v[i] == '\r' && (i + 1 >= v.size() || v[i + 1] != '\n'))) ++n;
+  return n;
+}
+
+void append_utf16(char32_t c, std::u16string& out) {
+  if (c > 0xFFFF) {
+    out += static_cast<char16_t>(0xD800 + ((c - 0x10000) >> 10));
+    out += static_cast<char16_t>(0xDC00 + ((c - 0x10000) & 0x3FF));
+  } else {
+    out += static_cast<char16_t>(c);
+  }
+}
+
+}  // namespace
+
+struct Writer::Converter {
+  ConverterPtr cnv;
+  bool fits(const std::u16string& wide, std::string& out) {
+    out.assign(wide.size() * 2 + 1, '\0');
+    UErrorCode e = U_ZERO_ERROR;
+    const int32_t n = ucnv_fromUChars(cnv.get(), out.data(), static_cast<int32_t>(out.size()), wide.data(),
+                                      static_cast<int32_t>(wide.size()), &e);
+    out.resize(U_SUCCESS(e) ? static_cast<std::size_t>(n) : 0);
+    return U_SUCCESS(e);
+  }
+  // The CP932 bytes of UTF-8 `in`, or false with the first character CP932 lacks.
+  bool encode(std::string_view in, std::string& out, char32_t& lacking) {
+    if (is_ascii(in)) {
+      out.assign(in);
+      return true;
+    }
+    const std::u32string cps = utf8::decode(in);
+    std::u16string wide;
+    for (char32_t c : cps) append_utf16(c, wide);
+    if (fits(wide, out)) return true;
+    for (char32_t c : cps) {  // which one: the message names it
+      std::u16string one;
+      append_utf16(c, one);
+      std::string scratch;
+      if (!fits(one, scratch)) {
+        lacking = c;
+        return false;
+      }
+    }
+    lacking = utf8::kReplacement;
+    return false;
+  }
+};
+
+Writer::Writer(std::string name, Format format, std::vector<Column> columns)
+    : name_(std::move(name)), format_(format), columns_(std::move(columns)) {
+  if (format_.charset == Charset::cp932) {
+    UErrorCode e = U_ZERO_ERROR;
+    // windows-31j (Microsoft's table, as the reader uses), fallbacks off: a character without its own
+    // CP932 code (U+301C 〜, U+00A5 ¥, …) is an error, never a look-alike or a '?'.
+    ConverterPtr cnv(ucnv_open("windows-31j", &e));
+    if (U_SUCCESS(e) && cnv) {
+      ucnv_setFallback(cnv.get(), false);
+      ucnv_setFromUCallBack(cnv.get(), UCNV_FROM_U_CALLBACK_STOP, nullptr, nullptr, nullptr, &e);
+      cp932_ = std::make_unique<Converter>(Converter{std::move(cnv)});
+    }
+  } else {
+    out_ = "\xEF\xBB\xBF";  // the BOM: without it Excel reads UTF-8 as the system's CP932
+  }
+  std::string header;
+  for (const auto& c : columns_) header += (header.empty() ? "" : ",") + rfc4180(c.name);
+  out_ += header + "\r\n";  // column names are ASCII: the same bytes in both encodings
+  line_ = 2 + breaks(header);
+}
+
+Writer::~Writer() = default;
+Writer::Writer(Writer&&) noexcept = default;
+Writer& Writer::operator=(Writer&&) noexcept = default;
+
+std::string Writer::cell(const std::string& v, Cell kind) const {
+  const bool keep_text =
+      format_.excel_text && !v.empty() && v.find_first_of("\r\n") == std::string::npos &&
+      (kind == Cell::code || (kind == Cell::text && formula_trigger(v)));  // text opening with = + - @ is a formula to Excel
+  if (keep_text)
+    if (auto f = excel_formula(v)) return rfc4180(std::move(*f));
+  return rfc4180(v);
+}
+
+bool Writer::row(const std::vector<std::string>& values, Diagnostics& problems) {
+  auto fail = [&](std::size_t i, std::string value, std::string reason) {
+    problems.push_back(Diagnostic{Diagnostic::Severity::error, name_, line_, static_cast<int>(i) + 1,
+                                  i < columns_.size() ? columns_[i].name : "", std::move(value), std::move(reason)});
+    return false;
+  };
+  if (values.size() != columns_.size())
+    return fail(values.size(), "", "the record has " + std::to_string(values.size()) + " values for " +
+                                       std::to_string(columns_.size()) + " columns");
+  if (format_.charset == Charset::cp932 && !cp932_)
+    return fail(0, "", "this ICU has no windows-31j converter, so CP932 files cannot be written");
+  std::string record, bytes;
+  int spans = 0;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (!utf8::valid(values[i])) return fail(i, "", "is not UTF-8 text");
+    std::string text = cell(values[i], columns_[i].cell);
+    spans += breaks(text);
+    char32_t lacking = 0;
+    if (!cp932_) bytes = std::move(text);
+    else if (!cp932_->encode(text, bytes, lacking))
+      return fail(i, utf8::label(lacking),
+                  "has a character CP932 (Windows Shift_JIS) does not have; write the file as UTF-8 "
+                  "([csv] encoding = \"utf-8-bom\" in municipality.toml)");
+    if (i) record += ',';
+    record += bytes;
+  }
+  out_ += record + "\r\n";
+  line_ += 1 + spans;
   return true;
 }
 

@@ -34,6 +34,7 @@ struct OfficeHours : tsuchi::OfficeHours {
 struct Policy {
   OfficeHours office_hours;
   int certificate_due_days = 30;  // [batch] certificate_due_days
+  csv::Format csv;                // [csv]: how the ledger's CSV exports are written
 };
 Policy policy_of(const Municipality& m);
 
@@ -229,12 +230,19 @@ struct ReconcileReport {
   std::vector<BatchStatus> batches;
   std::vector<MonthStatus> months;
   std::vector<VoidedRun> voided;
+  csv::Format csv;  // the pinned configuration's [csv], for the CSV tables
 };
 // `reconcile --fail-on`: which of `conditions` ("flags", "missing", "overdue") hold in `r`.
 std::vector<std::string> failing_conditions(const ReconcileReport& r, const std::vector<std::string>& conditions);
 std::string to_json(const ReconcileReport& r);
 std::string to_text(const ReconcileReport& r);
-std::string to_csv(const ReconcileReport& r);
+// `reconcile --csv F` (output_spec/ledger.md, csv.md), written as r.csv says: `batches` the per-batch
+// table of counts (file `table`), `lists` one row per listed item: missing and open-return envelope ids,
+// flags, media, certified media, overdue items (file `lists`). The names are for messages.
+struct ReconcileCsv {
+  std::string batches, lists;
+};
+Checked<ReconcileCsv> to_csv(const ReconcileReport& r, const std::string& table, const std::string& lists);
 
 struct Db;
 

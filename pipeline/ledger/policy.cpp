@@ -63,6 +63,7 @@ Policy policy_of(const Municipality& m) {
   static_cast<tsuchi::OfficeHours&>(p.office_hours) = m.office_hours;
   p.office_hours.calendar = Calendar(m.holidays);
   p.certificate_due_days = m.certificate_due_days;
+  p.csv = m.csv;
   return p;
 }
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 
+#include "core/csv.hpp"
 #include "ledger/internal.hpp"
 
 namespace tsuchi::ledger {
@@ -128,13 +129,6 @@ BatchStatus batch_status(const sql::Db& db, const std::string& batch_id, const s
 
 std::string yes(bool v) { return v ? "yes" : "no"; }
 
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return q + "\"";
-}
-
 }  // namespace
 
 Checked<ReconcileReport> Ledger::reconcile(const ReconcileQuery& q, const Actor* who) {
@@ -151,6 +145,7 @@ Checked<ReconcileReport> Ledger::reconcile(const ReconcileQuery& q, const Actor*
     r.value.head = head();
     Date as_of = q.as_of.value_or(local_day(clock_(), policy.office_hours.utc_offset_minutes));
     r.value.as_of = as_of.iso();
+    r.value.csv = policy.csv;
     sql::Stmt batches(db_->conn,
                       "SELECT b.batch_id, b.run_id, r.month_key FROM batches b JOIN runs r ON r.run_id = b.run_id "
                       "WHERE (?1 = '' OR r.month_key = ?1) AND (?2 = '' OR b.batch_id = ?2) "
@@ -324,28 +319,38 @@ std::string to_text(const ReconcileReport& r) {
   return s;
 }
 
-std::string to_csv(const ReconcileReport& r) {
-  std::string s =
-      "batch_id,run_id,month,sealed,mailed,returned,returned_resent,returned_handed_over,returned_public_notice,"
-      "returned_open,spoiled,destroyed,missing,not_handed_over,awaiting_worklog,mailed_not_handed_over,open_returns,flags,approved,handed_over,received,worklog,media,"
-      "certified_media,overdue,certified,closed\n";
-  auto n = [](int v) { return std::to_string(v); };
+Checked<ReconcileCsv> to_csv(const ReconcileReport& r, const std::string& table, const std::string& lists) {
+  using csv::Cell;
+  const Cell N = Cell::number, T = Cell::text;
+  // Lists are counted here and listed one item a row in `lists`: a cell never holds a list of ids.
+  csv::Writer batches(table, r.csv,
+                      {{"batch_id", T}, {"run_id", T}, {"month", Cell::code}, {"sealed", N}, {"mailed", N},
+                       {"returned", N}, {"returned_resent", N}, {"returned_handed_over", N},
+                       {"returned_public_notice", N}, {"returned_open", N}, {"spoiled", N}, {"destroyed", N},
+                       {"missing", N}, {"not_handed_over", N}, {"awaiting_worklog", N}, {"mailed_not_handed_over", T},
+                       {"open_returns", N}, {"flags", N}, {"approved", T}, {"handed_over", T}, {"received", T},
+                       {"worklog", T}, {"media", N}, {"certified_media", N}, {"overdue", N}, {"certified", T},
+                       {"closed", T}});
+  csv::Writer items(lists, r.csv, {{"batch_id", T}, {"list", T}, {"item", T}, {"due", Cell::code}});
+  Checked<ReconcileCsv> out;
+  auto n = [](std::size_t v) { return std::to_string(v); };
   auto tf = [](bool v) { return std::string(v ? "true" : "false"); };
   for (const auto& b : r.batches) {
-    std::vector<std::string> overdue;
-    for (const auto& o : b.overdue) overdue.push_back(o.what + "@" + o.due);
-    std::vector<std::string> row = {b.batch_id, b.run_id, b.month, n(b.sealed), n(b.mailed), n(b.returned),
-                                    n(b.resent), n(b.handed_over), n(b.public_notice), n(b.open), n(b.spoiled),
-                                    n(b.destroyed), join(b.missing, ";"), n(b.not_handed_over), n(b.awaiting_worklog),
-                                    tf(b.mailed_not_handed), join(b.open_returns, ";"),
-                                    join(b.flags, ";"), tf(b.approved), tf(b.handed), tf(b.received), tf(b.worklog),
-                                    join(b.media, ";"), join(b.certified_media, ";"), join(overdue, ";"),
-                                    tf(b.certified), tf(b.closed)};
-    std::string line;
-    for (const auto& f : row) line += (line.empty() ? "" : ",") + csv_field(f);
-    s += line + "\n";
+    batches.row({b.batch_id, b.run_id, b.month, n(b.sealed), n(b.mailed), n(b.returned), n(b.resent),
+                 n(b.handed_over), n(b.public_notice), n(b.open), n(b.spoiled), n(b.destroyed), n(b.missing.size()),
+                 n(b.not_handed_over), n(b.awaiting_worklog), tf(b.mailed_not_handed), n(b.open_returns.size()),
+                 n(b.flags.size()), tf(b.approved), tf(b.handed), tf(b.received), tf(b.worklog), n(b.media.size()),
+                 n(b.certified_media.size()), n(b.overdue.size()), tf(b.certified), tf(b.closed)},
+                out.problems);
+    const std::pair<const char*, const std::vector<std::string>*> named[] = {
+        {"missing", &b.missing}, {"open_returns", &b.open_returns}, {"flags", &b.flags},
+        {"media", &b.media}, {"certified_media", &b.certified_media}};
+    for (const auto& [list, values] : named)
+      for (const auto& v : *values) items.row({b.batch_id, list, v, ""}, out.problems);
+    for (const auto& o : b.overdue) items.row({b.batch_id, "overdue", o.what, o.due}, out.problems);
   }
-  return s;
+  out.value = {batches.take(), items.take()};
+  return out;
 }
 
 }  // namespace tsuchi::ledger

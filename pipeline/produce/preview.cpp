@@ -26,7 +26,7 @@ Preview preview(Inputs& in, const std::string& data_dir, int threads, const std:
   if (has_errors(p.result.problems)) return p;
   std::vector<std::string> in_order;
   for (auto& [i, list] : lists) in_order.push_back(std::move(list));
-  p.listed = file::write_atomically((out / "insertion.csv").string(), merged_insertion_csv(in_order));
+  p.listed = file::write_atomically((out / "insertion.csv").string(), merged_insertion_csv(in.municipality.csv, in_order));
   return p;
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "compose/compose.hpp"
+#include "core/csv.hpp"
 #include "core/mynumber.hpp"
 #include "core/records.hpp"
 #include "ingest/ingest.hpp"
@@ -99,16 +100,18 @@ void remove_preview(const Result& r, const std::string& out_dir);
 void record_envelope(records::BatchSummary& into, const compose::Envelope& e, const std::string& envelope_id,
                      int pages);
 
-// insertion.csv (output_spec/insertion.md): the header, and one row per envelope: `grams` as
-// Mailing::grams(sheets), `part` "k/n" for part k of a split mailing or empty.
-inline constexpr const char* kInsertionHeader =
-    "envelope_id,pages,sheets,postal_code,codes,file,first_page,grams,part";
-std::string insertion_row(const std::string& envelope_id, int pages, const std::string& postal_code,
-                          const std::vector<std::string>& codes, const std::string& pdf_name, int first_page,
-                          double grams, const std::string& part);
+// insertion.csv (output_spec/insertion.md, output_spec/csv.md), written as municipality.toml's [csv]
+// says: `name` for messages, the BOM and header at once, then one row per envelope: `grams` as
+// Mailing::grams(sheets), `part` "k/n" for part k of a split mailing or empty. A row that cannot be
+// written (a character the encoding lacks) is an error in `problems`.
+csv::Writer insertion_list(const csv::Format& format, const std::string& name);
+bool insertion_row(csv::Writer& list, const std::string& envelope_id, int pages, const std::string& postal_code,
+                   const std::vector<std::string>& codes, const std::string& pdf_name, int first_page, double grams,
+                   const std::string& part, Diagnostics& problems);
 // An envelope's figures into the batch's mailing figures (the limits are set by the caller).
 void weigh_envelope(records::MailingFigures& into, int sheets, double grams, int part, bool cover);
-// A preview's one insertion.csv: the header, then the rows of each batch's list in batch order.
-std::string merged_insertion_csv(const std::vector<std::string>& batch_lists);
+// A preview's one insertion.csv: the header, then the rows of each batch's list (each written by
+// insertion_list in the same format) in batch order.
+std::string merged_insertion_csv(const csv::Format& format, const std::vector<std::string>& batch_lists);
 
 }  // namespace tsuchi::produce

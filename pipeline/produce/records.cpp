@@ -62,15 +62,25 @@ void record_envelope(records::BatchSummary& into, const compose::Envelope& e, co
   c.postal_areas[area] += 1;
 }
 
-std::string insertion_row(const std::string& envelope_id, int pages, const std::string& postal_code,
-                          const std::vector<std::string>& codes, const std::string& pdf_name, int first_page,
-                          double grams, const std::string& part) {
-  std::string row = envelope_id + "," + std::to_string(pages) + "," + std::to_string(sheets_for(pages)) + "," +
-                    postal_code + ",";
-  for (std::size_t i = 0; i < codes.size(); ++i) row += (i ? ";" : "") + codes[i];
+csv::Writer insertion_list(const csv::Format& format, const std::string& name) {
+  using csv::Cell;
+  // The first five columns are SPEC §12's; postal codes, codes and "k/n" are text Excel would change.
+  return csv::Writer(name, format,
+                     {{"envelope_id", Cell::text}, {"pages", Cell::number}, {"sheets", Cell::number},
+                      {"postal_code", Cell::code}, {"codes", Cell::code}, {"file", Cell::text},
+                      {"first_page", Cell::number}, {"grams", Cell::number}, {"part", Cell::code}});
+}
+
+bool insertion_row(csv::Writer& list, const std::string& envelope_id, int pages, const std::string& postal_code,
+                   const std::vector<std::string>& codes, const std::string& pdf_name, int first_page, double grams,
+                   const std::string& part, Diagnostics& problems) {
+  std::string joined;
+  for (std::size_t i = 0; i < codes.size(); ++i) joined += (i ? ";" : "") + codes[i];
   char g[32];
   std::snprintf(g, sizeof g, "%.1f", grams);
-  return row + "," + pdf_name + "," + std::to_string(first_page) + "," + g + "," + part + "\n";
+  return list.row({envelope_id, std::to_string(pages), std::to_string(sheets_for(pages)), postal_code, joined,
+                   pdf_name, std::to_string(first_page), g, part},
+                  problems);
 }
 
 void weigh_envelope(records::MailingFigures& into, int sheets, double grams, int part, bool cover) {
@@ -82,12 +92,11 @@ void weigh_envelope(records::MailingFigures& into, int sheets, double grams, int
   if (cover) into.covers += 1;
 }
 
-std::string merged_insertion_csv(const std::vector<std::string>& batch_lists) {
-  std::string csv = std::string(kInsertionHeader) + "\n";
-  for (const auto& list : batch_lists) {
-    const auto body = list.find('\n');
-    if (body != std::string::npos) csv.append(list, body + 1);
-  }
+std::string merged_insertion_csv(const csv::Format& format, const std::vector<std::string>& batch_lists) {
+  std::string csv = insertion_list(format, "insertion.csv").take();
+  const std::size_t header = csv.size();
+  for (const auto& list : batch_lists)
+    if (list.compare(0, header, csv, 0, header) == 0) csv.append(list, header);
   return csv;
 }
 

@@ -1,5 +1,7 @@
 // The supervisor documents as the commands leave them: written beside the run or where asked,
 // atomically, and put on the ledger's record; the commands only print the outcome.
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -89,9 +91,23 @@ Checked<ledger::ImportSummary> import_certificate(ledger::Ledger& l, ledger::Cer
   return l.import_certificate(req, who);
 }
 
+std::string reconcile_lists_path(const std::string& csv_path) {
+  const std::size_t n = csv_path.size();
+  const bool suffixed = n > 4 && std::equal(csv_path.end() - 4, csv_path.end(), ".csv", [](char a, char b) {
+    return std::tolower(static_cast<unsigned char>(a)) == b;
+  });
+  return (suffixed ? csv_path.substr(0, n - 4) : csv_path) + "-lists.csv";
+}
+
 Checked<std::string> write_reconcile(const ledger::ReconcileReport& r, const std::string& csv_path,
                                      const std::string& pdf_path, const text::TextEngine* te) {
-  if (!csv_path.empty() && !file::write_atomically(csv_path, ledger::to_csv(r))) return {csv_path, {}};
+  if (!csv_path.empty()) {
+    const std::string lists_path = reconcile_lists_path(csv_path);
+    auto tables = ledger::to_csv(r, csv_path, lists_path);
+    if (!tables.ok()) return {{}, std::move(tables.problems)};
+    if (!file::write_atomically(csv_path, tables.value.batches)) return {csv_path, {}};
+    if (!file::write_atomically(lists_path, tables.value.lists)) return {lists_path, {}};
+  }
   if (pdf_path.empty() || !te) return {};
   auto pdf = reconcile_pdf(r, *te, ledger::utc_now());
   if (!pdf.ok()) return {{}, std::move(pdf.problems)};

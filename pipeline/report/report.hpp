@@ -164,9 +164,12 @@ Checked<bool> write_certificate_form(ledger::Ledger& l, const std::string& batch
 Checked<ledger::ImportSummary> import_certificate(ledger::Ledger& l, ledger::CertificateRequest req,
                                                   const ledger::Actor& who);
 
-// `tsuchi reconcile --csv --pdf`: the per-batch table and the report as PDF (`te` needed for it);
-// an empty path is skipped. The value is the path that could not be written, or empty.
+// `tsuchi reconcile --csv F --pdf P`: F the per-batch table, reconcile_lists_path(F) its lists one item a
+// row (output_spec/csv.md), P the report as PDF (`te` needed for it); an empty path is skipped. The
+// value is the path that could not be written, or empty.
 Checked<std::string> write_reconcile(const ledger::ReconcileReport& r, const std::string& csv_path,
                                      const std::string& pdf_path, const text::TextEngine* te);
+// F.csv -> F-lists.csv (and F -> F-lists.csv): the reconcile table's lists beside it.
+std::string reconcile_lists_path(const std::string& csv_path);
 
 }  // namespace tsuchi::report

@@ -236,7 +236,7 @@ void add_reconcile(CLI::App& app, Action& action) {
   add_common(*cmd, o->c);
   cmd->add_option("--month", o->month, "only runs of this billing month, YYYY-MM");
   cmd->add_option("--batch", o->batch, "only this batch");
-  cmd->add_option("--csv", o->csv, "also write the per-batch table to this CSV file");
+  cmd->add_option("--csv", o->csv, "also write the per-batch counts to this CSV file, and its lists one id a row beside it (F-lists.csv)");
   cmd->add_option("--pdf", o->pdf, "also write the report as a PDF for the file");
   cmd->add_option("--as-of", o->as_of, "judge overdue items at this day, YYYY-MM-DD (default today)");
   cmd->add_option("--fail-on", o->fail_on, "exit 1 when any of these holds (for monitoring): flags,missing,overdue")

@@ -146,3 +146,153 @@ TEST_CASE("records stream: a file of many rows is read one record at a time") {
   CHECK(count == 20000);
   CHECK(sum == 20000L * 19999 / 2);
 }
+
+// ---- the writer ----
+
+namespace {
+
+// The bytes of one record as the writer writes it (the header and its line end cut off).
+std::string written(const std::string& value, csv::Cell cell, csv::Format f = {}) {
+  csv::Writer w("out.csv", f, {{"v", cell}});
+  Diagnostics problems;
+  REQUIRE(w.row({value}, problems));
+  const std::string& b = w.bytes();
+  const std::size_t body = b.find("\r\n") + 2;
+  REQUIRE(b.size() >= body + 2);
+  REQUIRE(b.substr(b.size() - 2) == "\r\n");
+  return b.substr(body, b.size() - body - 2);
+}
+
+const std::string k44 = "91912345010002025090001202509025093000048005";  // output_spec/insertion.md's example
+
+std::string codes(int n) {  // n 44-digit codes joined by ';' (45 characters each with its ';')
+  std::string s;
+  for (int i = 0; i < n; ++i) s += (i ? ";" : "") + k44;
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("the writer: values -> the bytes of the cell") {
+  using csv::Cell;
+  const csv::Format excel{};  // UTF-8 with BOM, excel_text (the defaults)
+  const csv::Format plain{csv::Charset::utf8_bom, false};
+  const csv::Format cp932{csv::Charset::cp932, true};
+  struct Row {
+    const char* what;
+    std::string value;
+    Cell cell;
+    csv::Format format;
+    std::string bytes;
+  };
+  const std::string long_code(300, '7');
+  const Row rows[] = {
+      // ="…" is a field holding quotes, so RFC 4180 quotes it whole and doubles them.
+      {"postal code with a leading zero", "0600001", Cell::code, excel, R"("=""0600001""")"},
+      {"a YYYY-MM month", "2025-09", Cell::code, excel, R"("=""2025-09""")"},
+      {"a 44-digit GS1 code", k44, Cell::code, excel, "\"=\"\"" + k44 + "\"\"\""},
+      {"a part k/n", "1/2", Cell::code, excel, R"("=""1/2""")"},
+      {"an empty code stays empty", "", Cell::code, excel, ""},
+      {"a code with a quote", "a\"b", Cell::code, excel, R"("=""a""""b""")"},
+      {"a code over Excel's 255-character literal: two literals joined by &", long_code, Cell::code, excel,
+       "\"=\"\"" + std::string(255, '7') + "\"\"&\"\"" + std::string(45, '7') + "\"\"\""},
+      {"a list of codes over 255 characters: cut after a ';', never inside a code", codes(9), Cell::code, excel,
+       "\"=\"\"" + codes(5) + ";\"\"&\"\"" + codes(4) + "\"\"\""},
+      {"excel_text off: a code as it is", "0600001", Cell::code, plain, "0600001"},
+      {"a number", "12", Cell::number, excel, "12"},
+      {"a grams figure", "38.0", Cell::number, excel, "38.0"},
+      {"an id", "R20250901-B001/000002", Cell::text, excel, "R20250901-B001/000002"},
+      {"a comma", "a,b", Cell::text, excel, "\"a,b\""},
+      {"a quote", "say \"hi\"", Cell::text, excel, R"("say ""hi""")"},
+      {"a line break", "two\nlines", Cell::text, excel, "\"two\nlines\""},
+      {"text opening with = is no formula", "=HYPERLINK(\"x\")", Cell::text, excel,
+       R"~("=""=HYPERLINK(""""x"""")""")~"},
+      {"text opening with -", "-1", Cell::text, excel, R"("=""-1""")"},
+      {"text opening with = and excel_text off", "=1+1", Cell::text, plain, "=1+1"},
+      {"kanji in UTF-8", "熊谷市", Cell::text, excel, "熊谷市"},
+      // CP932 bytes from Python's cp932 codec: "熊谷市".encode("cp932"), "①".encode("cp932").
+      {"kanji in CP932", "熊谷市", Cell::text, cp932, "\x8C\x46\x92\x4A\x8E\x73"},
+      {"an NEC special character in CP932", "①", Cell::text, cp932, "\x87\x40"},
+      {"a kanji code in CP932", "熊谷", Cell::code, cp932, "\"=\"\"\x8C\x46\x92\x4A\"\"\""},
+  };
+  for (const auto& row : rows) {
+    CAPTURE(row.what);
+    CHECK(written(row.value, row.cell, row.format) == row.bytes);
+  }
+}
+
+TEST_CASE("the writer: UTF-8 opens with a BOM, CP932 with none; the header and every record end in CRLF") {
+  Diagnostics problems;
+  csv::Writer utf8("a.csv", {}, {{"id", csv::Cell::text}, {"n", csv::Cell::number}});
+  REQUIRE(utf8.row({"x", "1"}, problems));
+  CHECK(utf8.bytes() == "\xEF\xBB\xBF" "id,n\r\nx,1\r\n");
+  csv::Writer sjis("a.csv", {csv::Charset::cp932, true}, {{"id", csv::Cell::text}, {"n", csv::Cell::number}});
+  REQUIRE(sjis.row({"x", "1"}, problems));
+  CHECK(sjis.bytes() == "id,n\r\nx,1\r\n");
+  CHECK(problems.empty());
+}
+
+TEST_CASE("the writer: a value CP932 cannot hold is an error at file:line:column, and its record is left out") {
+  Diagnostics problems;
+  csv::Writer w("insertion.csv", {csv::Charset::cp932, true}, {{"id", csv::Cell::text}, {"name", csv::Cell::text}});
+  REQUIRE(w.row({"1", "two\nlines"}, problems));  // lines 2-3
+  CHECK_FALSE(w.row({"2", "吉𠮷"}, problems));    // 𠮷 U+20BB7 is in JIS X 0213, not in CP932
+  CHECK_FALSE(w.row({"3", "\xE7\x94"}, problems));
+  CHECK(messages(problems) ==
+        "insertion.csv:4:2: error: name \"U+20BB7\": has a character CP932 (Windows Shift_JIS) does not have; write "
+        "the file as UTF-8 ([csv] encoding = \"utf-8-bom\" in municipality.toml)\n"
+        "insertion.csv:4:2: error: name \"\": is not UTF-8 text\n");
+  CHECK(w.bytes() == "id,name\r\n1,\"two\nlines\"\r\n");
+  Diagnostics none;
+  CHECK_FALSE(w.row({"4"}, none));  // a record must have a value per column
+  REQUIRE(none.size() == 1);
+}
+
+TEST_CASE("what the writer writes, the reader reads back as the same values, in either encoding") {
+  using csv::Cell;
+  const std::vector<csv::Column> columns = {{"id", Cell::text}, {"postal_code", Cell::code}, {"pages", Cell::number},
+                                            {"codes", Cell::code}, {"note", Cell::text}};
+  const std::vector<std::vector<std::string>> rows = {
+      {"R1-B001/000001", "0600001", "3", k44 + ";R1-B001/000001/1-3", "熊谷市"},
+      {"R1-B001/000002", "3600012", "1", std::string(600, '9'), "a,\"b\"\nc"},
+      {"=cmd", "", "0", "", "-"},
+  };
+  for (const csv::Format f : {csv::Format{}, csv::Format{csv::Charset::cp932, true}, csv::Format{csv::Charset::utf8_bom, false}}) {
+    CAPTURE(static_cast<int>(f.charset));
+    CAPTURE(f.excel_text);
+    csv::Writer w("out.csv", f, columns);
+    Diagnostics problems;
+    for (const auto& r : rows) REQUIRE(w.row(r, problems));
+    auto back = read(w.bytes());
+    CHECK(messages(back.problems) == "");
+    CHECK(back.encoding == (f.charset == csv::Charset::cp932 ? csv::Encoding::cp932 : csv::Encoding::utf8));
+    CHECK(back.header == std::vector<std::string>{"id", "postal_code", "pages", "codes", "note"});
+    CHECK(back.rows == rows);
+  }
+}
+
+TEST_CASE("the reader takes a cell saved as =\"…\" as its text, quoted or not, as Excel shows it") {
+  struct Row {
+    const char* what;
+    std::string field;
+    std::string value;
+  };
+  const Row rows[] = {
+      {"as offices type it", R"(="0600001")", "0600001"},
+      {"as RFC 4180 quotes it", R"("=""0600001""")", "0600001"},
+      {"literals joined by &", R"(="06"&"00001")", "0600001"},
+      {"a doubled quote inside", R"("=""a""""b""")", "a\"b"},
+      {"a formula that is no string stays as written", "=A1", "=A1"},
+      {"an empty string", R"(="")", ""},
+  };
+  for (const auto& row : rows) {
+    CAPTURE(row.what);
+    auto r = read("postal_code,n\n" + row.field + ",1\n");
+    CHECK(messages(r.problems) == "");
+    REQUIRE(r.rows.size() == 1);
+    CHECK(r.rows[0][0] == row.value);
+  }
+  // Anything else with a bare quote is still refused.
+  CHECK(messages(read("a,b\n1,=\"06\"x\n").problems) ==
+        "in.csv:2:2: error: b \"\": a field holding a quote must be quoted as a whole, with the quote doubled (\"\")\n");
+}

@@ -14,6 +14,7 @@ test ends with "N checks, M failed" and exits 1 on any failure (2 when it stoppe
 """
 import csv
 import hashlib
+import io
 import json
 import os
 import re
@@ -88,6 +89,23 @@ def write_csv(path, header, rows):
         w.writerow(header)
         w.writerows(rows)
     return Path(path)
+
+
+def excel_csv(src, header=False):
+    """A CSV tsuchi wrote (output_spec/csv.md), read as Excel reads it: UTF-8 after a BOM, CP932 without
+    one (what Japanese Excel assumes), RFC 4180 records, and a cell written ="…" (literals joined by &)
+    as the text its formula shows. Rows as dicts by header name; with header=True, (header, rows)."""
+    data = src if isinstance(src, bytes) else Path(src).read_bytes()
+    text = data[3:].decode("utf-8") if data.startswith(b"\xef\xbb\xbf") else data.decode("cp932")
+    literal = r'"(?:[^"]|"")*"'
+
+    def shown(cell):
+        if re.fullmatch("=%s(?:&%s)*" % (literal, literal), cell):
+            return "".join(part[1:-1].replace('""', '"') for part in re.findall(literal, cell))
+        return cell
+    records = [[shown(c) for c in r] for r in csv.reader(io.StringIO(text, newline=""), strict=True)]
+    rows = [dict(zip(records[0], r)) for r in records[1:]] if records else []
+    return (records[0] if records else [], rows) if header else rows
 
 
 def tool(*cmd, check=True, text=True, cwd=None):

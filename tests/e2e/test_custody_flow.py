@@ -6,7 +6,8 @@ import os
 import re
 import shutil
 
-from harness import RECEIPT_HEADER, RETURNS_HEADER, WORKLOG_HEADER, Test, office_time, release_field, sha256, write_csv
+from harness import (RECEIPT_HEADER, RETURNS_HEADER, WORKLOG_HEADER, Test, excel_csv, office_time, release_field, sha256,
+                     write_csv)
 
 with Test() as t:
     tmp, out = t.tmp, t.tmp / "run"
@@ -99,8 +100,13 @@ with Test() as t:
     t.check((b["sealed"], b["mailed"], b["returned"], b["spoiled"]) ==
             (len(envelopes[first]), len(envelopes[first]) - 1, 2, 1), "counts of the first batch", b)
     t.check(b["media"] == ["USB-0001", "spoilage"] and not b["certified"] and not b["closed"], "not closed yet", b)
-    t.check(table.read_text().startswith("batch_id,run_id,month,sealed,mailed,returned,"),
-            "reconcile --csv writes the table")
+    header, counted = excel_csv(table, header=True)
+    t.check(header[:6] == ["batch_id", "run_id", "month", "sealed", "mailed", "returned"] and
+            [(c["batch_id"], c["month"], c["missing"], c["open_returns"]) for c in counted] == [(first, b["month"], "1", "1")],
+            "reconcile --csv writes the table of counts, one row per batch", counted)
+    listed = [(x["batch_id"], x["list"], x["item"]) for x in excel_csv(tmp / "reconcile-lists.csv")]
+    t.check((first, "missing", last_env) in listed and (first, "open_returns", e1) in listed and
+            (first, "media", "USB-0001") in listed, "... and its lists in reconcile-lists.csv, one id a row", listed)
     text = city.run("tanaka", "reconcile", "--batch", first).stderr
     t.check(f"missing (not reported mailed): {last_env}" in text, "the text report names the missing envelope", text)
 

@@ -8,7 +8,6 @@ code. Environment:
   TSUCHI_STRESS_SEED=N       another month (default 13)
   TSUCHI_STRESS_OMIT=gaiji,el  development aid: leave features out of the month; the test then FAILS on purpose
 """
-import csv
 import html
 import os
 import re
@@ -19,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import stress_month as sm  # noqa: E402
-from harness import Test, find_key, pdftext, read_pgm, tool, zbar  # noqa: E402
+from harness import Test, excel_csv, find_key, pdftext, read_pgm, tool, zbar  # noqa: E402
 
 PT_PER_MM = 72 / 25.4
 DPI = 300                 # ink is measured at 300 dpi: one pixel is 0.24 pt
@@ -211,8 +210,7 @@ with Test() as t:
               want=None)
     t.require(p.returncode == 0, "preview typesets the stress month and its preflight passes (exit 0)",
               "exit %d\n%s" % (p.returncode, p.stderr[-3000:]))
-    with open(out / "insertion.csv", encoding="utf-8") as f:
-        envelopes = list(csv.DictReader(f))
+    envelopes = excel_csv(out / "insertion.csv")
     t.require(envelopes, "insertion.csv lists envelopes")
     pdfs = {}
 

@@ -6,7 +6,7 @@ returns file is read; reconcile right after a run lists nothing as missing; --fa
 import json
 import sqlite3
 
-from harness import RETURNS_HEADER, WORKLOG_HEADER, Test, office_time, sha256, write_csv
+from harness import RETURNS_HEADER, WORKLOG_HEADER, Test, excel_csv, office_time, sha256, write_csv
 
 
 def count(ledger, sql, *args):
@@ -149,4 +149,4 @@ with Test() as t:
     # Flags on every format: JSON key, CSV column; --fail-on flags.
     table = tmp / "reconcile.csv"
     city.run("tanaka", "reconcile", "--csv", table)
-    t.check("not_handed_over" in table.read_text().splitlines()[0], "the CSV has the not-handed-over count")
+    t.check("not_handed_over" in excel_csv(table, header=True)[0], "the CSV has the not-handed-over count")

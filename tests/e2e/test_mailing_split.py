@@ -4,14 +4,12 @@ Every insertion.csv row is within the limits with its grams and part; the insert
 each part's own pages; `tsuchi run` seals, `open` passes, the ledger and the review sheet know the
 parts. With oversize = "refuse" the same run stops with a message naming the envelope, its sheets,
 grams and the limit, and nothing is sealed."""
-import csv
 import os
 import shutil
-import io
 import json
 import re
 
-from harness import BASE_CASE, Test, case_row, cases_csv
+from harness import BASE_CASE, Test, case_row, cases_csv, excel_csv
 
 MAX_SHEETS, PAPER_G, ENVELOPE_G, MAX_G = 6, 4.0, 6.0, 50.0
 
@@ -52,10 +50,10 @@ with Test() as t:
     rows, manifests = [], {}
     for b in batches:
         t.run(*t.open_args(out, b, t.tmp / "opened"))
-        text = (t.tmp / "opened" / b / "data" / "insertion.csv").read_text(encoding="utf-8")
-        rows += list(csv.DictReader(io.StringIO(text)))
-        t.check(text.splitlines()[0] == "envelope_id,pages,sheets,postal_code,codes,file,first_page,grams,part",
-                b + ": insertion.csv keeps the fixed columns and adds grams and part at the end", text.splitlines()[0])
+        header, listed = excel_csv(t.tmp / "opened" / b / "data" / "insertion.csv", header=True)
+        rows += listed
+        t.check(header == "envelope_id,pages,sheets,postal_code,codes,file,first_page,grams,part".split(","),
+                b + ": insertion.csv keeps the fixed columns and adds grams and part at the end", header)
         manifests[b] = json.loads((out / (b + ".manifest.json")).read_text())
 
     # Every envelope within the limits, its grams the configured estimate.

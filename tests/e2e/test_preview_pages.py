@@ -1,10 +1,9 @@
 """`tsuchi preview` on a small, demanding month, read back as a person (and the contractor's scanner)
 would: pdffonts, pdftotext, pdftoppm + zbarimg."""
-import csv
 import os
 import re
 
-from harness import BASE_CASE, Test, case_row, cases_csv, is_my_number, pdffonts, pdftext, rasterize, zbar
+from harness import BASE_CASE, Test, case_row, cases_csv, excel_csv, is_my_number, pdffonts, pdftext, rasterize, zbar
 
 FEES = """
 [[schedule]]
@@ -139,8 +138,7 @@ with Test() as t:
     complete = all(sorted(p for p, _ in ps) == list(range(1, ps[0][1] + 1)) and len({n for _, n in ps}) == 1
                    for ps in envelopes.values())
     t.check(complete, "every envelope's pages are complete", envelopes)
-    with open(out / "insertion.csv", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
+    rows = excel_csv(out / "insertion.csv")
     t.check({r["envelope_id"]: int(r["pages"]) for r in rows} == {e: len(ps) for e, ps in envelopes.items()},
             "insertion.csv lists the same envelopes and page counts", rows)
     t.check(len(envelopes) == 4, "four guardians, four envelopes", envelopes.keys())

@@ -52,7 +52,7 @@ with Test() as t:
     t.check(mode(form) == 0o600, "the certificate form is 0600", oct(mode(form)))
     csv_, pdf = t.tmp / "r.csv", t.tmp / "r.pdf"
     city.run("tanaka", "reconcile", "--csv", csv_, "--pdf", pdf, want=None)
-    for f in (csv_, pdf):
+    for f in (csv_, t.tmp / "r-lists.csv", pdf):
         if f.exists():
             t.check(mode(f) == 0o600, f.name + " is 0600", oct(mode(f)))
 

@@ -245,6 +245,12 @@ TEST_CASE("each kind of bad municipality setting gets one precise message") {
        "must be true or false"},
       {"role not text", required + "[roles]\napprover = [\"sato\", 3]\n", 10, 21, "roles.approver[2]", "3",
        "must be a user id in quotes"},
+      {"csv encoding", required + "[csv]\nencoding = \"sjis\"\n", 10, 12, "csv.encoding", "sjis",
+       "must be \"utf-8-bom\" (UTF-8 with a byte order mark, as Excel saves it) or \"cp932\" (Shift_JIS)"},
+      {"csv encoding not text", required + "[csv]\nencoding = 932\n", 10, 12, "csv.encoding", "932",
+       "must be \"utf-8-bom\" or \"cp932\" in quotes"},
+      {"csv excel_text as text", required + "[csv]\nexcel_text = \"yes\"\n", 10, 14, "csv.excel_text", "yes",
+       "must be true or false"},
       {"contact not a table", "contact = \"x\"\n" + without("[contact]\ndepartment = \"保育課\"\nphone = \"048-524-1111\""), 1,
        11, "contact", "x", "must be a table, [contact]"},
   };
@@ -278,6 +284,12 @@ TEST_CASE("a minimal municipality gets the documented defaults; unknown keys are
   CHECK(m.batch_size == 500);
   CHECK(m.store_ceiling == 300000);
   CHECK(m.holidays == std::vector<Date>{{2024, 12, 31}, {2025, 1, 1}});
+  CHECK(m.csv.charset == csv::Charset::utf8_bom);  // [csv]: UTF-8 with a BOM, codes kept as text in Excel
+  CHECK(m.csv.excel_text);
+  auto sjis = parse_municipality(text + "[csv]\nencoding = \"cp932\"\nexcel_text = false\n", "m.toml");
+  REQUIRE(sjis.problems.empty());
+  CHECK(sjis.value.csv.charset == csv::Charset::cp932);
+  CHECK_FALSE(sjis.value.csv.excel_text);
 }
 
 TEST_CASE("municipality text printed on documents has ASCII digits; names keep theirs") {

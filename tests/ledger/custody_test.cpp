@@ -329,10 +329,16 @@ TEST_CASE("a batch closes when every count agrees and every medium is certified"
   CHECK(b["closed"] == true);
   CHECK(j["months"][0]["month"] == "2025-09");
   CHECK(j["months"][0]["closed"] == 1);
-  // CSV: a header and one row per batch.
-  std::string csv = to_csv(rep.value);
-  CHECK(csv.rfind("batch_id,run_id,month,sealed,mailed,returned,", 0) == 0);
-  CHECK(csv.find("\n" + kBatch + ",R20250901,2025-09,4,4,1,0,0,0,1,0,0,,0,0,false,R20250901-B001/000002,,true,") !=
+  // CSV (UTF-8 with a BOM, CRLF, the month kept as text in Excel): the counts, one row per batch, and
+  // the lists beside them one item a row.
+  auto tables = to_csv(rep.value, "t.csv", "t-lists.csv");
+  REQUIRE(tables.ok());
+  const std::string& csv = tables.value.batches;
+  CHECK(csv.rfind("\xEF\xBB\xBF" "batch_id,run_id,month,sealed,mailed,returned,", 0) == 0);
+  CHECK(csv.find("\r\n" + kBatch + ",R20250901,\"=\"\"2025-09\"\"\",4,4,1,0,0,0,1,0,0,0,0,0,false,1,0,true,") !=
         std::string::npos);
+  CHECK(csv.find(envelope(2)) == std::string::npos);  // no id in the table of counts
+  CHECK(tables.value.lists == "\xEF\xBB\xBF" "batch_id,list,item,due\r\n" + kBatch + ",open_returns," + envelope(2) +
+                                  ",\r\n" + kBatch + ",media,archive,\r\n" + kBatch + ",certified_media,archive,\r\n");
   CHECK(to_text(rep.value).find("batch R20250901-B001 (run R20250901, month 2025-09): CLOSED") != std::string::npos);
 }

@@ -260,7 +260,9 @@ TEST_CASE("reconcile flags mailed but never handed over, on every format") {
   REQUIRE_FALSE(b.flags.empty());
   CHECK(b.flags[0].rfind("mailed but never handed over", 0) == 0);
   CHECK(to_text(r.value).find("flag: mailed but never handed over") != std::string::npos);
-  CHECK(to_csv(r.value).find(",true,") != std::string::npos);
+  auto tables = to_csv(r.value, "t.csv", "t-lists.csv");
+  CHECK(tables.value.batches.find(",true,") != std::string::npos);
+  CHECK(tables.value.lists.find("\n" + kBatch + ",flags,") != std::string::npos);  // the flag on a row of its own
   CHECK(nlohmann::json::parse(to_json(r.value))["batches"][0]["mailed_not_handed_over"] == true);
   CHECK(failing_conditions(r.value, {"flags"}) == std::vector<std::string>{"flags"});
 }

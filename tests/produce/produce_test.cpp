@@ -1,8 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <map>
 #include <mutex>
@@ -10,6 +12,7 @@
 #include <string>
 
 #include "barcode/barcode.hpp"
+#include "core/csv.hpp"
 #include "core/mynumber.hpp"
 #include "produce/produce.hpp"
 
@@ -138,29 +141,32 @@ TEST_CASE("a preview writes each batch's PDF and one insertion.csv in mailing or
   REQUIRE_FALSE(has_errors(r.problems));
   CHECK(listed);
   REQUIRE_FALSE(r.batches.empty());
-  std::ifstream list(out / "insertion.csv");
-  std::vector<std::string> lines;
-  for (std::string l; std::getline(list, l);) lines.push_back(l);
-  CHECK(lines.front() == produce::kInsertionHeader);
-  CHECK(lines.size() == static_cast<std::size_t>(r.totals.envelopes) + 1);
+  std::ifstream list(out / "insertion.csv", std::ios::binary);
+  const std::string bytes{std::istreambuf_iterator<char>(list), std::istreambuf_iterator<char>()};
+  // UTF-8 with a BOM and CRLF; the postal code, the codes and the part as ="…" (examples/municipality.toml
+  // leaves [csv] at its defaults): the 7-digit postal code of every row is written "=""NNNNNNN""".
+  CHECK(bytes.rfind("\xEF\xBB\xBF" "envelope_id,pages,sheets,postal_code,codes,file,first_page,grams,part\r\n", 0) == 0);
+  Diagnostics problems;
+  csv::Reader reader(bytes, "insertion.csv", problems);
+  std::vector<std::vector<std::string>> rows;
+  for (csv::Record rec; reader.next(rec);) rows.push_back(rec.fields);
+  CHECK(problems.empty());
+  CHECK(rows.size() == static_cast<std::size_t>(r.totals.envelopes));
+  CHECK(std::count(bytes.begin(), bytes.end(), '\n') == r.totals.envelopes + 1);
+  CHECK(std::count(bytes.begin(), bytes.end(), '\n') == std::count(bytes.begin(), bytes.end(), '\r'));
   // grams and part close every row: 6 g + 4 g a sheet (examples/municipality.toml), k/n or empty.
-  for (std::size_t i = 1; i < lines.size(); ++i) {
-    CAPTURE(lines[i]);
-    const auto cells = [&] {
-      std::vector<std::string> v;
-      std::size_t from = 0;
-      for (std::size_t at; (at = lines[i].find(',', from)) != std::string::npos; from = at + 1) v.push_back(lines[i].substr(from, at - from));
-      v.push_back(lines[i].substr(from));
-      return v;
-    }();
+  for (const auto& cells : rows) {
     REQUIRE(cells.size() == 9);
+    CAPTURE(cells[0]);
+    CHECK(bytes.find(",\"=\"\"" + cells[3] + "\"\"\",") != std::string::npos);
+    CHECK(cells[3].size() == 7);
     const int sheets = std::stoi(cells[2]);
     char grams[16];
     std::snprintf(grams, sizeof grams, "%.1f", 6.0 + 4.0 * sheets);
     CHECK(cells[7] == grams);
     CHECK((cells[8].empty() || cells[0].find('-', cells[0].rfind('/')) != std::string::npos));
   }
-  CHECK(lines[1].rfind("PREVIEW/", 0) == 0);  // every envelope id uses the batch id PREVIEW
+  CHECK(rows.front().front().rfind("PREVIEW/", 0) == 0);  // every envelope id uses the batch id PREVIEW
   for (const auto& b : r.batches) CHECK(std::filesystem::file_size(out / b.pdf_name) > 1000);
   CHECK(r.summaries().size() == r.batches.size());
   CHECK(r.summaries().front().batch_id == r.batches.front().summary.batch_id);
@@ -173,6 +179,23 @@ TEST_CASE("a preview writes each batch's PDF and one insertion.csv in mailing or
   auto nowhere = produce::preview(again, TSUCHI_DATA_DIR, 2, (out / "gone").string());
   CHECK(has_errors(nowhere.result.problems));
   CHECK_FALSE(nowhere.listed);
+}
+
+TEST_CASE("[csv] encoding = \"cp932\", excel_text = false: a preview's insertion.csv without a BOM, codes as they are") {
+  auto in = demo();
+  in.municipality.csv = {csv::Charset::cp932, false};
+  char tmpl[] = "/tmp/tsuchi-preview-XXXXXX";
+  const std::filesystem::path out = mkdtemp(tmpl);
+  auto [r, listed] = produce::preview(in, TSUCHI_DATA_DIR, 1, out.string());
+  REQUIRE_FALSE(has_errors(r.problems));
+  REQUIRE(listed);
+  std::ifstream list(out / "insertion.csv", std::ios::binary);
+  const std::string bytes{std::istreambuf_iterator<char>(list), std::istreambuf_iterator<char>()};
+  CHECK(bytes.rfind("envelope_id,pages,sheets,postal_code,codes,file,first_page,grams,part\r\nPREVIEW/", 0) == 0);
+  CHECK(bytes.find('=') == std::string::npos);
+  CHECK(bytes.find("\r\n") != std::string::npos);
+  produce::remove_preview(r, out.string());
+  std::filesystem::remove(out);
 }
 
 TEST_CASE("validate --json: ok, the number of cases, and every problem's fields (output_spec/inputs.md)") {

@@ -108,19 +108,44 @@ TEST_CASE("certificate form: addressed from the pinned configuration, written, a
   CHECK(pdf_text(read(out)).find("行田市長") != std::string::npos);
 }
 
-TEST_CASE("reconcile files: the CSV is to_csv's bytes, the PDF is written, an unwritable path is named") {
+TEST_CASE("reconcile files: F the counts, F-lists.csv the lists, in the pinned [csv] format; an unwritable path is named") {
   OneRun r;
   auto rep = r.l.reconcile({"", "", parse_date("2025-09-15")}, &r.staff);
   REQUIRE(rep.ok());
   const std::string csv = r.tmp.file("reconcile.csv"), pdf = r.tmp.file("reconcile.pdf");
+  const std::string lists = r.tmp.file("reconcile-lists.csv");
+  CHECK(reconcile_lists_path(csv) == lists);
+  CHECK(reconcile_lists_path("/x/table") == "/x/table-lists.csv");
+  CHECK(reconcile_lists_path("/x/T.CSV") == "/x/T-lists.csv");
   auto w = write_reconcile(rep.value, csv, pdf, &engine());
   REQUIRE_MESSAGE(w.ok(), messages(w.problems));
   CHECK(w.value == "");
-  CHECK(read(csv) == tsuchi::ledger::to_csv(rep.value));
+  auto tables = tsuchi::ledger::to_csv(rep.value, csv, lists);
+  REQUIRE(tables.ok());
+  CHECK(read(csv) == tables.value.batches);
+  CHECK(read(lists) == tables.value.lists);
+  // The defaults: UTF-8 with a BOM, the month as ="…" so Excel keeps it as text.
+  CHECK(read(csv).rfind("\xEF\xBB\xBF" "batch_id,run_id,month,", 0) == 0);
+  CHECK(read(csv).find("\r\n" + r.b.batch_id() + ",R20250901,\"=\"\"2025-09\"\"\",") != std::string::npos);
+  CHECK(read(lists).rfind("\xEF\xBB\xBF" "batch_id,list,item,due\r\n", 0) == 0);
   CHECK(pdf_text(read(pdf)).find(r.b.batch_id()) != std::string::npos);
 
   const std::string nowhere = r.tmp.file("no/such.csv");
   CHECK(write_reconcile(rep.value, nowhere, "", nullptr).value == nowhere);
   CHECK(write_reconcile(rep.value, csv, r.tmp.file("no/such.pdf"), &engine()).value == r.tmp.file("no/such.pdf"));
   CHECK(write_reconcile(rep.value, "", "", nullptr).value == "");
+
+  // The ledger's pinned configuration decides the format, never a file on the command line.
+  std::string sjis = r.municipality;
+  for (auto [from, to] : {std::pair<std::string, std::string>{"encoding   = \"utf-8-bom\"", "encoding = \"cp932\""},
+                          {"excel_text = true", "excel_text = false"}}) {
+    REQUIRE(sjis.find(from) != std::string::npos);
+    sjis.replace(sjis.find(from), from.size(), to);
+  }
+  REQUIRE(messages(r.l.set_config(r.sup, sjis, kMunicipalityPath)) == "");
+  auto pinned = r.l.reconcile({"", "", parse_date("2025-09-15")}, &r.staff);
+  REQUIRE(pinned.ok());
+  REQUIRE(write_reconcile(pinned.value, csv, "", nullptr).value == "");
+  CHECK(read(csv).rfind("batch_id,run_id,month,", 0) == 0);  // CP932: no BOM
+  CHECK(read(csv).find("\r\n" + r.b.batch_id() + ",R20250901,2025-09,") != std::string::npos);
 }
