@@ -125,6 +125,7 @@ Diagnostics render_batch(PlannedBatch& planned, const BatchContext& ctx, const t
     const double c1 = thread_cpu();
     for (const auto& p : pages) writer.add(p);
     const double c2 = thread_cpu();
+    if (ctx.drawn) ctx.drawn->add(static_cast<std::int64_t>(pages.size()));
     for (auto& p : pages) {
       keep_only_what_preflight_reads(p);
       doc.pages.push_back(std::move(p));
@@ -146,6 +147,16 @@ Diagnostics render_batch(PlannedBatch& planned, const BatchContext& ctx, const t
   if (ctx.opt.my_numbers && ctx.opt.my_numbers->contains(b.insertion_csv))
     return {stage_error(planned.batch_id, "insertion.csv holds a My Number of the input; nothing was sealed")};
   return {};
+}
+
+void DrawnPages::add(std::int64_t pages) {
+  if (!sink_) return;
+  std::lock_guard lock(m_);
+  ++envelopes_;
+  pages_ += pages;
+  sink_->halfway(pages);
+  const bool all = envelopes_ >= envelopes_total_;
+  sink_->total(all ? pages_ : (pages_ * envelopes_total_ + envelopes_ / 2) / envelopes_, !all);
 }
 
 void help_typeset(TypesetAhead& a, const typeset::Typesetter& ts) {

@@ -54,12 +54,20 @@ void print_problems(const Diagnostics& ds) {
   for (const auto& d : ds) std::cerr << format(d) << "\n";
 }
 
-produce::Inputs load_inputs(const InputPaths& in, const ledger::PinnedConfig* pinned) {
+produce::Inputs load_inputs(const InputPaths& in, const ledger::PinnedConfig* pinned, progress::Sink* progress) {
   const auto enc = in.encoding == "utf8"    ? ingest::Encoding::utf8
                    : in.encoding == "cp932" ? ingest::Encoding::cp932
                                             : ingest::Encoding::detect;
-  if (pinned) return produce::load({in.cases, in.fees, pinned->source, enc, pinned->text}, data_dir());
-  return produce::load({in.cases, in.fees, in.municipality, enc}, data_dir());
+  if (pinned) return produce::load({in.cases, in.fees, pinned->source, enc, pinned->text}, data_dir(), progress);
+  return produce::load({in.cases, in.fees, in.municipality, enc}, data_dir(), progress);
+}
+
+void add_verbosity(CLI::App& cmd, terminal::Verbosity& v) {
+  auto* quiet = cmd.add_flag_callback("--quiet,-q", [&v] { v = terminal::Verbosity::quiet; },
+                                      "no progress and no stage lines on stderr (errors and warnings still)");
+  auto* verbose = cmd.add_flag_callback("--verbose,-v", [&v] { v = terminal::Verbosity::verbose; },
+                                        "one line per stage on a terminal too, and one per batch");
+  quiet->excludes(verbose);
 }
 
 bool matches_pinned(const std::string& command, const InputPaths& in, const ledger::PinnedConfig& pinned) {

@@ -46,6 +46,7 @@ void add_preview(CLI::App& app, Action& action) {
     Common c;
     std::string out;
     int threads = 0;
+    terminal::Verbosity verbosity = terminal::Verbosity::normal;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("preview", "Staff proof: plaintext PDFs and insertion.csv (staff only, audited export)");
@@ -53,6 +54,7 @@ void add_preview(CLI::App& app, Action& action) {
   add_common(*cmd, o->c, false);
   cmd->add_option("--out", o->out, "output folder")->required();
   cmd->add_option("--threads", o->threads, "worker threads (default: all cores)");
+  add_verbosity(*cmd, o->verbosity);
   cmd->callback([o, &action] {
     action = [o] {
       const std::string name = "preview";
@@ -61,7 +63,8 @@ void add_preview(CLI::App& app, Action& action) {
       if (!s) return 1;
       const auto pinned = s->ledger.config();
       if (!matches_pinned(name, o->in, pinned)) return 1;
-      auto in = load_inputs(o->in, &pinned);
+      terminal::ProgressDisplay progress({.command = name, .verbosity = o->verbosity});
+      auto in = load_inputs(o->in, &pinned, &progress);
       print_problems(in.problems);
       if (has_errors(in.problems)) {
         std::cerr << "tsuchi preview: the inputs have errors; nothing was rendered\n";
@@ -81,7 +84,7 @@ void add_preview(CLI::App& app, Action& action) {
         std::cerr << "tsuchi preview: the export could not be put on record; nothing was written\n";
         return 1;
       }
-      auto [r, listed] = produce::preview(in, data_dir(), o->threads, o->out);
+      auto [r, listed] = produce::preview(in, data_dir(), o->threads, o->out, &progress);
       print_problems(r.problems);
       const bool completed = !has_errors(r.problems) && listed;
       const auto done = s->ledger.record_preview_done(s->actor, start.value, written(r, o->out), r.totals, completed);

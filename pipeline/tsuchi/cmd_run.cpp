@@ -18,6 +18,7 @@ void add_run(CLI::App& app, Action& action) {
     std::string out, signing_key, contractor_key, run_id, month;
     int threads = 0;
     bool write_key = false;
+    terminal::Verbosity verbosity = terminal::Verbosity::normal;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("run", "Validate, decide, typeset, render, preflight and seal the batches");
@@ -32,6 +33,7 @@ void add_run(CLI::App& app, Action& action) {
                 "also write each B.key (the passphrase in clear) beside B.key.sealed; without a contractor key "
                 "B.key is always written");
   cmd->add_option("--threads", o->threads, "worker threads (default: all cores)");
+  add_verbosity(*cmd, o->verbosity);
   cmd->add_option("--month", o->month,
                   "the month this run is for, YYYY-MM, within the cases' periods (default: this month at the office)");
   cmd->callback([o, &action] {
@@ -54,7 +56,8 @@ void add_run(CLI::App& app, Action& action) {
       if (!s) return 1;
       const auto pinned = s->ledger.config();
       if (!matches_pinned("run", o->in, pinned)) return 1;
-      auto in = load_inputs(o->in, &pinned);
+      terminal::ProgressDisplay progress({.command = "run", .verbosity = o->verbosity});
+      auto in = load_inputs(o->in, &pinned, &progress);
       print_problems(in.problems);
       if (has_errors(in.problems)) {
         std::cerr << "tsuchi run: the inputs have errors; nothing was rendered or sealed\n";
@@ -102,7 +105,7 @@ void add_run(CLI::App& app, Action& action) {
       seal::RunSealer sealer(o->out, run_id, ledger::utc_now(), std::move(sealing.value), &in.my_numbers);
       s->actor.key = &sealer.maker_key();
       const produce::Options po{.data_dir = data_dir(), .run_id = run_id, .pdf_date = produce::pdf_date_of(run_id),
-                                .threads = o->threads, .my_numbers = &in.my_numbers};
+                                .threads = o->threads, .progress = &progress, .my_numbers = &in.my_numbers};
       auto r = produce::produce(in, po, [&](produce::Batch& b) {
         // Moved, not copied: a print file is held once on its way into the archive.
         return sealer.seal(b.summary, {{b.pdf_name, std::move(b.pdf)}, {"insertion.csv", std::move(b.insertion_csv)}});

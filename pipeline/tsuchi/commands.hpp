@@ -10,6 +10,7 @@
 #include "core/keys.hpp"
 #include "ledger/ledger.hpp"
 #include "produce/produce.hpp"
+#include "terminal/terminal.hpp"
 #include "text/text.hpp"
 
 namespace tsuchi::cli {
@@ -27,7 +28,11 @@ bool resolve_inputs(InputPaths& in, const std::string& command, bool pinned = fa
 
 // Reads and validates IN completely (SPEC §6), including font coverage. With `pinned`, the
 // municipality is the ledger's pinned configuration (matches_pinned checks --municipality against it).
-produce::Inputs load_inputs(const InputPaths& in, const ledger::PinnedConfig* pinned = nullptr);
+// `progress` (may be null) is told the reading and checking stages.
+produce::Inputs load_inputs(const InputPaths& in, const ledger::PinnedConfig* pinned = nullptr,
+                            progress::Sink* progress = nullptr);
+// --quiet and --verbose: how much progress the long commands (run, preview) show on stderr.
+void add_verbosity(CLI::App& cmd, terminal::Verbosity& v);
 // False after printing why: --municipality was given and differs from the pinned configuration.
 bool matches_pinned(const std::string& command, const InputPaths& in, const ledger::PinnedConfig& pinned);
 
