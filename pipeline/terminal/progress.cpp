@@ -189,8 +189,7 @@ void ProgressDisplay::start(const progress::Stage& s) {
   {
     std::lock_guard lock(m_);
     stage_ = s;
-    total_ = s.total;
-    estimated_ = s.estimated;
+    total_ = s.total * 2 + (s.estimated ? 1 : 0);
     done_ = 0;
     half_ = 0;
     stage_start_ = o_.clock();
@@ -202,10 +201,10 @@ void ProgressDisplay::start(const progress::Stage& s) {
 }
 
 void ProgressDisplay::total(std::int64_t n, bool estimated) {
-  std::lock_guard lock(m_);
-  if (estimated && !estimated_) return;  // an exact total stays
-  total_ = n;
-  estimated_ = estimated;
+  auto now = total_.load();
+  do {
+    if (estimated && now % 2 == 0) return;  // an exact total stays
+  } while (!total_.compare_exchange_weak(now, n * 2 + (estimated ? 1 : 0)));
 }
 
 void ProgressDisplay::advance(std::int64_t n) { done_.fetch_add(n, std::memory_order_relaxed); }
@@ -247,8 +246,9 @@ Reading ProgressDisplay::reading_locked() {
                                       (1 - first) * static_cast<double>(done)
                                 : static_cast<double>(done);
   meter_.sample(now, work);
-  Reading r{stage_.doing, stage_.unit, done, total_, estimated_, work, now - started_, meter_.rate(), std::nullopt};
-  if (total_ > 0) r.eta = meter_.eta(static_cast<double>(total_) - work);
+  const auto total = total_.load();
+  Reading r{stage_.doing, stage_.unit, done, total / 2, total % 2 == 1, work, now - started_, meter_.rate(), std::nullopt};
+  if (r.total > 0) r.eta = meter_.eta(static_cast<double>(r.total) - work);
   return r;
 }
 

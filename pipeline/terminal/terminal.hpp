@@ -114,9 +114,9 @@ class ProgressDisplay final : public progress::Sink {
   bool active_ = false, stop_ = false, redraw_ = false, drawn_ = false;
   progress::Stage stage_;
   double stage_start_ = 0;
-  std::int64_t total_ = 0;
-  bool estimated_ = false;
-  std::atomic<std::int64_t> done_{0}, half_{0};
+  // Told by the workers, never under m_: a stopped terminal (Ctrl-S) holds the ticker, not the run.
+  // total_ is twice the total, plus one while it is an estimate.
+  std::atomic<std::int64_t> total_{0}, done_{0}, half_{0};
   Meter meter_;
   std::thread ticker_;
 };

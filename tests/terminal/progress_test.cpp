@@ -2,8 +2,12 @@
 // or in a log while `tsuchi run` works. Expected values are worked out by hand.
 #include <doctest/doctest.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <future>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -277,5 +281,52 @@ TEST_CASE("worker threads advance while the line is drawn") {
   for (int i = 0; i < 100; ++i) d.draw();
   for (auto& t : workers) t.join();
   CHECK(d.reading().done == 40000);
+  d.end();
+}
+
+TEST_CASE("workers never wait for the terminal: a redraw held up (Ctrl-S) holds the line, not the run") {
+  std::mutex m;
+  std::condition_variable cv;
+  bool armed = false, held = false, released = false;
+  // The clock is read while the line is drawn: here it holds the drawing thread until released.
+  Clock clock = [&] {
+    std::unique_lock lock(m);
+    if (!armed) return 0.0;
+    held = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return released; });
+    return 1.0;
+  };
+  Capture out;
+  ProgressDisplay d({"run", Verbosity::normal, true, out.f, clock, 0, 80});
+  d.start({"rendering and checking", "rendered and checked", "pages", 0, true, 0.6});
+  {
+    std::lock_guard lock(m);
+    armed = true;
+  }
+  std::thread drawing([&] { d.draw(); });
+  {
+    std::unique_lock lock(m);
+    cv.wait(lock, [&] { return held; });
+  }
+  auto worker = std::async(std::launch::async, [&] {
+    d.halfway(10);
+    d.total(100, true);
+    d.total(90, false);
+    d.advance(10);
+  });
+  CHECK(worker.wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+  {
+    std::lock_guard lock(m);
+    released = true;
+  }
+  cv.notify_all();
+  drawing.join();
+  worker.get();
+  armed = false;
+  const auto r = d.reading();
+  CHECK(r.done == 10);
+  CHECK(r.total == 90);
+  CHECK_FALSE(r.estimated);
   d.end();
 }
