@@ -84,7 +84,7 @@ std::string grouped(std::int64_t n) {
 std::string seconds_text(double seconds) {
   if (seconds >= 59.95) return clock_text(std::llround(seconds));
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f s", std::max(0.0, seconds));
+  std::snprintf(buf, sizeof buf, seconds < 0.995 ? "%.2f s" : "%.1f s", std::max(0.0, seconds));  // "0.0 s" reads as nothing
   return buf;
 }
 

@@ -122,15 +122,15 @@ with Test() as t:
     cases = sum(1 for line in (t.examples / "cases.csv").read_text().splitlines()[1:] if line.strip())
     pages = json.loads((out / "run.json").read_text())["totals"]["pages"]
     t.check("\r" not in p.stderr and "\x1b" not in p.stderr, "off a terminal: no carriage return, no escape")
-    for pattern in (r"tsuchi run: read %d cases in \d+\.\d s\n" % cases,
-                    r"tsuchi run: checked %d cases in \d+\.\d s\n" % cases,
-                    r"tsuchi run: decided and composed for %d cases in \d+\.\d s\n" % cases,
-                    r"tsuchi run: rendered and checked %d pages in \d+\.\d s( \([\d,.]+ pages/s\))?\n" % pages):
+    for pattern in (r"tsuchi run: read %d cases in \d+\.\d+ s\n" % cases,
+                    r"tsuchi run: checked %d cases in \d+\.\d+ s\n" % cases,
+                    r"tsuchi run: decided and composed for %d cases in \d+\.\d+ s\n" % cases,
+                    r"tsuchi run: rendered and checked %d pages in \d+\.\d+ s( \([\d,.]+ pages/s\))?\n" % pages):
         t.check(re.search(pattern, p.stderr), "off a terminal, the stage line /%s/" % pattern.strip("\\n"), p.stderr)
     t.check(p.stderr.find("rendered and checked") < p.stderr.find("tsuchi run: R"), "stage lines come before the summary")
 
     p = city.run("tanaka", "run", "--demo", "--out", t.tmp / "quiet", "--quiet")
-    t.check(not re.search(r" in \d+\.\d s", p.stderr), "--quiet: no stage line", p.stderr)
+    t.check(not re.search(r" in \d+\.\d+ s", p.stderr), "--quiet: no stage line", p.stderr)
     t.check("warning:" in p.stderr, "--quiet: the warning (this month is outside the cases' months) is still printed",
             p.stderr)
     p = city.run("tanaka", "run", "--demo", "--out", t.tmp / "verbose", "--verbose")

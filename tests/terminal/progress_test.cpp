@@ -35,7 +35,7 @@ TEST_CASE("times, counts and rates as a person reads them") {
   const struct {
     double s;
     const char* text;
-  } seconds[] = {{0.04, "0.0 s"}, {0.14, "0.1 s"}, {15.06, "15.1 s"}, {59.9, "59.9 s"}, {125.3, "2:05"}, {3725, "1:02:05"}};
+  } seconds[] = {{0.004, "0.00 s"}, {0.04, "0.04 s"}, {0.999, "1.0 s"}, {1.04, "1.0 s"}, {15.06, "15.1 s"}, {59.9, "59.9 s"}, {125.3, "2:05"}, {3725, "1:02:05"}};
   for (const auto& c : seconds) CHECK(seconds_text(c.s) == c.text);
 
   const struct {
@@ -144,7 +144,7 @@ TEST_CASE("the status line: stage, done/total, rate, elapsed, ETA, in the width 
 }
 
 TEST_CASE("a stage's line when it ends") {
-  CHECK(stage_line("run", {"reading cases.csv", "read", "cases"}, 10000, 0.12) == "tsuchi run: read 10,000 cases in 0.1 s");
+  CHECK(stage_line("run", {"reading cases.csv", "read", "cases"}, 10000, 0.12) == "tsuchi run: read 10,000 cases in 0.12 s");
   CHECK(stage_line("run", {"rendering and checking", "rendered and checked", "pages"}, 23456, 15.1) ==
         "tsuchi run: rendered and checked 23,456 pages in 15.1 s (1,553 pages/s)");
   CHECK(stage_line("preview", {"x", "checked", "cases"}, 0, 2) == "tsuchi preview: checked 0 cases in 2.0 s");
@@ -217,7 +217,7 @@ TEST_CASE("off a terminal: one line per stage as it ends, never a carriage retur
     clock.now += 2;
     d.end();
   }
-  CHECK(out.text() == "tsuchi run: read 3 cases in 0.5 s\n"
+  CHECK(out.text() == "tsuchi run: read 3 cases in 0.50 s\n"
                       "tsuchi run: rendered and checked 2,000 pages in 2.0 s (1,000 pages/s)\n");
 }
 
@@ -238,7 +238,7 @@ TEST_CASE("--quiet shows nothing; --verbose adds the stage lines on a terminal a
     CHECK(quiet.text().empty());
     const std::string v = verbose.text();
     CHECK(v.find("tsuchi run: batch 1 of 1 (R1-B001.pdf): 3 envelopes, 5 pages, checked and handed on\n") != std::string::npos);
-    CHECK(v.ends_with("tsuchi run: checked 10 cases in 0.1 s\n"));
+    CHECK(v.ends_with("tsuchi run: checked 10 cases in 0.10 s\n"));
     CHECK((v.find('\r') != std::string::npos) == tty);
   }
 }
