@@ -156,7 +156,8 @@ void DrawnPages::add(std::int64_t pages) {
   pages_ += pages;
   sink_->halfway(pages);
   const bool all = envelopes_ >= envelopes_total_;
-  sink_->total(all ? pages_ : (pages_ * envelopes_total_ + envelopes_ / 2) / envelopes_, !all);
+  // A household's pages vary (1 to a dozen): an estimate waits for a few of them.
+  if (all || envelopes_ >= 16) sink_->total(all ? pages_ : (pages_ * envelopes_total_ + envelopes_ / 2) / envelopes_, !all);
 }
 
 void help_typeset(TypesetAhead& a, const typeset::Typesetter& ts) {
