@@ -12,6 +12,7 @@
 #include "core/core.hpp"
 #include "core/csv.hpp"
 #include "core/mynumber.hpp"
+#include "core/progress.hpp"
 
 namespace tsuchi::ingest {
 
@@ -88,10 +89,12 @@ int column_of(const std::vector<std::string>& header, std::string_view name);
 // Reads cases.csv. Detects UTF-8 (BOM optional) vs CP932 unless told. Every problem is listed.
 // Rows with the right number of fields are kept in `cases` even when a field is bad (that field
 // keeps its default), so later checks can still report on the rest; only error-free inputs are usable.
-Checked<CasesFile> load_cases(const std::string& path, Encoding enc = Encoding::detect);
+// `progress` (may be null) is told the stage "reading cases.csv", counted in rows.
+Checked<CasesFile> load_cases(const std::string& path, Encoding enc = Encoding::detect,
+                              progress::Sink* progress = nullptr);
 // Same, from bytes already in memory (`name` is used in messages).
-Checked<CasesFile> parse_cases(std::string_view bytes, const std::string& name,
-                                       Encoding enc = Encoding::detect);
+Checked<CasesFile> parse_cases(std::string_view bytes, const std::string& name, Encoding enc = Encoding::detect,
+                               progress::Sink* progress = nullptr);
 
 // 外字: the city's private-use code points and the standard character (with an optional IVS) each
 // stands for, from the CSV that municipality.toml gaiji_map names (output_spec/inputs.md §5).

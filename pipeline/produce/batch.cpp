@@ -138,6 +138,7 @@ Diagnostics render_batch(PlannedBatch& planned, const BatchContext& ctx, const t
     const double c1 = thread_cpu();
     for (const auto& p : pages) writer.add(p);
     const double c2 = thread_cpu();
+    if (ctx.drawn) ctx.drawn->add(static_cast<std::int64_t>(pages.size()));
     for (auto& p : pages) {
       keep_only_what_preflight_reads(p);
       doc.pages.push_back(std::move(p));
@@ -162,6 +163,17 @@ Diagnostics render_batch(PlannedBatch& planned, const BatchContext& ctx, const t
       (ctx.opt.my_numbers->contains(b.insertion_csv) || ctx.opt.my_numbers->contains(values_of(b.insertion_csv))))
     return {stage_error(planned.batch_id, "insertion.csv holds a My Number of the input; nothing was sealed")};
   return {};
+}
+
+void DrawnPages::add(std::int64_t pages) {
+  if (!sink_) return;
+  std::lock_guard lock(m_);
+  ++envelopes_;
+  pages_ += pages;
+  sink_->halfway(pages);
+  const bool all = envelopes_ >= envelopes_total_;
+  // A household's pages vary (1 to a dozen): an estimate waits for a few of them.
+  if (all || envelopes_ >= 16) sink_->total(all ? pages_ : (pages_ * envelopes_total_ + envelopes_ / 2) / envelopes_, !all);
 }
 
 void help_typeset(TypesetAhead& a, const typeset::Typesetter& ts) {

@@ -38,15 +38,6 @@ class Timer {
   bool cpu_;
   double start_;
 };
-class Progress {
- public:
-  Progress(int total, bool on);
-  void step();
- private:
-  std::mutex m_;
-  int total_, done_ = 0;
-  bool on_;
-};
 
 // ---- packed cases (pack.cpp) ----
 void pack(const ingest::Case& c, std::string& out);
@@ -73,7 +64,7 @@ struct PlannedBatch {
 };
 // Every decision and envelope of the run made once, a slice of the cases at a time, only for
 // their problems: nothing is typeset from a run that would stop later for a bad slip.
-Diagnostics check_all(const Inputs& in, const tsuchi::Calendar& cal);
+Diagnostics check_all(const Inputs& in, const tsuchi::Calendar& cal, const progress::Scope& stage);
 // The run's envelopes in mailing order cut into batches, each batch's cases packed; the run's
 // Case objects are released (cases is empty on return).
 std::vector<PlannedBatch> plan_batches(std::vector<ingest::Case>& cases, const tsuchi::Municipality& m,
@@ -110,12 +101,25 @@ struct AheadBoard {
   std::function<void(TypesetAhead*)> open, close;
   std::function<void()> moved;  // the renderer advanced: a helper may claim again
 };
+// Pages drawn so far, told to the progress sink (the first of a page's two steps, before it is
+// checked), and the run's page total estimated from the envelopes drawn: exact once all are.
+class DrawnPages {
+ public:
+  DrawnPages(progress::Sink* sink, std::int64_t envelopes) : sink_(sink), envelopes_total_(envelopes) {}
+  void add(std::int64_t pages);  // one more envelope's
+ private:
+  progress::Sink* sink_;
+  std::int64_t envelopes_total_;
+  std::mutex m_;
+  std::int64_t envelopes_ = 0, pages_ = 0;
+};
 struct BatchContext {
   const Inputs& in;
   const tsuchi::Calendar& cal;
   const Options& opt;
   int total = 0;                   // batches in the run
   const AheadBoard* board = nullptr;  // null: no helping (one thread)
+  DrawnPages* drawn = nullptr;
 };
 // An idle worker's turn: typesets the next chunk of `a` with its own typesetter, if any is claimable.
 // The caller took a.helpers under the board's lock (so `a` outlives this call).
@@ -128,8 +132,9 @@ Diagnostics render_batch(PlannedBatch& planned, const BatchContext& ctx, const t
 // ---- slice checker (slices.cpp) ----
 // The preflight work units of a batch: slices of pages, so both cores share the last batch of a run.
 int slice_count(const InFlight& f);
-// Checks slice `s` of the batch with worker `worker`'s reader (readers sized to the worker count).
-void check_slice(InFlight& f, int s, int worker, const Options& opt);
+// Checks slice `s` of the batch with worker `worker`'s reader (readers sized to the worker count);
+// returns the number of pages it checked.
+int check_slice(InFlight& f, int s, int worker, const Options& opt);
 // The findings of every slice of a finished batch, as messages that name the page.
 Diagnostics slice_findings(const InFlight& f);
 

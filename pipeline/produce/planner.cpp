@@ -4,7 +4,7 @@
 
 namespace tsuchi::produce::detail {
 
-Diagnostics check_all(const Inputs& in, const tsuchi::Calendar& cal) {
+Diagnostics check_all(const Inputs& in, const tsuchi::Calendar& cal, const progress::Scope& stage) {
   constexpr std::size_t kChunk = 2000;
   Diagnostics decide_problems, compose_problems;
   for (std::size_t at = 0; at < in.cases.size(); at += kChunk) {
@@ -16,6 +16,7 @@ Diagnostics check_all(const Inputs& in, const tsuchi::Calendar& cal) {
       auto envelopes = compose::compose_checked(decided.value, in.municipality);
       compose_problems.insert(compose_problems.end(), envelopes.problems.begin(), envelopes.problems.end());
     }
+    stage.advance(static_cast<std::int64_t>(chunk.size()));
   }
   for (auto* ps : {&decide_problems, &compose_problems})
     if (has_errors(*ps)) return std::move(*ps);

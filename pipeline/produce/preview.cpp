@@ -10,12 +10,13 @@ namespace tsuchi::produce {
 
 namespace fs = std::filesystem;
 
-Preview preview(Inputs& in, const std::string& data_dir, int threads, const std::string& out_dir) {
+Preview preview(Inputs& in, const std::string& data_dir, int threads, const std::string& out_dir,
+                progress::Sink* progress) {
   const fs::path out(out_dir);
   std::mutex m;
   std::map<int, std::string> lists;  // batch index → its insertion list, so the file is in mailing order
   const Options opt{.data_dir = data_dir, .run_id = "PREVIEW", .preview = true, .pdf_date = "2000-01-01T00:00:00",
-                    .threads = threads, .my_numbers = &in.my_numbers};
+                    .threads = threads, .progress = progress, .my_numbers = &in.my_numbers};
   Preview p;
   p.result = produce(in, opt, [&](const Batch& b) -> std::string {
     if (!file::write_atomically((out / b.pdf_name).string(), b.pdf)) return "cannot write " + (out / b.pdf_name).string();

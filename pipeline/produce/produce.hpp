@@ -13,6 +13,7 @@
 #include "compose/compose.hpp"
 #include "core/csv.hpp"
 #include "core/mynumber.hpp"
+#include "core/progress.hpp"
 #include "core/records.hpp"
 #include "ingest/ingest.hpp"
 
@@ -36,8 +37,9 @@ struct Inputs {
   Diagnostics problems;
 };
 // Reads and validates the inputs completely (SPEC §6): schema, consistency, payment-reference
-// collisions and font coverage of every printed field (fonts from data_dir).
-Inputs load(const InputFiles& files, const std::string& data_dir);
+// collisions and font coverage of every printed field (fonts from data_dir). `progress` (may be
+// null) is told the stages "reading cases.csv" and "checking the cases".
+Inputs load(const InputFiles& files, const std::string& data_dir, progress::Sink* progress = nullptr);
 // `tsuchi validate --json` (output_spec/inputs.md): ok, the number of cases, every problem's fields.
 std::string to_json(const Inputs& in);
 
@@ -48,7 +50,9 @@ struct Options {
   bool preview = false;           // every envelope id uses the batch id PREVIEW
   std::string pdf_date;           // fixed PDF metadata date, for identical bytes on identical input
   int threads = 0;                // 0 = hardware concurrency
-  bool progress = true;           // progress bar on stderr
+  // Told the stages "deciding and composing" (cases) and "rendering and checking" (pages, counted
+  // as preflight passes them); null: nobody watches.
+  progress::Sink* progress = nullptr;
   const mynumber::Guard* my_numbers = nullptr;  // every output is scanned for these; null = none known
 };
 
@@ -91,7 +95,8 @@ struct Preview {
   Result result;
   bool listed = false;  // false: insertion.csv could not be written
 };
-Preview preview(Inputs& in, const std::string& data_dir, int threads, const std::string& out_dir);
+Preview preview(Inputs& in, const std::string& data_dir, int threads, const std::string& out_dir,
+                progress::Sink* progress = nullptr);
 // Removes what a preview wrote, as one that cannot be put on record must not stay.
 void remove_preview(const Result& r, const std::string& out_dir);
 

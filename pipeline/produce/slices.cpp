@@ -16,7 +16,7 @@ int slice_count(const InFlight& f) {
   return std::max(1, (pages + kSlicePages - 1) / kSlicePages);
 }
 
-void check_slice(InFlight& f, int s, int worker, const Options& opt) {
+int check_slice(InFlight& f, int s, int worker, const Options& opt) {
   preflight::Options po;
   po.first_page = s * kSlicePages;
   po.page_count = kSlicePages;
@@ -33,6 +33,7 @@ void check_slice(InFlight& f, int s, int worker, const Options& opt) {
     std::vector<display::Code>().swap(p.codes);
     std::vector<display::Placement>().swap(p.forms);
   }
+  return static_cast<int>(end) - po.first_page;
 }
 
 Diagnostics slice_findings(const InFlight& f) {

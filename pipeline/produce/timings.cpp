@@ -1,5 +1,4 @@
 #include <time.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -38,18 +37,6 @@ double rss_mb(bool peak) {
 
 double wall() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-Progress::Progress(int total, bool on) : total_(total), on_(on && isatty(STDERR_FILENO)) {}
-
-void Progress::step() {
-  if (!on_) return;
-  std::lock_guard lock(m_);
-  ++done_;
-  const int width = 30, filled = total_ ? done_ * width / total_ : width;
-  std::fprintf(stderr, "\r[%s%s] %d/%d batches", std::string(filled, '#').c_str(),
-               std::string(width - filled, ' ').c_str(), done_, total_);
-  if (done_ == total_) std::fputc('\n', stderr);
 }
 
 }  // namespace tsuchi::produce::detail

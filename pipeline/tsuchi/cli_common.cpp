@@ -55,12 +55,16 @@ bool make_folder(Console& con, const std::string& path) {
   return why.empty();
 }
 
-produce::Inputs load_inputs(const InputPaths& in, const ledger::PinnedConfig* pinned) {
+produce::Inputs load_inputs(const InputPaths& in, const ledger::PinnedConfig* pinned, progress::Sink* progress) {
   const auto enc = in.encoding == "utf8"    ? ingest::Encoding::utf8
                    : in.encoding == "cp932" ? ingest::Encoding::cp932
                                             : ingest::Encoding::detect;
-  if (pinned) return produce::load({in.cases, in.fees, pinned->source, enc, pinned->text}, data_dir());
-  return produce::load({in.cases, in.fees, in.municipality, enc}, data_dir());
+  if (pinned) return produce::load({in.cases, in.fees, pinned->source, enc, pinned->text}, data_dir(), progress);
+  return produce::load({in.cases, in.fees, in.municipality, enc}, data_dir(), progress);
+}
+
+terminal::Verbosity verbosity(const Output& out) {
+  return out.quiet ? terminal::Verbosity::quiet : out.verbose ? terminal::Verbosity::verbose : terminal::Verbosity::normal;
 }
 
 bool matches_pinned(Console& con, const InputPaths& in, const ledger::PinnedConfig& pinned) {

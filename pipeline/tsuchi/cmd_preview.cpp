@@ -59,7 +59,8 @@ void add_preview(CLI::App& app, Action& action) {
       if (!s) return 1;
       const auto pinned = s->ledger.config();
       if (!matches_pinned(con, o->in, pinned)) return 1;
-      auto in = load_inputs(o->in, &pinned);
+      terminal::ProgressDisplay progress({.command = con.command(), .verbosity = verbosity(con.output())});
+      auto in = load_inputs(o->in, &pinned, &progress);
       con.report(in.problems);
       if (has_errors(in.problems)) return con.fail(1, "the inputs have errors; nothing was rendered");
       Diagnostics problems;
@@ -73,7 +74,7 @@ void add_preview(CLI::App& app, Action& action) {
       auto start = s->ledger.record_preview_start(s->actor, ec ? o->out : out, *digest);
       con.report(start.problems);
       if (!start.ok()) return con.fail(1, "the export could not be put on record; nothing was written");
-      auto [r, listed] = produce::preview(in, data_dir(), o->threads, o->out);
+      auto [r, listed] = produce::preview(in, data_dir(), o->threads, o->out, &progress);
       con.report(r.problems);
       const bool completed = !has_errors(r.problems) && listed;
       const auto files = written(r, o->out);

@@ -45,7 +45,8 @@ void add_run(CLI::App& app, Action& action) {
       if (!s) return 1;
       const auto pinned = s->ledger.config();
       if (!matches_pinned(con, o->in, pinned)) return 1;
-      auto in = load_inputs(o->in, &pinned);
+      terminal::ProgressDisplay progress({.command = con.command(), .verbosity = verbosity(con.output())});
+      auto in = load_inputs(o->in, &pinned, &progress);
       con.report(in.problems);
       if (has_errors(in.problems)) return con.fail(1, "the inputs have errors; nothing was rendered or sealed");
       // Office time (the pinned [office_hours] utc_offset), never the process's TZ.
@@ -86,7 +87,7 @@ void add_run(CLI::App& app, Action& action) {
       seal::RunSealer sealer(o->out, run_id, ledger::utc_now(), std::move(sealing.value), &in.my_numbers);
       s->actor.key = &sealer.maker_key();
       const produce::Options po{.data_dir = data_dir(), .run_id = run_id, .pdf_date = produce::pdf_date_of(run_id),
-                                .threads = o->threads, .my_numbers = &in.my_numbers};
+                                .threads = o->threads, .progress = &progress, .my_numbers = &in.my_numbers};
       auto r = produce::produce(in, po, [&](produce::Batch& b) {
         // Moved, not copied: a print file is held once on its way into the archive.
         return sealer.seal(b.summary, {{b.pdf_name, std::move(b.pdf)}, {"insertion.csv", std::move(b.insertion_csv)}});

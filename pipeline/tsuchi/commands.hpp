@@ -12,6 +12,7 @@
 #include "core/keys.hpp"
 #include "ledger/ledger.hpp"
 #include "produce/produce.hpp"
+#include "terminal/terminal.hpp"
 #include "text/text.hpp"
 
 namespace tsuchi::cli {
@@ -73,7 +74,11 @@ bool resolve_inputs(InputPaths& in, Console& con, bool pinned = false);
 
 // Reads and validates IN completely (SPEC §6), including font coverage. With `pinned`, the
 // municipality is the ledger's pinned configuration (matches_pinned checks --municipality against it).
-produce::Inputs load_inputs(const InputPaths& in, const ledger::PinnedConfig* pinned = nullptr);
+// `progress` (may be null) is told the reading and checking stages.
+produce::Inputs load_inputs(const InputPaths& in, const ledger::PinnedConfig* pinned = nullptr,
+                            progress::Sink* progress = nullptr);
+// --quiet and --verbose as the progress display's verbosity (run, preview).
+terminal::Verbosity verbosity(const Output& out);
 // False after printing why: --municipality was given and differs from the pinned configuration.
 bool matches_pinned(Console& con, const InputPaths& in, const ledger::PinnedConfig& pinned);
 

@@ -106,7 +106,7 @@ void add_output_flags(CLI::App& app, Output& out) {
   app.add_option("--json-file", out.json_file, "also write that JSON document to this file")->group("Output");
   auto* quiet = app.add_flag("--quiet,-q", out.quiet, "no progress and no information lines; problems still shown")
                     ->group("Output");
-  app.add_flag("--verbose,-v", out.verbose, "more detail: stage timings, one line per batch")
+  app.add_flag("--verbose,-v", out.verbose, "more detail: stage lines on a terminal too, one line per batch")
       ->group("Output")
       ->excludes(quiet);
 }

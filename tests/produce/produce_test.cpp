@@ -48,7 +48,6 @@ produce::Result run(produce::Inputs& in, const mynumber::Guard* guard, std::stri
   opt.run_id = "R20250901";
   opt.pdf_date = "2025-09-01T00:00:00";
   opt.threads = 2;
-  opt.progress = false;
   opt.my_numbers = guard;
   return produce::produce(in, opt, [&](const produce::Batch& b) {
     if (insertion) *insertion += b.insertion_csv;
@@ -89,7 +88,6 @@ TEST_CASE("records: one envelope's ids, counts and amounts, no names") {
   produce::Options opt;
   opt.data_dir = TSUCHI_DATA_DIR;
   opt.run_id = "R20250901";
-  opt.progress = false;
   const auto r = produce::produce(in, opt, [](const produce::Batch&) { return std::string(); });
   REQUIRE_FALSE(has_errors(r.problems));
   int envelopes = 0, slips = 0, notices = 0;
@@ -225,7 +223,6 @@ TEST_CASE("each batch's PDF is the same bytes on one thread and on two") {
       opt.run_id = "R20250901";
       opt.pdf_date = "2025-09-01T00:00:00";
       opt.threads = threads;
-      opt.progress = false;
       std::map<std::string, std::string> out;
       std::mutex m;
       auto r = produce::produce(in, opt, [&](produce::Batch& b) {
