@@ -99,8 +99,8 @@ std::string to_json(const Inputs& in) {
                              {"line", d.line},
                              {"column", d.column},
                              {"column_name", d.column_name},
-                             {"value", d.value},
-                             {"reason", d.reason}});
+                             {"value", mynumber::mask(d.value)},
+                             {"reason", mynumber::mask(d.reason)}});
   return j.dump(2) + "\n";
 }
 

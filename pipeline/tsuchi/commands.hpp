@@ -55,6 +55,7 @@ class Console {
   int finish(int code);
 
  private:
+  std::string prefix() const;  // "tsuchi COMMAND: "
   std::string command_;
   Output out_;
   Json result_ = Json::object();

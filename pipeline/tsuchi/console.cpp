@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "core/file.hpp"
+#include "core/mynumber.hpp"
 #include "tsuchi/commands.hpp"
 
 namespace tsuchi::cli {
@@ -17,13 +18,15 @@ Json problem_object(const Diagnostic& d) {
               {"line", number_or_null(d.line)},
               {"column", number_or_null(d.column)},
               {"column_name", text_or_null(d.column_name)},
-              {"value", text_or_null(d.value)},
-              {"reason", d.reason}};
+              // Masked as on stderr (core::format): a 12-digit My Number never leaves in a message.
+              {"value", text_or_null(mynumber::mask(d.value))},
+              {"reason", mynumber::mask(d.reason)}};
 }
 
 }  // namespace
 
 std::string schema_of(const std::string& command) {
+  if (command == "tsuchi") return "tsuchi/" + std::to_string(kSchemaVersion);  // no command was parsed
   std::string name = "tsuchi.";
   for (const char c : command) name += c == ' ' ? '.' : c;
   return name + "/" + std::to_string(kSchemaVersion);
@@ -37,9 +40,11 @@ Json problems_json(const Diagnostics& ds) {
 
 Console::Console(std::string command, const Output& out) : command_(std::move(command)), out_(out) {}
 
+std::string Console::prefix() const { return command_ == "tsuchi" ? "tsuchi: " : "tsuchi " + command_ + ": "; }
+
 void Console::report(const Diagnostics& ds) {
   for (const auto& d : ds) {
-    std::cerr << (d.file.empty() ? "tsuchi " + command_ + format(d) : format(d)) << "\n";
+    std::cerr << (d.file.empty() ? prefix().substr(0, prefix().size() - 2) + format(d) : format(d)) << "\n";
     problems_.push_back(d);
   }
 }
@@ -50,7 +55,7 @@ void Console::error(std::string reason, std::string file) {
   d.reason = std::move(reason);
   // The command's own verdict reads "tsuchi approve: refused; …", as a sentence, not a located problem.
   if (d.file.empty())
-    std::cerr << "tsuchi " << command_ << ": " << d.reason << "\n";
+    std::cerr << prefix() << d.reason << "\n";
   else
     std::cerr << format(d) << "\n";
   problems_.push_back(std::move(d));
@@ -62,7 +67,7 @@ int Console::fail(int code, std::string reason, std::string file) {
 }
 
 void Console::note(const std::string& text) {
-  if (!out_.quiet) std::cerr << "tsuchi " << command_ << ": " << text << "\n";
+  if (!out_.quiet) std::cerr << prefix() << text << "\n";
 }
 
 void Console::say(const std::string& text) {
@@ -88,7 +93,7 @@ int Console::finish(int code) {
   const std::string text = doc.dump(2) + "\n";
   if (out_.json) std::cout << text << std::flush;
   if (!out_.json_file.empty() && !file::write_atomically(out_.json_file, text)) {
-    std::cerr << "tsuchi " << command_ << ": cannot write --json-file " << out_.json_file << "\n";
+    std::cerr << prefix() << "cannot write --json-file " << out_.json_file << "\n";
     if (code == 0) return 1;
   }
   return code;

@@ -65,9 +65,9 @@ def write_cases(t, rows, name):
     return path
 
 
-def validate(t, rows, name):
+def validate(t, rows, name, *extra):
     return t.run("validate", "--cases", write_cases(t, rows, name), "--fees", t.fees,
-                 "--municipality", t.municipality, want=None)
+                 "--municipality", t.municipality, *extra, want=None)
 
 
 def expect(what, ok, detail=""):
@@ -97,6 +97,9 @@ with Test() as t:
         expect("valid My Number in %s refused (exit 1)" % label, r.returncode == 1, r.stderr)
         expect("... the message shows it masked (%s)" % masked(number), masked(number) in r.stderr, r.stderr)
         expect("... the message never holds the 12 digits", number not in r.stderr + r.stdout, r.stderr)
+        j = validate(t, rows, "refuse", "--json")
+        expect("... nor does the --json document (masked there too)",
+               number not in j.stdout and masked(number) in j.stdout, j.stdout[-800:])
 
     # ---- near misses: one digit changed, the check digit fails, accepted ----
     misses = [
