@@ -18,6 +18,12 @@ import time
 from harness import Test
 
 COLUMNS = 80
+# The sanitizer build (ASAN_OPTIONS set by tests/sanitizer/run.sh) is 3-10x slower and only has to show
+# that the same code is clean: there the month is 2,000 children and the first-moment deadlines three
+# times as long. The release build is held to the issue's own figures.
+SANITIZED = "ASAN_OPTIONS" in os.environ
+CHILDREN = 2000 if SANITIZED else 10000
+SLOW = 3.0 if SANITIZED else 1.0
 ETA = re.compile(r"ETA (\d+):(\d\d)(?::(\d\d))?")
 STAGES = ("reading cases.csv", "checking the cases", "deciding and composing", "rendering and checking")
 
@@ -65,7 +71,7 @@ def seconds(m):
 
 with Test() as t:
     data = t.tmp / "in10k"
-    subprocess.run([sys.executable, str(t.src / "bench" / "gen_cases.py"), "10000", str(data)], check=True,
+    subprocess.run([sys.executable, str(t.src / "bench" / "gen_cases.py"), str(CHILDREN), str(data)], check=True,
                    capture_output=True)
     city = t.city(municipality=data / "municipality.toml")
     inputs = ["--cases", data / "cases.csv", "--fees", data / "fees.toml", "--month", "2025-09"]
@@ -74,14 +80,16 @@ with Test() as t:
     # ---- on a terminal ----
     out = t.tmp / "tty"
     code, chunks = in_pty([t.tsuchi, "run", *inputs, "--out", out, *key], city.env)
-    t.require(code == 0, "10,000 children in a pseudo-terminal: exit 0", "".join(c for _, c in chunks)[-2000:])
+    t.require(code == 0, "%d children in a pseudo-terminal: exit 0" % CHILDREN, "".join(c for _, c in chunks)[-2000:])
     pages = json.loads((out / "run.json").read_text())["totals"]["pages"]
     shown = frames(chunks)
     t.require(len(shown) > 10, "status lines were drawn", chunks[:5])
     first_eta = next(((at, line) for at, line in shown if ETA.search(line)), None)
-    t.check(first_eta and first_eta[0] < 1.0, "an ETA within the first second (%.2f s)" % (first_eta or (99,))[0],
+    t.check(first_eta and first_eta[0] < 1.0 * SLOW,
+            "an ETA within the first second%s (%.2f s)" % (" (x3, sanitizer build)" if SANITIZED else "",
+                                                           (first_eta or (99,))[0]),
             first_eta)
-    t.check(shown[0][0] < 0.5 and shown[0][1].startswith("reading cases.csv"),
+    t.check(shown[0][0] < 0.5 * SLOW and shown[0][1].startswith("reading cases.csv"),
             "the first line comes at once, before the cases are read", shown[:2])
     for stage in STAGES:
         t.check(any(line.startswith(stage) for _, line in shown), "the stage \"%s\" is named" % stage)
