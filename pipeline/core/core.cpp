@@ -21,6 +21,16 @@ std::string format(const Diagnostic& d) {
   return s;
 }
 
+std::string grouped(std::int64_t n) {
+  const std::string digits = std::to_string(n < 0 ? -n : n);
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return n < 0 ? "-" + out : out;
+}
+
 bool has_errors(const Diagnostics& ds) {
   for (const auto& d : ds)
     if (d.severity == Diagnostic::Severity::error) return true;

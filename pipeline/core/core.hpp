@@ -25,6 +25,8 @@ using Diagnostics = std::vector<Diagnostic>;
 // "cases.csv:12:7: postal_code "123-45": must be 7 digits" (one line, no personal data beyond `value`).
 std::string format(const Diagnostic& d);
 bool has_errors(const Diagnostics& ds);
+// Thousands grouped with commas, as every document and message prints a count or an amount: 12,300.
+std::string grouped(std::int64_t n);
 
 // A value together with the problems found while producing it; the value is usable only without errors.
 template <class T>

@@ -73,16 +73,7 @@ double sign_off(Canvas& c, double y, const std::string& head, const std::string&
 
 // ---- formatting helpers ----
 
-std::string amount(Yen v, bool sign) {
-  std::string digits = std::to_string(v < 0 ? -v : v);
-  std::string out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  if (v < 0) return "-" + out;
-  return sign && v > 0 ? "+" + out : out;
-}
+std::string amount(Yen v, bool sign) { return sign && v > 0 ? "+" + grouped(v) : grouped(v); }
 
 std::string list(const std::vector<std::string>& items, std::size_t limit) {
   std::string s;

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "core/utf8.hpp"
 #include "terminal/terminal.hpp"
 
 namespace tsuchi::terminal {
@@ -16,29 +17,24 @@ namespace {
 
 constexpr const char* kClearLine = "\r\x1b[K";  // to the line's start, erase to its end
 
-// Columns `s` takes: East Asian wide characters (a file name in Japanese) take two.
+// Columns a character takes: East Asian wide characters (a file name in Japanese) take two.
+int columns(char32_t c) { return c >= 0x800 ? 2 : 1; }
+
 int columns(std::string_view s) {
   int n = 0;
-  for (std::size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    const std::size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-    n += len >= 3 ? 2 : 1;
-    i += len;
-  }
+  for (std::size_t i = 0; i < s.size();) n += columns(utf8::next(s, i));
   return n;
 }
 
 // The longest start of `s` within `width` columns, cut between characters, no blank at its end.
 std::string cut(std::string_view s, int width) {
   std::size_t i = 0;
-  int n = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    const std::size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-    const int w = len >= 3 ? 2 : 1;
+  for (int n = 0; i < s.size();) {
+    std::size_t next = i;
+    const int w = columns(utf8::next(s, next));
     if (n + w > width) break;
     n += w;
-    i += len;
+    i = next;
   }
   while (i > 0 && s[i - 1] == ' ') --i;
   return std::string(s.substr(0, i));
@@ -70,15 +66,6 @@ std::string clock_text(std::int64_t seconds) {
     std::snprintf(buf, sizeof buf, "%lld:%02lld:%02lld", static_cast<long long>(seconds / 3600),
                   static_cast<long long>(seconds / 60 % 60), static_cast<long long>(seconds % 60));
   return buf;
-}
-
-std::string grouped(std::int64_t n) {
-  std::string digits = std::to_string(n < 0 ? -n : n), out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return n < 0 ? "-" + out : out;
 }
 
 std::string seconds_text(double seconds) {

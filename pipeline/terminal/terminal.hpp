@@ -40,7 +40,6 @@ double steady_seconds();
 bool stderr_is_terminal();
 
 std::string clock_text(std::int64_t seconds);  // "0:07", "12:03", "1:02:03"
-std::string grouped(std::int64_t n);           // "10,634"
 std::string seconds_text(double seconds);      // "0.04 s", "15.1 s", "2:05" from a minute on
 std::string rate_text(double per_second);      // "1,553", "12.5"
 

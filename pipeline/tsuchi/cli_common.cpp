@@ -215,8 +215,6 @@ std::unique_ptr<text::TextEngine> text_engine(Console& con) {
   return std::move(te.value);
 }
 
-Json parsed(const std::string& json_text) { return Json::parse(json_text); }
-
 void merge(Json& into, const std::string& json_text) {
   const Json members = Json::parse(json_text);
   for (const auto& [key, value] : members.items()) into[key] = value;

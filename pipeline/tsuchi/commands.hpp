@@ -164,8 +164,6 @@ void add_query(CLI::App& parent, Action& action, const std::string& name, const 
 
 // The fonts of fonts/fonts.toml for supervisor documents; nullptr after printing the problem.
 std::unique_ptr<text::TextEngine> text_engine(Console& con);
-// A JSON text made by a stage (ledger, seal, keys) as a value of the document.
-Json parsed(const std::string& json_text);
 // The members of a stage's JSON object, added to `into` (the command's result).
 void merge(Json& into, const std::string& json_text);
 

@@ -64,17 +64,6 @@ std::string wareki_fiscal_year(int fy) {
   return std::to_string(fy) + "年度";
 }
 
-std::string grouped(Yen amount) {
-  std::string digits = std::to_string(amount < 0 ? -amount : amount);
-  std::string out;
-  int lead = static_cast<int>(digits.size()) % 3;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (static_cast<int>(i) - lead) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return amount < 0 ? "-" + out : out;
-}
-
 std::string yen(Yen amount) { return grouped(amount) + "円"; }
 
 }  // namespace tsuchi::typeset

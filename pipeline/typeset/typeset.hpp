@@ -80,6 +80,5 @@ std::string wareki(const Date& d);        // 令和元年5月1日, 平成31年4�
 std::string wareki_month(const YearMonth& ym);  // 令和7年9月
 std::string wareki_fiscal_year(int fiscal_year);  // 令和7年度
 std::string yen(Yen amount);             // 12,300円
-std::string grouped(Yen amount);         // 12,300
 
 }  // namespace tsuchi::typeset
